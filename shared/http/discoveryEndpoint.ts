@@ -1,0 +1,13 @@
+import { listOrOne, resourceTypes, schemaDocuments, serviceProviderConfig } from '../scim/discovery';
+import { RequestContext } from './pipeline';
+import { baseUrlOf, scimJson } from './scimHttp';
+
+/** `/ServiceProviderConfig`, `/ResourceTypes[/{id}]`, `/Schemas[/{id}]` (RFC 7644 §4). */
+export const serviceProviderConfigEndpoint = async (ctx: RequestContext) =>
+  scimJson(200, serviceProviderConfig(baseUrlOf(ctx.req), ctx.rt.settings.SCIM_MAX_BODY_BYTES));
+
+export const resourceTypesEndpoint = async (ctx: RequestContext) =>
+  scimJson(200, listOrOne(resourceTypes(ctx.rt.schemas, baseUrlOf(ctx.req)), ctx.req.params.id, 'ResourceType'));
+
+export const schemasEndpoint = async (ctx: RequestContext) =>
+  scimJson(200, listOrOne(schemaDocuments(ctx.rt.schemas, baseUrlOf(ctx.req)), ctx.req.params.id, 'Schema'));

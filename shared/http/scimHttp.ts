@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { ScimError } from '../scim/errors';
+
+/** The parts of an HTTP request the endpoints use; `@azure/functions`' HttpRequest satisfies it structurally. */
+export interface ScimHttpRequest {
+  method: string;
+  url: string;
+  headers: { get(name: string): string | null };
+  query: URLSearchParams;
+  params: Record<string, string | undefined>;
+  text(): Promise<string>;
+}
+
+export interface ScimHttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface Logger {
+  error(...args: unknown[]): void;
+}
+
+export const SCIM_CONTENT_TYPE = 'application/scim+json';
+
+export function scimJson(status: number, body: unknown, headers: Record<string, string> = {}): ScimHttpResponse {
+  return { status, headers: { 'Content-Type': SCIM_CONTENT_TYPE, ...headers }, body: JSON.stringify(body) };
+}
+
+export const noContent = (headers: Record<string, string> = {}): ScimHttpResponse => ({ status: 204, headers: { 'Content-Type': SCIM_CONTENT_TYPE, ...headers } });
+
+/**
+ * The one place errors become responses. A ScimError is the client's; a storage outage is 503 with Retry-After
+ * (Entra retries later instead of counting a hard failure); anything else is a 500 that carries only a
+ * correlation id — the details go to the log, never a stack trace or token to the client.
+ */
+export function errorResponse(error: unknown, log: Logger): ScimHttpResponse {
+  if (error instanceof ScimError) return scimJson(error.status, error.toBody(), error.headers);
+  if (isStorageUnavailable(error)) {
+    const e = new ScimError(503, 'Storage is temporarily unavailable; retry after the interval in Retry-After.', undefined, { 'Retry-After': '30' });
+    log.error(`storage unavailable: ${describe(error)}`);
+    return scimJson(503, e.toBody(), e.headers);
+  }
+  const correlationId = randomUUID();
+  log.error(`unexpected error ${correlationId}: ${describe(error)}`);
+  return scimJson(500, new ScimError(500, `Internal error; correlation id ${correlationId}.`).toBody());
+}
+
+/** A network failure reaching storage (no HTTP status) or a 5xx/503 from it. */
+function isStorageUnavailable(e: unknown): boolean {
+  const err = e as { name?: string; statusCode?: number; code?: string };
+  if (err?.name !== 'RestError') return false;
+  return err.statusCode === undefined || err.statusCode >= 500;
+}
+
+/** Message and error code only: SDK errors can carry request headers, and those hold credentials. */
+const describe = (e: unknown) => {
+  const err = e as { name?: string; message?: string; code?: string; statusCode?: number };
+  return `${err?.name ?? 'Error'} ${err?.code ?? ''} ${err?.statusCode ?? ''} ${String(err?.message ?? e).slice(0, 300)}`;
+};
+
+/** Reads a JSON body up to `maxBytes`; 413 beyond it, 400 `invalidSyntax` for anything that is not JSON. */
+export async function readJsonBody(req: ScimHttpRequest, maxBytes: number): Promise<unknown> {
+  const declared = Number(req.headers.get('content-length') ?? 0);
+  if (declared > maxBytes) throw tooLarge(maxBytes);
+  const text = await req.text();
+  if (Buffer.byteLength(text, 'utf8') > maxBytes) throw tooLarge(maxBytes);
+  if (text.trim() === '') throw new ScimError(400, 'The request body is empty; send a SCIM JSON document.', 'invalidSyntax');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new ScimError(400, `The request body is not valid JSON: ${(e as Error).message}.`, 'invalidSyntax');
+  }
+}
+
+const tooLarge = (maxBytes: number) => new ScimError(413, `The request body exceeds the limit of ${maxBytes} bytes.`);
+
+/** `https://host/scim/v2` (or `…/scim/{tenant}/v2`) from the request URL, for `meta.location` and `Location`. */
+export function baseUrlOf(req: ScimHttpRequest): string {
+  const url = new URL(req.url);
+  const m = /^(.*?\/v2)(?:\/|$)/i.exec(url.pathname);
+  return `${url.origin}${m ? m[1] : ''}`;
+}

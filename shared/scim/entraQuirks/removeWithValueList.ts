@@ -1,0 +1,16 @@
+/**
+ * Entra quirk (default job, spec §(a)9 and §(b)8): `{"op":"Remove","path":"members","value":[{"value":"<id>"}]}`
+ * means "remove exactly these members", not "clear the attribute" (a known peer bug empties the whole group).
+ * The RFC form is a filter path with no value: `members[value eq "<id>"]`. This returns the `value`s to remove,
+ * or undefined when the operation carries no value list (then the RFC meaning applies).
+ */
+export function valuesToRemove(value: unknown): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length === 0) return undefined;
+  return list.map((item) => {
+    if (typeof item === 'string') return item;
+    if (item && typeof item === 'object' && typeof (item as { value?: unknown }).value === 'string') return (item as { value: string }).value;
+    return JSON.stringify(item);
+  });
+}

@@ -1,0 +1,30 @@
+/** RFC 7644 §3.12 error types; `scimType` is only set where the RFC names one. */
+export type ScimType =
+  | 'invalidFilter' | 'tooMany' | 'uniqueness' | 'mutability' | 'invalidSyntax'
+  | 'invalidPath' | 'noTarget' | 'invalidValue' | 'invalidVers' | 'sensitive';
+
+export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+
+/** A client-visible failure. Raised where it is detected; turned into a response in one place. */
+export class ScimError extends Error {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+    readonly scimType?: ScimType,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+  }
+
+  toBody(): Record<string, unknown> {
+    return {
+      schemas: [ERROR_SCHEMA],
+      status: String(this.status),
+      ...(this.scimType ? { scimType: this.scimType } : {}),
+      detail: this.detail,
+    };
+  }
+}
+
+export const badRequest = (scimType: ScimType, detail: string) => new ScimError(400, detail, scimType);
+export const notFound = (detail: string) => new ScimError(404, detail);

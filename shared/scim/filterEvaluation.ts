@@ -1,0 +1,127 @@
+import { badRequest } from './errors';
+import { AttrPath, Filter, Literal } from './filter';
+import { ResourceSchema, findAttr, formatPath } from './resourceSchema';
+import { AttributeDef } from './schemaDefinitions';
+
+export type Json = Record<string, unknown>;
+
+/** Checks every path in the tree against the schema once, so a bad attribute is a 400 before any I/O. */
+export function validateFilter(filter: Filter, schema: ResourceSchema, scope?: AttributeDef): void {
+  const check = (path: AttrPath): AttributeDef => {
+    const def = scope
+      ? !path.sub && !path.urn ? findAttr(scope.subAttributes ?? [], path.attr) : undefined
+      : tryResolve(schema, path);
+    if (!def) throw badRequest('invalidFilter', `Invalid filter: unknown attribute "${formatPath(path)}" for ${schema.name}.`);
+    return def;
+  };
+  switch (filter.kind) {
+    case 'and': case 'or': validateFilter(filter.left, schema, scope); validateFilter(filter.right, schema, scope); return;
+    case 'not': validateFilter(filter.filter, schema, scope); return;
+    case 'compare': case 'present': check(filter.path); return;
+    case 'valuePath': {
+      const def = check(filter.path);
+      if (def.type !== 'complex') throw badRequest('invalidFilter', `Invalid filter: "${def.name}" is not complex, so "[...]" cannot apply.`);
+      validateFilter(filter.filter, schema, def);
+    }
+  }
+}
+
+function tryResolve(schema: ResourceSchema, path: AttrPath): AttributeDef | undefined {
+  try {
+    const r = schema.resolve(path);
+    return r.sub ?? r.def;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Evaluates a filter against a stored resource (canonical form). Pure; used for residual filtering and tests. */
+export function matches(filter: Filter, resource: Json, schema: ResourceSchema): boolean {
+  return evalNode(filter, { resource, schema });
+}
+
+interface Scope {
+  resource: Json;
+  schema: ResourceSchema;
+  /** Set inside `attr[...]`: the element being tested and its definition. */
+  element?: { value: Json; def: AttributeDef };
+}
+
+function evalNode(f: Filter, s: Scope): boolean {
+  switch (f.kind) {
+    case 'and': return evalNode(f.left, s) && evalNode(f.right, s);
+    case 'or': return evalNode(f.left, s) || evalNode(f.right, s);
+    case 'not': return !evalNode(f.filter, s);
+    case 'present': return values(f.path, s).some(([v]) => v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0));
+    case 'compare': return values(f.path, s).some(([v, def]) => compare(v, f.op, f.value, def));
+    case 'valuePath': {
+      const { def, urn } = s.schema.resolve(f.path);
+      const raw = container(s.resource, urn)?.[def.name];
+      const elements = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
+      return elements.some((el) => el && typeof el === 'object' && evalNode(f.filter, { ...s, element: { value: el as Json, def } }));
+    }
+  }
+}
+
+const container = (resource: Json, urn?: string) => (urn ? (resource[urn] as Json | undefined) : resource);
+
+/** The (value, definition) pairs a path denotes; multi-valued complex without sub-attribute means its `value`. */
+function values(path: AttrPath, s: Scope): Array<[unknown, AttributeDef]> {
+  if (s.element) {
+    const sub = findAttr(s.element.def.subAttributes ?? [], path.attr)!;
+    return [[s.element.value[sub.name], sub]];
+  }
+  const { urn, def, sub } = s.schema.resolve(path);
+  const raw = container(s.resource, urn)?.[def.name];
+  const items = def.multiValued ? (Array.isArray(raw) ? raw : []) : [raw];
+  const leaf = sub ?? (def.type === 'complex' ? findAttr(def.subAttributes ?? [], 'value') : undefined);
+  if (!leaf) return items.map((v) => [v, def]);
+  return items.map((v) => [v && typeof v === 'object' ? (v as Json)[leaf.name] : undefined, leaf]);
+}
+
+function compare(actual: unknown, op: string, expected: Literal, def: AttributeDef): boolean {
+  if (op === 'ne') return !compare(actual, 'eq', expected, def);
+  if (actual === undefined || actual === null) return false;
+  if (expected === null) return false;
+  switch (def.type) {
+    case 'boolean': {
+      if (op !== 'eq') throw badRequest('invalidFilter', `Invalid filter: "${op}" is not defined for boolean attribute "${def.name}".`);
+      return actual === (typeof expected === 'string' ? expected.toLowerCase() === 'true' : expected);
+    }
+    case 'integer': case 'decimal':
+      return ordered(Number(actual), op, Number(expected));
+    case 'dateTime': {
+      const a = Date.parse(String(actual));
+      const e = Date.parse(String(expected));
+      if (Number.isNaN(e)) throw badRequest('invalidFilter', `Invalid filter: "${String(expected)}" is not a dateTime for "${def.name}".`);
+      return ordered(a, op, e);
+    }
+    default: {
+      const fold = (x: string) => (def.caseExact ? x : x.toLowerCase());
+      const a = fold(String(actual));
+      const e = fold(String(expected));
+      switch (op) {
+        case 'co': return a.includes(e);
+        case 'sw': return a.startsWith(e);
+        case 'ew': return a.endsWith(e);
+        default: return ordered(a, op, e);
+      }
+    }
+  }
+}
+
+function ordered<T extends number | string>(a: T, op: string, e: T): boolean {
+  switch (op) {
+    case 'eq': return a === e;
+    case 'gt': return a > e;
+    case 'ge': return a >= e;
+    case 'lt': return a < e;
+    case 'le': return a <= e;
+    default: throw badRequest('invalidFilter', `Invalid filter: "${op}" cannot compare these values.`);
+  }
+}
+
+/** Tests one element of a multi-valued complex attribute against a value filter (`emails[type eq "work"]`). */
+export function elementMatches(filter: Filter, element: Json, def: AttributeDef, schema: ResourceSchema): boolean {
+  return evalNode(filter, { resource: {}, schema, element: { value: element, def } });
+}

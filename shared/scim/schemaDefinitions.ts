@@ -1,0 +1,183 @@
+import { z } from 'zod';
+
+/** RFC 7643 §7 attribute characteristics. Everything that needs a rule about an attribute reads it from here. */
+export const attributeSchema: z.ZodType<AttributeDef> = z.lazy(() =>
+  z.object({
+    name: z.string().regex(/^\$?[A-Za-z][\w-]*$/),
+    type: z.enum(['string', 'boolean', 'decimal', 'integer', 'dateTime', 'reference', 'complex', 'binary']),
+    multiValued: z.boolean().default(false),
+    description: z.string().optional(),
+    required: z.boolean().default(false),
+    caseExact: z.boolean().default(false),
+    mutability: z.enum(['readOnly', 'readWrite', 'immutable', 'writeOnly']).default('readWrite'),
+    returned: z.enum(['always', 'never', 'default', 'request']).default('default'),
+    uniqueness: z.enum(['none', 'server', 'global']).default('none'),
+    canonicalValues: z.array(z.string()).optional(),
+    referenceTypes: z.array(z.string()).optional(),
+    subAttributes: z.array(attributeSchema).optional(),
+  }),
+) as z.ZodType<AttributeDef>;
+
+export interface AttributeDef {
+  name: string;
+  type: 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'complex' | 'binary';
+  multiValued: boolean;
+  description?: string;
+  required: boolean;
+  caseExact: boolean;
+  mutability: 'readOnly' | 'readWrite' | 'immutable' | 'writeOnly';
+  returned: 'always' | 'never' | 'default' | 'request';
+  uniqueness: 'none' | 'server' | 'global';
+  canonicalValues?: string[];
+  referenceTypes?: string[];
+  subAttributes?: AttributeDef[];
+}
+
+export interface SchemaDef {
+  id: string;
+  name: string;
+  description: string;
+  attributes: AttributeDef[];
+}
+
+type Partial1 = Partial<AttributeDef> & Pick<AttributeDef, 'name'>;
+const attr = (a: Partial1): AttributeDef => attributeSchema.parse({ type: 'string', ...a });
+const str = (name: string, extra: Partial<AttributeDef> = {}) => attr({ name, ...extra });
+const bool = (name: string) => attr({ name, type: 'boolean' });
+
+/** The multi-valued "type/value/display/primary" shape shared by emails, phoneNumbers, ims, photos, roles… */
+const multi = (name: string, valueType: AttributeDef['type'] = 'string', extra: AttributeDef[] = []) =>
+  attr({
+    name,
+    type: 'complex',
+    multiValued: true,
+    subAttributes: [
+      attr({ name: 'value', type: valueType }),
+      str('display'),
+      str('type'),
+      bool('primary'),
+      ...extra,
+    ],
+  });
+
+export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+export const ENTERPRISE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+
+const readOnlyMeta = attr({
+  name: 'meta',
+  type: 'complex',
+  mutability: 'readOnly',
+  subAttributes: ['resourceType', 'created', 'lastModified', 'location', 'version'].map((n) =>
+    str(n, { mutability: 'readOnly', caseExact: true, type: n === 'created' || n === 'lastModified' ? 'dateTime' : 'string' }),
+  ),
+});
+
+/** Attributes every resource has (RFC 7643 §3.1), not part of any schema's attribute list in /Schemas. */
+export const commonAttributes: AttributeDef[] = [
+  str('id', { caseExact: true, mutability: 'readOnly', returned: 'always', uniqueness: 'server' }),
+  str('externalId', { caseExact: true }),
+  readOnlyMeta,
+];
+
+export const userSchema: SchemaDef = {
+  id: USER_SCHEMA,
+  name: 'User',
+  description: 'User Account',
+  attributes: [
+    str('userName', { required: true, uniqueness: 'server' }),
+    attr({
+      name: 'name',
+      type: 'complex',
+      subAttributes: ['formatted', 'familyName', 'givenName', 'middleName', 'honorificPrefix', 'honorificSuffix'].map((n) => str(n)),
+    }),
+    str('displayName'),
+    str('nickName'),
+    str('profileUrl', { type: 'reference', referenceTypes: ['external'] }),
+    str('title'),
+    str('userType'),
+    str('preferredLanguage'),
+    str('locale'),
+    str('timezone'),
+    bool('active'),
+    str('password', { mutability: 'writeOnly', returned: 'never' }),
+    multi('emails'),
+    multi('phoneNumbers'),
+    multi('ims'),
+    multi('photos', 'reference'),
+    attr({
+      name: 'addresses',
+      type: 'complex',
+      multiValued: true,
+      subAttributes: ['formatted', 'streetAddress', 'locality', 'region', 'postalCode', 'country', 'type'].map((n) => str(n)).concat(bool('primary')),
+    }),
+    attr({
+      name: 'groups',
+      type: 'complex',
+      multiValued: true,
+      mutability: 'readOnly',
+      subAttributes: [
+        str('value', { mutability: 'readOnly' }),
+        str('$ref', { type: 'reference', referenceTypes: ['Group'], mutability: 'readOnly' }),
+        str('display', { mutability: 'readOnly' }),
+        str('type', { mutability: 'readOnly', canonicalValues: ['direct', 'indirect'] }),
+      ],
+    }),
+    multi('entitlements'),
+    multi('roles'),
+    multi('x509Certificates', 'binary'),
+  ],
+};
+
+export const enterpriseUserSchema: SchemaDef = {
+  id: ENTERPRISE_USER_SCHEMA,
+  name: 'EnterpriseUser',
+  description: 'Enterprise User',
+  attributes: [
+    str('employeeNumber'),
+    str('costCenter'),
+    str('organization'),
+    str('division'),
+    str('department'),
+    attr({
+      name: 'manager',
+      type: 'complex',
+      subAttributes: [
+        str('value', { caseExact: true }),
+        str('$ref', { type: 'reference', referenceTypes: ['User'] }),
+        str('displayName', { mutability: 'readOnly' }),
+      ],
+    }),
+  ],
+};
+
+export const groupSchema: SchemaDef = {
+  id: GROUP_SCHEMA,
+  name: 'Group',
+  description: 'Group',
+  attributes: [
+    str('displayName', { required: true, uniqueness: 'server' }),
+    attr({
+      name: 'members',
+      type: 'complex',
+      multiValued: true,
+      subAttributes: [
+        str('value', { caseExact: true, mutability: 'immutable' }),
+        str('$ref', { type: 'reference', referenceTypes: ['User', 'Group'], mutability: 'immutable' }),
+        str('display', { mutability: 'readOnly' }),
+        str('type', { mutability: 'immutable', canonicalValues: ['User', 'Group'] }),
+      ],
+    }),
+  ],
+};
+
+/** Operator-declared extensions (config `SCIM_EXTENSIONS`): single-valued attributes under their own URN. */
+export const extensionConfigSchema = z.array(
+  z.object({
+    id: z.string().regex(/^urn:[a-z0-9][a-z0-9-]{0,31}:[^\s]+$/i, 'must be a URN such as urn:ietf:params:scim:schemas:extension:Acme:2.0:User'),
+    name: z.string().optional(),
+    resourceType: z.enum(['User', 'Group']).default('User'),
+    attributes: z.array(attributeSchema).min(1),
+  }),
+);
+export type ExtensionConfig = z.infer<typeof extensionConfigSchema>;

@@ -1,0 +1,34 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Row keys of the one table, inside a tenant's partition (notes/design.md):
+ *   R~User~{id}                         a resource (User or Group), JSON document + typed columns
+ *   X~User~{index}~{key}                a unique index row → the resource id (userName, group displayName)
+ *   X~User~{index}~{key}~{id}           a non-unique index row (externalId, email)
+ *   M~{groupId}~{memberId}              group → member (issue #3)
+ *   B~{memberId}~{groupId}              member → group, for a user's `groups` attribute (issue #3)
+ * `~` never occurs inside an encoded part, so prefixes cannot collide.
+ */
+export const resourceKey = (type: string, id: string) => `R~${type}~${encodeKeyPart(id)}`;
+export const resourcePrefix = (type: string) => `R~${type}~`;
+export const uniqueIndexKey = (type: string, index: string, key: string) => `X~${type}~${index}~${encodeKeyPart(key)}`;
+export const indexPrefix = (type: string, index: string, key: string) => `X~${type}~${index}~${encodeKeyPart(key)}~`;
+export const indexKey = (type: string, index: string, key: string, id: string) => `${indexPrefix(type, index, key)}${encodeKeyPart(id)}`;
+
+/** The first key after every key that starts with `prefix` (all encoded characters sort below `~`). */
+export const prefixEnd = (prefix: string) => `${prefix}~`;
+
+const MAX_ENCODED = 300;
+
+/**
+ * Table keys may not hold `/ \ # ?` or control characters and are limited to 1 KiB, and Azurite answers 500 on
+ * some of them: keep `[A-Za-z0-9.-]`, write everything else as `_` + 4 hex digits. Very long values become a
+ * SHA-256 digest (still exact: the residual in-memory filter re-checks the value).
+ */
+export function encodeKeyPart(value: string): string {
+  const encoded = value.replace(/[^A-Za-z0-9.-]/g, (c) => '_' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+  return encoded.length <= MAX_ENCODED ? encoded : 'h_' + createHash('sha256').update(value).digest('hex');
+}
+
+/** OData string literal: single quotes doubled, so no value can close the literal and widen a query. */
+export const odataString = (s: string) => `'${s.replace(/'/g, "''")}'`;

@@ -1,0 +1,217 @@
+import { randomUUID } from 'node:crypto';
+import { TableClient, TableTransaction, TransactionAction } from '@azure/data-tables';
+import { ScimError } from '../scim/errors';
+import { Json } from '../scim/filterEvaluation';
+import { INDEXES, QueryPlan } from '../scim/queryPlan';
+import { ResourceMeta } from '../scim/representation';
+import { indexKey, indexPrefix, odataString, prefixEnd, resourceKey, resourcePrefix, uniqueIndexKey } from './keys';
+
+export type ResourceType = 'User' | 'Group';
+
+export interface StoredResource {
+  meta: ResourceMeta;
+  data: Json;
+}
+
+type ResourceEntity = {
+  partitionKey: string;
+  rowKey: string;
+  doc: string;
+  created: string;
+  lastModified: string;
+  version: number;
+  etag?: string;
+};
+
+const MAX_TRANSACTION = 100;
+const MAX_OPTIMISTIC_RETRIES = 8;
+
+/** `W/"n"`: a weak ETag from a per-resource counter (RFC 7644 §3.14). */
+export const versionTag = (n: number) => `W/"${n}"`;
+
+/**
+ * Users and groups of every tenant in one table, a partition per tenant. Every write is one entity-group
+ * transaction (resource + index rows), so a uniqueness violation or a lost race changes nothing.
+ */
+export class ResourceStore {
+  private ready?: Promise<void>;
+
+  constructor(private readonly table: TableClient, private readonly now: () => Date = () => new Date()) {}
+
+  private init(): Promise<void> {
+    this.ready ??= this.table.createTable().then(
+      () => undefined,
+      (e) => {
+        this.ready = undefined;
+        throw e;
+      },
+    );
+    return this.ready;
+  }
+
+  async get(tenant: string, type: ResourceType, id: string): Promise<StoredResource | undefined> {
+    const entity = await this.getEntity(tenant, type, id);
+    return entity && toStored(entity, id);
+  }
+
+  async create(tenant: string, type: ResourceType, data: Json): Promise<StoredResource> {
+    await this.init();
+    const id = randomUUID();
+    const at = this.now().toISOString();
+    const entity: ResourceEntity = { partitionKey: tenant, rowKey: resourceKey(type, id), doc: JSON.stringify(data), created: at, lastModified: at, version: 1 };
+    const actions: TransactionAction[] = [['create', entity], ...indexRows(tenant, type, id, data).map((row): TransactionAction => ['create', row])];
+    await this.submit(actions, type, data);
+    return toStored(entity, id);
+  }
+
+  /**
+   * Reads, transforms and writes back under the entity's ETag; a concurrent writer makes the transaction fail and
+   * the transform is re-run on the fresh state, so no update is lost. `ifMatch` is the client's RFC 7644 §3.14
+   * precondition: a mismatch is 412, never retried.
+   */
+  async update(tenant: string, type: ResourceType, id: string, transform: (current: StoredResource) => Json, ifMatch?: string): Promise<StoredResource> {
+    for (let attempt = 0; ; attempt++) {
+      const entity = await this.getEntity(tenant, type, id);
+      if (!entity) throw notFoundError(type, id);
+      const current = toStored(entity, id);
+      checkPrecondition(current, ifMatch);
+      const data = transform(current);
+      const next: ResourceEntity = {
+        partitionKey: tenant,
+        rowKey: entity.rowKey,
+        doc: JSON.stringify(data),
+        created: entity.created,
+        lastModified: this.now().toISOString(),
+        version: entity.version + 1,
+      };
+      const before = new Map(indexRows(tenant, type, id, current.data).map((r) => [r.rowKey, r]));
+      const after = new Map(indexRows(tenant, type, id, data).map((r) => [r.rowKey, r]));
+      const actions: TransactionAction[] = [['update', next, 'Replace', { etag: entity.etag }]];
+      for (const [key, row] of before) if (!after.has(key)) actions.push(['delete', row]);
+      for (const [key, row] of after) if (!before.has(key)) actions.push(['create', row]);
+      try {
+        await this.submit(actions, type, data);
+        return toStored(next, id);
+      } catch (e) {
+        if (statusOf(e) === 412 && attempt < MAX_OPTIMISTIC_RETRIES) continue;
+        throw e;
+      }
+    }
+  }
+
+  /**
+   * A transaction cannot delete under an ETag, so a concurrent update shows up instead as a missing old index row
+   * (404 inside the transaction): then re-read and try again with the index rows that exist now.
+   */
+  async delete(tenant: string, type: ResourceType, id: string, ifMatch?: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const entity = await this.getEntity(tenant, type, id);
+      if (!entity) throw notFoundError(type, id);
+      const current = toStored(entity, id);
+      checkPrecondition(current, ifMatch);
+      const actions: TransactionAction[] = [
+        ['delete', { partitionKey: tenant, rowKey: entity.rowKey }],
+        ...indexRows(tenant, type, id, current.data).map((r): TransactionAction => ['delete', r]),
+      ];
+      try {
+        await this.submit(actions, type, current.data);
+        return;
+      } catch (e) {
+        if (statusOf(e) === 404 && attempt < MAX_OPTIMISTIC_RETRIES) continue;
+        throw e;
+      }
+    }
+  }
+
+  /** Candidates for a query plan, in id order; the caller applies the full filter to them. */
+  async *candidates(tenant: string, type: ResourceType, plan: QueryPlan): AsyncGenerator<StoredResource> {
+    await this.init();
+    if (plan.kind === 'id') {
+      const r = await this.get(tenant, type, plan.id);
+      if (r) yield r;
+      return;
+    }
+    if (plan.kind === 'index') {
+      const ids: string[] = [];
+      if (plan.index.unique) {
+        const row = await this.getRow<{ resourceId: string }>(tenant, uniqueIndexKey(type, plan.index.name, plan.key));
+        if (row) ids.push(row.resourceId);
+      } else {
+        const prefix = indexPrefix(type, plan.index.name, plan.key);
+        for await (const row of this.range<{ resourceId: string }>(tenant, prefix, ['resourceId'])) ids.push(row.resourceId);
+      }
+      for (const id of ids.sort()) {
+        const r = await this.get(tenant, type, id);
+        if (r) yield r;
+      }
+      return;
+    }
+    for await (const e of this.range<ResourceEntity>(tenant, resourcePrefix(type))) {
+      yield toStored(e, e.rowKey.slice(resourcePrefix(type).length));
+    }
+  }
+
+  private range<T extends object>(tenant: string, prefix: string, select?: string[]) {
+    const filter = `PartitionKey eq ${odataString(tenant)} and RowKey ge ${odataString(prefix)} and RowKey lt ${odataString(prefixEnd(prefix))}`;
+    return this.table.listEntities<T & { rowKey: string }>({ queryOptions: { filter, select } });
+  }
+
+  private async getEntity(tenant: string, type: ResourceType, id: string) {
+    return this.getRow<ResourceEntity>(tenant, resourceKey(type, id));
+  }
+
+  private async getRow<T extends object>(tenant: string, rowKey: string): Promise<(T & { etag: string }) | undefined> {
+    await this.init();
+    try {
+      return (await this.table.getEntity<T>(tenant, rowKey)) as T & { etag: string };
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw e;
+    }
+  }
+
+  private async submit(actions: TransactionAction[], type: ResourceType, data: Json): Promise<void> {
+    if (actions.length > MAX_TRANSACTION) {
+      throw new ScimError(400, `This ${type} needs ${actions.length} index rows in one transaction; Table Storage allows ${MAX_TRANSACTION}. Send fewer email values.`, 'tooMany');
+    }
+    const tx = new TableTransaction(actions);
+    try {
+      await this.table.submitTransaction(tx.actions);
+    } catch (e) {
+      if (statusOf(e) === 409) throw uniquenessError(type, data);
+      throw e;
+    }
+  }
+}
+
+function indexRows(tenant: string, type: ResourceType, id: string, data: Json) {
+  return INDEXES[type].flatMap((index) =>
+    index.keys(data).map((key) => ({
+      partitionKey: tenant,
+      rowKey: index.unique ? uniqueIndexKey(type, index.name, key) : indexKey(type, index.name, key, id),
+      resourceId: id,
+    })),
+  );
+}
+
+function toStored(e: ResourceEntity, id: string): StoredResource {
+  return { meta: { id, created: e.created, lastModified: e.lastModified, version: versionTag(e.version) }, data: JSON.parse(e.doc) as Json };
+}
+
+function checkPrecondition(current: StoredResource, ifMatch?: string) {
+  if (ifMatch === undefined || ifMatch.trim() === '*') return;
+  const tags = ifMatch.split(',').map((t) => t.trim().replace(/^W\//i, ''));
+  if (!tags.includes(current.meta.version.replace(/^W\//, ''))) {
+    throw new ScimError(412, `If-Match ${ifMatch} does not match the current version ${current.meta.version}; read the resource again and retry.`);
+  }
+}
+
+const notFoundError = (type: string, id: string) => new ScimError(404, `${type} "${id}" not found.`);
+
+function uniquenessError(type: ResourceType, data: Json) {
+  const attr = INDEXES[type].find((i) => i.unique)!.name;
+  return new ScimError(409, `A ${type} with ${attr} "${String(data[attr])}" already exists (compared case-insensitively).`, 'uniqueness');
+}
+
+/** Table errors carry the HTTP status in `statusCode` (the service's own code sits in `details.errorCode`). */
+export const statusOf = (e: unknown): number | undefined => (e as { statusCode?: number })?.statusCode;

@@ -1,0 +1,38 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { startAzurite } from './embeddedAzurite';
+import { startFunctionsHost } from './functionsHost';
+
+/**
+ * `npm start`: the registered functions at http://127.0.0.1:${PORT:-7071}/scim/v2, on an in-memory Azurite unless a
+ * storage setting is given, with the default tenant's token from SCIM_TOKEN (or a fresh one, printed once).
+ */
+async function main() {
+  const env = process.env;
+  const azurite = env.SCIM_STORAGE_CONNECTION_STRING || env.SCIM_TABLE_ENDPOINT ? undefined : await startAzurite();
+  if (azurite) env.SCIM_STORAGE_CONNECTION_STRING = azurite.connectionString;
+  if (!env.SCIM_TOKEN) {
+    env.SCIM_TOKEN = randomBytes(32).toString('base64url');
+    console.log(`SCIM_TOKEN was not set; generated a token for this run (shown once):\n  ${env.SCIM_TOKEN}`);
+  }
+  const host = await startFunctionsHost({
+    appRoot: join(__dirname, '..', '..'),
+    functionsDir: join(__dirname, '..', 'functions'),
+    port: Number(env.PORT ?? 7071),
+    log: (line) => console.log(line),
+  });
+  console.log(`SCIM endpoint: ${host.url}/scim/v2  (storage: ${azurite ? 'embedded Azurite, in memory' : 'configured'})`);
+  console.log(`Functions: ${host.registrations.map((r) => r.name).join(', ')}. Ctrl-C stops.`);
+  const stop = async () => {
+    await host.close();
+    await azurite?.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((e: Error) => {
+  console.error(`Could not start: ${e.message}`);
+  process.exit(1);
+});
