@@ -79,6 +79,13 @@ async function patch(ctx: RequestContext, schema: ResourceSchema, id: string) {
   return single(ctx, schema, updated);
 }
 
+/** Filters may test server-owned attributes too (`id eq`, `meta.lastModified gt`), which live outside the document. */
+const filterable = (r: StoredResource, schema: ResourceSchema) => ({
+  ...r.data,
+  id: r.meta.id,
+  meta: { resourceType: schema.name, created: r.meta.created, lastModified: r.meta.lastModified, version: r.meta.version },
+});
+
 async function list(ctx: RequestContext, schema: ResourceSchema) {
   const q = ctx.req.query;
   const paging = parsePaging(q.get('startIndex'), q.get('count'));
@@ -95,7 +102,7 @@ async function list(ctx: RequestContext, schema: ResourceSchema) {
     if (++examined > MAX_SCAN) {
       throw badRequest('tooMany', `The filter would examine more than ${MAX_SCAN} resources; filter on userName, externalId, id or a work email instead.`);
     }
-    if (!filter || matches(filter, r.data, schema)) hits.push(r);
+    if (!filter || matches(filter, filterable(r, schema), schema)) hits.push(r);
   }
   const page = paging.count === 0 ? [] : hits.slice(paging.startIndex - 1, paging.startIndex - 1 + paging.count);
   return scimJson(200, listResponse(page.map((r) => represent(ctx, schema, r, projection)), hits.length, paging.startIndex));
