@@ -32,7 +32,8 @@ async function unchanged() {
 
 describe('authentication', () => {
   it('answers 401 with WWW-Authenticate when the token is missing or wrong', async () => {
-    for (const headers of [{}, { Authorization: 'Bearer wrong-token-wrong-token' }, { Authorization: `Basic ${TOKEN}` }]) {
+    const attempts: Array<Record<string, string>> = [{}, { Authorization: 'Bearer wrong-token-wrong-token' }, { Authorization: `Basic ${TOKEN}` }];
+    for (const headers of attempts) {
       const res = await request(`${s.base}/Users`, 'GET', undefined, headers);
       expectScimError(res, 401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
