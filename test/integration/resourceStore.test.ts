@@ -1,0 +1,76 @@
+import { TableClient } from '@azure/data-tables';
+import { EmbeddedAzurite, startAzurite } from '../../tools/embeddedAzurite';
+import { ResourceStore } from '../../shared/store/resourceStore';
+import { planQuery } from '../../shared/scim/queryPlan';
+import { parseFilter } from '../../shared/scim/filter';
+import { buildSchemaRegistry } from '../../shared/scim/resourceSchema';
+
+let azurite: EmbeddedAzurite;
+let table: TableClient;
+let store: ResourceStore;
+const schema = buildSchemaRegistry([]).user;
+
+beforeAll(async () => {
+  azurite = await startAzurite();
+  table = TableClient.fromConnectionString(azurite.connectionString, 'storetest', { allowInsecureConnection: true });
+  store = new ResourceStore(table);
+});
+afterAll(async () => { await azurite.close(); });
+
+async function rowsOf(tenant: string) {
+  const keys: string[] = [];
+  for await (const e of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${tenant}'` } })) keys.push(e.rowKey as string);
+  return keys.sort();
+}
+
+async function find(tenant: string, filter: string) {
+  const out: string[] = [];
+  for await (const r of store.candidates(tenant, 'User', planQuery(parseFilter(filter), schema))) out.push(r.data.userName as string);
+  return out;
+}
+
+it('writes the resource and its index rows together and leaves nothing behind on delete', async () => {
+  const u = await store.create('t-rows', 'User', { userName: 'Ada', externalId: 'ext-1', emails: [{ type: 'work', value: 'Ada@X.com' }] });
+  expect(await rowsOf('t-rows')).toEqual([
+    `R~User~${u.meta.id}`,
+    `X~User~email~ada_0040x.com~${u.meta.id}`,
+    `X~User~externalId~ext-1~${u.meta.id}`,
+    'X~User~userName~ada',
+  ].sort());
+  await store.delete('t-rows', 'User', u.meta.id);
+  expect(await rowsOf('t-rows')).toEqual([]);
+});
+
+it('moves index rows when indexed values change, in the same transaction', async () => {
+  const u = await store.create('t-move', 'User', { userName: 'before', externalId: 'e1' });
+  await store.update('t-move', 'User', u.meta.id, () => ({ userName: 'after', externalId: 'e2' }));
+  const rows = await rowsOf('t-move');
+  expect(rows).toContain('X~User~userName~after');
+  expect(rows).not.toContain('X~User~userName~before');
+  expect(rows.filter((r) => r.startsWith('X~User~externalId~'))).toEqual([`X~User~externalId~e2~${u.meta.id}`]);
+});
+
+it('stores and finds values with characters Table keys forbid', async () => {
+  const hostile = ['a/b', 'back\\slash', 'hash#tag', 'what?', 'tab\there', 'quote\'s', 'ünïcødé', 'x'.repeat(2000)];
+  for (const userName of hostile) await store.create('t-keys', 'User', { userName, externalId: userName });
+  for (const userName of hostile) {
+    expect(await find('t-keys', `userName eq ${JSON.stringify(userName.toUpperCase())}`)).toEqual([userName]);
+    expect(await find('t-keys', `externalId eq ${JSON.stringify(userName)}`)).toEqual([userName]);
+  }
+});
+
+it('keeps tenants apart: the same userName in two partitions, and index reads stay in their partition', async () => {
+  await store.create('t-one', 'User', { userName: 'same' });
+  await store.create('t-two', 'User', { userName: 'same' });
+  expect(await find('t-one', 'userName eq "same"')).toEqual(['same']);
+  expect(await find('t-three', 'userName eq "same"')).toEqual([]);
+});
+
+it('cannot be widened by a tenant or value that tries to close the OData literal', async () => {
+  await store.create('t-odata', 'User', { userName: 'victim' });
+  const evil = "x' or PartitionKey ne '";
+  expect(await find(evil, 'userName eq "victim"')).toEqual([]);
+  const scanned: string[] = [];
+  for await (const r of store.candidates(evil, 'User', { kind: 'scan' })) scanned.push(r.meta.id);
+  expect(scanned).toEqual([]);
+});
