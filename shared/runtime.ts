@@ -3,6 +3,7 @@ import { TableClient } from '@azure/data-tables';
 import { readSettings, Settings } from './config';
 import { buildSchemaRegistry, SchemaRegistry } from './scim/resourceSchema';
 import { ResourceStore } from './store/resourceStore';
+import { PartitionTable } from './store/partitionTable';
 import { SettingsTokenVerifier, TokenVerifier } from './auth/tokenVerifier';
 
 /** Everything a request needs, built once per process from the app settings (the composition root). */
@@ -31,7 +32,7 @@ export function createRuntime(settings: Settings): Runtime {
   return {
     settings,
     schemas: buildSchemaRegistry(settings.SCIM_EXTENSIONS),
-    store: new ResourceStore(table),
+    store: new ResourceStore(new PartitionTable(table)),
     tokens: new SettingsTokenVerifier(settings.SCIM_TOKEN ? { [DEFAULT_TENANT]: [settings.SCIM_TOKEN] } : {}),
   };
 }

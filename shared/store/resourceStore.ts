@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { TableClient, TableTransaction, TransactionAction } from '@azure/data-tables';
+import { TransactionAction } from '@azure/data-tables';
 import { ScimError } from '../scim/errors';
 import { Json } from '../scim/filterEvaluation';
 import { INDEXES, QueryPlan } from '../scim/queryPlan';
 import { ResourceMeta } from '../scim/representation';
-import { indexKey, indexPrefix, odataString, prefixEnd, resourceKey, resourcePrefix, uniqueIndexKey } from './keys';
+import { indexKey, indexPrefix, resourceKey, resourcePrefix, uniqueIndexKey } from './keys';
+import { MAX_TRANSACTION, PartitionTable, statusOf } from './partitionTable';
 
 export type ResourceType = 'User' | 'Group';
 
@@ -23,7 +24,6 @@ type ResourceEntity = {
   etag?: string;
 };
 
-const MAX_TRANSACTION = 100;
 const MAX_OPTIMISTIC_RETRIES = 8;
 
 /** `W/"n"`: a weak ETag from a per-resource counter (RFC 7644 §3.14). */
@@ -34,20 +34,7 @@ export const versionTag = (n: number) => `W/"${n}"`;
  * transaction (resource + index rows), so a uniqueness violation or a lost race changes nothing.
  */
 export class ResourceStore {
-  private ready?: Promise<void>;
-
-  constructor(private readonly table: TableClient, private readonly now: () => Date = () => new Date()) {}
-
-  private init(): Promise<void> {
-    this.ready ??= this.table.createTable().then(
-      () => undefined,
-      (e) => {
-        this.ready = undefined;
-        throw e;
-      },
-    );
-    return this.ready;
-  }
+  constructor(private readonly table: PartitionTable, private readonly now: () => Date = () => new Date()) {}
 
   async get(tenant: string, type: ResourceType, id: string): Promise<StoredResource | undefined> {
     const entity = await this.getEntity(tenant, type, id);
@@ -55,7 +42,6 @@ export class ResourceStore {
   }
 
   async create(tenant: string, type: ResourceType, data: Json): Promise<StoredResource> {
-    await this.init();
     const id = randomUUID();
     const at = this.now().toISOString();
     const entity: ResourceEntity = { partitionKey: tenant, rowKey: resourceKey(type, id), doc: JSON.stringify(data), created: at, lastModified: at, version: 1 };
@@ -125,7 +111,7 @@ export class ResourceStore {
 
   /** Candidates for a query plan, in id order; the caller applies the full filter to them. */
   async *candidates(tenant: string, type: ResourceType, plan: QueryPlan): AsyncGenerator<StoredResource> {
-    await this.init();
+    await this.table.init();
     if (plan.kind === 'id') {
       const r = await this.get(tenant, type, plan.id);
       if (r) yield r;
@@ -134,11 +120,11 @@ export class ResourceStore {
     if (plan.kind === 'index') {
       const ids: string[] = [];
       if (plan.index.unique) {
-        const row = await this.getRow<{ resourceId: string }>(tenant, uniqueIndexKey(type, plan.index.name, plan.key));
+        const row = await this.table.getRow<{ resourceId: string }>(tenant, uniqueIndexKey(type, plan.index.name, plan.key));
         if (row) ids.push(row.resourceId);
       } else {
         const prefix = indexPrefix(type, plan.index.name, plan.key);
-        for await (const row of this.range<{ resourceId: string }>(tenant, prefix, ['resourceId'])) ids.push(row.resourceId);
+        for await (const row of this.table.range<{ resourceId: string }>(tenant, prefix, ['resourceId'])) ids.push(row.resourceId);
       }
       for (const id of ids.sort()) {
         const r = await this.get(tenant, type, id);
@@ -146,37 +132,21 @@ export class ResourceStore {
       }
       return;
     }
-    for await (const e of this.range<ResourceEntity>(tenant, resourcePrefix(type))) {
+    for await (const e of this.table.range<ResourceEntity>(tenant, resourcePrefix(type))) {
       yield toStored(e, e.rowKey.slice(resourcePrefix(type).length));
     }
   }
 
-  private range<T extends object>(tenant: string, prefix: string, select?: string[]) {
-    const filter = `PartitionKey eq ${odataString(tenant)} and RowKey ge ${odataString(prefix)} and RowKey lt ${odataString(prefixEnd(prefix))}`;
-    return this.table.listEntities<T & { rowKey: string }>({ queryOptions: { filter, select } });
-  }
-
   private async getEntity(tenant: string, type: ResourceType, id: string) {
-    return this.getRow<ResourceEntity>(tenant, resourceKey(type, id));
-  }
-
-  private async getRow<T extends object>(tenant: string, rowKey: string): Promise<(T & { etag: string }) | undefined> {
-    await this.init();
-    try {
-      return (await this.table.getEntity<T>(tenant, rowKey)) as T & { etag: string };
-    } catch (e) {
-      if (statusOf(e) === 404) return undefined;
-      throw e;
-    }
+    return this.table.getRow<ResourceEntity>(tenant, resourceKey(type, id));
   }
 
   private async submit(actions: TransactionAction[], type: ResourceType, data: Json): Promise<void> {
     if (actions.length > MAX_TRANSACTION) {
       throw new ScimError(400, `This ${type} needs ${actions.length} index rows in one transaction; Table Storage allows ${MAX_TRANSACTION}. Send fewer email values.`, 'tooMany');
     }
-    const tx = new TableTransaction(actions);
     try {
-      await this.table.submitTransaction(tx.actions);
+      await this.table.submit(actions);
     } catch (e) {
       if (statusOf(e) === 409) throw uniquenessError(type, data);
       throw e;
@@ -212,6 +182,3 @@ function uniquenessError(type: ResourceType, data: Json) {
   const attr = INDEXES[type].find((i) => i.unique)!.name;
   return new ScimError(409, `A ${type} with ${attr} "${String(data[attr])}" already exists (compared case-insensitively).`, 'uniqueness');
 }
-
-/** Table errors carry the HTTP status in `statusCode` (the service's own code sits in `details.errorCode`). */
-export const statusOf = (e: unknown): number | undefined => (e as { statusCode?: number })?.statusCode;

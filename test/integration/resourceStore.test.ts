@@ -1,6 +1,7 @@
 import { TableClient } from '@azure/data-tables';
 import { EmbeddedAzurite, startAzurite } from '../../tools/embeddedAzurite';
 import { ResourceStore } from '../../shared/store/resourceStore';
+import { PartitionTable } from '../../shared/store/partitionTable';
 import { planQuery } from '../../shared/scim/queryPlan';
 import { parseFilter } from '../../shared/scim/filter';
 import { buildSchemaRegistry } from '../../shared/scim/resourceSchema';
@@ -13,7 +14,7 @@ const schema = buildSchemaRegistry([]).user;
 beforeAll(async () => {
   azurite = await startAzurite();
   table = TableClient.fromConnectionString(azurite.connectionString, 'storetest', { allowInsecureConnection: true });
-  store = new ResourceStore(table);
+  store = new ResourceStore(new PartitionTable(table));
 });
 afterAll(async () => { await azurite.close(); });
 

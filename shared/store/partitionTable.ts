@@ -1,0 +1,48 @@
+import { TableClient, TransactionAction } from '@azure/data-tables';
+import { odataString, prefixEnd } from './keys';
+
+/** Table errors carry the HTTP status in `statusCode` (the service's own code sits in `details.errorCode`). */
+export const statusOf = (e: unknown): number | undefined => (e as { statusCode?: number })?.statusCode;
+
+/** Entity-group transactions span one partition and at most 100 operations. */
+export const MAX_TRANSACTION = 100;
+
+/** The few Table operations the stores need, all scoped to one tenant's partition. */
+export class PartitionTable {
+  private ready?: Promise<void>;
+
+  constructor(readonly client: TableClient) {}
+
+  /** Creates the table once per process; a failure is retried by the next call rather than cached. */
+  init(): Promise<void> {
+    this.ready ??= this.client.createTable().then(
+      () => undefined,
+      (e) => {
+        this.ready = undefined;
+        throw e;
+      },
+    );
+    return this.ready;
+  }
+
+  async getRow<T extends object>(tenant: string, rowKey: string): Promise<(T & { etag: string }) | undefined> {
+    await this.init();
+    try {
+      return (await this.client.getEntity<T>(tenant, rowKey)) as T & { etag: string };
+    } catch (e) {
+      if (statusOf(e) === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /** Rows whose key starts with `prefix`, in key order, optionally only some columns. */
+  range<T extends object>(tenant: string, prefix: string, select?: string[]) {
+    const filter = `PartitionKey eq ${odataString(tenant)} and RowKey ge ${odataString(prefix)} and RowKey lt ${odataString(prefixEnd(prefix))}`;
+    return this.client.listEntities<T & { rowKey: string }>({ queryOptions: { filter, select } });
+  }
+
+  async submit(actions: TransactionAction[]): Promise<void> {
+    await this.init();
+    await this.client.submitTransaction(actions);
+  }
+}
