@@ -1,18 +1,23 @@
 import { badRequest, ScimError } from '../scim/errors';
 import { Filter, parseFilter } from '../scim/filter';
-import { matches, validateFilter } from '../scim/filterEvaluation';
+import { Json, matches, validateFilter } from '../scim/filterEvaluation';
 import { listResponse, parsePaging } from '../scim/listResponse';
+import { memberIds, splitGroupPatch } from '../scim/memberPatch';
 import { applyPatch, parsePatchRequest } from '../scim/patch';
 import { planQuery } from '../scim/queryPlan';
 import { parseProjection, Projection, toRepresentation } from '../scim/representation';
 import { ResourceSchema } from '../scim/resourceSchema';
 import { toStoredResource } from '../scim/resourceInput';
 import { StoredResource } from '../store/resourceStore';
+import { applyMemberDelta, memberFacts, memberIdsInFilter, resolveMembers, withRelations } from './memberships';
 import { RequestContext } from './pipeline';
 import { baseUrlOf, noContent, readJsonBody, scimJson, ScimHttpResponse } from './scimHttp';
 
 /** The upper bound of resources a filtered list may examine before answering `tooMany` instead of timing out. */
 export const MAX_SCAN = 200_000;
+
+/** Rows of a deleted group's memberships purged within the DELETE; the timer function purges the rest. */
+const PURGE_IN_REQUEST = 500;
 
 /** `/Users` and `/Groups`: RFC 7644 §3 operations on one resource type. */
 export function resourceEndpoint(pickSchema: (ctx: RequestContext) => ResourceSchema) {
@@ -29,9 +34,7 @@ export function resourceEndpoint(pickSchema: (ctx: RequestContext) => ResourceSc
       case 'GET': return read(ctx, schema, id);
       case 'PUT': return replace(ctx, schema, id);
       case 'PATCH': return patch(ctx, schema, id);
-      case 'DELETE':
-        await ctx.rt.store.delete(ctx.tenant, schema.name, id, ifMatch(ctx));
-        return noContent();
+      case 'DELETE': return remove(ctx, schema, id);
       default: throw methodNotAllowed(method, `/${schema.endpoint}/{id}`, 'GET, PUT, PATCH, DELETE');
     }
   };
@@ -42,46 +45,97 @@ const methodNotAllowed = (method: string, path: string, allowed: string) =>
 
 const ifMatch = (ctx: RequestContext) => ctx.req.headers.get('if-match') ?? undefined;
 
-function projectionOf(ctx: RequestContext): Projection {
-  return parseProjection(ctx.req.query.get('attributes'), ctx.req.query.get('excludedAttributes'));
+const projectionOf = (ctx: RequestContext): Projection => parseProjection(ctx.req.query.get('attributes'), ctx.req.query.get('excludedAttributes'));
+
+async function represent(ctx: RequestContext, schema: ResourceSchema, r: StoredResource, projection: Projection) {
+  const full = await withRelations(ctx, schema, r, projection);
+  return toRepresentation(full.data, full.meta, schema, baseUrlOf(ctx.req), projection);
 }
 
-function represent(ctx: RequestContext, schema: ResourceSchema, r: StoredResource, projection: Projection = projectionOf(ctx)) {
-  return toRepresentation(r.data, r.meta, schema, baseUrlOf(ctx.req), projection);
-}
-
-function single(ctx: RequestContext, schema: ResourceSchema, r: StoredResource, status = 200): ScimHttpResponse {
-  const body = represent(ctx, schema, r);
+async function single(ctx: RequestContext, schema: ResourceSchema, r: StoredResource, status = 200): Promise<ScimHttpResponse> {
+  const body = await represent(ctx, schema, r, projectionOf(ctx));
   const headers: Record<string, string> = { ETag: r.meta.version };
   if (status === 201) headers.Location = (body.meta as { location: string }).location;
   return scimJson(status, body, headers);
 }
 
-async function read(ctx: RequestContext, schema: ResourceSchema, id: string) {
+async function mustGet(ctx: RequestContext, schema: ResourceSchema, id: string) {
   const r = await ctx.rt.store.get(ctx.tenant, schema.name, id);
   if (!r) throw new ScimError(404, `${schema.name} "${id}" not found.`);
-  return single(ctx, schema, r);
+  return r;
+}
+
+const read = async (ctx: RequestContext, schema: ResourceSchema, id: string) => single(ctx, schema, await mustGet(ctx, schema, id));
+
+/** A body's `members` become rows, never part of the group document. */
+function splitBody(body: unknown, schema: ResourceSchema): { doc: Json; members?: string[] } {
+  const { members, ...doc } = toStoredResource(body, schema);
+  return schema.name === 'Group' ? { doc, members: memberIds(members) } : { doc: { ...doc, ...(members === undefined ? {} : { members }) } };
 }
 
 async function create(ctx: RequestContext, schema: ResourceSchema) {
-  const data = toStoredResource(await readJsonBody(ctx.req, ctx.rt.settings.SCIM_MAX_BODY_BYTES), schema);
-  return single(ctx, schema, await ctx.rt.store.create(ctx.tenant, schema.name, data), 201);
+  const { doc, members } = splitBody(await readJsonBody(ctx.req, ctx.rt.settings.SCIM_MAX_BODY_BYTES), schema);
+  const resolved = members?.length ? await resolveMembers(ctx, undefined, members) : [];
+  const created = await ctx.rt.store.create(ctx.tenant, schema.name, doc);
+  await ctx.rt.memberships.add(ctx.tenant, created.meta.id, resolved);
+  return single(ctx, schema, created, 201);
 }
 
 async function replace(ctx: RequestContext, schema: ResourceSchema, id: string) {
-  const data = toStoredResource(await readJsonBody(ctx.req, ctx.rt.settings.SCIM_MAX_BODY_BYTES), schema);
-  return single(ctx, schema, await ctx.rt.store.update(ctx.tenant, schema.name, id, () => data, ifMatch(ctx)));
+  const { doc, members } = splitBody(await readJsonBody(ctx.req, ctx.rt.settings.SCIM_MAX_BODY_BYTES), schema);
+  if (members) {
+    await checkPrecondition(ctx, schema, id);
+    await applyMemberDelta(ctx, schema, id, { clear: true, add: new Set(members), remove: new Set(), removeWhere: [] });
+  }
+  return single(ctx, schema, await ctx.rt.store.update(ctx.tenant, schema.name, id, () => doc, members ? undefined : ifMatch(ctx)));
+}
+
+/** For changes made in several writes (membership rows, then the document): the client's If-Match, checked first. */
+async function checkPrecondition(ctx: RequestContext, schema: ResourceSchema, id: string) {
+  const current = await mustGet(ctx, schema, id);
+  const tag = ifMatch(ctx);
+  if (tag !== undefined && tag.trim() !== '*' && !tag.split(',').map((t) => t.trim().replace(/^W\//i, '')).includes(current.meta.version.replace(/^W\//, ''))) {
+    throw new ScimError(412, `If-Match ${tag} does not match the current version ${current.meta.version}; read the resource again and retry.`);
+  }
+  return current;
 }
 
 async function patch(ctx: RequestContext, schema: ResourceSchema, id: string) {
   const operations = parsePatchRequest(await readJsonBody(ctx.req, ctx.rt.settings.SCIM_MAX_BODY_BYTES));
-  const updated = await ctx.rt.store.update(ctx.tenant, schema.name, id, (current) => applyPatch(current.data, operations, schema), ifMatch(ctx));
-  return single(ctx, schema, updated);
+  if (schema.name !== 'Group') {
+    const updated = await ctx.rt.store.update(ctx.tenant, schema.name, id, (current) => applyPatch(current.data, operations, schema), ifMatch(ctx));
+    return single(ctx, schema, updated);
+  }
+  const { documentOps, delta } = splitGroupPatch(operations);
+  // Validate the document operations before any membership row is written, so a bad request changes nothing.
+  const current = await checkPrecondition(ctx, schema, id);
+  applyPatch(current.data, documentOps, schema);
+  await applyMemberDelta(ctx, schema, id, delta);
+  // Re-applied on the fresh state under the Table ETag; also moves meta.version/lastModified for member changes.
+  await ctx.rt.store.update(ctx.tenant, schema.name, id, (fresh) => applyPatch(fresh.data, documentOps, schema));
+  return noContent(); // Entra expects 204 for group PATCH and must not receive the member list (spec §(a)9)
+}
+
+async function remove(ctx: RequestContext, schema: ResourceSchema, id: string) {
+  const { store, memberships } = ctx.rt;
+  if (schema.name === 'Group') {
+    await checkPrecondition(ctx, schema, id);
+    // The mark survives a crash between here and the purge; the group vanishes for readers with its own row.
+    await memberships.markForPurge(ctx.tenant, id);
+    await store.delete(ctx.tenant, schema.name, id, ifMatch(ctx));
+    await memberships.removeEverywhere(ctx.tenant, id);
+    await memberships.purge((t, g) => store.get(t, 'Group', g).then(Boolean), PURGE_IN_REQUEST);
+  } else {
+    await store.delete(ctx.tenant, schema.name, id, ifMatch(ctx));
+    await memberships.removeEverywhere(ctx.tenant, id);
+  }
+  return noContent();
 }
 
 /** Filters may test server-owned attributes too (`id eq`, `meta.lastModified gt`), which live outside the document. */
-const filterable = (r: StoredResource, schema: ResourceSchema) => ({
+const filterable = (r: StoredResource, schema: ResourceSchema, members?: Json[]) => ({
   ...r.data,
+  ...(members ? { members } : {}),
   id: r.meta.id,
   meta: { resourceType: schema.name, created: r.meta.created, lastModified: r.meta.lastModified, version: r.meta.version },
 });
@@ -96,14 +150,17 @@ async function list(ctx: RequestContext, schema: ResourceSchema) {
     filter = parseFilter(filterText);
     validateFilter(filter, schema);
   }
+  const memberIdsNamed = schema.name === 'Group' ? memberIdsInFilter(filter) : [];
   const hits: StoredResource[] = [];
   let examined = 0;
   for await (const r of ctx.rt.store.candidates(ctx.tenant, schema.name, planQuery(filter, schema))) {
     if (++examined > MAX_SCAN) {
-      throw badRequest('tooMany', `The filter would examine more than ${MAX_SCAN} resources; filter on userName, externalId, id or a work email instead.`);
+      throw badRequest('tooMany', `The filter would examine more than ${MAX_SCAN} resources; filter on an indexed attribute (userName, externalId, id, work email, displayName) instead.`);
     }
-    if (!filter || matches(filter, filterable(r, schema), schema)) hits.push(r);
+    const members = memberIdsNamed.length ? await memberFacts(ctx, r.meta.id, memberIdsNamed) : undefined;
+    if (!filter || matches(filter, filterable(r, schema, members), schema)) hits.push(r);
   }
   const page = paging.count === 0 ? [] : hits.slice(paging.startIndex - 1, paging.startIndex - 1 + paging.count);
-  return scimJson(200, listResponse(page.map((r) => represent(ctx, schema, r, projection)), hits.length, paging.startIndex));
+  const resources = await Promise.all(page.map((r) => represent(ctx, schema, r, projection)));
+  return scimJson(200, listResponse(resources, hits.length, paging.startIndex));
 }

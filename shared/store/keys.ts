@@ -5,8 +5,10 @@ import { createHash } from 'node:crypto';
  *   R~User~{id}                         a resource (User or Group), JSON document + typed columns
  *   X~User~{index}~{key}                a unique index row → the resource id (userName, group displayName)
  *   X~User~{index}~{key}~{id}           a non-unique index row (externalId, email)
- *   M~{groupId}~{memberId}              group → member (issue #3)
- *   B~{memberId}~{groupId}              member → group, for a user's `groups` attribute (issue #3)
+ *   M~{groupId}~{memberId}              group → member, with the member's type
+ *   B~{memberId}~{groupId}              member → group, for a user's `groups` and `members.value eq` filters
+ * and, in the partition CLEANUP_PARTITION, one row `{tenant}~{groupId}` per deleted group whose membership rows
+ * are still being purged.
  * `~` never occurs inside an encoded part, so prefixes cannot collide.
  */
 export const resourceKey = (type: string, id: string) => `R~${type}~${encodeKeyPart(id)}`;
@@ -14,6 +16,13 @@ export const resourcePrefix = (type: string) => `R~${type}~`;
 export const uniqueIndexKey = (type: string, index: string, key: string) => `X~${type}~${index}~${encodeKeyPart(key)}`;
 export const indexPrefix = (type: string, index: string, key: string) => `X~${type}~${index}~${encodeKeyPart(key)}~`;
 export const indexKey = (type: string, index: string, key: string, id: string) => `${indexPrefix(type, index, key)}${encodeKeyPart(id)}`;
+
+export const memberKey = (groupId: string, memberId: string) => `${memberPrefix(groupId)}${encodeKeyPart(memberId)}`;
+export const memberPrefix = (groupId: string) => `M~${encodeKeyPart(groupId)}~`;
+export const backrefKey = (memberId: string, groupId: string) => `${backrefPrefix(memberId)}${encodeKeyPart(groupId)}`;
+export const backrefPrefix = (memberId: string) => `B~${encodeKeyPart(memberId)}~`;
+/** `~` sorts after every encoded character, so no tenant partition can be named like this one. */
+export const CLEANUP_PARTITION = '~cleanup';
 
 /** The first key after every key that starts with `prefix` (all encoded characters sort below `~`). */
 export const prefixEnd = (prefix: string) => `${prefix}~`;

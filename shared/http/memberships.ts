@@ -1,0 +1,114 @@
+import { badRequest } from '../scim/errors';
+import { Filter } from '../scim/filter';
+import { elementMatches, Json } from '../scim/filterEvaluation';
+import { MemberDelta } from '../scim/memberPatch';
+import { Projection } from '../scim/representation';
+import { ResourceSchema } from '../scim/resourceSchema';
+import { Member } from '../store/membershipStore';
+import { StoredResource } from '../store/resourceStore';
+import { RequestContext } from './pipeline';
+import { baseUrlOf } from './scimHttp';
+
+/** Whether a response asks for `attr` (members, groups): reading membership rows is skipped when it does not. */
+export function projectionIncludes(projection: Projection, attr: string): boolean {
+  const named = (paths?: { attr: string; urn?: string }[]) => paths?.some((p) => p.attr.toLowerCase() === attr.toLowerCase()) ?? false;
+  if (projection.attributes) return named(projection.attributes);
+  return !named(projection.excludedAttributes);
+}
+
+/** Adds the relation attributes a response shows: a group's `members`, a user's read-only `groups`. */
+export async function withRelations(ctx: RequestContext, schema: ResourceSchema, r: StoredResource, projection: Projection): Promise<StoredResource> {
+  const base = baseUrlOf(ctx.req);
+  const { memberships, store } = ctx.rt;
+  if (schema.name === 'Group' && projectionIncludes(projection, 'members')) {
+    const members: Json[] = [];
+    for await (const m of memberships.members(ctx.tenant, r.meta.id)) members.push({ value: m.value, $ref: `${base}/${m.type}s/${m.value}`, type: m.type });
+    return { ...r, data: { ...r.data, members } };
+  }
+  if (schema.name === 'User' && projectionIncludes(projection, 'groups')) {
+    const ids = await memberships.groupsOf(ctx.tenant, r.meta.id);
+    // A deleted group's rows may still await purging: it must not show, so each group is read (few per user).
+    const groups = (await Promise.all(ids.map((id) => store.get(ctx.tenant, 'Group', id))))
+      .filter((g): g is StoredResource => !!g)
+      .map((g) => ({ value: g.meta.id, $ref: `${base}/Groups/${g.meta.id}`, display: g.data.displayName, type: 'direct' }));
+    return groups.length ? { ...r, data: { ...r.data, groups } } : r;
+  }
+  return r;
+}
+
+/** Looks up each new member; an unknown id is a 400 naming it, raised before anything is written. */
+export async function resolveMembers(ctx: RequestContext, groupId: string | undefined, ids: Iterable<string>): Promise<Member[]> {
+  const unique = [...new Set(ids)];
+  const found = await Promise.all(unique.map(async (id): Promise<Member | undefined> => {
+    if (id === groupId) throw badRequest('invalidValue', `A group cannot be a member of itself ("${id}").`);
+    if (await ctx.rt.store.get(ctx.tenant, 'User', id)) return { value: id, type: 'User' };
+    if (await ctx.rt.store.get(ctx.tenant, 'Group', id)) return { value: id, type: 'Group' };
+    return undefined;
+  }));
+  const unknown = unique.filter((_, i) => !found[i]);
+  if (unknown.length) {
+    throw badRequest('invalidValue', `Unknown member id${unknown.length > 1 ? 's' : ''} ${unknown.slice(0, 10).map((u) => `"${u}"`).join(', ')}${unknown.length > 10 ? ` and ${unknown.length - 10} more` : ''}: provision the user or group before adding it to a group.`);
+  }
+  return found as Member[];
+}
+
+/** Resolves a membership delta against the group's rows and applies it; validation precedes every write. */
+export async function applyMemberDelta(ctx: RequestContext, schema: ResourceSchema, groupId: string, delta: MemberDelta): Promise<void> {
+  const { memberships } = ctx.rt;
+  const remove = new Set(delta.remove);
+  let add = [...delta.add];
+  if (delta.clear || delta.removeWhere.length) {
+    const membersDef = schema.resolve({ attr: 'members' }).def;
+    const matchesAny = (m: Member) => delta.removeWhere.some((f: Filter) => elementMatches(f, { value: m.value, type: m.type }, membersDef, schema));
+    const current = new Set<string>();
+    for await (const m of memberships.members(ctx.tenant, groupId)) {
+      current.add(m.value);
+      if ((delta.clear && !delta.add.has(m.value)) || matchesAny(m)) remove.add(m.value);
+    }
+    if (delta.clear) add = add.filter((id) => !current.has(id));
+  }
+  const members = await resolveMembers(ctx, groupId, add);
+  await memberships.remove(ctx.tenant, groupId, [...remove]);
+  await memberships.add(ctx.tenant, groupId, members);
+}
+
+/**
+ * Filters on groups may test membership only as `members.value eq "<id>"` (or `members[value eq "<id>"]`), which
+ * is answered from membership rows by point reads; other member conditions would need every member of every group.
+ */
+export function memberIdsInFilter(filter: Filter | undefined): string[] {
+  const ids: string[] = [];
+  const visit = (f: Filter, insideMembers: boolean): void => {
+    switch (f.kind) {
+      case 'and': case 'or': visit(f.left, insideMembers); visit(f.right, insideMembers); return;
+      case 'not': visit(f.filter, insideMembers); return;
+      case 'valuePath':
+        if (f.path.attr.toLowerCase() === 'members') visit(f.filter, true);
+        return;
+      case 'present':
+        if (insideMembers || f.path.attr.toLowerCase() === 'members') throw unsupportedMemberFilter();
+        return;
+      case 'compare': {
+        const onMembers = insideMembers ? f.path.attr.toLowerCase() === 'value' : f.path.attr.toLowerCase() === 'members' && (f.path.sub ?? 'value').toLowerCase() === 'value';
+        if (insideMembers && !onMembers) throw unsupportedMemberFilter();
+        if (!insideMembers && f.path.attr.toLowerCase() === 'members' && !onMembers) throw unsupportedMemberFilter();
+        if (onMembers) {
+          if (f.op !== 'eq' || typeof f.value !== 'string') throw unsupportedMemberFilter();
+          ids.push(f.value);
+        }
+      }
+    }
+  };
+  if (filter) visit(filter, false);
+  return ids;
+}
+
+const unsupportedMemberFilter = () =>
+  badRequest('invalidFilter', 'Invalid filter: members can be filtered only with members.value eq "<id>" (or members[value eq "<id>"]).');
+
+/** The membership facts a group filter needs: which of the ids it names are members of this group. */
+export async function memberFacts(ctx: RequestContext, groupId: string, ids: string[]): Promise<Json[]> {
+  const hits = await Promise.all(ids.map(async (id) => ((await ctx.rt.memberships.isMember(ctx.tenant, groupId, id)) ? { value: id } : undefined)));
+  return hits.filter((h): h is { value: string } => !!h);
+}
+
