@@ -1,5 +1,5 @@
 import { badRequest } from './errors';
-import { AttrPath, Filter, Literal } from './filter';
+import { AttrPath, CompareOp, Filter, Literal } from './filter';
 import { ResourceSchema, findAttr, formatPath } from './resourceSchema';
 import { AttributeDef } from './schemaDefinitions';
 
@@ -17,7 +17,12 @@ export function validateFilter(filter: Filter, schema: ResourceSchema, scope?: A
   switch (filter.kind) {
     case 'and': case 'or': validateFilter(filter.left, schema, scope); validateFilter(filter.right, schema, scope); return;
     case 'not': validateFilter(filter.filter, schema, scope); return;
-    case 'compare': case 'present': check(filter.path); return;
+    case 'compare': {
+      const def = check(filter.path);
+      checkComparison(filter.op, filter.value, comparedAttr(def) ?? def);
+      return;
+    }
+    case 'present': check(filter.path); return;
     case 'valuePath': {
       const def = check(filter.path);
       if (def.type !== 'complex') throw badRequest('invalidFilter', `Invalid filter: "${def.name}" is not complex, so "[...]" cannot apply.`);
@@ -74,28 +79,44 @@ function values(path: AttrPath, s: Scope): Array<[unknown, AttributeDef]> {
   const { urn, def, sub } = s.schema.resolve(path);
   const raw = container(s.resource, urn)?.[def.name];
   const items = def.multiValued ? (Array.isArray(raw) ? raw : []) : [raw];
-  const leaf = sub ?? (def.type === 'complex' ? findAttr(def.subAttributes ?? [], 'value') : undefined);
+  const leaf = sub ?? comparedAttr(def);
   if (!leaf) return items.map((v) => [v, def]);
   return items.map((v) => [v && typeof v === 'object' ? (v as Json)[leaf.name] : undefined, leaf]);
 }
 
-function compare(actual: unknown, op: string, expected: Literal, def: AttributeDef): boolean {
+/** What a comparison on a complex attribute without a sub-attribute compares: its `value` (`emails eq "x"`). */
+const comparedAttr = (def: AttributeDef) => (def.type === 'complex' ? findAttr(def.subAttributes ?? [], 'value') : undefined);
+
+/**
+ * Operators a type cannot answer (RFC 7644 §3.4.2.2: `gt` on a boolean or binary) and values that cannot be compared
+ * (`meta.created gt "yesterday"`) are `invalidFilter`. validateFilter runs this too, so the 400 does not depend on
+ * whether some stored resource happens to have the attribute.
+ */
+function checkComparison(op: CompareOp, expected: Literal, def: AttributeDef): void {
+  const ordering = op === 'gt' || op === 'ge' || op === 'lt' || op === 'le';
+  const substring = op === 'co' || op === 'sw' || op === 'ew';
+  const unsupported =
+    (def.type === 'boolean' && (ordering || substring)) ||
+    (def.type === 'binary' && ordering) ||
+    ((def.type === 'integer' || def.type === 'decimal' || def.type === 'dateTime') && substring);
+  if (unsupported) throw badRequest('invalidFilter', `Invalid filter: "${op}" is not defined for ${def.type} attribute "${def.name}".`);
+  if (def.type === 'dateTime' && expected !== null && Number.isNaN(Date.parse(String(expected)))) {
+    throw badRequest('invalidFilter', `Invalid filter: "${String(expected)}" is not a dateTime for "${def.name}".`);
+  }
+}
+
+function compare(actual: unknown, op: CompareOp, expected: Literal, def: AttributeDef): boolean {
+  checkComparison(op, expected, def);
   if (op === 'ne') return !compare(actual, 'eq', expected, def);
   if (actual === undefined || actual === null) return false;
   if (expected === null) return false;
   switch (def.type) {
-    case 'boolean': {
-      if (op !== 'eq') throw badRequest('invalidFilter', `Invalid filter: "${op}" is not defined for boolean attribute "${def.name}".`);
+    case 'boolean':
       return actual === (typeof expected === 'string' ? expected.toLowerCase() === 'true' : expected);
-    }
     case 'integer': case 'decimal':
       return ordered(Number(actual), op, Number(expected));
-    case 'dateTime': {
-      const a = Date.parse(String(actual));
-      const e = Date.parse(String(expected));
-      if (Number.isNaN(e)) throw badRequest('invalidFilter', `Invalid filter: "${String(expected)}" is not a dateTime for "${def.name}".`);
-      return ordered(a, op, e);
-    }
+    case 'dateTime':
+      return ordered(Date.parse(String(actual)), op, Date.parse(String(expected)));
     default: {
       const fold = (x: string) => (def.caseExact ? x : x.toLowerCase());
       const a = fold(String(actual));

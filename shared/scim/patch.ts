@@ -66,7 +66,8 @@ export function applyPatch(resource: Json, operations: PatchOperation[], schema:
     const v = next[ext.id] as Json | undefined;
     if (v && Object.keys(v).length === 0) delete next[ext.id];
   }
-  assertRequired(next, schema);
+  // RFC 7644 §3.5.2.2: a PATCH that unassigns a required attribute fails with `mutability`.
+  assertRequired(next, schema, 'mutability');
   return next;
 }
 
@@ -84,6 +85,10 @@ function applyOperation(res: Json, op: PatchOperation, schema: ResourceSchema): 
   const ext = schema.extension(op.path);
   if (ext) {
     if (op.op === 'remove') { delete res[ext.id]; return; }
+    // Checked here: the path-less form would hand a non-object straight back to this branch, without end.
+    if (!op.value || typeof op.value !== 'object' || Array.isArray(op.value)) {
+      throw badRequest('invalidValue', `"${op.op}" on "${ext.id}" needs an object of ${ext.name} attributes as its value.`);
+    }
     applyOperation(res, { op: op.op, value: { [ext.id]: op.value } }, schema);
     return;
   }
@@ -188,7 +193,9 @@ function applyFiltered(container: Json, t: ResolvedAttr, filter: Filter, sub: st
     const merged = subDef || op.op === 'add' ? { ...el, ...(newPart as Json) } : (newPart as Json);
     return (coerce(t.def, [merged], where(t, sub)) as Json[])[0] ?? {};
   });
-  setOrDelete(container, name, keepLastPrimary(updated));
+  // An element this operation made primary wins, even over an existing primary that sits later in the list.
+  const setPrimary = updated.map((el, i) => hit[i] && (el as Json).primary === true).lastIndexOf(true);
+  setOrDelete(container, name, keepLastPrimary(updated, setPrimary < 0 ? undefined : setPrimary));
 }
 
 const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
@@ -200,9 +207,8 @@ function setOrDelete(container: Json, name: string, list: unknown[]) {
   else delete container[name];
 }
 
-/** RFC 7643 §2.4: at most one `primary: true`; the value set last wins. */
-function keepLastPrimary(list: unknown[]): unknown[] {
-  const last = list.map((el) => (el as Json)?.primary === true).lastIndexOf(true);
+/** RFC 7643 §2.4: at most one `primary: true`; the value set last wins (`last`, by default the last in the list). */
+function keepLastPrimary(list: unknown[], last = list.map((el) => (el as Json)?.primary === true).lastIndexOf(true)): unknown[] {
   if (last < 0) return list;
   return list.map((el, i) => ((el as Json).primary === true && i !== last ? { ...(el as Json), primary: false } : el));
 }

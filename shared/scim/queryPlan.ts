@@ -66,7 +66,8 @@ export function planQuery(filter: Filter | undefined, schema: ResourceSchema): Q
   for (const index of INDEXES[schema.name]) {
     for (const part of parts) {
       const key = index.matches(part);
-      if (key !== undefined) return { kind: 'index', index, key };
+      // Resources write no empty keys, so `eq ""` scans to find what matches() would.
+      if (key) return { kind: 'index', index, key };
     }
   }
   return { kind: 'scan' };

@@ -54,7 +54,8 @@ export function toRepresentation(stored: Json, meta: ResourceMeta, schema: Resou
         const subs = def.subAttributes.filter((s) => wants(urn, def, s));
         if (!subs.length) continue;
         const pick = (el: Json) => Object.fromEntries(subs.filter((s) => el[s.name] !== undefined).map((s) => [s.name, el[s.name]]));
-        const picked = Array.isArray(value) ? value.map((el) => pick(el as Json)) : pick(value as Json);
+        // An element with none of the wanted sub-attributes is left out rather than returned as `{}`.
+        const picked = Array.isArray(value) ? value.map((el) => pick(el as Json)).filter((el) => Object.keys(el).length) : pick(value as Json);
         if (Array.isArray(picked) ? picked.length : Object.keys(picked).length) dst[def.name] = picked;
       } else if (wants(urn, def)) {
         dst[def.name] = value;

@@ -1,4 +1,4 @@
-import { badRequest } from './errors';
+import { badRequest, ScimType } from './errors';
 import { Json } from './filterEvaluation';
 import { normaliseManager, toBoolean } from './entraQuirks';
 import { ResourceSchema, findAttr } from './resourceSchema';
@@ -119,11 +119,12 @@ function coerceSingle(def: AttributeDef, value: unknown, where: string): unknown
 const typeError = (where: string, expected: string, value: unknown) =>
   badRequest('invalidValue', `"${where}" must be ${expected}; got ${JSON.stringify(value)?.slice(0, 80)}.`);
 
-export function assertRequired(resource: Json, schema: ResourceSchema): void {
+/** A body without a required attribute is `invalidValue` (RFC 7644 §3.12); PATCH passes its own `scimType`. */
+export function assertRequired(resource: Json, schema: ResourceSchema, scimType: ScimType = 'invalidValue'): void {
   for (const def of schema.core.attributes) {
     const v = resource[def.name];
     if (def.required && (v === undefined || v === '')) {
-      throw badRequest('invalidValue', `"${def.name}" is required for a ${schema.name}.`);
+      throw badRequest(scimType, `"${def.name}" is required for a ${schema.name}.`);
     }
   }
 }
