@@ -1,8 +1,6 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
-import { startAzurite } from './embeddedAzurite';
-import { startFunctionsHost } from './functionsHost';
+import { percentile as pct, startBenchService, timed } from './benchService';
 
 /**
  * `npm run bench`: p50/p95 latency of the main user operations through the local host over HTTP, next to a raw
@@ -12,18 +10,8 @@ import { startFunctionsHost } from './functionsHost';
 const iterations = Number(process.argv[2] ?? 300);
 
 async function main() {
-  const azurite = await startAzurite();
-  const token = randomBytes(32).toString('base64url');
-  Object.assign(process.env, { SCIM_STORAGE_CONNECTION_STRING: azurite.connectionString, SCIM_TOKEN: token });
-  const host = await startFunctionsHost({ appRoot: join(__dirname, '..', '..'), functionsDir: join(__dirname, '..', 'functions') });
-  const base = `${host.url}/scim/v2`;
-  const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/scim+json' };
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const json = (await res.json()) as { id: string; userName: string };
-    if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status}`);
-    return json;
-  };
+  const { azurite, call: request, close } = await startBenchService();
+  const call = async (method: string, path: string, body?: unknown) => (await request(method, path, body))!;
   const user = (i: number) => ({
     schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
     userName: `bench_${i}_${randomUUID()}@contoso.com`,
@@ -38,12 +26,8 @@ async function main() {
 
   const users: Array<{ id: string; userName: string }> = [];
   const timings: Record<string, number[]> = { 'POST /Users': [], 'GET /Users/{id}': [], 'GET /Users?filter=userName eq': [], 'PATCH /Users/{id}': [], 'raw data-tables getEntity': [] };
-  const time = async (name: string, fn: () => Promise<unknown>) => {
-    const t = process.hrtime.bigint();
-    await fn();
-    timings[name].push(Number(process.hrtime.bigint() - t) / 1e6);
-  };
-  for (let i = 0; i < iterations; i++) await time('POST /Users', async () => users.push(await call('POST', '/Users', user(i))));
+  const time = async (name: string, fn: () => Promise<unknown>) => timings[name].push(await timed(fn));
+  for (let i = 0; i < iterations; i++) await time('POST /Users', async () => users.push(await call('POST', '/Users', user(i)) as { id: string; userName: string }));
   for (const u of users) await time('GET /Users/{id}', () => call('GET', `/Users/${u.id}`));
   for (const u of users) await time('GET /Users?filter=userName eq', () => call('GET', `/Users?filter=${encodeURIComponent(`userName eq "${u.userName}"`)}`));
   for (const u of users) {
@@ -52,7 +36,6 @@ async function main() {
   const raw = TableClient.fromConnectionString(azurite.connectionString, 'scim', { allowInsecureConnection: true });
   for (const u of users) await time('raw data-tables getEntity', () => raw.getEntity('default', `R~User~${u.id}`));
 
-  const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
   const floor = pct(timings['raw data-tables getEntity'], 50);
   console.log(`\n${iterations} sequential requests each, local host over HTTP, embedded Azurite (in memory), Node ${process.version}\n`);
   console.log('| operation | p50 ms | p95 ms | p50 / raw point read |');
@@ -60,8 +43,7 @@ async function main() {
   for (const [name, xs] of Object.entries(timings)) {
     console.log(`| ${name} | ${pct(xs, 50).toFixed(2)} | ${pct(xs, 95).toFixed(2)} | ${(pct(xs, 50) / floor).toFixed(1)}× |`);
   }
-  await host.close();
-  await azurite.close();
+  await close();
 }
 
 main().catch((e: Error) => {

@@ -1,7 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { startAzurite } from './embeddedAzurite';
-import { startFunctionsHost } from './functionsHost';
+import { percentile, startBenchService, timed } from './benchService';
 import { runtime, DEFAULT_TENANT } from '../shared/runtime';
 import { Member } from '../shared/store/membershipStore';
 
@@ -14,18 +11,7 @@ const size = Number(process.argv[2] ?? 100_000);
 const samples = Number(process.argv[3] ?? 40);
 
 async function main() {
-  const azurite = await startAzurite();
-  const token = randomBytes(32).toString('base64url');
-  Object.assign(process.env, { SCIM_STORAGE_CONNECTION_STRING: azurite.connectionString, SCIM_TOKEN: token });
-  const host = await startFunctionsHost({ appRoot: join(__dirname, '..', '..'), functionsDir: join(__dirname, '..', 'functions') });
-  const base = `${host.url}/scim/v2`;
-  const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/scim+json' };
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status} ${text.slice(0, 200)}`);
-    return text ? (JSON.parse(text) as { id: string }) : undefined;
-  };
+  const { call, close } = await startBenchService();
   const { store, memberships } = runtime();
 
   // Seed through the product's own store: real users, then the large group's membership rows.
@@ -53,12 +39,7 @@ async function main() {
     ['GET /Groups/{id}?excludedAttributes=members', (g) => call('GET', `/Groups/${g}?excludedAttributes=members`)],
     ['GET /Groups?filter=displayName eq (Entra match)', (g) => call('GET', `/Groups?excludedAttributes=members&filter=${encodeURIComponent(`displayName eq "${g === empty ? 'Empty' : 'Large'}"`)}`)],
   ];
-  const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const time = async (fn: () => Promise<unknown>) => {
-    const t = process.hrtime.bigint();
-    await fn();
-    return Number(process.hrtime.bigint() - t) / 1e6;
-  };
+  const p50 = (xs: number[]) => percentile(xs, 50);
   console.log(`\np50 of ${samples} samples each, alternating empty/large, local host over HTTP, embedded Azurite, Node ${process.version}\n`);
   console.log(`| operation | empty group ms | ${size}-member group ms | ratio large/empty |`);
   console.log('|---|---:|---:|---:|');
@@ -67,13 +48,12 @@ async function main() {
     const l: number[] = [];
     for (let i = 0; i < 3; i++) { await op(empty); await op(large); } // warm-up
     for (let i = 0; i < samples; i++) {
-      e.push(await time(() => op(empty)));
-      l.push(await time(() => op(large)));
+      e.push(await timed(() => op(empty)));
+      l.push(await timed(() => op(large)));
     }
     console.log(`| ${name} | ${p50(e).toFixed(2)} | ${p50(l).toFixed(2)} | ${(p50(l) / p50(e)).toFixed(2)} |`);
   }
-  await host.close();
-  await azurite.close();
+  await close();
 }
 
 main().catch((e: Error) => {

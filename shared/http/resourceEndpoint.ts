@@ -8,7 +8,7 @@ import { planQuery } from '../scim/queryPlan';
 import { parseProjection, Projection, toRepresentation } from '../scim/representation';
 import { ResourceSchema } from '../scim/resourceSchema';
 import { toStoredResource } from '../scim/resourceInput';
-import { StoredResource } from '../store/resourceStore';
+import { checkPrecondition, StoredResource } from '../store/resourceStore';
 import { applyMemberDelta, memberFacts, memberIdsInFilter, resolveMembers, withRelations } from './memberships';
 import { RequestContext } from './pipeline';
 import { baseUrlOf, noContent, readJsonBody, scimJson, ScimHttpResponse } from './scimHttp';
@@ -84,19 +84,16 @@ async function create(ctx: RequestContext, schema: ResourceSchema) {
 async function replace(ctx: RequestContext, schema: ResourceSchema, id: string) {
   const { doc, members } = splitBody(await readJsonBody(ctx.req, ctx.rt.settings.SCIM_MAX_BODY_BYTES), schema);
   if (members) {
-    await checkPrecondition(ctx, schema, id);
+    await currentIfMatching(ctx, schema, id);
     await applyMemberDelta(ctx, schema, id, { clear: true, add: new Set(members), remove: new Set(), removeWhere: [] });
   }
   return single(ctx, schema, await ctx.rt.store.update(ctx.tenant, schema.name, id, () => doc, members ? undefined : ifMatch(ctx)));
 }
 
 /** For changes made in several writes (membership rows, then the document): the client's If-Match, checked first. */
-async function checkPrecondition(ctx: RequestContext, schema: ResourceSchema, id: string) {
+async function currentIfMatching(ctx: RequestContext, schema: ResourceSchema, id: string) {
   const current = await mustGet(ctx, schema, id);
-  const tag = ifMatch(ctx);
-  if (tag !== undefined && tag.trim() !== '*' && !tag.split(',').map((t) => t.trim().replace(/^W\//i, '')).includes(current.meta.version.replace(/^W\//, ''))) {
-    throw new ScimError(412, `If-Match ${tag} does not match the current version ${current.meta.version}; read the resource again and retry.`);
-  }
+  checkPrecondition(current, ifMatch(ctx));
   return current;
 }
 
@@ -108,7 +105,7 @@ async function patch(ctx: RequestContext, schema: ResourceSchema, id: string) {
   }
   const { documentOps, delta } = splitGroupPatch(operations);
   // Validate the document operations before any membership row is written, so a bad request changes nothing.
-  const current = await checkPrecondition(ctx, schema, id);
+  const current = await currentIfMatching(ctx, schema, id);
   applyPatch(current.data, documentOps, schema);
   await applyMemberDelta(ctx, schema, id, delta);
   // Re-applied on the fresh state under the Table ETag; also moves meta.version/lastModified for member changes.
@@ -119,7 +116,7 @@ async function patch(ctx: RequestContext, schema: ResourceSchema, id: string) {
 async function remove(ctx: RequestContext, schema: ResourceSchema, id: string) {
   const { store, memberships } = ctx.rt;
   if (schema.name === 'Group') {
-    await checkPrecondition(ctx, schema, id);
+    await currentIfMatching(ctx, schema, id);
     // The mark survives a crash between here and the purge; the group vanishes for readers with its own row.
     await memberships.markForPurge(ctx.tenant, id);
     await store.delete(ctx.tenant, schema.name, id, ifMatch(ctx));

@@ -168,7 +168,8 @@ function toStored(e: ResourceEntity, id: string): StoredResource {
   return { meta: { id, created: e.created, lastModified: e.lastModified, version: versionTag(e.version) }, data: JSON.parse(e.doc) as Json };
 }
 
-function checkPrecondition(current: StoredResource, ifMatch?: string) {
+/** RFC 7644 §3.14: `If-Match` lists acceptable versions (`*` any); weak and strong forms compare alike. */
+export function checkPrecondition(current: StoredResource, ifMatch?: string) {
   if (ifMatch === undefined || ifMatch.trim() === '*') return;
   const tags = ifMatch.split(',').map((t) => t.trim().replace(/^W\//i, ''));
   if (!tags.includes(current.meta.version.replace(/^W\//, ''))) {
