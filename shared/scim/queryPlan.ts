@@ -51,7 +51,19 @@ export const INDEXES: Record<'User' | 'Group', IndexDef[]> = {
 export type QueryPlan =
   | { kind: 'id'; id: string }
   | { kind: 'index'; index: IndexDef; key: string }
+  /** Groups having this member: the member → group rows. */
+  | { kind: 'memberOf'; memberId: string }
   | { kind: 'scan' };
+
+/** `members.value eq "<id>"` or `members[value eq "<id>"]` on a group: the member's id, else undefined. */
+function memberEq(f: Filter): string | undefined {
+  const isValueEq = (c: Filter, attr: string, sub?: string) =>
+    c.kind === 'compare' && c.op === 'eq' && typeof c.value === 'string' && c.value !== '' && !c.path.urn &&
+    c.path.attr.toLowerCase() === attr && (c.path.sub?.toLowerCase() ?? 'value') === (sub ?? 'value');
+  if (isValueEq(f, 'members')) return (f as { value: string }).value;
+  if (f.kind === 'valuePath' && f.path.attr.toLowerCase() === 'members' && isValueEq(f.filter, 'value')) return (f.filter as { value: string }).value;
+  return undefined;
+}
 
 export function planQuery(filter: Filter | undefined, schema: ResourceSchema): QueryPlan {
   if (!filter) return { kind: 'scan' };
@@ -61,6 +73,12 @@ export function planQuery(filter: Filter | undefined, schema: ResourceSchema): Q
   for (const part of parts) {
     if (part.kind === 'compare' && part.op === 'eq' && !part.path.sub && part.path.attr.toLowerCase() === 'id' && typeof part.value === 'string') {
       return { kind: 'id', id: part.value };
+    }
+  }
+  if (schema.name === 'Group') {
+    for (const part of parts) {
+      const memberId = memberEq(part);
+      if (memberId) return { kind: 'memberOf', memberId };
     }
   }
   for (const index of INDEXES[schema.name]) {

@@ -4,7 +4,7 @@ import { ScimError } from '../scim/errors';
 import { Json } from '../scim/filterEvaluation';
 import { INDEXES, QueryPlan } from '../scim/queryPlan';
 import { ResourceMeta } from '../scim/representation';
-import { indexKey, indexPrefix, resourceKey, resourcePrefix, uniqueIndexKey } from './keys';
+import { backrefPrefix, indexKey, indexPrefix, resourceKey, resourcePrefix, uniqueIndexKey } from './keys';
 import { MAX_TRANSACTION, PartitionTable, statusOf } from './partitionTable';
 
 export type ResourceType = 'User' | 'Group';
@@ -117,9 +117,11 @@ export class ResourceStore {
       if (r) yield r;
       return;
     }
-    if (plan.kind === 'index') {
+    if (plan.kind === 'index' || plan.kind === 'memberOf') {
       const ids: string[] = [];
-      if (plan.index.unique) {
+      if (plan.kind === 'memberOf') {
+        for await (const row of this.table.range<{ groupId: string }>(tenant, backrefPrefix(plan.memberId), ['groupId'])) ids.push(row.groupId);
+      } else if (plan.index.unique) {
         const row = await this.table.getRow<{ resourceId: string }>(tenant, uniqueIndexKey(type, plan.index.name, plan.key));
         if (row) ids.push(row.resourceId);
       } else {

@@ -95,6 +95,26 @@ describe('groups', () => {
   test('userName is not a group index', () => {
     expect(plan('userName eq "x"', groupSchema)).toEqual({ kind: 'scan' });
   });
+
+  test.each(['members.value eq "u1"', 'members eq "u1"', 'members[value eq "u1"]', 'displayName sw "S" and MEMBERS.VALUE eq "u1"'])(
+    '%s reads the member → group rows instead of scanning',
+    (filter) => {
+      expect(plan(filter, groupSchema)).toEqual({ kind: 'memberOf', memberId: 'u1' });
+    },
+  );
+
+  test('a member filter that is not a plain eq on value still scans', () => {
+    expect(plan('members.value eq "u1" or displayName eq "x"', groupSchema)).toEqual({ kind: 'scan' });
+    expect(plan('members[value eq "u1" or value eq "u2"]', groupSchema)).toEqual({ kind: 'scan' });
+  });
+
+  test('an id conjunct stays the cheapest plan', () => {
+    expect(plan('id eq "g1" and members.value eq "u1"', groupSchema)).toEqual({ kind: 'id', id: 'g1' });
+  });
+
+  test('members.value is not a user index', () => {
+    expect(plan('members.value eq "u1"', userSchema).kind).not.toBe('memberOf');
+  });
 });
 
 describe('index keys written for a resource', () => {
