@@ -67,10 +67,12 @@ async function mustGet(ctx: RequestContext, schema: ResourceSchema, id: string) 
 
 const read = async (ctx: RequestContext, schema: ResourceSchema, id: string) => single(ctx, schema, await mustGet(ctx, schema, id));
 
-/** A body's `members` become rows, never part of the group document. */
+/** A group body's `members` become rows, never part of the group document (PUT without members clears them). */
 function splitBody(body: unknown, schema: ResourceSchema): { doc: Json; members?: string[] } {
-  const { members, ...doc } = toStoredResource(body, schema);
-  return schema.name === 'Group' ? { doc, members: memberIds(members) } : { doc: { ...doc, ...(members === undefined ? {} : { members }) } };
+  const doc = toStoredResource(body, schema);
+  if (schema.name !== 'Group') return { doc };
+  const { members, ...rest } = doc;
+  return { doc: rest, members: memberIds(members) };
 }
 
 async function create(ctx: RequestContext, schema: ResourceSchema) {
