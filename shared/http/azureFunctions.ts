@@ -6,7 +6,7 @@ import { ScimHttpResponse } from './scimHttp';
 export function httpHandler(endpoint: (ctx: RequestContext) => Promise<ScimHttpResponse>): HttpHandler {
   const handle = scimEndpoint(endpoint);
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
-    const res = await handle(request, { error: (...args) => context.error(...args) });
+    const res = await handle(request, { warn: (...args) => context.warn(...args), error: (...args) => context.error(...args) });
     return { status: res.status, headers: res.headers, body: res.body };
   };
 }

@@ -7,6 +7,7 @@ export interface RequestContext {
   req: ScimHttpRequest;
   rt: Runtime;
   tenant: string;
+  log: Logger;
 }
 
 const unauthorized = () =>
@@ -25,7 +26,7 @@ export function scimEndpoint(endpoint: (ctx: RequestContext) => Promise<ScimHttp
       const tenant = DEFAULT_TENANT;
       const token = bearerToken(req.headers.get('authorization'));
       if (!token || !(await rt.tokens.verify(tenant, token))) throw unauthorized();
-      return await endpoint({ req, rt, tenant });
+      return await endpoint({ req, rt, tenant, log });
     } catch (e) {
       return errorResponse(e, log);
     }

@@ -67,16 +67,21 @@ async function mustGet(ctx: RequestContext, schema: ResourceSchema, id: string) 
 
 const read = async (ctx: RequestContext, schema: ResourceSchema, id: string) => single(ctx, schema, await mustGet(ctx, schema, id));
 
-/** A group body's `members` become rows, never part of the group document (PUT without members clears them). */
-function splitBody(body: unknown, schema: ResourceSchema): { doc: Json; members?: string[] } {
-  const doc = toStoredResource(body, schema);
+/**
+ * A group body's `members` become rows, never part of the group document (PUT without members clears them).
+ * Unknown attributes are dropped; their names (never values) are logged so an operator can fix Entra's mapping.
+ */
+function splitBody(ctx: RequestContext, body: unknown, schema: ResourceSchema): { doc: Json; members?: string[] } {
+  const ignored: string[] = [];
+  const doc = toStoredResource(body, schema, ignored);
+  if (ignored.length) ctx.log.warn(`${schema.name} body: ignored unknown attribute(s) ${ignored.slice(0, 20).join(', ')}; declare custom ones in SCIM_EXTENSIONS`);
   if (schema.name !== 'Group') return { doc };
   const { members, ...rest } = doc;
   return { doc: rest, members: memberIds(members) };
 }
 
 async function create(ctx: RequestContext, schema: ResourceSchema) {
-  const { doc, members } = splitBody(await readJsonBody(ctx.req, ctx.rt.settings.SCIM_MAX_BODY_BYTES), schema);
+  const { doc, members } = splitBody(ctx, await readJsonBody(ctx.req, ctx.rt.settings.SCIM_MAX_BODY_BYTES), schema);
   const resolved = members?.length ? await resolveMembers(ctx, undefined, members) : [];
   const created = await ctx.rt.store.create(ctx.tenant, schema.name, doc);
   await ctx.rt.memberships.add(ctx.tenant, created.meta.id, resolved);
@@ -84,7 +89,7 @@ async function create(ctx: RequestContext, schema: ResourceSchema) {
 }
 
 async function replace(ctx: RequestContext, schema: ResourceSchema, id: string) {
-  const { doc, members } = splitBody(await readJsonBody(ctx.req, ctx.rt.settings.SCIM_MAX_BODY_BYTES), schema);
+  const { doc, members } = splitBody(ctx, await readJsonBody(ctx.req, ctx.rt.settings.SCIM_MAX_BODY_BYTES), schema);
   if (members) {
     await currentIfMatching(ctx, schema, id);
     await applyMemberDelta(ctx, schema, id, { clear: true, add: new Set(members), remove: new Set(), removeWhere: [] });

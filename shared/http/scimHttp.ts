@@ -18,6 +18,7 @@ export interface ScimHttpResponse {
 }
 
 export interface Logger {
+  warn(...args: unknown[]): void;
   error(...args: unknown[]): void;
 }
 

@@ -23,7 +23,9 @@ export function parseProjection(attributes?: string | null, excluded?: string | 
     if (s === undefined || s === null || s.trim() === '') return undefined;
     return s.split(',').map((p) => p.trim()).filter(Boolean).map((p) => {
       try {
-        return parseAttrPath(p);
+        // Microsoft's validator asks for `attributes=emails[type eq "work"]`; RFC 7644 §3.10 notation has no value
+        // filter, so the request is read as the whole attribute (the filter never widens what is returned).
+        return parseAttrPath(p.replace(/\[[^\]]*\]/, ''));
       } catch {
         throw badRequest('invalidValue', `"${p}" in attributes/excludedAttributes is not an attribute path.`);
       }

@@ -8,10 +8,11 @@ import { AttributeDef, ENTERPRISE_USER_SCHEMA } from './schemaDefinitions';
  * Turns a client's resource body (POST/PUT) into the canonical stored form: attribute names in their schema's
  * spelling, extension attributes under their URN key, booleans as JSON booleans, everything else exactly as sent.
  * Read-only attributes (`id`, `meta`, `groups`) are ignored as RFC 7643 §2.2 asks; `null` means absent; unknown
- * schema URIs in `schemas` are ignored (Entra sends odd ones). An unknown attribute is a 400 that names it, so a
- * mapping mistake in Entra shows up in its provisioning log rather than as silently lost data.
+ * schema URIs in `schemas` are ignored (Entra sends odd ones). An unknown attribute is not stored and its name is
+ * added to `ignored`, for the caller to log: Microsoft's SCIM validator and reference server expect a misspelled
+ * attribute to be dropped rather than fail the whole resource, and the response shows what was kept.
  */
-export function toStoredResource(body: unknown, schema: ResourceSchema): Json {
+export function toStoredResource(body: unknown, schema: ResourceSchema, ignored: string[] = []): Json {
   if (!body || typeof body !== 'object' || Array.isArray(body)) {
     throw badRequest('invalidSyntax', `The request body must be a JSON object describing a ${schema.name}.`);
   }
@@ -30,7 +31,10 @@ export function toStoredResource(body: unknown, schema: ResourceSchema): Json {
       const inner: Json = {};
       for (const [k, v] of Object.entries(value as Json)) {
         const def = findAttr(ext.attributes, k);
-        if (!def) throw unknownAttribute(`${ext.id}:${k}`, schema);
+        if (!def) {
+          ignored.push(`${ext.id}:${k}`);
+          continue;
+        }
         setCoerced(inner, def, v, `${ext.id}:${def.name}`, ext.id);
       }
       if (Object.keys(inner).length) out[ext.id] = inner;
@@ -40,7 +44,8 @@ export function toStoredResource(body: unknown, schema: ResourceSchema): Json {
     try {
       resolved = schema.resolve(/^urn:/i.test(key) ? splitUrn(key) : { attr: key });
     } catch {
-      throw unknownAttribute(key, schema);
+      ignored.push(key);
+      continue;
     }
     if (resolved.def.mutability === 'readOnly' || resolved.sub) continue;
     const target = resolved.urn ? ((out[resolved.urn] as Json | undefined) ?? (out[resolved.urn] = {})) : out;
@@ -54,9 +59,6 @@ function splitUrn(key: string) {
   const colon = key.lastIndexOf(':');
   return { urn: key.slice(0, colon), attr: key.slice(colon + 1) };
 }
-
-const unknownAttribute = (name: string, schema: ResourceSchema) =>
-  badRequest('invalidValue', `Unknown attribute "${name}" for ${schema.name}. Supported schemas: ${schema.schemaIds.join(', ')}; declare custom attributes with SCIM_EXTENSIONS.`);
 
 /** Sets `def` on `target` after coercion; `undefined` (null, empty manager) removes it. */
 export function setCoerced(target: Json, def: AttributeDef, value: unknown, where: string, urn?: string): void {

@@ -233,6 +233,13 @@ describe('update, disable, delete', () => {
 });
 
 describe('listing', () => {
+  it('reads attributes=emails[type eq "work"] (Microsoft validator form) as the emails attribute', async () => {
+    const user = await createUser();
+    const res = await s.scim('GET', `/Users?filter=${encodeURIComponent(`id eq "${user.id}"`)}&attributes=${encodeURIComponent('emails[type eq "work"]')}`);
+    expect(res.status).toBe(200);
+    expect(res.body.Resources[0]).toEqual({ schemas: [U], id: user.id, emails: user.emails });
+  });
+
   it('pages with startIndex and count and reports the total', async () => {
     const prefix = `page_${randomUUID().slice(0, 8)}`;
     for (let i = 0; i < 5; i++) await createUser(`${prefix}_${i}`);
