@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { request, startTestServer, TestServer, TOKEN } from '../support/scimServer';
+import { U, PO, ERR } from '../support/urns';
 
 /** Bad input gets a SCIM error with the right status, scimType and an actionable detail, and changes nothing. */
-const U = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const PO = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
-const ERR = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
 let s: TestServer;
 let user: { id: string; userName: string; meta: { version: string } };

@@ -1,6 +1,6 @@
 import { startTestServer, TestServer } from '../support/scimServer';
+import { SPOKE } from '../support/urns';
 
-const SPOKE = 'urn:ietf:params:scim:schemas:extension:SpokeCustom:2.0:User';
 let s: TestServer;
 beforeAll(async () => {
   s = await startTestServer({

@@ -1,12 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
 import { startTestServer, TestServer } from '../support/scimServer';
+import { U, G, ADSCIM, PO } from '../support/urns';
 
 /** Entra's group flows (spec §(a)9, §(b)8) and the RFC forms, over HTTP against Azurite. */
-const U = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const G = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const ADSCIM = 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group';
-const PO = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 let s: TestServer;
 beforeAll(async () => { s = await startTestServer(); });

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { startTestServer, TestServer } from '../support/scimServer';
+import { U, EU, PO, LR } from '../support/urns';
 
 /** The user requests of ../shared/spec/entra-scim.md §(a), in cycle order, as Entra sends them, over HTTP. */
-const U = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const EU = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-const LR = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
-const PO = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 let s: TestServer;
 beforeAll(async () => { s = await startTestServer(); });

@@ -3,13 +3,12 @@ import { applyPatch, parsePatchRequest, PATCH_OP_SCHEMA } from '../../shared/sci
 import { buildSchemaRegistry } from '../../shared/scim/resourceSchema';
 import { toStoredResource } from '../../shared/scim/resourceInput';
 import { scimErrorOf } from './expectScimError';
+import { U, EU } from '../support/urns';
 
 /**
  * One Entra form and one RFC form per quirk in shared/scim/entraQuirks/, always through the public entry points
  * (applyPatch, toStoredResource) with bodies as Entra sends them (shared spec, §(a) and §(b)).
  */
-const U = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const EU = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const { user: userSchema, group: groupSchema } = buildSchemaRegistry([]);
 
 const patchUser = (resource: Json, ...Operations: unknown[]) =>

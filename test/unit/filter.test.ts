@@ -1,7 +1,7 @@
 import { Filter, parseAttrPath, parseFilter } from '../../shared/scim/filter';
 import { scimErrorOf } from './expectScimError';
+import { EU } from '../support/urns';
 
-const EU = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const cmp = (attr: string, op: string, value: unknown, extra: { urn?: string; sub?: string } = {}): Filter =>
   ({ kind: 'compare', path: { attr, ...extra }, op, value }) as Filter;
 

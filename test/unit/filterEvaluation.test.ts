@@ -3,8 +3,8 @@ import { elementMatches, Json, matches, validateFilter } from '../../shared/scim
 import { buildSchemaRegistry } from '../../shared/scim/resourceSchema';
 import { extensionConfigSchema } from '../../shared/scim/schemaDefinitions';
 import { scimErrorOf } from './expectScimError';
+import { EU } from '../support/urns';
 
-const EU = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const registry = buildSchemaRegistry([]);
 const userSchema = registry.user;
 const groupSchema = registry.group;

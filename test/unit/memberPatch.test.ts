@@ -1,6 +1,7 @@
 import { parsePatchRequest } from '../../shared/scim/patch';
 import { memberIds, splitGroupPatch } from '../../shared/scim/memberPatch';
 import { scimErrorOf } from './expectScimError';
+import { PO } from '../support/urns';
 
 const expectScimError = (fn: () => unknown, status: number, scimType: string) => {
   const e = scimErrorOf(fn);
@@ -8,7 +9,6 @@ const expectScimError = (fn: () => unknown, status: number, scimType: string) =>
   return e;
 };
 
-const PO = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const split = (...Operations: unknown[]) => {
   const { documentOps, delta } = splitGroupPatch(parsePatchRequest({ schemas: [PO], Operations }));
   return { documentOps, clear: delta.clear, add: [...delta.add].sort(), remove: [...delta.remove].sort(), removeWhere: delta.removeWhere.length };

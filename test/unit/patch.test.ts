@@ -2,8 +2,8 @@ import { Json } from '../../shared/scim/filterEvaluation';
 import { applyPatch, parsePatchRequest, PATCH_OP_SCHEMA, PatchOperation } from '../../shared/scim/patch';
 import { buildSchemaRegistry } from '../../shared/scim/resourceSchema';
 import { scimErrorOf } from './expectScimError';
+import { EU } from '../support/urns';
 
-const EU = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const { user: userSchema, group: groupSchema } = buildSchemaRegistry([]);
 
 const body = (...Operations: unknown[]) => ({ schemas: [PATCH_OP_SCHEMA], Operations });

@@ -1,8 +1,8 @@
 import { parseFilter } from '../../shared/scim/filter';
 import { INDEXES, planQuery, QueryPlan } from '../../shared/scim/queryPlan';
 import { buildSchemaRegistry } from '../../shared/scim/resourceSchema';
+import { EU } from '../support/urns';
 
-const EU = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const { user: userSchema, group: groupSchema } = buildSchemaRegistry([]);
 
 /** The plan in a comparable form: the index by name instead of the IndexDef object. */

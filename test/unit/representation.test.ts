@@ -3,10 +3,8 @@ import { parseProjection, ResourceMeta, toRepresentation } from '../../shared/sc
 import { buildSchemaRegistry } from '../../shared/scim/resourceSchema';
 import { extensionConfigSchema } from '../../shared/scim/schemaDefinitions';
 import { scimErrorOf } from './expectScimError';
+import { U, G, EU } from '../support/urns';
 
-const U = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const G = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const EU = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const BASE = 'https://scim.example.net/api/scim/v2';
 const { user: userSchema, group: groupSchema } = buildSchemaRegistry([]);
 

@@ -4,11 +4,8 @@ import { buildSchemaRegistry } from '../../shared/scim/resourceSchema';
 import { toStoredResource } from '../../shared/scim/resourceInput';
 import { extensionConfigSchema } from '../../shared/scim/schemaDefinitions';
 import { scimErrorOf } from './expectScimError';
+import { U, G, EU, SPOKE } from '../support/urns';
 
-const U = 'urn:ietf:params:scim:schemas:core:2.0:User';
-const G = 'urn:ietf:params:scim:schemas:core:2.0:Group';
-const EU = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
-const SPOKE = 'urn:ietf:params:scim:schemas:extension:SpokeCustom:2.0:User';
 const { user: userSchema, group: groupSchema } = buildSchemaRegistry([]);
 
 describe('values are stored exactly as sent', () => {
