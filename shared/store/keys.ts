@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
  *   X~User~{index}~{key}~{id}           a non-unique index row (externalId, email)
  *   M~{groupId}~{memberId}              group → member, with the member's type
  *   B~{memberId}~{groupId}              member → group, for a user's `groups` and `members.value eq` filters
+ *   C~User~{shard}                      a share of the count of Users (totalResults without reading them all)
  * and, in the partition CLEANUP_PARTITION, one row `{tenant}~{groupId}` per deleted group whose membership rows
  * are still being purged.
  * `~` never occurs inside an encoded part, so prefixes cannot collide.
@@ -16,6 +17,9 @@ export const resourcePrefix = (type: string) => `R~${type}~`;
 export const uniqueIndexKey = (type: string, index: string, key: string) => `X~${type}~${index}~${encodeKeyPart(key)}`;
 export const indexPrefix = (type: string, index: string, key: string) => `X~${type}~${index}~${encodeKeyPart(key)}~`;
 export const indexKey = (type: string, index: string, key: string, id: string) => `${indexPrefix(type, index, key)}${encodeKeyPart(id)}`;
+
+export const counterKey = (type: string, shard: number) => `${counterPrefix(type)}${shard}`;
+export const counterPrefix = (type: string) => `C~${type}~`;
 
 export const memberKey = (groupId: string, memberId: string) => `${memberPrefix(groupId)}${encodeKeyPart(memberId)}`;
 export const memberPrefix = (groupId: string) => `M~${encodeKeyPart(groupId)}~`;

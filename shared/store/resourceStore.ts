@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { TransactionAction } from '@azure/data-tables';
 import { ScimError } from '../scim/errors';
 import { Json } from '../scim/filterEvaluation';
 import { INDEXES, QueryPlan } from '../scim/queryPlan';
 import { ResourceMeta } from '../scim/representation';
-import { backrefPrefix, indexKey, indexPrefix, resourceKey, resourcePrefix, uniqueIndexKey } from './keys';
+import { backrefPrefix, counterKey, counterPrefix, indexKey, indexPrefix, resourceKey, resourcePrefix, uniqueIndexKey } from './keys';
 import { MAX_TRANSACTION, PartitionTable, statusOf } from './partitionTable';
 
 export type ResourceType = 'User' | 'Group';
@@ -26,6 +26,12 @@ type ResourceEntity = {
 
 const MAX_OPTIMISTIC_RETRIES = 8;
 
+/**
+ * Each type's count is the sum of a few counter rows, each written under its ETag in the same transaction as the
+ * create or delete it counts: always exact, and parallel creates rarely contend for the same row.
+ */
+const COUNTER_SHARDS = 8;
+
 /** `W/"n"`: a weak ETag from a per-resource counter (RFC 7644 §3.14). */
 export const versionTag = (n: number) => `W/"${n}"`;
 
@@ -46,8 +52,16 @@ export class ResourceStore {
     const at = this.now().toISOString();
     const entity: ResourceEntity = { partitionKey: tenant, rowKey: resourceKey(type, id), doc: JSON.stringify(data), created: at, lastModified: at, version: 1 };
     const actions: TransactionAction[] = [['create', entity], ...indexRows(tenant, type, id, data).map((row): TransactionAction => ['create', row])];
-    await this.submit(actions, type, data);
+    await this.submitCounted(tenant, type, actions, +1, data);
     return toStored(entity, id);
+  }
+
+  /** How many resources of a type the tenant has, from the counter rows. */
+  async count(tenant: string, type: ResourceType): Promise<number> {
+    await this.table.init();
+    let total = 0;
+    for await (const row of this.table.range<{ n: number }>(tenant, counterPrefix(type), ['n'])) total += row.n;
+    return total;
   }
 
   /**
@@ -98,12 +112,14 @@ export class ResourceStore {
       const actions: TransactionAction[] = [
         ['delete', { partitionKey: tenant, rowKey: entity.rowKey }],
         ...indexRows(tenant, type, id, current.data).map((r): TransactionAction => ['delete', r]),
+        await this.counterUpdate(tenant, type, -1),
       ];
       try {
         await this.submit(actions, type, current.data);
         return;
       } catch (e) {
-        if (statusOf(e) === 404 && attempt < MAX_OPTIMISTIC_RETRIES) continue;
+        // 404: a concurrent update moved the index rows; 412: a concurrent write moved the counter row.
+        if ((statusOf(e) === 404 || statusOf(e) === 412) && attempt < MAX_OPTIMISTIC_RETRIES) continue;
         throw e;
       }
     }
@@ -137,6 +153,45 @@ export class ResourceStore {
     for await (const e of this.table.range<ResourceEntity>(tenant, resourcePrefix(type))) {
       yield toStored(e, e.rowKey.slice(resourcePrefix(type).length));
     }
+  }
+
+  /** Writes `actions` with a counter change; a lost race on the counter row is retried on another shard. */
+  private async submitCounted(tenant: string, type: ResourceType, actions: TransactionAction[], delta: number, data: Json): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.submit([...actions, await this.counterUpdate(tenant, type, delta)], type, data);
+      } catch (e) {
+        if (statusOf(e) === 412 && attempt < MAX_OPTIMISTIC_RETRIES) continue;
+        throw e;
+      }
+    }
+  }
+
+  /** An update of a random counter shard under its ETag, creating the shard (at 0) the first time. */
+  private async counterUpdate(tenant: string, type: ResourceType, delta: number): Promise<TransactionAction> {
+    const rowKey = counterKey(type, randomInt(COUNTER_SHARDS));
+    let row = await this.table.getRow<{ n: number }>(tenant, rowKey);
+    if (!row) {
+      await this.table.client.createEntity({ partitionKey: tenant, rowKey, n: 0 }).catch((e) => {
+        if (statusOf(e) !== 409) throw e;
+      });
+      row = (await this.table.getRow<{ n: number }>(tenant, rowKey))!;
+    }
+    return ['update', { partitionKey: tenant, rowKey, n: row.n + delta }, 'Merge', { etag: row.etag }];
+  }
+
+  /** Up to `limit` (≤ 1,000) resources after `afterId` in id order: one storage page of a plain listing. */
+  async pageAfter(tenant: string, type: ResourceType, afterId: string | undefined, limit: number): Promise<{ items: StoredResource[]; exhausted: boolean }> {
+    const prefix = resourcePrefix(type);
+    const { rows, exhausted } = await this.table.rangePage<ResourceEntity>(tenant, prefix, afterId === undefined ? undefined : resourceKey(type, afterId), limit);
+    return { items: rows.map((e) => toStored(e, e.rowKey.slice(prefix.length))), exhausted };
+  }
+
+  /** Resource ids in id order, reading row keys only. */
+  async *ids(tenant: string, type: ResourceType): AsyncGenerator<string> {
+    await this.table.init();
+    const prefix = resourcePrefix(type);
+    for await (const row of this.table.range<object>(tenant, prefix, ['RowKey'])) yield row.rowKey.slice(prefix.length);
   }
 
   private async getEntity(tenant: string, type: ResourceType, id: string) {
