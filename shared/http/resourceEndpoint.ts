@@ -1,20 +1,20 @@
-import { badRequest, ScimError } from '../scim/errors';
-import { Filter, parseFilter } from '../scim/filter';
-import { Json, matches, validateFilter } from '../scim/filterEvaluation';
-import { listResponse, parsePaging } from '../scim/listResponse';
+import { ScimError } from '../scim/errors';
+import { Json } from '../scim/filterEvaluation';
+import { ListQuery, listQueryFromSearch, listQueryFromUrl } from '../scim/listQuery';
+import { listResponse } from '../scim/listResponse';
 import { memberIds, splitGroupPatch } from '../scim/memberPatch';
 import { applyPatch, parsePatchRequest } from '../scim/patch';
-import { planQuery } from '../scim/queryPlan';
 import { parseProjection, Projection, toRepresentation } from '../scim/representation';
 import { ResourceSchema } from '../scim/resourceSchema';
 import { toStoredResource } from '../scim/resourceInput';
 import { checkPrecondition, StoredResource } from '../store/resourceStore';
-import { applyMemberDelta, memberFacts, memberIdsInFilter, resolveMembers, withRelations } from './memberships';
+import { fingerprintOf, listPage, nextCursorOf, pageStart } from './listing';
+import { applyMemberDelta, resolveMembers, withRelations } from './memberships';
 import { RequestContext } from './pipeline';
 import { baseUrlOf, noContent, readJsonBody, scimJson, ScimHttpResponse } from './scimHttp';
 
-/** The upper bound of resources a filtered list may examine before answering `tooMany` instead of timing out. */
-export const MAX_SCAN = 200_000;
+/** `POST /Users/.search` (RFC 7644 §3.4.3) arrives on the `{id}` route: no resource id can start with a dot. */
+const SEARCH = '.search';
 
 /** Rows of a deleted group's memberships purged within the DELETE; the timer function purges the rest. */
 const PURGE_IN_REQUEST = 500;
@@ -26,9 +26,13 @@ export function resourceEndpoint(pickSchema: (ctx: RequestContext) => ResourceSc
     const id = ctx.req.params.id;
     const method = ctx.req.method.toUpperCase();
     if (id === undefined) {
-      if (method === 'GET') return list(ctx, schema);
+      if (method === 'GET') return list(ctx, schema, listQueryFromUrl(ctx.req.query));
       if (method === 'POST') return create(ctx, schema);
       throw methodNotAllowed(method, `/${schema.endpoint}`, 'GET, POST');
+    }
+    if (id === SEARCH) {
+      if (method === 'POST') return list(ctx, schema, listQueryFromSearch(await readJsonBody(ctx.req, ctx.rt.settings.SCIM_MAX_BODY_BYTES)));
+      throw methodNotAllowed(method, `/${schema.endpoint}/.search`, 'POST');
     }
     switch (method) {
       case 'GET': return read(ctx, schema, id);
@@ -47,7 +51,7 @@ const ifMatch = (ctx: RequestContext) => ctx.req.headers.get('if-match') ?? unde
 
 const projectionOf = (ctx: RequestContext): Projection => parseProjection(ctx.req.query.get('attributes'), ctx.req.query.get('excludedAttributes'));
 
-async function represent(ctx: RequestContext, schema: ResourceSchema, r: StoredResource, projection: Projection) {
+export async function represent(ctx: RequestContext, schema: ResourceSchema, r: StoredResource, projection: Projection) {
   const full = await withRelations(ctx, schema, r, projection);
   return toRepresentation(full.data, full.meta, schema, baseUrlOf(ctx.req), projection);
 }
@@ -136,35 +140,10 @@ async function remove(ctx: RequestContext, schema: ResourceSchema, id: string) {
   return noContent();
 }
 
-/** Filters may test server-owned attributes too (`id eq`, `meta.lastModified gt`), which live outside the document. */
-const filterable = (r: StoredResource, schema: ResourceSchema, members?: Json[]) => ({
-  ...r.data,
-  ...(members ? { members } : {}),
-  id: r.meta.id,
-  meta: { resourceType: schema.name, created: r.meta.created, lastModified: r.meta.lastModified, version: r.meta.version },
-});
-
-async function list(ctx: RequestContext, schema: ResourceSchema) {
-  const q = ctx.req.query;
-  const paging = parsePaging(q.get('startIndex'), q.get('count'));
-  const projection = projectionOf(ctx);
-  let filter: Filter | undefined;
-  const filterText = q.get('filter');
-  if (filterText !== null) {
-    filter = parseFilter(filterText);
-    validateFilter(filter, schema);
-  }
-  const memberIdsNamed = schema.name === 'Group' ? memberIdsInFilter(filter) : [];
-  const hits: StoredResource[] = [];
-  let examined = 0;
-  for await (const r of ctx.rt.store.candidates(ctx.tenant, schema.name, planQuery(filter, schema))) {
-    if (++examined > MAX_SCAN) {
-      throw badRequest('tooMany', `The filter would examine more than ${MAX_SCAN} resources; filter on an indexed attribute (userName, externalId, id, work email, displayName) instead.`);
-    }
-    const members = memberIdsNamed.length ? await memberFacts(ctx, r.meta.id, memberIdsNamed) : undefined;
-    if (!filter || matches(filter, filterable(r, schema, members), schema)) hits.push(r);
-  }
-  const page = paging.count === 0 ? [] : hits.slice(paging.startIndex - 1, paging.startIndex - 1 + paging.count);
-  const resources = await Promise.all(page.map((r) => represent(ctx, schema, r, projection)));
-  return scimJson(200, listResponse(resources, hits.length, paging.startIndex));
+async function list(ctx: RequestContext, schema: ResourceSchema, query: ListQuery) {
+  const fingerprint = fingerprintOf(schema.name, query);
+  const page = await listPage(ctx, schema, query, pageStart(query, fingerprint));
+  const resources = await Promise.all(page.resources.map((r) => represent(ctx, schema, r, query.projection)));
+  const position = query.cursor === undefined ? { startIndex: query.startIndex } : { nextCursor: nextCursorOf(page, fingerprint) };
+  return scimJson(200, listResponse(resources, page.total, position));
 }

@@ -1,5 +1,5 @@
 import { notFound } from './errors';
-import { listResponse, MAX_PAGE_SIZE } from './listResponse';
+import { DEFAULT_PAGE_SIZE, listResponse, MAX_PAGE_SIZE } from './listResponse';
 import { SchemaRegistry } from './resourceSchema';
 import { AttributeDef, SchemaDef } from './schemaDefinitions';
 
@@ -14,6 +14,8 @@ export function serviceProviderConfig(baseUrl: string, maxBodyBytes: number) {
     changePassword: { supported: false },
     sort: { supported: false },
     etag: { supported: true },
+    // RFC 9865 §4. No cursorTimeout: a cursor names a position, not server state, so it does not expire.
+    pagination: { cursor: true, index: true, defaultPaginationMethod: 'index', defaultPageSize: DEFAULT_PAGE_SIZE, maxPageSize: MAX_PAGE_SIZE },
     authenticationSchemes: [
       {
         type: 'oauthbearertoken',
@@ -72,7 +74,7 @@ export function schemaDocuments(registry: SchemaRegistry, baseUrl: string) {
 
 /** `/ResourceTypes` or `/Schemas`, as a ListResponse or, with an id, the one document (404 if unknown). */
 export function listOrOne<T extends { id: string }>(docs: T[], id: string | undefined, what: string) {
-  if (id === undefined) return listResponse(docs, docs.length, 1);
+  if (id === undefined) return listResponse(docs, docs.length, { startIndex: 1 });
   const doc = docs.find((d) => d.id.toLowerCase() === id.toLowerCase());
   if (!doc) throw notFound(`${what} "${id}" not found.`);
   return doc;

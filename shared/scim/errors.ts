@@ -1,7 +1,8 @@
-/** RFC 7644 §3.12 error types; `scimType` is only set where the RFC names one. */
+/** RFC 7644 §3.12 error types (and RFC 9865 §2.1's paging ones); `scimType` is only set where an RFC names one. */
 export type ScimType =
   | 'invalidFilter' | 'tooMany' | 'uniqueness' | 'mutability' | 'invalidSyntax'
-  | 'invalidPath' | 'noTarget' | 'invalidValue' | 'invalidVers' | 'sensitive';
+  | 'invalidPath' | 'noTarget' | 'invalidValue' | 'invalidVers' | 'sensitive'
+  | 'invalidCursor' | 'expiredCursor' | 'invalidCount';
 
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 

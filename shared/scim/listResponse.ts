@@ -24,11 +24,15 @@ export function parsePaging(startIndex?: string | null, count?: string | null): 
   };
 }
 
-export function listResponse(resources: unknown[], totalResults: number, startIndex: number) {
+/**
+ * An RFC 7644 §3.4.2 ListResponse. Index paging echoes `startIndex`; cursor paging (RFC 9865) gives `nextCursor`
+ * on every page but the last instead.
+ */
+export function listResponse(resources: unknown[], totalResults: number, position: { startIndex: number } | { nextCursor?: string }) {
   return {
     schemas: [LIST_RESPONSE_SCHEMA],
     totalResults,
-    startIndex,
+    ...position,
     itemsPerPage: resources.length,
     Resources: resources,
   };

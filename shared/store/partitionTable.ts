@@ -41,6 +41,19 @@ export class PartitionTable {
     return this.client.listEntities<T & { rowKey: string }>({ queryOptions: { filter, select } });
   }
 
+  /**
+   * One page (at most `limit` ≤ 1,000 rows) of the rows starting with `prefix`, after the row key `after`.
+   * `exhausted` says no rows follow; a page may hold fewer rows and still not be the last.
+   */
+  async rangePage<T extends object>(tenant: string, prefix: string, after: string | undefined, limit: number, select?: string[]) {
+    await this.init();
+    const lower = after === undefined ? `RowKey ge ${odataString(prefix)}` : `RowKey gt ${odataString(after)}`;
+    const filter = `PartitionKey eq ${odataString(tenant)} and ${lower} and RowKey lt ${odataString(prefixEnd(prefix))}`;
+    const page = await this.client.listEntities<T & { rowKey: string }>({ queryOptions: { filter, select } }).byPage({ maxPageSize: limit }).next();
+    if (page.done) return { rows: [], exhausted: true };
+    return { rows: [...page.value], exhausted: !page.value.continuationToken };
+  }
+
   async submit(actions: TransactionAction[]): Promise<void> {
     await this.init();
     await this.client.submitTransaction(actions);

@@ -58,7 +58,7 @@ describe('parsePaging', () => {
 
 describe('listResponse', () => {
   test('builds an RFC 7644 ListResponse whose itemsPerPage is the page length', () => {
-    expect(listResponse([{ id: 'a' }, { id: 'b' }], 7, 3)).toEqual({
+    expect(listResponse([{ id: 'a' }, { id: 'b' }], 7, { startIndex: 3 })).toEqual({
       schemas: [LIST_RESPONSE_SCHEMA],
       totalResults: 7,
       startIndex: 3,
@@ -68,7 +68,7 @@ describe('listResponse', () => {
   });
 
   test('Entra\'s probe answer: an empty list with totalResults 0 and startIndex 1', () => {
-    expect(listResponse([], 0, 1)).toEqual({
+    expect(listResponse([], 0, { startIndex: 1 })).toEqual({
       schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
       totalResults: 0,
       startIndex: 1,
