@@ -34,6 +34,45 @@ function usePointReadIndex() {
 }
 
 /**
+ * The same for range queries: Table Storage seeks to `PartitionKey eq … and RowKey ge/gt … and RowKey lt …`, while
+ * Azurite runs every query's predicate over every row of the table and then sorts what matched, so a 10-row prefix
+ * read costs as much as a full scan. For queries of that shape the rows are first narrowed through Azurite's RowKey
+ * index (starting at the continuation row, if any); Azurite's own predicate, continuation and ordering then run on
+ * that subset unchanged, so the answer is the same.
+ */
+function useKeyRangeIndex() {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const store = require('azurite/dist/src/table/persistence/LokiTableMetadataStore').default.prototype;
+  if (store.queryTableEntities.keyRange) return;
+  const query = store.queryTableEntities;
+  const literal = "'((?:[^']|'')*)'";
+  const shape = new RegExp(`^\\s*PartitionKey eq ${literal} and RowKey (ge|gt) ${literal} and RowKey lt ${literal}(?:\\s|$)`);
+  const unquote = (s: string) => s.replace(/''/g, "'");
+  type Collection = { chain(): { find(q: object): unknown } };
+  const patched = function (this: { getEntityCollection: (...a: unknown[]) => Collection }, ...args: unknown[]) {
+    const [, , , options, nextPartitionKey, nextRowKey] = args as [unknown, unknown, unknown, { filter?: string }, string?, string?];
+    const m = shape.exec(options?.filter ?? '');
+    if (!m) return query.apply(this, args);
+    const partition = unquote(m[1]);
+    let low = unquote(m[3]);
+    const continuation = nextRowKey && Buffer.from(nextPartitionKey ?? '', 'base64').toString('utf8') === partition ? Buffer.from(nextRowKey, 'base64').toString('utf8') : '';
+    if (continuation > low) low = continuation;
+    const collectionOf = this.getEntityCollection;
+    this.getEntityCollection = (...a: unknown[]) => {
+      const collection = collectionOf.apply(this, a);
+      return { chain: () => collection.chain().find({ RowKey: { $between: [low, unquote(m[4])] } }) } as Collection;
+    };
+    try {
+      return query.apply(this, args); // reads the collection synchronously, before its first await
+    } finally {
+      delete (this as { getEntityCollection?: unknown }).getEntityCollection;
+    }
+  };
+  patched.keyRange = true;
+  store.queryTableEntities = patched;
+}
+
+/**
  * The Azurite table service in this process, in memory, on a free port. Azurite 3.35 has no public API for this,
  * so its internal modules are used and the version is pinned in package.json.
  */
@@ -43,6 +82,7 @@ export async function startAzurite(): Promise<EmbeddedAzurite> {
   const TableConfiguration = require('azurite/dist/src/table/TableConfiguration').default;
   /* eslint-enable @typescript-eslint/no-require-imports */
   usePointReadIndex();
+  useKeyRangeIndex();
   const dir = mkdtempSync(join(tmpdir(), 'azurite-'));
   const config = new TableConfiguration('127.0.0.1', 0, undefined, join(dir, 'table.json'), false, false, undefined, undefined, false, false, '', '', '', undefined, false, true);
   const server = new TableServer(config);

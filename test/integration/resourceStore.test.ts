@@ -32,14 +32,20 @@ async function find(tenant: string, filter: string) {
 
 it('writes the resource and its index rows together and leaves nothing behind on delete', async () => {
   const u = await store.create('t-rows', 'User', { userName: 'Ada', externalId: 'ext-1', emails: [{ type: 'work', value: 'Ada@X.com' }] });
+  const counters = (await rowsOf('t-rows')).filter((r) => r.startsWith('C~'));
+  expect(counters).toEqual([expect.stringMatching(/^C~User~\d$/)]);
+  expect(await store.count('t-rows', 'User')).toBe(1);
   expect(await rowsOf('t-rows')).toEqual([
+    ...counters,
     `R~User~${u.meta.id}`,
     `X~User~email~ada_0040x.com~${u.meta.id}`,
     `X~User~externalId~ext-1~${u.meta.id}`,
     'X~User~userName~ada',
   ].sort());
   await store.delete('t-rows', 'User', u.meta.id);
-  expect(await rowsOf('t-rows')).toEqual([]);
+  // Only counter rows stay, and they add up to nothing.
+  expect((await rowsOf('t-rows')).every((r) => r.startsWith('C~User~'))).toBe(true);
+  expect(await store.count('t-rows', 'User')).toBe(0);
 });
 
 it('moves index rows when indexed values change, in the same transaction', async () => {
