@@ -19,6 +19,8 @@ export interface ListPage {
   resources: StoredResource[];
   total: number;
   next?: CursorPosition;
+  /** The resources are consecutive in id order (nothing between them is left out), as in a plain listing. */
+  consecutive?: boolean;
 }
 
 /** Where the client asked the page to start: an offset (`startIndex` − 1 or an offset cursor) or after an id. */
@@ -81,7 +83,7 @@ async function plainPage(ctx: RequestContext, schema: ResourceSchema, count: num
   const { items, more } = await readAhead(ctx, schema, after, count);
   const last = items.at(-1)?.meta.id;
   if (last !== undefined && 'offset' in start) caches.positions.set(positionKey(start.offset + items.length), last);
-  return { resources: items, total, next: more && last !== undefined ? { after: last } : undefined };
+  return { resources: items, total, next: more && last !== undefined ? { after: last } : undefined, consecutive: true };
 }
 
 /** The id at a 1-based position of the listing, reading row keys only; undefined past the end. */

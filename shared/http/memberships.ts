@@ -4,6 +4,7 @@ import { elementMatches, Json } from '../scim/filterEvaluation';
 import { MemberDelta } from '../scim/memberPatch';
 import { Projection } from '../scim/representation';
 import { ResourceSchema } from '../scim/resourceSchema';
+import { encodeKeyPart } from '../store/keys';
 import { Member } from '../store/membershipStore';
 import { StoredResource } from '../store/resourceStore';
 import { RequestContext } from './pipeline';
@@ -16,19 +17,41 @@ export function projectionIncludes(projection: Projection, attr: string): boolea
   return !named(projection.excludedAttributes);
 }
 
-/** Adds the relation attributes a response shows: a group's `members`, a user's read-only `groups`. */
-export async function withRelations(ctx: RequestContext, schema: ResourceSchema, r: StoredResource, projection: Projection): Promise<StoredResource> {
-  const base = baseUrlOf(ctx.req);
+/** How a response finds a user's group ids and reads a group: per resource, or once for a whole page. */
+export interface RelationLookups {
+  groupIdsOf(userId: string): Promise<string[]>;
+  groupOf(groupId: string): Promise<StoredResource | undefined>;
+}
+
+/**
+ * Lookups for representing `resources`. Each group is read once however many users on the page belong to it; for
+ * a page of consecutive users (a plain listing) their group ids come from one range read instead of one each.
+ */
+export async function relationLookups(ctx: RequestContext, resources: StoredResource[] = [], consecutive = false): Promise<RelationLookups> {
   const { memberships, store } = ctx.rt;
+  const groups = new Map<string, Promise<StoredResource | undefined>>();
+  const groupOf = (id: string) => {
+    if (!groups.has(id)) groups.set(id, store.get(ctx.tenant, 'Group', id));
+    return groups.get(id)!;
+  };
+  if (!consecutive || resources.length < 2) return { groupIdsOf: (id) => memberships.groupsOf(ctx.tenant, id), groupOf };
+  const span = await memberships.groupsOfSpan(ctx.tenant, resources[0].meta.id, resources[resources.length - 1].meta.id);
+  return { groupIdsOf: async (id) => span.get(encodeKeyPart(id)) ?? [], groupOf };
+}
+
+/** Adds the relation attributes a response shows: a group's `members`, a user's read-only `groups`. */
+export async function withRelations(ctx: RequestContext, schema: ResourceSchema, r: StoredResource, projection: Projection, lookups?: RelationLookups): Promise<StoredResource> {
+  const base = baseUrlOf(ctx.req);
+  const { memberships } = ctx.rt;
   if (schema.name === 'Group' && projectionIncludes(projection, 'members')) {
     const members: Json[] = [];
     for await (const m of memberships.members(ctx.tenant, r.meta.id)) members.push({ value: m.value, $ref: `${base}/${m.type}s/${m.value}`, type: m.type });
     return { ...r, data: { ...r.data, members } };
   }
   if (schema.name === 'User' && projectionIncludes(projection, 'groups')) {
-    const ids = await memberships.groupsOf(ctx.tenant, r.meta.id);
-    // A deleted group's rows may still await purging: it must not show, so each group is read (few per user).
-    const groups = (await Promise.all(ids.map((id) => store.get(ctx.tenant, 'Group', id))))
+    const { groupIdsOf, groupOf } = lookups ?? (await relationLookups(ctx));
+    // A deleted group's rows may still await purging: it must not show, so each group is read.
+    const groups = (await Promise.all((await groupIdsOf(r.meta.id)).map(groupOf)))
       .filter((g): g is StoredResource => !!g)
       .map((g) => ({ value: g.meta.id, $ref: `${base}/Groups/${g.meta.id}`, display: g.data.displayName, type: 'direct' }));
     return groups.length ? { ...r, data: { ...r.data, groups } } : r;

@@ -8,8 +8,8 @@ import { parseProjection, Projection, toRepresentation } from '../scim/represent
 import { ResourceSchema } from '../scim/resourceSchema';
 import { toStoredResource } from '../scim/resourceInput';
 import { checkPrecondition, StoredResource } from '../store/resourceStore';
-import { fingerprintOf, listPage, nextCursorOf, pageStart } from './listing';
-import { applyMemberDelta, resolveMembers, withRelations } from './memberships';
+import { fingerprintOf, ListPage, listPage, nextCursorOf, pageStart } from './listing';
+import { applyMemberDelta, RelationLookups, relationLookups, resolveMembers, withRelations } from './memberships';
 import { RequestContext } from './pipeline';
 import { baseUrlOf, noContent, readJsonBody, scimJson, ScimHttpResponse } from './scimHttp';
 
@@ -51,9 +51,15 @@ const ifMatch = (ctx: RequestContext) => ctx.req.headers.get('if-match') ?? unde
 
 const projectionOf = (ctx: RequestContext): Projection => parseProjection(ctx.req.query.get('attributes'), ctx.req.query.get('excludedAttributes'));
 
-export async function represent(ctx: RequestContext, schema: ResourceSchema, r: StoredResource, projection: Projection) {
-  const full = await withRelations(ctx, schema, r, projection);
+async function represent(ctx: RequestContext, schema: ResourceSchema, r: StoredResource, projection: Projection, lookups?: RelationLookups) {
+  const full = await withRelations(ctx, schema, r, projection, lookups);
   return toRepresentation(full.data, full.meta, schema, baseUrlOf(ctx.req), projection);
+}
+
+/** A list page's resources as the client sees them, relations looked up once for the page. */
+export async function representPage(ctx: RequestContext, schema: ResourceSchema, page: ListPage, projection: Projection) {
+  const lookups = await relationLookups(ctx, page.resources, page.consecutive);
+  return Promise.all(page.resources.map((r) => represent(ctx, schema, r, projection, lookups)));
 }
 
 async function single(ctx: RequestContext, schema: ResourceSchema, r: StoredResource, status = 200): Promise<ScimHttpResponse> {
@@ -143,7 +149,7 @@ async function remove(ctx: RequestContext, schema: ResourceSchema, id: string) {
 async function list(ctx: RequestContext, schema: ResourceSchema, query: ListQuery) {
   const fingerprint = fingerprintOf(schema.name, query);
   const page = await listPage(ctx, schema, query, pageStart(query, fingerprint));
-  const resources = await Promise.all(page.resources.map((r) => represent(ctx, schema, r, query.projection)));
+  const resources = await representPage(ctx, schema, page, query.projection);
   const position = query.cursor === undefined ? { startIndex: query.startIndex } : { nextCursor: nextCursorOf(page, fingerprint) };
   return scimJson(200, listResponse(resources, page.total, position));
 }

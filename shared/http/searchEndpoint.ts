@@ -4,7 +4,7 @@ import { encodeCursor, listQueryFromSearch } from '../scim/listQuery';
 import { listResponse } from '../scim/listResponse';
 import { fingerprintOf, listPage, pageStart } from './listing';
 import { RequestContext } from './pipeline';
-import { represent } from './resourceEndpoint';
+import { representPage } from './resourceEndpoint';
 import { readJsonBody, scimJson } from './scimHttp';
 
 /**
@@ -39,7 +39,7 @@ export async function rootSearchEndpoint(ctx: RequestContext) {
     const want = query.count - resources.length;
     if (want > 0 && skip < totals[i]) {
       const page = await listPage(ctx, schema, { ...query, count: want }, { offset: skip });
-      resources.push(...(await Promise.all(page.resources.map((r) => represent(ctx, schema, r, query.projection)))));
+      resources.push(...(await representPage(ctx, schema, page, query.projection)));
     }
     skip = Math.max(0, skip - totals[i]);
   }

@@ -37,7 +37,12 @@ export class PartitionTable {
 
   /** Rows whose key starts with `prefix`, in key order, optionally only some columns. */
   range<T extends object>(tenant: string, prefix: string, select?: string[]) {
-    const filter = `PartitionKey eq ${odataString(tenant)} and RowKey ge ${odataString(prefix)} and RowKey lt ${odataString(prefixEnd(prefix))}`;
+    return this.between<T>(tenant, prefix, prefixEnd(prefix), select);
+  }
+
+  /** Rows with `low` ≤ key < `high`, in key order. */
+  between<T extends object>(tenant: string, low: string, high: string, select?: string[]) {
+    const filter = `PartitionKey eq ${odataString(tenant)} and RowKey ge ${odataString(low)} and RowKey lt ${odataString(high)}`;
     return this.client.listEntities<T & { rowKey: string }>({ queryOptions: { filter, select } });
   }
 

@@ -120,6 +120,26 @@ describe('cursor paging (RFC 9865)', () => {
   });
 });
 
+describe('groups of listed users', () => {
+  it('shows each user\'s groups on a page, whether read for the page at once or per user', async () => {
+    const groups = (await s.scim('GET', '/Groups?attributes=displayName')).body.Resources as Array<{ id: string; displayName: string }>;
+    const support = groups.find((g) => g.displayName === 'Support')!;
+    const person3 = groups.find((g) => g.displayName === 'Person 3')!;
+    const add = (g: string, members: string[]) => s.scim('PATCH', `/Groups/${g}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: members.map((value) => ({ value })) }] });
+    await add(support.id, [ids[0], ids[2], ids[24]]);
+    await add(person3.id, [ids[2]]);
+    const expected = (id: string) => [...(id === ids[0] || id === ids[2] || id === ids[24] ? ['Support'] : []), ...(id === ids[2] ? ['Person 3'] : [])].sort();
+    const shown = (r: { groups?: Array<{ display: string; type: string }> }) => (r.groups ?? []).map((g) => g.display).sort();
+    const plain = [...(await s.scim('GET', '/Users?count=10')).body.Resources, ...(await s.scim('GET', '/Users?startIndex=11&count=20')).body.Resources];
+    const filtered = (await s.scim('GET', `/Users?count=50&filter=${encodeURIComponent('userName sw "list"')}`)).body.Resources;
+    for (const list of [plain, filtered]) {
+      expect(list).toHaveLength(USERS);
+      for (const r of list) expect([r.id, shown(r)]).toEqual([r.id, expected(r.id)]);
+    }
+    expect(plain.find((r: { id: string }) => r.id === ids[2]).groups[0]).toMatchObject({ type: 'direct', $ref: expect.stringMatching(/\/Groups\//) });
+  });
+});
+
 describe('totalResults follows creates and deletes', () => {
   it('counts parallel creates exactly and drops deleted users', async () => {
     const before = (await s.scim('GET', '/Users?count=0')).body.totalResults as number;
