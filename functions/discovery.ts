@@ -1,24 +1,6 @@
-import { app } from '@azure/functions';
-import { httpHandler, READ_ONLY, scimRoute } from '../shared/http/azureFunctions';
+import { READ_ONLY, scimHttp } from '../shared/http/azureFunctions';
 import { resourceTypesEndpoint, schemasEndpoint, serviceProviderConfigEndpoint } from '../shared/http/discoveryEndpoint';
 
-app.http('serviceProviderConfig', {
-  methods: READ_ONLY,
-  authLevel: 'anonymous',
-  route: scimRoute('ServiceProviderConfig'),
-  handler: httpHandler(serviceProviderConfigEndpoint),
-});
-
-app.http('resourceTypes', {
-  methods: READ_ONLY,
-  authLevel: 'anonymous',
-  route: scimRoute('ResourceTypes/{id?}'),
-  handler: httpHandler(resourceTypesEndpoint),
-});
-
-app.http('schemas', {
-  methods: READ_ONLY,
-  authLevel: 'anonymous',
-  route: scimRoute('Schemas/{id?}'),
-  handler: httpHandler(schemasEndpoint),
-});
+scimHttp('serviceProviderConfig', { methods: READ_ONLY, path: 'ServiceProviderConfig', endpoint: serviceProviderConfigEndpoint });
+scimHttp('resourceTypes', { methods: READ_ONLY, path: 'ResourceTypes/{id?}', endpoint: resourceTypesEndpoint });
+scimHttp('schemas', { methods: READ_ONLY, path: 'Schemas/{id?}', endpoint: schemasEndpoint });

@@ -1,10 +1,4 @@
-import { app } from '@azure/functions';
-import { httpHandler, RESOURCE_METHODS, scimRoute } from '../shared/http/azureFunctions';
+import { RESOURCE_METHODS, scimHttp } from '../shared/http/azureFunctions';
 import { resourceEndpoint } from '../shared/http/resourceEndpoint';
 
-app.http('groups', {
-  methods: RESOURCE_METHODS,
-  authLevel: 'anonymous',
-  route: scimRoute('Groups/{id?}'),
-  handler: httpHandler(resourceEndpoint((ctx) => ctx.rt.schemas.group)),
-});
+scimHttp('groups', { methods: RESOURCE_METHODS, path: 'Groups/{id?}', endpoint: resourceEndpoint((ctx) => ctx.rt.schemas.group) });

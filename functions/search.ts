@@ -1,10 +1,4 @@
-import { app } from '@azure/functions';
-import { httpHandler, scimRoute } from '../shared/http/azureFunctions';
+import { scimHttp } from '../shared/http/azureFunctions';
 import { rootSearchEndpoint } from '../shared/http/searchEndpoint';
 
-app.http('search', {
-  methods: ['POST'],
-  authLevel: 'anonymous',
-  route: scimRoute('.search'),
-  handler: httpHandler(rootSearchEndpoint),
-});
+scimHttp('search', { methods: ['POST'], path: '.search', endpoint: rootSearchEndpoint });

@@ -1,32 +1,52 @@
 import { z } from 'zod';
 import { extensionConfigSchema } from './scim/schemaDefinitions';
+import { tenantIdSchema } from './auth/tenantId';
+import { ENTRA_JWKS_URL } from './auth/entraJwt';
 
 /**
  * Every app setting the service reads, validated once. README.md § Configuration documents each; a missing or
  * malformed one stops start-up with a message naming it rather than failing on the first request.
  */
+/** A setting holding JSON, parsed and then validated by `schema`. */
+const jsonSetting = <T extends z.ZodTypeAny>(name: string, fallback: string, schema: T) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s, ctx) => {
+      try {
+        return JSON.parse(s) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `${name} must be JSON` });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+
+const secretToken = z.string().min(16, 'a Secret Token must be at least 16 characters');
+const oneOrMany = <T extends z.ZodTypeAny>(item: T) => z.union([item, z.array(item)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]);
+const entraTenantId = z.string().uuid('an Entra tenant id is a GUID').transform((s) => s.toLowerCase());
+
 const settingsSchema = z
   .object({
-    /** Secret Token of the default tenant (local runs; in Azure tokens come from Key Vault, issue #5). */
-    SCIM_TOKEN: z.string().min(16, 'SCIM_TOKEN must be at least 16 characters').optional(),
+    /** Secret Token of the default tenant (`/scim/v2`), for local runs. */
+    SCIM_TOKEN: secretToken.optional(),
+    /** `{"<tenant>": "<token>" | ["<token>", …]}`: Secret Tokens of named tenants, for local runs. */
+    SCIM_TENANT_TOKENS: jsonSetting('SCIM_TENANT_TOKENS', '{}', z.record(tenantIdSchema, oneOrMany(secretToken))),
+    /** `{"<tenant>": "<Entra tenant id>" | […]}`: tenants that accept Entra-issued JWTs, and from which Entra tenants. */
+    SCIM_ENTRA_TENANTS: jsonSetting('SCIM_ENTRA_TENANTS', '{}', z.record(tenantIdSchema, oneOrMany(entraTenantId))),
+    SCIM_ENTRA_JWKS_URL: z.string().url().default(ENTRA_JWKS_URL),
+    /** `https://<vault>.vault.azure.net`: tokens live there (read with the app's managed identity) instead of the table. */
+    SCIM_KEY_VAULT_URL: z.string().url().optional(),
+    SCIM_KEY_VAULT_SECRET_PREFIX: z.string().regex(/^[0-9A-Za-z-]{1,60}$/, 'SCIM_KEY_VAULT_SECRET_PREFIX may hold letters, digits and hyphens').default('scim-tenant-'),
+    /** How long tokens read from Key Vault or the table are trusted before being read again (revocation delay). */
+    SCIM_TOKEN_CACHE_SECONDS: z.coerce.number().int().min(1).max(3600).default(300),
     /** A storage connection string (Azurite or an account key). Takes precedence over SCIM_TABLE_ENDPOINT. */
     SCIM_STORAGE_CONNECTION_STRING: z.string().min(1).optional(),
     /** `https://<account>.table.core.windows.net`, reached with the app's managed identity (Azure). */
     SCIM_TABLE_ENDPOINT: z.string().url().optional(),
     SCIM_TABLE_NAME: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'SCIM_TABLE_NAME must be a valid table name').default('scim'),
     /** JSON array of custom schema extensions; see README § Custom attributes. */
-    SCIM_EXTENSIONS: z
-      .string()
-      .default('[]')
-      .transform((s, ctx) => {
-        try {
-          return JSON.parse(s) as unknown;
-        } catch {
-          ctx.addIssue({ code: 'custom', message: 'SCIM_EXTENSIONS must be JSON' });
-          return z.NEVER;
-        }
-      })
-      .pipe(extensionConfigSchema),
+    SCIM_EXTENSIONS: jsonSetting('SCIM_EXTENSIONS', '[]', extensionConfigSchema),
     SCIM_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   })
   .refine((s) => s.SCIM_STORAGE_CONNECTION_STRING || s.SCIM_TABLE_ENDPOINT, {

@@ -1,5 +1,6 @@
 import { percentile, startBenchService, timed } from './benchService';
-import { runtime, DEFAULT_TENANT } from '../shared/runtime';
+import { runtime } from '../shared/runtime';
+import { DEFAULT_TENANT } from '../shared/auth/tenantId';
 import { Member } from '../shared/store/membershipStore';
 
 /**

@@ -1,6 +1,7 @@
 import { TableClient } from '@azure/data-tables';
 import { percentile, startBenchService, timed } from './benchService';
-import { DEFAULT_TENANT, runtime } from '../shared/runtime';
+import { runtime } from '../shared/runtime';
+import { DEFAULT_TENANT } from '../shared/auth/tenantId';
 
 /**
  * `npm run bench:query -- [large=100000] [small=1000] [samples=200]`: the issue #4 figures, in one run on one

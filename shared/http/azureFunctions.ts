@@ -1,4 +1,4 @@
-import type { HttpHandler, HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { app, HttpHandler, HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { RequestContext, scimEndpoint } from './pipeline';
 import { ScimHttpResponse } from './scimHttp';
 
@@ -11,8 +11,17 @@ export function httpHandler(endpoint: (ctx: RequestContext) => Promise<ScimHttpR
   };
 }
 
-/** Every SCIM route lives under host.json's `routePrefix` ("scim"); the default tenant is `/scim/v2/...`. */
-export const scimRoute = (path: string) => `v2/${path}`;
+/**
+ * Registers a SCIM endpoint under host.json's `routePrefix` ("scim") twice: `/scim/v2/{path}` for the default
+ * tenant and `/scim/{tenant}/v2/{path}` for named ones. The tenant route has one more segment, so neither route
+ * can match the other's URLs; the pipeline validates the tenant id.
+ */
+export function scimHttp(name: string, options: { methods: HttpMethod[]; path: string; endpoint: (ctx: RequestContext) => Promise<ScimHttpResponse> }): void {
+  const handler = httpHandler(options.endpoint);
+  // authLevel anonymous: the SCIM bearer token is checked by the pipeline, not by a Functions key.
+  app.http(name, { methods: options.methods, authLevel: 'anonymous', route: `v2/${options.path}`, handler });
+  app.http(`${name}ForTenant`, { methods: options.methods, authLevel: 'anonymous', route: `{tenant}/v2/${options.path}`, handler });
+}
 
 export const READ_ONLY: HttpMethod[] = ['GET'];
 export const RESOURCE_METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];

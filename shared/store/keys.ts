@@ -8,8 +8,11 @@ import { createHash } from 'node:crypto';
  *   M~{groupId}~{memberId}              group → member, with the member's type
  *   B~{memberId}~{groupId}              member → group, for a user's `groups` and `members.value eq` filters
  *   C~User~{shard}                      a share of the count of Users (totalResults without reading them all)
- * and, in the partition CLEANUP_PARTITION, one row `{tenant}~{groupId}` per deleted group whose membership rows
- * are still being purged.
+ * and, outside every tenant, the service's own partitions:
+ *   CLEANUP_PARTITION   `{tenant}~{groupId}` per deleted group whose membership rows are still being purged
+ *   TENANTS_PARTITION   `{tenant}` per tenant created with the admin command line
+ *   TOKENS_PARTITION    `{tenant}~{tokenId}` per Secret Token digest, when tokens are not kept in Key Vault
+ *   TOKEN_USE_PARTITION `{tenant}~{tokenId}` when a token was last used
  * `~` never occurs inside an encoded part, so prefixes cannot collide.
  */
 export const resourceKey = (type: string, id: string) => `R~${type}~${encodeKeyPart(id)}`;
@@ -25,8 +28,11 @@ export const memberKey = (groupId: string, memberId: string) => `${memberPrefix(
 export const memberPrefix = (groupId: string) => `M~${encodeKeyPart(groupId)}~`;
 export const backrefKey = (memberId: string, groupId: string) => `${backrefPrefix(memberId)}${encodeKeyPart(groupId)}`;
 export const backrefPrefix = (memberId: string) => `B~${encodeKeyPart(memberId)}~`;
-/** `~` sorts after every encoded character, so no tenant partition can be named like this one. */
+/** `~` is not allowed in a tenant id (shared/auth/tenantId.ts), so no tenant partition can be named like these. */
 export const CLEANUP_PARTITION = '~cleanup';
+export const TENANTS_PARTITION = '~tenants';
+export const TOKENS_PARTITION = '~tokens';
+export const TOKEN_USE_PARTITION = '~tokenuse';
 
 /** The first key after every key that starts with `prefix` (all encoded characters sort below `~`). */
 export const prefixEnd = (prefix: string) => `${prefix}~`;

@@ -1,0 +1,56 @@
+import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
+
+/** The audience of the tokens Entra's provisioning service sends to non-gallery apps (spec §(f)). */
+export const ENTRA_PROVISIONING_AUDIENCE = '8adf8e6e-67b2-4cf2-a259-e3dc5476c621';
+
+/** Entra's published signing keys for v1 tokens (issuer `https://sts.windows.net/{tid}/`). */
+export const ENTRA_JWKS_URL = 'https://login.microsoftonline.com/common/discovery/keys';
+
+/** Clock skew allowed on `exp` and `nbf`. */
+const SKEW_SECONDS = 60;
+
+/** The verifier could not reach Entra's key set: the token is neither accepted nor refused. */
+export class KeySetUnavailable extends Error {}
+
+/**
+ * Checks a JWT that Entra's provisioning service sent in place of a Secret Token: RS256 over a key from Entra's
+ * key set, issuer `https://sts.windows.net/{tid}/` for one of the allowed Entra tenants, the provisioning
+ * audience, and `exp`/`nbf`. jose caches the key set and refetches it when a token names an unknown `kid` (key
+ * rollover), at most every 30 s, so forged `kid`s cannot make us hammer Entra.
+ */
+export class EntraJwtVerifier {
+  private readonly keys: ReturnType<typeof createRemoteJWKSet>;
+
+  constructor(jwksUrl: string = ENTRA_JWKS_URL, refetchCooldownMs = 30_000) {
+    this.keys = createRemoteJWKSet(new URL(jwksUrl), { cooldownDuration: refetchCooldownMs, cacheMaxAge: 24 * 3600_000, timeoutDuration: 5_000 });
+  }
+
+  /** True for a valid token from one of `entraTenantIds`; false for any other token; throws KeySetUnavailable. */
+  async verify(token: string, entraTenantIds: readonly string[]): Promise<boolean> {
+    if (!entraTenantIds.length) return false;
+    try {
+      const { payload } = await jwtVerify(token, this.keys, {
+        algorithms: ['RS256'],
+        audience: ENTRA_PROVISIONING_AUDIENCE,
+        issuer: entraTenantIds.map((tid) => `https://sts.windows.net/${tid}/`),
+        clockTolerance: SKEW_SECONDS,
+        requiredClaims: ['exp'],
+      });
+      // The issuer already names the tenant; `tid` must agree when present.
+      return payload.tid === undefined || entraTenantIds.includes(String(payload.tid));
+    } catch (e) {
+      if (e instanceof errors.JWKSTimeout || isFetchFailure(e)) throw new KeySetUnavailable('Entra key set unreachable');
+      return false;
+    }
+  }
+}
+
+/** An unreachable, failing or malformed key-set endpoint (as opposed to a token that fails verification). */
+function isFetchFailure(e: unknown): boolean {
+  if (e instanceof errors.JWKSInvalid) return true;
+  if (e instanceof errors.JOSEError) return e.code === 'ERR_JOSE_GENERIC' && /JSON Web Key Set HTTP response/.test(e.message);
+  return typeof (e as { code?: unknown })?.code === 'string' && /^E[A-Z]+$/.test((e as { code: string }).code); // ECONNREFUSED, ENOTFOUND, …
+}
+
+/** A compact JWS (header.payload.signature, base64url) rather than an opaque Secret Token. */
+export const looksLikeJwt = (token: string) => /^eyJ[\w-]*\.[\w-]+\.[\w-]+$/.test(token);

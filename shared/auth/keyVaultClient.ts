@@ -1,0 +1,21 @@
+import { AccessToken, DefaultAzureCredential, TokenCredential } from '@azure/identity';
+import { SecretClient } from '@azure/keyvault-secrets';
+
+/** Any token will do for the local fake of the Key Vault protocol: it checks that one is sent, not what it says. */
+const localCredential: TokenCredential = {
+  getToken: async (): Promise<AccessToken> => ({ token: 'local-fake-vault', expiresOnTimestamp: Date.now() + 3600_000 }),
+};
+
+/**
+ * A SecretClient for the configured vault. In Azure it authenticates with the app's managed identity. A vault
+ * on plain http at a loopback address can only be the local fake of the Key Vault REST protocol
+ * (tools/fakeKeyVault.ts): it gets a dummy credential and no TLS, and everything else runs the real SDK path.
+ * One retry only: a request waiting on Key Vault should fail over to the cache or a 503 quickly.
+ */
+export function secretClient(vaultUrl: string): SecretClient {
+  const local = /^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?(\/|$)/i.test(vaultUrl);
+  return new SecretClient(vaultUrl, local ? localCredential : new DefaultAzureCredential(), {
+    retryOptions: { maxRetries: 1, retryDelayInMs: 200 },
+    ...(local ? { allowInsecureConnection: true, disableChallengeResourceVerification: true } : {}),
+  });
+}

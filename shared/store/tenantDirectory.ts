@@ -1,0 +1,57 @@
+import { TENANTS_PARTITION } from './keys';
+import { PartitionTable, statusOf } from './partitionTable';
+
+export interface TenantRecord {
+  tenant: string;
+  created: Date;
+  entraTenantIds: string[];
+}
+
+interface TenantRow {
+  rowKey: string;
+  created: Date;
+  entraTenantIds: string;
+}
+
+/** The tenants created with the admin command line, and the Entra tenants whose tokens each accepts. */
+export class TenantDirectory {
+  constructor(private readonly table: PartitionTable) {}
+
+  /** False when the tenant already exists. */
+  async create(tenant: string, entraTenantIds: string[]): Promise<boolean> {
+    await this.table.init();
+    try {
+      await this.table.client.createEntity({ partitionKey: TENANTS_PARTITION, rowKey: tenant, created: new Date(), entraTenantIds: JSON.stringify(entraTenantIds) });
+      return true;
+    } catch (e) {
+      if (statusOf(e) === 409) return false;
+      throw e;
+    }
+  }
+
+  async get(tenant: string): Promise<TenantRecord | undefined> {
+    const row = await this.table.getRow<TenantRow>(TENANTS_PARTITION, tenant);
+    return row && toRecord({ ...row, rowKey: tenant });
+  }
+
+  async list(): Promise<TenantRecord[]> {
+    await this.table.init();
+    const out: TenantRecord[] = [];
+    for await (const row of this.table.range<TenantRow>(TENANTS_PARTITION, '')) out.push(toRecord(row));
+    return out;
+  }
+
+  /** False when there was no such tenant. */
+  async delete(tenant: string): Promise<boolean> {
+    await this.table.init();
+    try {
+      await this.table.client.deleteEntity(TENANTS_PARTITION, tenant);
+      return true;
+    } catch (e) {
+      if (statusOf(e) === 404) return false;
+      throw e;
+    }
+  }
+}
+
+const toRecord = (row: TenantRow): TenantRecord => ({ tenant: row.rowKey, created: row.created, entraTenantIds: JSON.parse(row.entraTenantIds) as string[] });

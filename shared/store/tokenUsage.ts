@@ -1,0 +1,31 @@
+import { TOKEN_USE_PARTITION } from './keys';
+import { PartitionTable } from './partitionTable';
+
+/** A token's last use is written at most this often per process: a hint for operators, not an audit log. */
+const RECORD_EVERY_MS = 15 * 60_000;
+
+/** When each token was last used, for `token list` (the token sources themselves are read-only per request). */
+export class TokenUsage {
+  private readonly recorded = new Map<string, number>();
+
+  constructor(private readonly table: PartitionTable, private readonly now: () => number = Date.now) {}
+
+  /** Records a use unless one was recorded recently; never delays or fails the request that used the token. */
+  record(tenant: string, tokenId: string): void {
+    const key = `${tenant}~${tokenId}`;
+    const last = this.recorded.get(key);
+    if (last !== undefined && this.now() - last < RECORD_EVERY_MS) return;
+    this.recorded.set(key, this.now());
+    void this.table
+      .init()
+      .then(() => this.table.client.upsertEntity({ partitionKey: TOKEN_USE_PARTITION, rowKey: key, lastUsed: new Date(this.now()) }, 'Replace'))
+      .catch(() => this.recorded.delete(key)); // retried on the next use; a lost hint must not fail provisioning
+  }
+
+  async lastUsed(tenant: string): Promise<Map<string, Date>> {
+    await this.table.init();
+    const out = new Map<string, Date>();
+    for await (const row of this.table.range<{ lastUsed: Date }>(TOKEN_USE_PARTITION, `${tenant}~`)) out.set(row.rowKey.slice(tenant.length + 1), row.lastUsed);
+    return out;
+  }
+}

@@ -1,0 +1,145 @@
+import { Authenticator, AuthenticatorOptions } from '../../shared/auth/authenticator';
+import { TenantCredentials } from '../../shared/auth/tenantCredentials';
+import { StoredToken, tokenDigest } from '../../shared/auth/tokenSource';
+import { ScimError } from '../../shared/scim/errors';
+
+const token = (id: string, value: string, extra: Partial<StoredToken> = {}): StoredToken => ({ id, digest: tokenDigest(value), enabled: true, ...extra });
+
+/** A token store the test controls: its contents, whether it is reachable, and how often it was read. */
+function store(initial: Record<string, StoredToken[]>) {
+  const s = {
+    tokens: initial,
+    down: false,
+    loads: 0,
+    delayMs: 0,
+    load: async (tenant: string): Promise<TenantCredentials> => {
+      s.loads++;
+      if (s.delayMs) await new Promise((ok) => setTimeout(ok, s.delayMs));
+      if (s.down) throw new Error('vault unreachable');
+      return { tokens: s.tokens[tenant] ?? [], entraTenantIds: [] };
+    },
+  };
+  return s;
+}
+
+function clock() {
+  const c = { t: 1_000_000, now: () => c.t };
+  return c;
+}
+
+const statusOf = async (p: Promise<unknown>) => {
+  try {
+    await p;
+    return 200;
+  } catch (e) {
+    if (e instanceof ScimError) return e.status;
+    throw e;
+  }
+};
+
+function authenticator(s: ReturnType<typeof store>, c: ReturnType<typeof clock>, options: Partial<AuthenticatorOptions> = {}) {
+  return new Authenticator(s.load, undefined, { cacheMs: 300_000, minReloadMs: 10_000, now: c.now, ...options });
+}
+
+describe('Authenticator', () => {
+  it('accepts a tenant\'s token, and answers the same 401 for a wrong token, another tenant\'s token and an unknown tenant', async () => {
+    const s = store({ acme: [token('a1', 'acme-token-0123456789')], globex: [token('g1', 'globex-token-0123456789')] });
+    const auth = authenticator(s, clock());
+    expect(await statusOf(auth.authenticate('acme', 'acme-token-0123456789'))).toBe(200);
+    const errors = await Promise.all([
+      auth.authenticate('acme', 'globex-token-0123456789').catch((e) => e),
+      auth.authenticate('acme', 'wrong-token-0123456789').catch((e) => e),
+      auth.authenticate('initech', 'acme-token-0123456789').catch((e) => e),
+      auth.authenticate('acme', undefined).catch((e) => e),
+    ]);
+    for (const e of errors) expect([e.status, e.detail, e.headers]).toEqual([401, errors[0].detail, errors[0].headers]);
+  });
+
+  it('reads the store once while cached, and finds a freshly issued token on its first use (rotation)', async () => {
+    const s = store({ acme: [token('old', 'old-token-0123456789')] });
+    const c = clock();
+    const auth = authenticator(s, c);
+    for (let i = 0; i < 5; i++) expect(await statusOf(auth.authenticate('acme', 'old-token-0123456789'))).toBe(200);
+    expect(s.loads).toBe(1);
+    c.t += 20_000;
+    s.tokens.acme = [...s.tokens.acme, token('new', 'new-token-0123456789')];
+    expect(await statusOf(auth.authenticate('acme', 'new-token-0123456789'))).toBe(200);
+    expect(await statusOf(auth.authenticate('acme', 'old-token-0123456789'))).toBe(200);
+    s.tokens.acme = [token('old', 'old-token-0123456789', { enabled: false }), token('new', 'new-token-0123456789')];
+    c.t += 300_001; // the cache lapses: the revoked token is refused from now on
+    expect(await statusOf(auth.authenticate('acme', 'old-token-0123456789'))).toBe(401);
+    expect(await statusOf(auth.authenticate('acme', 'new-token-0123456789'))).toBe(200);
+  });
+
+  it('refuses expired and disabled tokens even when cached', async () => {
+    const c = clock();
+    const s = store({ acme: [token('e', 'expiring-token-0123456789', { expires: new Date(c.t + 5_000) }), token('d', 'disabled-token-0123456789', { enabled: false })] });
+    const auth = authenticator(s, c);
+    expect(await statusOf(auth.authenticate('acme', 'expiring-token-0123456789'))).toBe(200);
+    c.t += 5_000;
+    expect(await statusOf(auth.authenticate('acme', 'expiring-token-0123456789'))).toBe(401);
+    expect(await statusOf(auth.authenticate('acme', 'disabled-token-0123456789'))).toBe(401);
+  });
+
+  it('lets a flood of bad tokens cost one store read per tenant per interval, and one in flight at a time', async () => {
+    const s = store({ acme: [token('a', 'acme-token-0123456789')] });
+    s.delayMs = 20;
+    const c = clock();
+    const auth = authenticator(s, c);
+    const flood = await Promise.all(Array.from({ length: 50 }, (_, i) => statusOf(auth.authenticate('acme', `guess-${i}-0123456789`))));
+    expect(flood.every((st) => st === 401)).toBe(true);
+    expect(s.loads).toBe(1);
+    for (let i = 0; i < 50; i++) await statusOf(auth.authenticate('acme', `guess-again-${i}`));
+    expect(s.loads).toBe(1);
+    c.t += 10_000;
+    await statusOf(auth.authenticate('acme', 'one-more-guess'));
+    expect(s.loads).toBe(2);
+  });
+
+  it('caps store reads across guessed tenant names, answering 503 beyond the budget', async () => {
+    const s = store({});
+    const auth = authenticator(s, clock(), { reloadsPerSecond: 5 });
+    const statuses = [];
+    for (let i = 0; i < 20; i++) statuses.push(await statusOf(auth.authenticate(`guess-${i}`, 'some-token-0123456789')));
+    expect(s.loads).toBe(5);
+    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(new Set(statuses.slice(5))).toEqual(new Set([503]));
+  });
+
+  it('keeps cached tokens working through a store outage and answers 503 with Retry-After for unknown ones', async () => {
+    const s = store({ acme: [token('a', 'acme-token-0123456789')] });
+    const c = clock();
+    const auth = authenticator(s, c);
+    expect(await statusOf(auth.authenticate('acme', 'acme-token-0123456789'))).toBe(200);
+    s.down = true;
+    c.t += 400_000; // past the cache: the reload fails, the stale entry still answers for known tokens
+    expect(await statusOf(auth.authenticate('acme', 'acme-token-0123456789'))).toBe(200);
+    const unknown = await auth.authenticate('acme', 'rotated-token-0123456789').catch((e: ScimError) => e);
+    expect(unknown).toMatchObject({ status: 503, headers: { 'Retry-After': expect.stringMatching(/^\d+$/) } });
+    expect(await statusOf(auth.authenticate('globex', 'globex-token-0123456789'))).toBe(503);
+    s.down = false;
+    c.t += 10_000;
+    expect(await statusOf(auth.authenticate('acme', 'rotated-token-0123456789'))).toBe(401);
+  });
+
+  it('does not make a request wait long for a slow store when a stale entry can answer', async () => {
+    const s = store({ acme: [token('a', 'acme-token-0123456789')] });
+    const c = clock();
+    const auth = authenticator(s, c);
+    await auth.authenticate('acme', 'acme-token-0123456789');
+    s.delayMs = 3_000;
+    c.t += 400_000;
+    const started = Date.now();
+    expect(await statusOf(auth.authenticate('acme', 'acme-token-0123456789'))).toBe(200);
+    expect(Date.now() - started).toBeLessThan(2_900);
+    await new Promise((ok) => setTimeout(ok, 1_000)); // let the slow load finish before the test ends
+  });
+
+  it('reports which token was used, for "last used"', async () => {
+    const used: string[] = [];
+    const s = store({ acme: [token('a1', 'first-token-0123456789'), token('a2', 'second-token-0123456789')] });
+    const auth = authenticator(s, clock(), { onUsed: (tenant, id) => used.push(`${tenant}/${id}`) });
+    await auth.authenticate('acme', 'second-token-0123456789');
+    expect(used).toEqual(['acme/a2']);
+  });
+});
