@@ -7,7 +7,10 @@ import { tokenDigest } from './tokenSource';
 export interface AuthenticatorOptions {
   /** How long loaded credentials are trusted; a revoked token keeps working at most this long. */
   cacheMs: number;
-  /** An unknown token reloads its tenant's credentials at most this often (a flood of bad tokens costs one load). */
+  /**
+   * A tenant's credentials are read at most this often; an unknown token arriving sooner waits for the next read
+   * (so a token issued a moment ago is still found, and a flood of bad tokens costs one read per interval).
+   */
   minReloadMs?: number;
   /** Reloads across all tenants per second, so guessed tenant names cannot hammer Key Vault either. */
   reloadsPerSecond?: number;
@@ -58,20 +61,26 @@ export class Authenticator {
     private readonly options: AuthenticatorOptions,
   ) {
     this.now = options.now ?? Date.now;
-    this.minReloadMs = Math.min(options.minReloadMs ?? 10_000, options.cacheMs);
+    this.minReloadMs = Math.min(options.minReloadMs ?? 5_000, options.cacheMs);
   }
 
   /** Resolves when `token` is valid for `tenant`; otherwise throws the ScimError to answer with (401 or 503). */
   async authenticate(tenant: string, token: string | undefined): Promise<void> {
     if (!token) throw unauthorized();
     const cached = this.entries.get(tenant);
-    if (cached && this.now() - cached.loadedAt < this.options.cacheMs) {
-      if (await this.accepts(tenant, cached, token)) return;
-      if (!this.mayReload(tenant)) throw this.failing.has(tenant) ? unavailable() : unauthorized();
-    } else if (!this.mayReload(tenant)) {
-      return this.fallBack(tenant, cached, token);
+    const fresh = cached !== undefined && this.now() - cached.loadedAt < this.options.cacheMs;
+    if (fresh && (await this.accepts(tenant, cached, token))) return;
+    // A JWT is judged by its signature and claims alone; re-reading the tenant's tokens cannot change the verdict.
+    if (fresh && this.judgesJwt(cached, token)) throw unauthorized();
+    const wait = this.reloadWait(tenant);
+    if (wait === undefined) return this.fallBack(tenant, cached, token);
+    if (wait > 0) {
+      // The tenant was read moments ago. If that read failed (no fresh entry), this is an outage; otherwise the
+      // token may have been issued since, so it waits for the next allowed read — which also slows down guessing.
+      if (!fresh) return this.fallBack(tenant, cached, token);
+      await new Promise((ok) => setTimeout(ok, wait));
     }
-    const entry = await this.reload(tenant, cached ? STALE_PATIENCE_MS : undefined);
+    const entry = await this.reload(tenant, fresh ? undefined : cached && STALE_PATIENCE_MS);
     if (!entry) return this.fallBack(tenant, cached, token);
     if (!(await this.accepts(tenant, entry, token))) throw unauthorized();
   }
@@ -82,9 +91,13 @@ export class Authenticator {
     throw unavailable();
   }
 
+  private judgesJwt(entry: Entry, token: string): boolean {
+    return this.jwt !== undefined && entry.credentials.entraTenantIds.length > 0 && looksLikeJwt(token);
+  }
+
   private async accepts(tenant: string, entry: Entry, token: string): Promise<boolean> {
     const { tokens, entraTenantIds } = entry.credentials;
-    if (looksLikeJwt(token) && entraTenantIds.length && this.jwt) {
+    if (this.jwt && this.judgesJwt(entry, token)) {
       try {
         return await this.jwt.verify(token, entraTenantIds);
       } catch (e) {
@@ -101,14 +114,15 @@ export class Authenticator {
     return matched !== undefined;
   }
 
-  private mayReload(tenant: string): boolean {
-    if (this.loading.has(tenant)) return true; // joining a load in flight costs nothing
+  /** Milliseconds until this tenant may be read again (0: now), or undefined when the overall budget is spent. */
+  private reloadWait(tenant: string): number | undefined {
+    if (this.loading.has(tenant)) return 0; // joining a read in flight costs nothing
     const now = this.now();
     const last = this.lastReload.get(tenant);
-    if (last !== undefined && now - last < this.minReloadMs) return false;
+    if (last !== undefined && now - last < this.minReloadMs) return last + this.minReloadMs - now;
     const second = Math.floor(now / 1000);
     if (this.budget.second !== second) this.budget = { second, used: 0 };
-    return this.budget.used < (this.options.reloadsPerSecond ?? 20);
+    return this.budget.used < (this.options.reloadsPerSecond ?? 20) ? 0 : undefined;
   }
 
   /**

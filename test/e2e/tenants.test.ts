@@ -7,7 +7,8 @@ const GLOBEX = ['globex-token-0123456789abcdef012345', 'globex-second-0123456789
 
 let s: TestServer;
 beforeAll(async () => {
-  s = await startTestServer({ SCIM_TENANT_TOKENS: JSON.stringify({ acme: ACME, globex: GLOBEX }) });
+  // A 1 s token cache: a wrong token waits for the tenant's next token read, which would otherwise be 5 s away.
+  s = await startTestServer({ SCIM_TENANT_TOKENS: JSON.stringify({ acme: ACME, globex: GLOBEX }), SCIM_TOKEN_CACHE_SECONDS: '1' });
 });
 afterAll(() => s.close());
 
