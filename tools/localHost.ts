@@ -4,7 +4,7 @@ import { startAzurite } from './embeddedAzurite';
 import { startFunctionsHost } from './functionsHost';
 
 /**
- * `npm start`: the registered functions at http://127.0.0.1:${PORT:-7071}/scim/v2, on an in-memory Azurite unless a
+ * `npm start`: the registered functions at http://127.0.0.1:${PORT:-7071}/scim/v2 (and /scim/{tenant}/v2), on an in-memory Azurite unless a
  * storage setting is given, with the default tenant's token from SCIM_TOKEN (or a fresh one, printed once).
  */
 async function main() {
@@ -21,7 +21,8 @@ async function main() {
     port: Number(env.PORT ?? 7071),
     log: (line) => console.log(line),
   });
-  console.log(`SCIM endpoint: ${host.url}/scim/v2  (storage: ${azurite ? 'embedded Azurite, in memory' : 'configured'})`);
+  console.log(`SCIM endpoint: ${host.url}/scim/v2, named tenants at ${host.url}/scim/{tenant}/v2  (storage: ${azurite ? 'embedded Azurite, in memory' : 'configured'})`);
+  if (azurite) console.log(`Admin command line against this run, from another shell:\n  SCIM_STORAGE_CONNECTION_STRING='${azurite.connectionString}' npm run admin -- tenant list`);
   console.log(`Functions: ${host.registrations.map((r) => r.name).join(', ')}. Ctrl-C stops.`);
   const stop = async () => {
     await host.close();

@@ -59,6 +59,24 @@ export class PartitionTable {
     return { rows: [...page.value], exhausted: !page.value.continuationToken };
   }
 
+  /** Deletes every row of a partition (a deleted tenant's data), a transaction of up to 100 rows at a time. */
+  async deletePartition(partition: string): Promise<number> {
+    await this.init();
+    let deleted = 0;
+    const rows = this.client.listEntities({ queryOptions: { filter: `PartitionKey eq ${odataString(partition)}`, select: ['RowKey'] } });
+    let batch: TransactionAction[] = [];
+    for await (const row of rows) {
+      batch.push(['delete', { partitionKey: partition, rowKey: row.rowKey as string }]);
+      if (batch.length === MAX_TRANSACTION) {
+        await this.submit(batch);
+        deleted += batch.length;
+        batch = [];
+      }
+    }
+    if (batch.length) await this.submit(batch);
+    return deleted + batch.length;
+  }
+
   async submit(actions: TransactionAction[]): Promise<void> {
     await this.init();
     await this.client.submitTransaction(actions);

@@ -56,6 +56,11 @@ export class ResourceStore {
     return toStored(entity, id);
   }
 
+  /** Everything of a deleted tenant: its partition holds all of its resources, index rows and memberships. */
+  deleteTenantData(tenant: string): Promise<number> {
+    return this.table.deletePartition(tenant);
+  }
+
   /** How many resources of a type the tenant has, from the counter rows. */
   async count(tenant: string, type: ResourceType): Promise<number> {
     await this.table.init();

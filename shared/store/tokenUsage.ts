@@ -22,6 +22,11 @@ export class TokenUsage {
       .catch(() => this.recorded.delete(key)); // retried on the next use; a lost hint must not fail provisioning
   }
 
+  /** Drops a deleted tenant's records. */
+  async forget(tenant: string): Promise<void> {
+    for (const tokenId of (await this.lastUsed(tenant)).keys()) await this.table.client.deleteEntity(TOKEN_USE_PARTITION, `${tenant}~${tokenId}`);
+  }
+
   async lastUsed(tenant: string): Promise<Map<string, Date>> {
     await this.table.init();
     const out = new Map<string, Date>();

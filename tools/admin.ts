@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { readSettings } from '../shared/config';
+import { createRuntime, Runtime } from '../shared/runtime';
+import { DEFAULT_TENANT, tenantIdSchema } from '../shared/auth/tenantId';
+import { knownTenants, tokenInventory } from '../shared/auth/tokenInventory';
+
+const USAGE = `Usage: npm run admin -- <command>
+  tenant create <tenant> [--entra-tenant <Entra tenant id>]...   create a tenant (optionally accepting Entra-issued tokens)
+  tenant list                                                    tenants, with their Entra tenant ids and token counts
+  tenant delete <tenant> [--purge-data]                          revoke all its tokens (and delete its users and groups)
+  token issue <tenant> [--expires <date> | --days <n>]           issue a 256-bit token, printed once
+  token list <tenant>                                            id, source, created, expires, last used (never the value)
+  token revoke <tenant> <token id>                               the token stops working within SCIM_TOKEN_CACHE_SECONDS
+The tenant of /scim/v2 is "${DEFAULT_TENANT}". Settings come from the environment, as for the app (README § Configuration).`;
+
+/** A problem the operator can fix: printed without a stack trace. */
+class UsageError extends Error {}
+
+/**
+ * The operator's command line for tenants and Secret Tokens. It uses the app's own runtime, so tokens go to the
+ * same place the service reads them from: Key Vault when SCIM_KEY_VAULT_URL is set (through the real SDK, with
+ * the operator's Azure login), else the table. Returns the exit code; all output goes through `print`.
+ */
+export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, print: (line: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { 'entra-tenant': { type: 'string', multiple: true }, 'purge-data': { type: 'boolean' }, expires: { type: 'string' }, days: { type: 'string' }, help: { type: 'boolean' } },
+  });
+  const [noun, verb, ...args] = positionals;
+  if (values.help || !noun) {
+    print(USAGE);
+    return values.help ? 0 : 2;
+  }
+  try {
+    const rt = createRuntime(readSettings(env));
+    await dispatch(rt, `${noun} ${verb ?? ''}`.trim(), args, values, print);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      print(`error: ${e.message}`);
+      return 2;
+    }
+    print(`error: ${(e as Error).message.split('\n')[0]}`);
+    return 1;
+  }
+}
+
+type Options = { 'entra-tenant'?: string[]; 'purge-data'?: boolean; expires?: string; days?: string };
+
+async function dispatch(rt: Runtime, command: string, args: string[], options: Options, print: (line: string) => void) {
+  switch (command) {
+    case 'tenant create': {
+      const tenant = tenantArg(args);
+      const entra = (options['entra-tenant'] ?? []).map((id) => {
+        if (!/^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$/i.test(id)) throw new UsageError(`--entra-tenant ${id}: an Entra tenant id is a GUID`);
+        return id.toLowerCase();
+      });
+      if (!(await rt.tenants.create(tenant, entra))) throw new UsageError(`tenant ${tenant} already exists`);
+      print(`created tenant ${tenant}${entra.length ? `, accepting Entra tokens from ${entra.join(', ')}` : ''}`);
+      print(`Tenant URL: https://<app>.azurewebsites.net/scim/${tenant === DEFAULT_TENANT ? '' : `${tenant}/`}v2 — issue its token with: npm run admin -- token issue ${tenant}`);
+      return;
+    }
+    case 'tenant list': {
+      const records = new Map((await rt.tenants.list()).map((r) => [r.tenant, r]));
+      for (const tenant of await knownTenants(rt)) {
+        const tokens = await tokenInventory(rt, tenant);
+        const entra = records.get(tenant)?.entraTenantIds ?? [];
+        print(`${tenant}\t${tokens.filter((t) => t.usable).length} usable token(s)${entra.length ? `\tEntra: ${entra.join(', ')}` : ''}${records.has(tenant) ? '' : '\t(not in the directory)'}`);
+      }
+      return;
+    }
+    case 'tenant delete': {
+      const tenant = tenantArg(args);
+      const existed = await rt.tenants.delete(tenant);
+      await rt.tokens.removeTenant(tenant);
+      await rt.tokenUsage.forget(tenant);
+      print(`${existed ? 'deleted' : 'no directory entry for'} tenant ${tenant}; its issued tokens are removed`);
+      if (options['purge-data']) print(`deleted ${await rt.store.deleteTenantData(tenant)} rows of its users, groups and memberships`);
+      return;
+    }
+    case 'token issue': {
+      const tenant = tenantArg(args);
+      const expires = expiryOf(options);
+      const value = randomBytes(32).toString('base64url');
+      const token = await rt.tokens.issue(tenant, value, expires);
+      print(`issued token ${token.id} for tenant ${tenant}${expires ? `, expires ${expires.toISOString()}` : ', no expiry'}`);
+      print('Secret Token (shown once, paste it into Entra now):');
+      print(value);
+      return;
+    }
+    case 'token list': {
+      const tenant = tenantArg(args);
+      print('id\tsource\tcreated\texpires\tlast used\tusable');
+      for (const t of await tokenInventory(rt, tenant)) {
+        print([t.id, t.source, iso(t.created), iso(t.expires), iso(t.lastUsed), t.usable ? 'yes' : 'no'].join('\t'));
+      }
+      return;
+    }
+    case 'token revoke': {
+      const tenant = tenantArg(args);
+      const id = args[1];
+      if (!id) throw new UsageError('token revoke needs <tenant> <token id> (see token list)');
+      if (!(await rt.tokens.revoke(tenant, id))) throw new UsageError(`tenant ${tenant} has no issued token ${id}`);
+      print(`revoked token ${id} of tenant ${tenant}; it stops working within ${rt.settings.SCIM_TOKEN_CACHE_SECONDS} s`);
+      return;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"\n${USAGE}`);
+  }
+}
+
+function tenantArg(args: string[]): string {
+  const parsed = tenantIdSchema.safeParse(args[0]);
+  if (!parsed.success) throw new UsageError(`tenant "${args[0] ?? ''}": ${parsed.error.issues[0].message}`);
+  return parsed.data;
+}
+
+function expiryOf(options: Options): Date | undefined {
+  if (options.expires && options.days) throw new UsageError('give --expires or --days, not both');
+  if (options.days) {
+    const days = Number(options.days);
+    if (!Number.isInteger(days) || days < 1) throw new UsageError('--days must be a positive whole number');
+    return new Date(Date.now() + days * 86_400_000);
+  }
+  if (!options.expires) return undefined;
+  const date = new Date(options.expires);
+  if (Number.isNaN(date.getTime())) throw new UsageError(`--expires ${options.expires}: not a date (use e.g. 2027-06-30)`);
+  if (date.getTime() <= Date.now()) throw new UsageError(`--expires ${options.expires} is in the past`);
+  return date;
+}
+
+const iso = (d: Date | undefined) => d?.toISOString() ?? '-';
+
+if (require.main === module) {
+  runAdmin(process.argv.slice(2), process.env, (line) => console.log(line)).then((code) => process.exit(code));
+}
