@@ -2,6 +2,7 @@ import { badRequest } from '../scim/errors';
 import { Json, matches, validateFilter } from '../scim/filterEvaluation';
 import { CursorPosition, decodeCursor, encodeCursor, ListQuery, queryFingerprint } from '../scim/listQuery';
 import { planQuery } from '../scim/queryPlan';
+import { parseSort, sortBy, sortKey, SortSpec } from '../scim/sort';
 import { ResourceSchema } from '../scim/resourceSchema';
 import { ResourceStore, StoredResource } from '../store/resourceStore';
 import { TtlCache } from '../ttlCache';
@@ -52,8 +53,9 @@ function cachesOf(store: ResourceStore): PagingCaches {
 /** The query's page for one resource type. Filters are validated against the type's schema first. */
 export async function listPage(ctx: RequestContext, schema: ResourceSchema, query: ListQuery, start: PageStart): Promise<ListPage> {
   if (query.filter) validateFilter(query.filter, schema);
-  if (!query.filter && !query.sortBy) return plainPage(ctx, schema, query.count, start);
-  return evaluatedPage(ctx, schema, query, 'offset' in start ? start.offset : 0);
+  const sort = parseSort(query.sortBy, query.sortOrder, schema);
+  if (!query.filter && !sort) return plainPage(ctx, schema, query.count, start);
+  return evaluatedPage(ctx, schema, query, sort, 'offset' in start ? start.offset : 0);
 }
 
 /** The start of the requested page: the cursor's position, else `startIndex`. */
@@ -123,7 +125,7 @@ const filterable = (r: StoredResource, schema: ResourceSchema, members?: Json[])
  * A filtered or sorted query: the planned candidates, the full filter applied in memory, sorted if asked. A query
  * with more than one page keeps its ordered ids, so later pages are point reads rather than a new evaluation.
  */
-async function evaluatedPage(ctx: RequestContext, schema: ResourceSchema, query: ListQuery, offset: number): Promise<ListPage> {
+async function evaluatedPage(ctx: RequestContext, schema: ResourceSchema, query: ListQuery, sort: SortSpec | undefined, offset: number): Promise<ListPage> {
   const { results } = cachesOf(ctx.rt.store);
   const key = `${ctx.tenant}|${queryFingerprint(schema.name, query)}`;
   const cached = offset > 0 ? results.get(key) : undefined;
@@ -134,7 +136,7 @@ async function evaluatedPage(ctx: RequestContext, schema: ResourceSchema, query:
     const read = await Promise.all(ids.slice(offset, offset + query.count).map((id) => ctx.rt.store.get(ctx.tenant, schema.name, id)));
     page = read.filter((r): r is StoredResource => r !== undefined);
   } else {
-    const hits = await evaluate(ctx, schema, query);
+    const hits = await evaluate(ctx, schema, query, sort);
     ids = hits.map((r) => r.meta.id);
     if (ids.length > query.count) results.set(key, ids);
     page = hits.slice(offset, offset + query.count);
@@ -142,7 +144,7 @@ async function evaluatedPage(ctx: RequestContext, schema: ResourceSchema, query:
   return { resources: page, total: ids.length, next: offset + query.count < ids.length && query.count > 0 ? { offset: offset + query.count } : undefined };
 }
 
-async function evaluate(ctx: RequestContext, schema: ResourceSchema, query: ListQuery): Promise<StoredResource[]> {
+async function evaluate(ctx: RequestContext, schema: ResourceSchema, query: ListQuery, sort: SortSpec | undefined): Promise<StoredResource[]> {
   const memberIdsNamed = schema.name === 'Group' ? memberIdsInFilter(query.filter) : [];
   const hits: Array<{ r: StoredResource; view: Json }> = [];
   let examined = 0;
@@ -154,5 +156,6 @@ async function evaluate(ctx: RequestContext, schema: ResourceSchema, query: List
     const view = filterable(r, schema, members);
     if (!query.filter || matches(query.filter, view, schema)) hits.push({ r, view });
   }
-  return hits.map((h) => h.r);
+  const ordered = sort ? sortBy(hits, sort, (h) => sortKey(h.view, sort), (h) => h.r.meta.id) : hits;
+  return ordered.map((h) => h.r);
 }

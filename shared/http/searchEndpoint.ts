@@ -2,6 +2,7 @@ import { ScimError } from '../scim/errors';
 import { validateFilter } from '../scim/filterEvaluation';
 import { encodeCursor, listQueryFromSearch } from '../scim/listQuery';
 import { listResponse } from '../scim/listResponse';
+import { parseSort } from '../scim/sort';
 import { fingerprintOf, listPage, pageStart } from './listing';
 import { RequestContext } from './pipeline';
 import { representPage } from './resourceEndpoint';
@@ -9,7 +10,8 @@ import { readJsonBody, scimJson } from './scimHttp';
 
 /**
  * `POST /.search` at the service root (RFC 7644 §3.4.3): one query over every resource type, Users then Groups.
- * A type whose schema lacks an attribute the filter names has no matches; only a filter that fits no type is 400.
+ * A type whose schema lacks an attribute the filter or `sortBy` names has no matches; only a query that fits no
+ * type is 400. A sort orders each type's resources (Users first, then Groups), as their attributes differ.
  */
 export async function rootSearchEndpoint(ctx: RequestContext) {
   const query = listQueryFromSearch(await readJsonBody(ctx.req, ctx.rt.settings.SCIM_MAX_BODY_BYTES));
@@ -17,6 +19,7 @@ export async function rootSearchEndpoint(ctx: RequestContext) {
   const schemas = [ctx.rt.schemas.user, ctx.rt.schemas.group].filter((schema) => {
     try {
       if (query.filter) validateFilter(query.filter, schema);
+      parseSort(query.sortBy, query.sortOrder, schema);
       return true;
     } catch (e) {
       if (!(e instanceof ScimError)) throw e;

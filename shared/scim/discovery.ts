@@ -12,7 +12,7 @@ export function serviceProviderConfig(baseUrl: string, maxBodyBytes: number) {
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
     filter: { supported: true, maxResults: MAX_PAGE_SIZE },
     changePassword: { supported: false },
-    sort: { supported: false },
+    sort: { supported: true },
     etag: { supported: true },
     // RFC 9865 §4. No cursorTimeout: a cursor names a position, not server state, so it does not expire.
     pagination: { cursor: true, index: true, defaultPaginationMethod: 'index', defaultPageSize: DEFAULT_PAGE_SIZE, maxPageSize: MAX_PAGE_SIZE },

@@ -17,7 +17,7 @@ it('advertises honest capabilities in /ServiceProviderConfig', async () => {
     bulk: { supported: false },
     filter: { supported: true },
     etag: { supported: true },
-    sort: { supported: false },
+    sort: { supported: true },
     changePassword: { supported: false },
     authenticationSchemes: [{ type: 'oauthbearertoken' }],
   });

@@ -225,3 +225,41 @@ describe('POST /.search (RFC 7644 §3.4.3)', () => {
     expect(res.headers.get('allow')).toBe('POST');
   });
 });
+
+describe('sorting (RFC 7644 §3.4.2.3)', () => {
+  const names = Array.from({ length: USERS }, (_, i) => `list${String(i).padStart(2, '0')}@contoso.com`);
+  const userNamesOf = async (ids: string[]) => Promise.all(ids.map(async (id) => (await s.scim('GET', `/Users/${id}?attributes=userName`)).body.userName as string));
+
+  it('pages a descending userName sort by startIndex and by cursor, the same total order either way', async () => {
+    const byIndex = await pageThroughByIndex('/Users?sortBy=userName&sortOrder=descending', 7);
+    expect(byIndex.total).toBe(USERS);
+    expect(await userNamesOf(byIndex.seen)).toEqual([...names].reverse());
+    const byCursor = await pageThroughByCursor('/Users?sortBy=userName&sortOrder=descending', 7);
+    expect(byCursor.seen).toEqual(byIndex.seen);
+  });
+
+  it('sorts a filtered query, ties in the sort key broken by id', async () => {
+    const res = await s.scim('GET', `/Users?filter=${encodeURIComponent('userName sw "list1"')}&sortBy=title&count=100`);
+    const rows = res.body.Resources.map((r: { id: string; title: string }) => [r.title, r.id]);
+    const expected = [...rows].sort((a: string[], b: string[]) => (a[0] === b[0] ? (a[1] < b[1] ? -1 : 1) : a[0] < b[0] ? -1 : 1));
+    expect(rows).toEqual(expected);
+    expect(rows.map((r: string[]) => r[0])).toEqual([...Array(3).fill('Engineer'), ...Array(7).fill('Sales')]); // list10..19: i % 3 === 0 for 12, 15, 18
+  });
+
+  it('sorts in a SearchRequest too', async () => {
+    const res = await s.scim('POST', '/Users/.search', { schemas: [SEARCH], sortBy: 'userName', sortOrder: 'descending', count: 3, attributes: ['userName'] });
+    expect(res.body.Resources.map((r: { userName: string }) => r.userName)).toEqual([...names].reverse().slice(0, 3));
+  });
+
+  it('refuses an unknown sortBy or sortOrder with 400 before reading anything', async () => {
+    const unknown = await s.scim('GET', '/Users?sortBy=shoeSize');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toMatchObject({ schemas: [ERR], scimType: 'invalidPath', detail: expect.stringContaining('shoeSize') });
+    const order = await s.scim('GET', '/Users?sortBy=userName&sortOrder=sideways');
+    expect(order.body).toMatchObject({ status: '400', scimType: 'invalidValue' });
+  });
+
+  it('advertises sorting in ServiceProviderConfig', async () => {
+    expect((await s.scim('GET', '/ServiceProviderConfig')).body.sort).toEqual({ supported: true });
+  });
+});

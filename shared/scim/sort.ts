@@ -1,0 +1,74 @@
+import { badRequest } from './errors';
+import { parseAttrPath } from './filter';
+import { Json } from './filterEvaluation';
+import { findAttr, ResolvedAttr, ResourceSchema } from './resourceSchema';
+import { AttributeDef } from './schemaDefinitions';
+
+/** A validated `sortBy` / `sortOrder` (RFC 7644 §3.4.2.3). */
+export interface SortSpec {
+  attr: ResolvedAttr;
+  /** The leaf whose type and case rule decide the order. */
+  leaf: AttributeDef;
+  descending: boolean;
+}
+
+type SortKey = string | number | undefined;
+
+/**
+ * Validates the sort parameters against the type's schema, before anything is read. `sortOrder` alone is ignored
+ * (it only qualifies `sortBy`); its values are matched case-insensitively, as clients write "Descending" too.
+ */
+export function parseSort(sortBy: string | undefined, sortOrder: string | undefined, schema: ResourceSchema): SortSpec | undefined {
+  if (!sortBy) return undefined;
+  const order = (sortOrder ?? 'ascending').toLowerCase();
+  if (order !== 'ascending' && order !== 'descending') {
+    throw badRequest('invalidValue', `sortOrder "${sortOrder}" is not "ascending" or "descending".`);
+  }
+  const attr = schema.resolve(parseAttrPath(sortBy));
+  const leaf = attr.sub ?? (attr.def.type === 'complex' ? findAttr(attr.def.subAttributes ?? [], 'value') : attr.def);
+  if (!leaf || leaf.type === 'complex') {
+    throw badRequest('invalidPath', `sortBy "${sortBy}" is a complex attribute; name one of its sub-attributes, e.g. "${attr.def.name}.${attr.def.subAttributes?.[0]?.name ?? 'value'}".`);
+  }
+  return { attr, leaf, descending: order === 'descending' };
+}
+
+/**
+ * The value a resource sorts by. A multi-valued attribute sorts by its primary value, else its first (RFC 7644
+ * §3.4.2.3). Strings fold case unless the attribute is caseExact; dateTimes compare as instants.
+ */
+export function sortKey(resource: Json, spec: SortSpec): SortKey {
+  const { urn, def, sub } = spec.attr;
+  const holder = urn ? (resource[urn] as Json | undefined) : resource;
+  let v: unknown = holder?.[def.name];
+  if (Array.isArray(v)) v = v.find((el) => el && typeof el === 'object' && (el as Json).primary === true) ?? v[0];
+  if (def.type === 'complex') v = v && typeof v === 'object' ? (v as Json)[(sub ?? spec.leaf).name] : undefined;
+  if (v === undefined || v === null || v === '') return undefined;
+  switch (spec.leaf.type) {
+    case 'integer': case 'decimal': return numberOrMissing(Number(v));
+    case 'dateTime': return numberOrMissing(Date.parse(String(v)));
+    case 'boolean': return v === true || String(v).toLowerCase() === 'true' ? 1 : 0;
+    default: return spec.leaf.caseExact ? String(v) : String(v).toLowerCase();
+  }
+}
+
+/** A stored value that is not a number or instant (data written before a schema change) sorts as missing. */
+const numberOrMissing = (n: number) => (Number.isNaN(n) ? undefined : n);
+
+/**
+ * Orders items by their sort keys; resources without a value come last when ascending and first when descending
+ * (RFC 7644 §3.4.2.3), and equal keys fall back to the id so that pages of one query never overlap or skip.
+ */
+export function sortBy<T>(items: T[], spec: SortSpec, keyOf: (item: T) => SortKey, idOf: (item: T) => string): T[] {
+  const direction = spec.descending ? -1 : 1;
+  const keyed = items.map((item) => ({ item, key: keyOf(item), id: idOf(item) }));
+  keyed.sort((a, b) => {
+    if (a.key !== b.key) {
+      if (a.key === undefined) return direction;
+      if (b.key === undefined) return -direction;
+      if (a.key < b.key) return -direction;
+      if (a.key > b.key) return direction;
+    }
+    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+  });
+  return keyed.map((k) => k.item);
+}
