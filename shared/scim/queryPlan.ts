@@ -47,13 +47,76 @@ export const INDEXES: Record<'User' | 'Group', IndexDef[]> = {
   ],
 };
 
+/**
+ * Typed columns kept on each resource entity next to its JSON document, so that a scan can let Table Storage test
+ * simple comparisons (OData push-down) instead of shipping every row. Strings that are not case-exact are stored
+ * and compared lower-cased; dateTimes as `toISOString()` text, which orders like the instants. A comparison is
+ * pushed down only where Table Storage answers exactly what matches() would for the same row: a missing column
+ * never matches in OData, so `ne` and `pr` stay in memory.
+ */
+export interface ColumnDef {
+  column: string;
+  attr: string;
+  sub?: string;
+  type: 'boolean' | 'string' | 'dateTime';
+  /** The column's value for a stored document, or undefined to leave it out. */
+  of?: (doc: Json) => string | boolean | undefined;
+}
+
+const stringColumn = (attr: string): ColumnDef => ({ column: `c_${attr}`, attr, type: 'string', of: (d) => lower(d[attr]) });
+const META_COLUMNS: ColumnDef[] = [
+  { column: 'created', attr: 'meta', sub: 'created', type: 'dateTime' },
+  { column: 'lastModified', attr: 'meta', sub: 'lastModified', type: 'dateTime' },
+];
+
+export const COLUMNS: Record<'User' | 'Group', ColumnDef[]> = {
+  User: [
+    { column: 'c_active', attr: 'active', type: 'boolean', of: (d) => (typeof d.active === 'boolean' ? d.active : undefined) },
+    stringColumn('title'),
+    stringColumn('userType'),
+    stringColumn('displayName'),
+    ...META_COLUMNS,
+  ],
+  Group: META_COLUMNS,
+};
+
+/** One comparison Table Storage evaluates for a scan; values are already folded or normalised for the column. */
+export interface Pushdown {
+  column: string;
+  op: 'eq' | 'gt' | 'ge' | 'lt' | 'le';
+  value: string | boolean;
+}
+
 /** The cheapest access for a filter. The full filter is always re-applied in memory, so a plan only narrows. */
 export type QueryPlan =
   | { kind: 'id'; id: string }
   | { kind: 'index'; index: IndexDef; key: string }
   /** Groups having this member: the member → group rows. */
   | { kind: 'memberOf'; memberId: string }
-  | { kind: 'scan' };
+  /** Every resource of the type, less those the pushed-down comparisons (all must hold) exclude. */
+  | { kind: 'scan'; where: Pushdown[] };
+
+/** A conjunct as a push-down on a typed column, or undefined if Table Storage could not answer it exactly. */
+function pushdownOf(f: Filter, columns: ColumnDef[]): Pushdown | undefined {
+  if (f.kind !== 'compare' || f.op === 'ne' || f.op === 'co' || f.op === 'sw' || f.op === 'ew' || f.value === null) return undefined;
+  if (f.path.urn && !/^urn:ietf:params:scim:schemas:core:2\.0:(User|Group)$/i.test(f.path.urn)) return undefined;
+  const col = columns.find((c) => c.attr.toLowerCase() === f.path.attr.toLowerCase() && c.sub?.toLowerCase() === f.path.sub?.toLowerCase());
+  if (!col) return undefined;
+  switch (col.type) {
+    case 'boolean': {
+      const value = typeof f.value === 'boolean' ? f.value : typeof f.value === 'string' && /^(true|false)$/i.test(f.value) ? f.value.toLowerCase() === 'true' : undefined;
+      return f.op === 'eq' && value !== undefined ? { column: col.column, op: 'eq', value } : undefined;
+    }
+    case 'string':
+      return typeof f.value === 'string' ? { column: col.column, op: f.op, value: f.value.toLowerCase() } : undefined;
+    case 'dateTime': {
+      const instant = typeof f.value === 'string' ? new Date(f.value) : undefined;
+      // Four-digit years only: beyond them toISOString() text no longer orders like the instants.
+      if (!instant || Number.isNaN(instant.getTime()) || instant.getUTCFullYear() < 1000 || instant.getUTCFullYear() > 9999) return undefined;
+      return { column: col.column, op: f.op, value: instant.toISOString() };
+    }
+  }
+}
 
 /** `members.value eq "<id>"` or `members[value eq "<id>"]` on a group: the member's id, else undefined. */
 function memberEq(f: Filter): string | undefined {
@@ -66,7 +129,7 @@ function memberEq(f: Filter): string | undefined {
 }
 
 export function planQuery(filter: Filter | undefined, schema: ResourceSchema): QueryPlan {
-  if (!filter) return { kind: 'scan' };
+  if (!filter) return { kind: 'scan', where: [] };
   // Any conjunct that pins a single key narrows the whole conjunction.
   const conjuncts = (f: Filter): Filter[] => (f.kind === 'and' ? [...conjuncts(f.left), ...conjuncts(f.right)] : [f]);
   const parts = conjuncts(filter);
@@ -88,5 +151,5 @@ export function planQuery(filter: Filter | undefined, schema: ResourceSchema): Q
       if (key) return { kind: 'index', index, key };
     }
   }
-  return { kind: 'scan' };
+  return { kind: 'scan', where: parts.map((part) => pushdownOf(part, COLUMNS[schema.name])).filter((p): p is Pushdown => p !== undefined) };
 }

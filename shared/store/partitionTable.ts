@@ -40,9 +40,9 @@ export class PartitionTable {
     return this.between<T>(tenant, prefix, prefixEnd(prefix), select);
   }
 
-  /** Rows with `low` ≤ key < `high`, in key order. */
-  between<T extends object>(tenant: string, low: string, high: string, select?: string[]) {
-    const filter = `PartitionKey eq ${odataString(tenant)} and RowKey ge ${odataString(low)} and RowKey lt ${odataString(high)}`;
+  /** Rows with `low` ≤ key < `high`, in key order; `where` is a further OData conjunction built by the caller. */
+  between<T extends object>(tenant: string, low: string, high: string, select?: string[], where?: string) {
+    const filter = `PartitionKey eq ${odataString(tenant)} and RowKey ge ${odataString(low)} and RowKey lt ${odataString(high)}${where ? ` and (${where})` : ''}`;
     return this.client.listEntities<T & { rowKey: string }>({ queryOptions: { filter, select } });
   }
 

@@ -2,9 +2,9 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { TransactionAction } from '@azure/data-tables';
 import { ScimError } from '../scim/errors';
 import { Json } from '../scim/filterEvaluation';
-import { INDEXES, QueryPlan } from '../scim/queryPlan';
+import { COLUMNS, INDEXES, Pushdown, QueryPlan } from '../scim/queryPlan';
 import { ResourceMeta } from '../scim/representation';
-import { backrefPrefix, counterKey, counterPrefix, indexKey, indexPrefix, resourceKey, resourcePrefix, uniqueIndexKey } from './keys';
+import { backrefPrefix, counterKey, counterPrefix, indexKey, indexPrefix, odataString, prefixEnd, resourceKey, resourcePrefix, uniqueIndexKey } from './keys';
 import { MAX_TRANSACTION, PartitionTable, statusOf } from './partitionTable';
 
 export type ResourceType = 'User' | 'Group';
@@ -50,7 +50,7 @@ export class ResourceStore {
   async create(tenant: string, type: ResourceType, data: Json): Promise<StoredResource> {
     const id = randomUUID();
     const at = this.now().toISOString();
-    const entity: ResourceEntity = { partitionKey: tenant, rowKey: resourceKey(type, id), doc: JSON.stringify(data), created: at, lastModified: at, version: 1 };
+    const entity: ResourceEntity = { partitionKey: tenant, rowKey: resourceKey(type, id), doc: JSON.stringify(data), created: at, lastModified: at, version: 1, ...columnsOf(type, data) };
     const actions: TransactionAction[] = [['create', entity], ...indexRows(tenant, type, id, data).map((row): TransactionAction => ['create', row])];
     await this.submitCounted(tenant, type, actions, +1, data);
     return toStored(entity, id);
@@ -88,6 +88,7 @@ export class ResourceStore {
         created: entity.created,
         lastModified: this.now().toISOString(),
         version: entity.version + 1,
+        ...columnsOf(type, data),
       };
       const before = new Map(indexRows(tenant, type, id, current.data).map((r) => [r.rowKey, r]));
       const after = new Map(indexRows(tenant, type, id, data).map((r) => [r.rowKey, r]));
@@ -155,8 +156,9 @@ export class ResourceStore {
       }
       return;
     }
-    for await (const e of this.table.range<ResourceEntity>(tenant, resourcePrefix(type))) {
-      yield toStored(e, e.rowKey.slice(resourcePrefix(type).length));
+    const prefix = resourcePrefix(type);
+    for await (const e of this.table.between<ResourceEntity>(tenant, prefix, prefixEnd(prefix), undefined, pushdownFilter(plan.where))) {
+      yield toStored(e, e.rowKey.slice(prefix.length));
     }
   }
 
@@ -224,6 +226,26 @@ function indexRows(tenant: string, type: ResourceType, id: string, data: Json) {
       resourceId: id,
     })),
   );
+}
+
+/** The typed columns of a document (see COLUMNS); absent values are left out, so they never match a comparison. */
+function columnsOf(type: ResourceType, data: Json): Record<string, string | boolean> {
+  const out: Record<string, string | boolean> = {};
+  for (const col of COLUMNS[type]) {
+    const v = col.of?.(data);
+    if (v !== undefined) out[col.column] = v;
+  }
+  return out;
+}
+
+/**
+ * Push-downs as an OData conjunction. Column names come from COLUMNS, never from the request; every value is a
+ * quoted literal with its quotes doubled, or a boolean keyword, so no filter value can close a literal and add
+ * an `or` that widens the query.
+ */
+export function pushdownFilter(where: Pushdown[]): string | undefined {
+  if (!where.length) return undefined;
+  return where.map((p) => `${p.column} ${p.op} ${typeof p.value === 'boolean' ? String(p.value) : odataString(p.value)}`).join(' and ');
 }
 
 function toStored(e: ResourceEntity, id: string): StoredResource {

@@ -13,7 +13,7 @@ const plan = (filter: string | undefined, schema = userSchema) => {
 
 describe('users', () => {
   test('no filter scans', () => {
-    expect(plan(undefined)).toEqual({ kind: 'scan' });
+    expect(plan(undefined)).toEqual({ kind: 'scan', where: [] });
   });
 
   test('id eq is a point read with the id exactly as given', () => {
@@ -69,7 +69,7 @@ describe('users', () => {
     ['"co" on an email', 'emails[type eq "work"].value co "a"'],
     ['"pr"', 'userName pr'],
     ['"not"', 'not (userName eq "a")'],
-    ['an attribute without an index', 'displayName eq "a"'],
+    ['an attribute without an index or column', 'nickName eq "a"'],
     ['an extension attribute', `${EU}:employeeNumber eq "7"`],
     ['an email filter without a value comparison', 'emails[type eq "work"]'],
     ['a null value', 'userName eq null'],
@@ -79,7 +79,42 @@ describe('users', () => {
     ['an empty externalId', 'externalId eq ""'],
     ['an empty work email', 'emails[type eq "work"].value eq ""'],
   ])('%s scans', (_what, filter) => {
-    expect(plan(filter)).toEqual({ kind: 'scan' });
+    expect(plan(filter)).toEqual({ kind: 'scan', where: [] });
+  });
+});
+
+describe('push-down of comparisons on typed columns', () => {
+  test('a scan lets Table Storage test the conjuncts it can answer exactly, values folded and normalised', () => {
+    expect(plan('active eq true and title gt "M" and meta.lastModified ge "2026-01-01T01:00:00+01:00" and nickName co "x"')).toEqual({
+      kind: 'scan',
+      where: [
+        { column: 'c_active', op: 'eq', value: true },
+        { column: 'c_title', op: 'gt', value: 'm' },
+        { column: 'lastModified', op: 'ge', value: '2026-01-01T00:00:00.000Z' },
+      ],
+    });
+  });
+
+  test('accepts Entra-style string booleans and URN-qualified core paths', () => {
+    expect(plan('active eq "False"')).toEqual({ kind: 'scan', where: [{ column: 'c_active', op: 'eq', value: false }] });
+    expect(plan('urn:ietf:params:scim:schemas:core:2.0:User:displayName eq "Ann"')).toEqual({ kind: 'scan', where: [{ column: 'c_displayName', op: 'eq', value: 'ann' }] });
+  });
+
+  test.each([
+    ['ne (a missing column would not match in OData)', 'title ne "x"'],
+    ['pr', 'title pr'],
+    ['substring operators', 'title sw "x"'],
+    ['ordering on a boolean', 'active eq "maybe"'],
+    ['a dateTime beyond four-digit years', 'meta.created gt "+012345-01-01T00:00:00Z"'],
+    ['a comparison under or', 'title eq "a" or active eq true'],
+    ['a comparison under not', 'not (title eq "a")'],
+    ['null', 'title eq null'],
+  ])('keeps %s in memory', (_what, filter) => {
+    expect(plan(filter)).toEqual({ kind: 'scan', where: [] });
+  });
+
+  test('keeps quotes and "or" inside values as data', () => {
+    expect(plan('title eq "x\' or RowKey ne \'"')).toEqual({ kind: 'scan', where: [{ column: 'c_title', op: 'eq', value: "x' or rowkey ne '" }] });
   });
 });
 
@@ -93,7 +128,7 @@ describe('groups', () => {
   });
 
   test('userName is not a group index', () => {
-    expect(plan('userName eq "x"', groupSchema)).toEqual({ kind: 'scan' });
+    expect(plan('userName eq "x"', groupSchema)).toEqual({ kind: 'scan', where: [] });
   });
 
   test.each(['members.value eq "u1"', 'members eq "u1"', 'members[value eq "u1"]', 'displayName sw "S" and MEMBERS.VALUE eq "u1"'])(
@@ -104,8 +139,8 @@ describe('groups', () => {
   );
 
   test('a member filter that is not a plain eq on value still scans', () => {
-    expect(plan('members.value eq "u1" or displayName eq "x"', groupSchema)).toEqual({ kind: 'scan' });
-    expect(plan('members[value eq "u1" or value eq "u2"]', groupSchema)).toEqual({ kind: 'scan' });
+    expect(plan('members.value eq "u1" or displayName eq "x"', groupSchema)).toEqual({ kind: 'scan', where: [] });
+    expect(plan('members[value eq "u1" or value eq "u2"]', groupSchema)).toEqual({ kind: 'scan', where: [] });
   });
 
   test('an id conjunct stays the cheapest plan', () => {
