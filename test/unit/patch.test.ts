@@ -171,6 +171,15 @@ describe('replace', () => {
     expect((out.emails as Json[]).map((e) => e.display)).toEqual(['A', 'A']);
   });
 
+  test('value filters use the whole filter language: and, or, not, case rules of the sub-attributes', () => {
+    const three = (): Json => ({ ...base(), emails: [...(base().emails as Json[]), { type: 'other', value: 'ALICE@Other.example' }] });
+    const displays = (path: string) => (patchUser(three(), { op: 'replace', path, value: 'X' }).emails as Json[]).map((e) => e.display ?? '-');
+    expect(displays('emails[type eq "work" and primary eq true].display')).toEqual(['X', '-', '-']);
+    expect(displays('emails[type eq "home" or value ew "@other.example"].display')).toEqual(['-', 'X', 'X']);
+    expect(displays('emails[not (type eq "work") and (value sw "alice@h" or primary pr)].display')).toEqual(['-', 'X', '-']);
+    expect(displays('EMAILS[TYPE EQ "WORK"].display')).toEqual(['X', '-', '-']); // names and keywords in any case; "type" is not case-exact
+  });
+
   test('replace on a filter that matches nothing and describes no element is 400 noTarget', () => {
     const e = scimErrorOf(() => patchUser(base(), { op: 'replace', path: 'emails[value co "nobody"].display', value: 'x' }));
     expect([e.status, e.scimType]).toEqual([400, 'noTarget']);
