@@ -43,7 +43,7 @@ const leaf = (paths: AttrPath[]): fc.Arbitrary<Filter> =>
   );
 
 /** Trees of and/or/not over leaves; `inner` is the filter inside a value path (sub-attributes only). */
-const tree = (paths: AttrPath[], withValuePaths: boolean) =>
+const tree = (paths: AttrPath[], withValuePaths: boolean): fc.Arbitrary<Filter> =>
   fc.letrec<{ f: Filter }>((tie) => ({
     f: fc.oneof(
       { depthSize: 'small', withCrossShrink: true },
