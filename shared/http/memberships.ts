@@ -6,7 +6,8 @@ import { Projection } from '../scim/representation';
 import { ResourceSchema } from '../scim/resourceSchema';
 import { encodeKeyPart } from '../store/keys';
 import { Member } from '../store/membershipStore';
-import { StoredResource } from '../store/resourceStore';
+import { ResourceStore, StoredResource } from '../store/resourceStore';
+import { TtlCache } from '../ttlCache';
 import { RequestContext } from './pipeline';
 import { baseUrlOf } from './scimHttp';
 
@@ -24,17 +25,35 @@ export interface RelationLookups {
 }
 
 /**
+ * Groups read for the pages of a plain listing, kept for the next pages of the same walk: a client paging through
+ * every user meets the same few groups on every page. A group renamed or deleted shows as it was for at most
+ * 15 s in listings, the same staleness the listing's read-ahead already has (README § Listing).
+ */
+const listedGroups = new WeakMap<ResourceStore, TtlCache<string, StoredResource | null>>();
+
+/**
  * Lookups for representing `resources`. Each group is read once however many users on the page belong to it; for
  * a page of consecutive users (a plain listing) their group ids come from one range read instead of one each.
  */
 export async function relationLookups(ctx: RequestContext, resources: StoredResource[] = [], consecutive = false): Promise<RelationLookups> {
   const { memberships, store } = ctx.rt;
   const groups = new Map<string, Promise<StoredResource | undefined>>();
+  const listing = consecutive && resources.length >= 2;
+  let shared = listedGroups.get(store);
+  if (listing && !shared) listedGroups.set(store, (shared = new TtlCache(1_000, 15_000)));
+  const read = async (id: string) => {
+    const key = `${ctx.tenant}|${id}`;
+    const known = listing ? shared?.get(key) : undefined;
+    if (known !== undefined) return known ?? undefined;
+    const group = await store.get(ctx.tenant, 'Group', id);
+    if (listing) shared?.set(key, group ?? null);
+    return group;
+  };
   const groupOf = (id: string) => {
-    if (!groups.has(id)) groups.set(id, store.get(ctx.tenant, 'Group', id));
+    if (!groups.has(id)) groups.set(id, read(id));
     return groups.get(id)!;
   };
-  if (!consecutive || resources.length < 2) return { groupIdsOf: (id) => memberships.groupsOf(ctx.tenant, id), groupOf };
+  if (!listing) return { groupIdsOf: (id) => memberships.groupsOf(ctx.tenant, id), groupOf };
   const span = await memberships.groupsOfSpan(ctx.tenant, resources[0].meta.id, resources[resources.length - 1].meta.id);
   return { groupIdsOf: async (id) => span.get(encodeKeyPart(id)) ?? [], groupOf };
 }
