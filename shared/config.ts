@@ -23,7 +23,7 @@ const jsonSetting = <T extends z.ZodTypeAny>(name: string, fallback: string, sch
     .pipe(schema);
 
 const secretToken = z.string().min(16, 'a Secret Token must be at least 16 characters');
-const oneOrMany = <T extends z.ZodTypeAny>(item: T) => z.union([item, z.array(item)]).transform((v) => (Array.isArray(v) ? v : [v]) as z.infer<T>[]);
+const oneOrMany = <T extends z.ZodTypeAny>(item: T) => z.preprocess((v) => (Array.isArray(v) ? v : [v]), z.array(item));
 const entraTenantId = z.string().uuid('an Entra tenant id is a GUID').transform((s) => s.toLowerCase());
 
 const settingsSchema = z
@@ -56,7 +56,9 @@ const settingsSchema = z
 export type Settings = z.infer<typeof settingsSchema>;
 
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
-  const parsed = settingsSchema.safeParse(env);
+  // A setting left blank (as in local.settings.sample.json or an emptied app setting) means "not set".
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = settingsSchema.safeParse(given);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`).join('; ');
     throw new Error(`Invalid app settings: ${problems}`);
