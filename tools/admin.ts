@@ -23,11 +23,18 @@ class UsageError extends Error {}
  * the operator's Azure login), else the table. Returns the exit code; all output goes through `print`.
  */
 export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, print: (line: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { 'entra-tenant': { type: 'string', multiple: true }, 'purge-data': { type: 'boolean' }, expires: { type: 'string' }, days: { type: 'string' }, help: { type: 'boolean' } },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { 'entra-tenant': { type: 'string', multiple: true }, 'purge-data': { type: 'boolean' }, expires: { type: 'string' }, days: { type: 'string' }, help: { type: 'boolean' } },
+    });
+  } catch (e) {
+    print(`error: ${(e as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
   const [noun, verb, ...args] = positionals;
   if (values.help || !noun) {
     print(USAGE);

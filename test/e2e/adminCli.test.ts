@@ -85,6 +85,7 @@ describe('npm run admin (tokens in the table, no Key Vault)', () => {
 
   it('prints usage for unknown commands', async () => {
     expect(await admin('frobnicate')).toMatchObject({ code: 2, out: expect.stringContaining('Usage') });
+    expect(await admin('token', 'issue', 'acme', '--forever')).toMatchObject({ code: 2, out: expect.stringContaining("Unknown option '--forever'") });
     expect(s.logs.join('\n')).not.toContain(TOKEN);
   });
 });
