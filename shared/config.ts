@@ -48,6 +48,11 @@ const settingsSchema = z
     /** JSON array of custom schema extensions; see README § Custom attributes. */
     SCIM_EXTENSIONS: jsonSetting('SCIM_EXTENSIONS', '[]', extensionConfigSchema),
     SCIM_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+    /**
+     * The most resources a filtered or sorted list may examine before answering `400 tooMany`, so a query that
+     * no index narrows fails clearly instead of running into the 60 s function timeout.
+     */
+    SCIM_MAX_SCAN: z.coerce.number().int().min(1).default(200_000),
   })
   .refine((s) => s.SCIM_STORAGE_CONNECTION_STRING || s.SCIM_TABLE_ENDPOINT, {
     message: 'set SCIM_STORAGE_CONNECTION_STRING (local) or SCIM_TABLE_ENDPOINT (Azure, managed identity)',

@@ -9,9 +9,6 @@ import { TtlCache } from '../ttlCache';
 import { memberFacts, memberIdsInFilter } from './memberships';
 import { RequestContext } from './pipeline';
 
-/** The upper bound of resources a filtered or sorted list may examine before answering `tooMany` instead of timing out. */
-export const MAX_SCAN = 200_000;
-
 /** Rows read per storage request when paging a plain listing: Table Storage's largest page. */
 const READ_AHEAD = 1000;
 
@@ -149,8 +146,8 @@ async function evaluate(ctx: RequestContext, schema: ResourceSchema, query: List
   const hits: Array<{ r: StoredResource; view: Json }> = [];
   let examined = 0;
   for await (const r of ctx.rt.store.candidates(ctx.tenant, schema.name, planQuery(query.filter, schema))) {
-    if (++examined > MAX_SCAN) {
-      throw badRequest('tooMany', `The query would examine more than ${MAX_SCAN} resources; filter on an indexed attribute (userName, externalId, id, work email, displayName) instead.`);
+    if (++examined > ctx.rt.settings.SCIM_MAX_SCAN) {
+      throw badRequest('tooMany', `The query would examine more than ${ctx.rt.settings.SCIM_MAX_SCAN} resources; filter on an indexed attribute (userName, externalId, id, work email, displayName) instead.`);
     }
     const members = memberIdsNamed.length ? await memberFacts(ctx, r.meta.id, memberIdsNamed) : undefined;
     const view = filterable(r, schema, members);
