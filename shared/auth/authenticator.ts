@@ -33,11 +33,17 @@ const unauthorized = () =>
     'WWW-Authenticate': 'Bearer realm="scim"',
   });
 
-/** Entra retries a 503 later instead of counting a failure towards quarantine; a 401 would count. */
-const unavailable = () =>
-  new ScimError(503, 'The token store is temporarily unreachable, so this token cannot be checked; retry after the interval in Retry-After.', undefined, {
-    'Retry-After': '30',
-  });
+/**
+ * Entra retries a 503 later instead of counting a failure towards quarantine; a 401 would count. The cause goes
+ * to the log (scimHttp.errorResponse), never to the client.
+ */
+const unavailable = (cause: unknown) =>
+  Object.assign(
+    new ScimError(503, 'The token store is temporarily unreachable, so this token cannot be checked; retry after the interval in Retry-After.', undefined, {
+      'Retry-After': '30',
+    }),
+    { cause },
+  );
 
 /**
  * Decides whether a bearer token may act for a tenant. Credentials are cached per tenant; a token that is not in
@@ -49,7 +55,8 @@ const unavailable = () =>
 export class Authenticator {
   private readonly entries = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<Entry | undefined>>();
-  private readonly failing = new Set<string>();
+  /** Why the last read of a tenant's credentials failed, while it has not succeeded since. */
+  private readonly failures = new Map<string, unknown>();
   private readonly lastReload = new Map<string, number>();
   private budget: { second: number; used: number } = { second: 0, used: 0 };
   private readonly now: () => number;
@@ -88,7 +95,7 @@ export class Authenticator {
   /** The source cannot answer now: what was loaded before still counts, nothing else can be decided. */
   private async fallBack(tenant: string, cached: Entry | undefined, token: string): Promise<void> {
     if (cached && (await this.accepts(tenant, cached, token))) return;
-    throw unavailable();
+    throw unavailable(this.failures.get(tenant) ?? new Error('token store reads are rate-limited (reloadsPerSecond) and this tenant is not cached'));
   }
 
   private judgesJwt(entry: Entry, token: string): boolean {
@@ -101,7 +108,7 @@ export class Authenticator {
       try {
         return await this.jwt.verify(token, entraTenantIds);
       } catch (e) {
-        if (e instanceof KeySetUnavailable) throw unavailable();
+        if (e instanceof KeySetUnavailable) throw unavailable(e);
         throw e;
       }
     }
@@ -139,12 +146,12 @@ export class Authenticator {
       p = this.load(tenant).then(
         (credentials) => {
           const entry = { credentials, loadedAt: this.now() };
-          this.failing.delete(tenant);
+          this.failures.delete(tenant);
           this.remember(tenant, entry);
           return entry;
         },
-        () => {
-          this.failing.add(tenant);
+        (e: unknown) => {
+          this.failures.set(tenant, e);
           return undefined;
         },
       );
@@ -174,7 +181,7 @@ export class Authenticator {
     for (const key of this.lastReload.keys()) {
       if (this.lastReload.size <= max) break;
       this.lastReload.delete(key);
-      this.failing.delete(key);
+      this.failures.delete(key);
     }
   }
 }

@@ -36,7 +36,10 @@ export const noContent = (headers: Record<string, string> = {}): ScimHttpRespons
  * correlation id — the details go to the log, never a stack trace or token to the client.
  */
 export function errorResponse(error: unknown, log: Logger): ScimHttpResponse {
-  if (error instanceof ScimError) return scimJson(error.status, error.toBody(), error.headers);
+  if (error instanceof ScimError) {
+    if (error.status >= 500 && error.cause !== undefined) log.error(`${error.status} ${error.detail} Cause: ${describe(error.cause)}`);
+    return scimJson(error.status, error.toBody(), error.headers);
+  }
   if (isStorageUnavailable(error)) {
     const e = new ScimError(503, 'Storage is temporarily unavailable; retry after the interval in Retry-After.', undefined, { 'Retry-After': '30' });
     log.error(`storage unavailable: ${describe(error)}`);

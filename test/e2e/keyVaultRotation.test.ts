@@ -102,6 +102,8 @@ describe('Secret Tokens in Key Vault, end to end', () => {
       expect(unknown.status).toBe(503);
       expect(unknown.headers.get('retry-after')).toMatch(/^\d+$/);
       expect(unknown.body.detail).toMatch(/temporarily unreachable/);
+      expect(unknown.text).not.toMatch(/RestError|127\.0\.0\.1/); // the cause is for the log only
+      expect(s.logs.join('\n')).toMatch(/503 The token store is temporarily unreachable.*Cause: RestError .*503/);
       const otherTenant = await request(`${s.host.url}/scim/globex/v2/Users`, 'GET', undefined, { Authorization: `Bearer ${current.value}` });
       expect(otherTenant.status).toBe(503);
     } finally {
