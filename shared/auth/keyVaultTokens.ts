@@ -1,76 +1,90 @@
-import { SecretClient } from '@azure/keyvault-secrets';
+import { SecretClient, SecretProperties } from '@azure/keyvault-secrets';
 import { ManagedTokenSource, StoredToken, tokenDigest } from './tokenSource';
 
-const CONTENT_TYPE = 'scim-secret-token';
-const statusOf = (e: unknown) => (e as { statusCode?: number })?.statusCode;
+/** Content type and `purpose` tag of the secrets this service owns, so that it ignores anything else in a shared vault. */
+const PURPOSE = 'scim-secret-token';
+
+const statusOf = (e: unknown) => (e as { statusCode?: number } | undefined)?.statusCode;
+
+/** The operation's result, or `fallback` when the vault answers with one of `statuses`; other failures propagate. */
+async function tolerating<T>(operation: Promise<T>, fallback: T, ...statuses: number[]): Promise<T> {
+  try {
+    return await operation;
+  } catch (e) {
+    if (statuses.includes(statusOf(e) ?? 0)) return fallback;
+    throw e;
+  }
+}
+
+/** Node 20 has no Array.fromAsync. */
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
 
 /**
- * Secret Tokens in Key Vault: one secret per tenant (`{prefix}{tenant}`), each enabled, unexpired version of it
- * a valid token. Rotation is then Key Vault's own model — add a version, later disable the old one — and the
- * vault's `expires` is the token's expiry. Values are read only to compute digests and are not kept.
+ * Secret Tokens in Key Vault: one secret per tenant (`{prefix}{tenant}`) whose enabled versions are its tokens.
+ * Rotation is then Key Vault's own model — add a version, later disable the old one — and a version's expiry is
+ * the token's. Values are read only to compute their digests and never kept.
  */
 export class KeyVaultTokenSource implements ManagedTokenSource {
-  constructor(private readonly client: SecretClient, private readonly prefix = 'scim-tenant-') {}
+  /**
+   * @param readTimeoutMs bound on reading a tenant's tokens. The SDK itself never times out, so a vault that
+   * accepts connections and stops answering would hold that tenant's load, and every request waiting on it, forever.
+   */
+  constructor(
+    private readonly client: SecretClient,
+    private readonly prefix = 'scim-tenant-',
+    private readonly readTimeoutMs = 5_000,
+  ) {}
 
   async tokens(tenant: string): Promise<StoredToken[]> {
     const name = this.prefix + tenant;
-    const versions = [];
-    try {
-      for await (const p of this.client.listPropertiesOfSecretVersions(name)) versions.push(p);
-    } catch (e) {
-      if (statusOf(e) === 404) return [];
-      throw e;
-    }
-    const now = Date.now();
-    return Promise.all(
-      versions.map(async (p): Promise<StoredToken> => {
-        const base = { id: p.version ?? '', created: p.createdOn, expires: p.expiresOn, enabled: p.enabled !== false };
-        // Disabled, expired and not-yet-valid versions cannot be used now, so their values are not read.
-        const current = base.enabled && (!p.expiresOn || p.expiresOn.getTime() > now) && (!p.notBefore || p.notBefore.getTime() <= now);
-        if (!current || !p.version) return { ...base, enabled: base.enabled && !(p.notBefore && p.notBefore.getTime() > now), digest: Buffer.alloc(0) };
-        const secret = await this.client.getSecret(name, { version: p.version });
-        return { ...base, digest: tokenDigest(secret.value ?? '') };
-      }),
-    );
+    const abortSignal = AbortSignal.timeout(this.readTimeoutMs);
+    // Key Vault lists no versions for a missing secret; 404 is tolerated as well, since it means the same.
+    const versions = await tolerating(collect(this.client.listPropertiesOfSecretVersions(name, { abortSignal })), [], 404);
+    return Promise.all(versions.map((p) => this.token(name, p, abortSignal)));
+  }
+
+  /** A version as a token; only versions that can be used now are read (a disabled one cannot even be fetched). */
+  private async token(name: string, p: SecretProperties, abortSignal: AbortSignal): Promise<StoredToken> {
+    const record = { id: p.version ?? '', created: p.createdOn, expires: p.expiresOn };
+    const unusable = { ...record, enabled: false, digest: Buffer.alloc(0) };
+    // StoredToken cannot say "not valid yet", so a version before its activation date (nbf) counts as disabled until
+    // then. An expired version is still read: whether it is usable is the caller's decision, by `expires`.
+    if (p.enabled !== true || !p.version || (p.notBefore && p.notBefore.getTime() > Date.now())) return unusable;
+    const { value } = await this.client.getSecret(name, { version: p.version, abortSignal });
+    return value ? { ...record, enabled: true, digest: tokenDigest(value) } : unusable;
   }
 
   async issue(tenant: string, value: string, expires?: Date): Promise<StoredToken> {
-    const secret = await this.client.setSecret(this.prefix + tenant, value, { contentType: CONTENT_TYPE, expiresOn: expires, tags: { purpose: CONTENT_TYPE } });
-    return { id: secret.properties.version ?? '', digest: tokenDigest(value), created: secret.properties.createdOn, expires: secret.properties.expiresOn, enabled: true };
+    const { properties: p } = await this.client.setSecret(this.prefix + tenant, value, { expiresOn: expires, contentType: PURPOSE, tags: { purpose: PURPOSE } });
+    return { id: p.version ?? '', digest: tokenDigest(value), created: p.createdOn, expires: p.expiresOn, enabled: p.enabled !== false };
   }
 
   async revoke(tenant: string, id: string): Promise<boolean> {
-    try {
-      await this.client.updateSecretProperties(this.prefix + tenant, id, { enabled: false });
-      return true;
-    } catch (e) {
-      if (statusOf(e) === 404) return false;
-      throw e;
-    }
+    // Without a version the update would address the secret's current version, which is not what was asked.
+    if (!id) return false;
+    return tolerating(this.client.updateSecretProperties(this.prefix + tenant, id, { enabled: false }).then(() => true), false, 404);
   }
 
   /**
-   * Deletes the tenant's secret and purges it, so the tenant id can be used again (a soft-deleted name is
-   * reserved). Without purge permission the secret stays soft-deleted, which only blocks re-creating the tenant.
+   * Deletes the tenant's secret, then purges it: Key Vault's soft delete keeps a deleted name reserved (setting it
+   * answers 409 ObjectIsDeletedButRecoverable), so without the purge the tenant id could not be used again for the
+   * retention period. A 403 on purge — purge protection, or no purge permission — leaves the secret soft-deleted,
+   * which is still removed as far as tokens go. The purge itself finishes in the background: for a few seconds
+   * the name still answers 409 ObjectIsBeingDeleted.
    */
   async removeTenant(tenant: string): Promise<void> {
     const name = this.prefix + tenant;
-    try {
-      await (await this.client.beginDeleteSecret(name, { intervalInMs: 250 })).pollUntilDone();
-    } catch (e) {
-      if (statusOf(e) === 404) return;
-      throw e;
-    }
-    await this.client.purgeDeletedSecret(name).catch((e) => {
-      if (statusOf(e) !== 403) throw e;
-    });
+    const deleting = this.client.beginDeleteSecret(name, { intervalInMs: 250 }).then((poller) => poller.pollUntilDone());
+    const deleted = await tolerating(deleting.then(() => true), false, 404);
+    if (deleted) await tolerating(this.client.purgeDeletedSecret(name), undefined, 403, 404);
   }
 
   async tenants(): Promise<string[]> {
-    const out: string[] = [];
-    for await (const p of this.client.listPropertiesOfSecrets()) {
-      if (p.name.startsWith(this.prefix) && p.tags?.purpose === CONTENT_TYPE) out.push(p.name.slice(this.prefix.length));
-    }
-    return out;
+    const secrets = await collect(this.client.listPropertiesOfSecrets());
+    return secrets.filter((p) => p.name.startsWith(this.prefix) && p.tags?.purpose === PURPOSE).map((p) => p.name.slice(this.prefix.length));
   }
 }
