@@ -6,6 +6,7 @@ import { COLUMNS, INDEXES, Pushdown, QueryPlan } from '../scim/queryPlan';
 import { ResourceMeta } from '../scim/representation';
 import { backrefPrefix, counterKey, counterPrefix, indexKey, indexPrefix, odataString, prefixEnd, resourceKey, resourcePrefix, uniqueIndexKey } from './keys';
 import { MAX_TRANSACTION, PartitionTable, statusOf } from './partitionTable';
+import { TtlCache } from '../ttlCache';
 
 export type ResourceType = 'User' | 'Group';
 
@@ -40,6 +41,12 @@ export const versionTag = (n: number) => `W/"${n}"`;
  * transaction (resource + index rows), so a uniqueness violation or a lost race changes nothing.
  */
 export class ResourceStore {
+  /**
+   * Counts read in the last seconds: a client paging through a listing asks for the same total on every page.
+   * Writes through this store drop their type's count at once; writes on other instances show within the TTL.
+   */
+  private readonly counts = new TtlCache<string, number>(10_000, 5_000);
+
   constructor(private readonly table: PartitionTable, private readonly now: () => Date = () => new Date()) {}
 
   async get(tenant: string, type: ResourceType, id: string): Promise<StoredResource | undefined> {
@@ -63,9 +70,12 @@ export class ResourceStore {
 
   /** How many resources of a type the tenant has, from the counter rows. */
   async count(tenant: string, type: ResourceType): Promise<number> {
+    const cached = this.counts.get(`${tenant}|${type}`);
+    if (cached !== undefined) return cached;
     await this.table.init();
     let total = 0;
     for await (const row of this.table.range<{ n: number }>(tenant, counterPrefix(type), ['n'])) total += row.n;
+    this.counts.set(`${tenant}|${type}`, total);
     return total;
   }
 
@@ -122,6 +132,7 @@ export class ResourceStore {
       ];
       try {
         await this.submit(actions, type, current.data);
+        this.counts.delete(`${tenant}|${type}`);
         return;
       } catch (e) {
         // 404: a concurrent update moved the index rows; 412: a concurrent write moved the counter row.
@@ -166,7 +177,9 @@ export class ResourceStore {
   private async submitCounted(tenant: string, type: ResourceType, actions: TransactionAction[], delta: number, data: Json): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.submit([...actions, await this.counterUpdate(tenant, type, delta)], type, data);
+        await this.submit([...actions, await this.counterUpdate(tenant, type, delta)], type, data);
+        this.counts.delete(`${tenant}|${type}`); // after the write, so no read in between caches the old count
+        return;
       } catch (e) {
         if (statusOf(e) === 412 && attempt < MAX_OPTIMISTIC_RETRIES) continue;
         throw e;
