@@ -1,4 +1,6 @@
 import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
+import { TtlCache } from '../ttlCache';
+import { tokenDigest } from './tokenSource';
 
 /** The audience of the tokens Entra's provisioning service sends to non-gallery apps (spec §(f)). */
 export const ENTRA_PROVISIONING_AUDIENCE = '8adf8e6e-67b2-4cf2-a259-e3dc5476c621';
@@ -20,6 +22,11 @@ export class KeySetUnavailable extends Error {}
  */
 export class EntraJwtVerifier {
   private readonly keys: ReturnType<typeof createRemoteJWKSet>;
+  /**
+   * Tokens already verified, by digest: Entra sends the same token for about an hour, and an RSA verification
+   * costs more than the rest of authentication. Each entry holds until the token's own expiry (plus skew).
+   */
+  private readonly verified = new TtlCache<string, { issuerTenant: string; expiresMs: number }>(1_000, 3_600_000);
 
   constructor(jwksUrl: string = ENTRA_JWKS_URL, refetchCooldownMs = 30_000) {
     this.keys = createRemoteJWKSet(new URL(jwksUrl), { cooldownDuration: refetchCooldownMs, cacheMaxAge: 24 * 3600_000, timeoutDuration: 5_000 });
@@ -28,6 +35,9 @@ export class EntraJwtVerifier {
   /** True for a valid token from one of `entraTenantIds`; false for any other token; throws KeySetUnavailable. */
   async verify(token: string, entraTenantIds: readonly string[]): Promise<boolean> {
     if (!entraTenantIds.length) return false;
+    const digest = tokenDigest(token).toString('base64');
+    const known = this.verified.get(digest);
+    if (known && known.expiresMs > Date.now()) return entraTenantIds.includes(known.issuerTenant);
     try {
       const { payload } = await jwtVerify(token, this.keys, {
         algorithms: ['RS256'],
@@ -37,7 +47,10 @@ export class EntraJwtVerifier {
         requiredClaims: ['exp'],
       });
       // The issuer already names the tenant; `tid` must agree when present.
-      return payload.tid === undefined || entraTenantIds.includes(String(payload.tid));
+      const issuerTenant = entraTenantIds.find((tid) => payload.iss === `https://sts.windows.net/${tid}/`)!;
+      if (payload.tid !== undefined && payload.tid !== issuerTenant) return false;
+      this.verified.set(digest, { issuerTenant, expiresMs: (payload.exp! + SKEW_SECONDS) * 1000 });
+      return true;
     } catch (e) {
       if (e instanceof errors.JWKSTimeout || isFetchFailure(e)) throw new KeySetUnavailable('Entra key set unreachable');
       return false;

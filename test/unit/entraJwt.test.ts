@@ -89,6 +89,21 @@ describe('EntraJwtVerifier', () => {
     await expect(nowhere.verify(await entraToken(key1, TID), [TID])).rejects.toBeInstanceOf(KeySetUnavailable);
   });
 
+  it('remembers a verified token until it expires, still only for the Entra tenants allowed', async () => {
+    const v = new EntraJwtVerifier(jwks.url);
+    const token = await entraToken(key1, TID);
+    expect(await v.verify(token, [TID])).toBe(true);
+    jwks.down = true; // a second verification would need the key set again if it were not remembered
+    try {
+      expect(await v.verify(token, [TID])).toBe(true);
+      expect(await v.verify(token, [OTHER_TID])).toBe(false);
+    } finally {
+      jwks.down = false;
+    }
+    const expired = await entraToken(key1, TID, { exp: now() - 61 });
+    expect(await v.verify(expired, [TID])).toBe(false);
+  });
+
   it('tells JWTs from opaque Secret Tokens', async () => {
     expect(looksLikeJwt(await entraToken(key1, TID))).toBe(true);
     expect(looksLikeJwt('test-token-0123456789abcdef0123456789')).toBe(false);
