@@ -6,7 +6,7 @@ import { parseSort, sortBy, sortKey, SortSpec } from '../scim/sort';
 import { ResourceSchema } from '../scim/resourceSchema';
 import { ResourceStore, StoredResource } from '../store/resourceStore';
 import { TtlCache } from '../ttlCache';
-import { memberFacts, memberIdsInFilter } from './memberships';
+import { RELATION, relationFacts, relationIdsInFilter } from './memberships';
 import { RequestContext } from './pipeline';
 
 /** Rows read per storage request when paging a plain listing: Table Storage's largest page. */
@@ -51,7 +51,10 @@ function cachesOf(store: ResourceStore): PagingCaches {
 export async function listPage(ctx: RequestContext, schema: ResourceSchema, query: ListQuery, start: PageStart): Promise<ListPage> {
   if (query.filter) validateFilter(query.filter, schema);
   const sort = parseSort(query.sortBy, query.sortOrder, schema);
-  if (!query.filter && !sort) return plainPage(ctx, schema, query.count, start);
+  // Memberships are rows, not part of the documents being sorted: every resource would look as if it had none.
+  if (sort?.attr.def.name === RELATION[schema.name]) throw badRequest('invalidPath', `sortBy "${query.sortBy}": ${schema.name} resources cannot be sorted by ${RELATION[schema.name]}.`);
+  // Without a filter the total is the counter's, whatever the order: count=0 need not read (or sort) every row.
+  if (!query.filter && (!sort || query.count === 0)) return plainPage(ctx, schema, query.count, start);
   return evaluatedPage(ctx, schema, query, sort, 'offset' in start ? start.offset : 0);
 }
 
@@ -110,10 +113,13 @@ async function readAhead(ctx: RequestContext, schema: ResourceSchema, after: str
   return { items, more };
 }
 
-/** Filters may test server-owned attributes too (`id eq`, `meta.lastModified gt`), which live outside the document. */
-const filterable = (r: StoredResource, schema: ResourceSchema, members?: Json[]): Json => ({
+/**
+ * Filters may test server-owned attributes too (`id eq`, `meta.lastModified gt`), which live outside the document,
+ * and the memberships the filter names (`members` of a group, `groups` of a user), which live in membership rows.
+ */
+const filterable = (r: StoredResource, schema: ResourceSchema, memberships?: Json[]): Json => ({
   ...r.data,
-  ...(members ? { members } : {}),
+  ...(memberships ? { [RELATION[schema.name]]: memberships } : {}),
   id: r.meta.id,
   meta: { resourceType: schema.name, created: r.meta.created, lastModified: r.meta.lastModified, version: r.meta.version },
 });
@@ -142,15 +148,15 @@ async function evaluatedPage(ctx: RequestContext, schema: ResourceSchema, query:
 }
 
 async function evaluate(ctx: RequestContext, schema: ResourceSchema, query: ListQuery, sort: SortSpec | undefined): Promise<StoredResource[]> {
-  const memberIdsNamed = schema.name === 'Group' ? memberIdsInFilter(query.filter) : [];
+  const relationIdsNamed = relationIdsInFilter(query.filter, schema);
   const hits: Array<{ r: StoredResource; view: Json }> = [];
   let examined = 0;
   for await (const r of ctx.rt.store.candidates(ctx.tenant, schema.name, planQuery(query.filter, schema))) {
     if (++examined > ctx.rt.settings.SCIM_MAX_SCAN) {
       throw badRequest('tooMany', `The query would examine more than ${ctx.rt.settings.SCIM_MAX_SCAN} resources; filter on an indexed attribute (userName, externalId, id, work email, displayName) instead.`);
     }
-    const members = memberIdsNamed.length ? await memberFacts(ctx, r.meta.id, memberIdsNamed) : undefined;
-    const view = filterable(r, schema, members);
+    const memberships = relationIdsNamed.length ? await relationFacts(ctx, schema.name, r.meta.id, relationIdsNamed) : undefined;
+    const view = filterable(r, schema, memberships);
     if (!query.filter || matches(query.filter, view, schema)) hits.push({ r, view });
   }
   const ordered = sort ? sortBy(hits, sort, (h) => sortKey(h.view, sort), (h) => h.r.meta.id) : hits;

@@ -1,9 +1,9 @@
 import { badRequest } from '../scim/errors';
 import { Filter } from '../scim/filter';
-import { elementMatches, Json } from '../scim/filterEvaluation';
+import { elementMatches, foldCase, Json } from '../scim/filterEvaluation';
 import { MemberDelta } from '../scim/memberPatch';
 import { Projection } from '../scim/representation';
-import { ResourceSchema } from '../scim/resourceSchema';
+import { ResourceSchema, ResourceTypeName } from '../scim/resourceSchema';
 import { encodeKeyPart } from '../store/keys';
 import { Member } from '../store/membershipStore';
 import { ResourceStore, StoredResource } from '../store/resourceStore';
@@ -114,29 +114,37 @@ export async function applyMemberDelta(ctx: RequestContext, schema: ResourceSche
   await memberships.add(ctx.tenant, groupId, members);
 }
 
+/** The attribute that holds a type's memberships: kept as membership rows, never in the resource's document. */
+export const RELATION = { Group: 'members', User: 'groups' } as const;
+
 /**
- * Filters on groups may test membership only as `members.value eq "<id>"` (or `members[value eq "<id>"]`), which
- * is answered from membership rows by point reads; other member conditions would need every member of every group.
+ * Filters may test membership only as `members.value eq "<id>"` on groups and `groups.value eq "<id>"` on users
+ * (or `members[value eq "<id>"]`, `groups[value eq "<id>"]`), which membership rows answer by point reads; other
+ * conditions would need every membership of every resource.
  */
-export function memberIdsInFilter(filter: Filter | undefined): string[] {
+export function relationIdsInFilter(filter: Filter | undefined, schema: ResourceSchema): string[] {
+  const relation = RELATION[schema.name];
+  // Ids are lower-case UUIDs: where the schema makes the relation's value case-insensitive (a user's groups, RFC 7643
+  // §4.1.2), an id written in capitals names the same resource.
+  const valueDef = schema.resolve({ attr: relation, sub: 'value' }).sub!;
   const ids: string[] = [];
-  const visit = (f: Filter, insideMembers: boolean): void => {
+  const visit = (f: Filter, inside: boolean): void => {
     switch (f.kind) {
-      case 'and': case 'or': visit(f.left, insideMembers); visit(f.right, insideMembers); return;
-      case 'not': visit(f.filter, insideMembers); return;
+      case 'and': case 'or': visit(f.left, inside); visit(f.right, inside); return;
+      case 'not': visit(f.filter, inside); return;
       case 'valuePath':
-        if (f.path.attr.toLowerCase() === 'members') visit(f.filter, true);
+        if (f.path.attr.toLowerCase() === relation) visit(f.filter, true);
         return;
       case 'present':
-        if (insideMembers || f.path.attr.toLowerCase() === 'members') throw unsupportedMemberFilter();
+        if (inside || f.path.attr.toLowerCase() === relation) throw unsupportedRelationFilter(relation);
         return;
       case 'compare': {
-        const onMembers = insideMembers ? f.path.attr.toLowerCase() === 'value' : f.path.attr.toLowerCase() === 'members' && (f.path.sub ?? 'value').toLowerCase() === 'value';
-        if (insideMembers && !onMembers) throw unsupportedMemberFilter();
-        if (!insideMembers && f.path.attr.toLowerCase() === 'members' && !onMembers) throw unsupportedMemberFilter();
-        if (onMembers) {
-          if (f.op !== 'eq' || typeof f.value !== 'string') throw unsupportedMemberFilter();
-          ids.push(f.value);
+        const onValue = inside ? f.path.attr.toLowerCase() === 'value' : f.path.attr.toLowerCase() === relation && (f.path.sub ?? 'value').toLowerCase() === 'value';
+        if (inside && !onValue) throw unsupportedRelationFilter(relation);
+        if (!inside && f.path.attr.toLowerCase() === relation && !onValue) throw unsupportedRelationFilter(relation);
+        if (onValue) {
+          if (f.op !== 'eq' || typeof f.value !== 'string') throw unsupportedRelationFilter(relation);
+          ids.push(foldCase(f.value, valueDef));
         }
       }
     }
@@ -145,12 +153,15 @@ export function memberIdsInFilter(filter: Filter | undefined): string[] {
   return ids;
 }
 
-const unsupportedMemberFilter = () =>
-  badRequest('invalidFilter', 'Invalid filter: members can be filtered only with members.value eq "<id>" (or members[value eq "<id>"]).');
+const unsupportedRelationFilter = (relation: string) =>
+  badRequest('invalidFilter', `Invalid filter: ${relation} can be filtered only with ${relation}.value eq "<id>" (or ${relation}[value eq "<id>"]).`);
 
-/** The membership facts a group filter needs: which of the ids it names are members of this group. */
-export async function memberFacts(ctx: RequestContext, groupId: string, ids: string[]): Promise<Json[]> {
-  const hits = await Promise.all(ids.map(async (id) => ((await ctx.rt.memberships.isMember(ctx.tenant, groupId, id)) ? { value: id } : undefined)));
+/** The membership facts a filter needs: which of the ids it names are members of this group, or groups of this user. */
+export async function relationFacts(ctx: RequestContext, type: ResourceTypeName, resourceId: string, ids: string[]): Promise<Json[]> {
+  const hits = await Promise.all(ids.map(async (id) => {
+    const [groupId, memberId] = type === 'Group' ? [resourceId, id] : [id, resourceId];
+    return (await ctx.rt.memberships.isMember(ctx.tenant, groupId, memberId)) ? { value: id } : undefined;
+  }));
   return hits.filter((h): h is { value: string } => !!h);
 }
 

@@ -1,5 +1,6 @@
 import { badRequest } from './errors';
 import { AttrPath, CompareOp, Filter, Literal } from './filter';
+import { instantOf } from './instant';
 import { ResourceSchema, findAttr, formatPath } from './resourceSchema';
 import { AttributeDef } from './schemaDefinitions';
 
@@ -57,8 +58,17 @@ function evalNode(f: Filter, s: Scope): boolean {
     case 'and': return evalNode(f.left, s) && evalNode(f.right, s);
     case 'or': return evalNode(f.left, s) || evalNode(f.right, s);
     case 'not': return !evalNode(f.filter, s);
-    case 'present': return values(f.path, s).some(([v]) => v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0));
-    case 'compare': return values(f.path, s).some(([v, def]) => compare(v, f.op, f.value, def));
+    case 'present': return present(values(f.path, s));
+    case 'compare': {
+      const pairs = values(f.path, s);
+      const expected = f.value;
+      if (expected === null) {
+        // RFC 7643 §2.5: null and unassigned are one state, so `eq null` asks for absence and `ne null` for presence.
+        for (const [, def] of pairs) checkComparison(f.op, null, def);
+        return present(pairs) === (f.op === 'ne');
+      }
+      return pairs.some(([v, def]) => compare(v, f.op, expected, def));
+    }
     case 'valuePath': {
       const { def, urn } = s.schema.resolve(f.path);
       const raw = container(s.resource, urn)?.[def.name];
@@ -67,6 +77,9 @@ function evalNode(f: Filter, s: Scope): boolean {
     }
   }
 }
+
+const present = (pairs: Array<[unknown, AttributeDef]>) =>
+  pairs.some(([v]) => v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0));
 
 const container = (resource: Json, urn?: string) => (urn ? (resource[urn] as Json | undefined) : resource);
 
@@ -84,8 +97,8 @@ function values(path: AttrPath, s: Scope): Array<[unknown, AttributeDef]> {
   return items.map((v) => [v && typeof v === 'object' ? (v as Json)[leaf.name] : undefined, leaf]);
 }
 
-/** What a comparison on a complex attribute without a sub-attribute compares: its `value` (`emails eq "x"`). */
-const comparedAttr = (def: AttributeDef) => (def.type === 'complex' ? findAttr(def.subAttributes ?? [], 'value') : undefined);
+/** What a comparison (or sort) on a complex attribute without a sub-attribute uses: its `value` (`emails eq "x"`). */
+export const comparedAttr = (def: AttributeDef) => (def.type === 'complex' ? findAttr(def.subAttributes ?? [], 'value') : undefined);
 
 /**
  * Operators a type cannot answer (RFC 7644 §3.4.2.2: `gt` on a boolean or binary) and values that cannot be compared
@@ -100,27 +113,28 @@ function checkComparison(op: CompareOp, expected: Literal, def: AttributeDef): v
     (def.type === 'binary' && ordering) ||
     ((def.type === 'integer' || def.type === 'decimal' || def.type === 'dateTime') && substring);
   if (unsupported) throw badRequest('invalidFilter', `Invalid filter: "${op}" is not defined for ${def.type} attribute "${def.name}".`);
-  if (def.type === 'dateTime' && expected !== null && Number.isNaN(Date.parse(String(expected)))) {
-    throw badRequest('invalidFilter', `Invalid filter: "${String(expected)}" is not a dateTime for "${def.name}".`);
+  if (expected === null && op !== 'eq' && op !== 'ne') throw badRequest('invalidFilter', `Invalid filter: null can only be compared with "eq" or "ne", not "${op}".`);
+  if (def.type === 'dateTime' && expected !== null && instantOf(expected) === undefined) {
+    throw badRequest('invalidFilter', `Invalid filter: "${String(expected)}" is not a dateTime (e.g. 2026-01-31T09:00:00Z) for "${def.name}".`);
   }
 }
 
-function compare(actual: unknown, op: CompareOp, expected: Literal, def: AttributeDef): boolean {
+function compare(actual: unknown, op: CompareOp, expected: Exclude<Literal, null>, def: AttributeDef): boolean {
   checkComparison(op, expected, def);
   if (op === 'ne') return !compare(actual, 'eq', expected, def);
   if (actual === undefined || actual === null) return false;
-  if (expected === null) return false;
   switch (def.type) {
     case 'boolean':
       return actual === (typeof expected === 'string' ? expected.toLowerCase() === 'true' : expected);
     case 'integer': case 'decimal':
       return ordered(Number(actual), op, Number(expected));
-    case 'dateTime':
-      return ordered(Date.parse(String(actual)), op, Date.parse(String(expected)));
+    case 'dateTime': {
+      const instant = instantOf(actual);
+      return instant !== undefined && ordered(instant, op, instantOf(expected)!);
+    }
     default: {
-      const fold = (x: string) => (def.caseExact ? x : x.toLowerCase());
-      const a = fold(String(actual));
-      const e = fold(String(expected));
+      const a = foldCase(String(actual), def);
+      const e = foldCase(String(expected), def);
       switch (op) {
         case 'co': return a.includes(e);
         case 'sw': return a.startsWith(e);
@@ -130,6 +144,9 @@ function compare(actual: unknown, op: CompareOp, expected: Literal, def: Attribu
     }
   }
 }
+
+/** Strings compare case-insensitively unless the attribute is caseExact (RFC 7643 §2.2; RFC 7644 §3.4.2.3 for sorting). */
+export const foldCase = (text: string, def: AttributeDef) => (def.caseExact ? text : text.toLowerCase());
 
 function ordered<T extends number | string>(a: T, op: string, e: T): boolean {
   switch (op) {

@@ -1,5 +1,6 @@
 import { Filter } from './filter';
 import { Json } from './filterEvaluation';
+import { instantOf } from './instant';
 import { ResourceSchema } from './resourceSchema';
 
 /**
@@ -110,9 +111,10 @@ function pushdownOf(f: Filter, columns: ColumnDef[]): Pushdown | undefined {
     case 'string':
       return typeof f.value === 'string' ? { column: col.column, op: f.op, value: f.value.toLowerCase() } : undefined;
     case 'dateTime': {
-      const instant = typeof f.value === 'string' ? new Date(f.value) : undefined;
+      const ms = instantOf(f.value);
+      const instant = ms === undefined ? undefined : new Date(ms);
       // Four-digit years only: beyond them toISOString() text no longer orders like the instants.
-      if (!instant || Number.isNaN(instant.getTime()) || instant.getUTCFullYear() < 1000 || instant.getUTCFullYear() > 9999) return undefined;
+      if (!instant || instant.getUTCFullYear() < 1000 || instant.getUTCFullYear() > 9999) return undefined;
       return { column: col.column, op: f.op, value: instant.toISOString() };
     }
   }

@@ -1,7 +1,8 @@
 import { badRequest } from './errors';
 import { parseAttrPath } from './filter';
-import { Json } from './filterEvaluation';
-import { findAttr, ResolvedAttr, ResourceSchema } from './resourceSchema';
+import { comparedAttr, foldCase, Json } from './filterEvaluation';
+import { instantOf } from './instant';
+import { ResolvedAttr, ResourceSchema } from './resourceSchema';
 import { AttributeDef } from './schemaDefinitions';
 
 /** A validated `sortBy` / `sortOrder` (RFC 7644 §3.4.2.3). */
@@ -15,18 +16,18 @@ export interface SortSpec {
 type SortKey = string | number | undefined;
 
 /**
- * Validates the sort parameters against the type's schema, before anything is read. `sortOrder` alone is ignored
- * (it only qualifies `sortBy`); its values are matched case-insensitively, as clients write "Descending" too.
+ * Validates the sort parameters against the type's schema, before anything is read. A valid `sortOrder` without
+ * `sortBy` has nothing to order and is ignored; its values are matched case-insensitively ("Descending" too).
  */
 export function parseSort(sortBy: string | undefined, sortOrder: string | undefined, schema: ResourceSchema): SortSpec | undefined {
-  if (!sortBy) return undefined;
   const order = (sortOrder ?? 'ascending').toLowerCase();
   if (order !== 'ascending' && order !== 'descending') {
     throw badRequest('invalidValue', `sortOrder "${sortOrder}" is not "ascending" or "descending".`);
   }
+  if (!sortBy) return undefined;
   const attr = schema.resolve(parseAttrPath(sortBy));
-  const leaf = attr.sub ?? (attr.def.type === 'complex' ? findAttr(attr.def.subAttributes ?? [], 'value') : attr.def);
-  if (!leaf || leaf.type === 'complex') {
+  const leaf = attr.sub ?? comparedAttr(attr.def) ?? attr.def;
+  if (leaf.type === 'complex') {
     throw badRequest('invalidPath', `sortBy "${sortBy}" is a complex attribute; name one of its sub-attributes, e.g. "${attr.def.name}.${attr.def.subAttributes?.[0]?.name ?? 'value'}".`);
   }
   return { attr, leaf, descending: order === 'descending' };
@@ -45,13 +46,13 @@ export function sortKey(resource: Json, spec: SortSpec): SortKey {
   if (v === undefined || v === null || v === '') return undefined;
   switch (spec.leaf.type) {
     case 'integer': case 'decimal': return numberOrMissing(Number(v));
-    case 'dateTime': return numberOrMissing(Date.parse(String(v)));
+    case 'dateTime': return instantOf(v);
     case 'boolean': return v === true || String(v).toLowerCase() === 'true' ? 1 : 0;
-    default: return spec.leaf.caseExact ? String(v) : String(v).toLowerCase();
+    default: return foldCase(String(v), spec.leaf);
   }
 }
 
-/** A stored value that is not a number or instant (data written before a schema change) sorts as missing. */
+/** A stored value that is not a number (data written before a schema change) sorts as missing. */
 const numberOrMissing = (n: number) => (Number.isNaN(n) ? undefined : n);
 
 /**

@@ -263,3 +263,22 @@ describe('sorting (RFC 7644 §3.4.2.3)', () => {
     expect((await s.scim('GET', '/ServiceProviderConfig')).body.sort).toEqual({ supported: true });
   });
 });
+
+describe('users filtered by the groups they belong to', () => {
+  it('answers groups.value eq "<id>" from membership rows, in any case of the id (caseExact false), and its negation', async () => {
+    const group = (await s.scim('POST', '/Groups', { schemas: [G], displayName: 'Filtered by' })).body;
+    await s.scim('PATCH', `/Groups/${group.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'add', path: 'members', value: [{ value: ids[3] }, { value: ids[7] }] }] });
+    const matching = async (filter: string) => idsOf((await s.scim('GET', `/Users?count=100&filter=${encodeURIComponent(filter)}`)).body).sort();
+    expect(await matching(`groups.value eq "${group.id}"`)).toEqual([ids[3], ids[7]].sort());
+    expect(await matching(`groups[value eq "${group.id.toUpperCase()}"]`)).toEqual([ids[3], ids[7]].sort());
+    expect(await matching(`userName sw "list" and not (groups.value eq "${group.id}")`)).toEqual(ids.filter((id) => id !== ids[3] && id !== ids[7]));
+    await s.scim('DELETE', `/Groups/${group.id}`);
+  });
+
+  it('refuses other conditions on groups, and sorting by them, rather than answering as if users had none', async () => {
+    const byDisplay = await s.scim('GET', `/Users?filter=${encodeURIComponent('groups.display eq "Support"')}`);
+    expect(byDisplay.body).toMatchObject({ status: '400', scimType: 'invalidFilter', detail: expect.stringContaining('groups.value eq') });
+    const sorted = await s.scim('GET', '/Users?sortBy=groups.display');
+    expect(sorted.body).toMatchObject({ status: '400', scimType: 'invalidPath', detail: expect.stringContaining('groups') });
+  });
+});

@@ -2,22 +2,23 @@ import fc from 'fast-check';
 import { Filter, parseFilter } from '../../shared/scim/filter';
 import { matches } from '../../shared/scim/filterEvaluation';
 import { buildSchemaRegistry } from '../../shared/scim/resourceSchema';
+import { parseSort, sortBy, sortKey } from '../../shared/scim/sort';
 import { startTestServer, TestServer } from '../support/scimServer';
-import { G, PO, U } from '../support/urns';
+import { EU, G, PO, U } from '../support/urns';
 
 /**
  * The planner may only narrow: for random data and random filters, what the service answers through its planned
- * path (index point reads, member → group rows, OData push-down, bounded scans; every page by cursor) must equal
- * a naive in-memory evaluation of the same filter over every stored resource.
+ * path (index point reads, membership rows, OData push-down, bounded scans; every page by cursor) must equal a naive
+ * in-memory evaluation of the same filter over every stored resource, and a sorted query the naive result sorted.
  */
 
 const { user, group } = buildSchemaRegistry([]);
-const USERS = 120;
+const USERS = 200;
 
 let s: TestServer;
 let allUsers: Record<string, unknown>[];
 let allGroups: Record<string, unknown>[];
-const pools = { userName: [] as string[], externalId: [] as string[], email: [] as string[], title: [] as string[], id: [] as string[], displayName: [] as string[], lastModified: [] as string[] };
+const pools = { userName: [] as string[], externalId: [] as string[], email: [] as string[], title: [] as string[], id: [] as string[], displayName: [] as string[], groupId: [] as string[], lastModified: [] as string[] };
 
 beforeAll(async () => {
   s = await startTestServer();
@@ -30,17 +31,25 @@ beforeAll(async () => {
       active: fc.option(fc.boolean(), { nil: undefined }),
       work: fc.boolean(),
       home: fc.boolean(),
+      shoutedEmail: fc.boolean(),
       given: fc.constantFrom('Ann', 'ann', 'Bob', 'Émile'),
+      family: fc.option(fc.constantFrom('Smith', 'smith', 'Ng', 'Øre'), { nil: undefined }),
+      employeeNumber: fc.option(fc.constantFrom('1', '10', '9', 'A7'), { nil: undefined }),
     }),
     { numRuns: USERS, seed: 4242 },
   );
   for (const [i, r] of rand.entries()) {
     const userName = `${r.upper ? r.local.toUpperCase() : r.local}${i}@Contoso.com`;
+    // The email index folds case while the attribute is caseExact=false: some addresses are stored shouted.
+    const local = r.shoutedEmail ? r.local.toUpperCase() : r.local;
     const emails = [
-      ...(r.work ? [{ type: 'work', value: `${r.local}@work.example`, primary: true }] : []),
-      ...(r.home ? [{ type: 'home', value: `${r.local}@home.example` }] : []),
+      ...(r.work ? [{ type: 'work', value: `${local}@work.example`, primary: true }] : []),
+      ...(r.home ? [{ type: 'home', value: `${local}@home.example` }] : []),
     ];
-    const res = await s.scim('POST', '/Users', { schemas: [U], userName, externalId: r.externalId, title: r.title, active: r.active, emails, name: { givenName: r.given } });
+    const res = await s.scim('POST', '/Users', {
+      schemas: [U, ...(r.employeeNumber ? [EU] : [])], userName, externalId: r.externalId, title: r.title, active: r.active, emails,
+      name: { givenName: r.given, familyName: r.family }, ...(r.employeeNumber ? { [EU]: { employeeNumber: r.employeeNumber } } : {}),
+    });
     expect(res.status).toBe(201);
     pools.userName.push(userName);
     if (r.externalId) pools.externalId.push(r.externalId);
@@ -51,21 +60,22 @@ beforeAll(async () => {
   for (const [i, name] of ['Staff', 'staff-2', 'Admins', "O'Reilly"].entries()) {
     const g = await s.scim('POST', '/Groups', { schemas: [G], displayName: name, externalId: `G-${i}` });
     pools.displayName.push(name);
+    pools.groupId.push(g.body.id);
     const members = pools.id.filter((_, k) => k % (i + 2) === 0).slice(0, 30).map((value) => ({ value }));
     await s.scim('PATCH', `/Groups/${g.body.id}`, { schemas: [PO], Operations: [{ op: 'add', path: 'members', value: members }] });
   }
   allUsers = await everything('/Users', '');
   allGroups = await everything('/Groups', '');
   pools.lastModified.push(...allUsers.map((u) => (u.meta as { lastModified: string }).lastModified));
-}, 120_000);
+}, 180_000);
 afterAll(() => s.close());
 
 /** Every resource a query returns, page by page with cursors. */
-async function everything(endpoint: string, query: string): Promise<Record<string, unknown>[]> {
+async function everything(endpoint: string, query: string, count = 50): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
   let cursor = '';
   for (;;) {
-    const res = await s.scim('GET', `${endpoint}?${query}&cursor=${cursor}&count=50`);
+    const res = await s.scim('GET', `${endpoint}?${query}&cursor=${cursor}&count=${count}`);
     if (res.status !== 200) throw new Error(`${endpoint}?${query} → ${res.status} ${res.text}`);
     out.push(...res.body.Resources);
     if (!res.body.nextCursor) return out;
@@ -76,7 +86,7 @@ async function everything(endpoint: string, query: string): Promise<Record<strin
 const pick = (pool: string[]) => fc.oneof(fc.constantFrom(...pool), fc.constantFrom(...pool).map((v) => v.toUpperCase()), fc.constant('nobody'));
 const q = (v: string) => JSON.stringify(v);
 
-/** Leaves biased towards what the planner treats specially: indexed eq, member rows, pushable comparisons. */
+/** Leaves biased towards what the planner treats specially: indexed eq, membership rows, pushable comparisons. */
 const userLeaf = (): fc.Arbitrary<string> =>
   fc.oneof(
     pick(pools.userName).map((v) => `userName eq ${q(v)}`),
@@ -89,7 +99,12 @@ const userLeaf = (): fc.Arbitrary<string> =>
     fc.constantFrom('active eq true', 'active eq false', 'active eq "True"', 'active pr', 'title pr', 'not (active eq true)'),
     fc.tuple(fc.constantFrom('gt', 'ge', 'lt', 'le', 'eq'), fc.oneof(fc.constantFrom(...pools.lastModified), fc.constantFrom('2000-01-01T05:00:00+05:00', '2999-12-31')))
       .map(([op, v]) => `meta.lastModified ${op} ${q(v)}`),
-    fc.constantFrom('userName sw "a"', 'name.givenName eq "ann"', 'name.givenName co "mil"', 'userName ew "0@contoso.com"'),
+    fc.constantFrom('userName sw "a"', 'name.givenName eq "ann"', 'name.givenName co "mil"', 'userName ew "0@contoso.com"', 'name.familyName pr', 'name.familyName gt "m"'),
+    fc.constantFrom('title eq null', 'title ne null', 'externalId eq null', 'emails eq null', 'emails[type eq "home"] and not (emails[type eq "work"])'),
+    fc.tuple(fc.constantFrom(`${U}:userName`, 'USERNAME', `${U}:emails.value`), pick(pools.userName.concat(pools.email))).map(([path, v]) => `${path} eq ${q(v)}`),
+    fc.constantFrom('1', '10', 'a7').map((v) => `${EU}:employeeNumber eq ${q(v)}`),
+    pick(pools.groupId).map((v) => `groups.value eq ${q(v)}`),
+    pick(pools.groupId).map((v) => `groups[value eq ${q(v)}]`),
   );
 
 const combine = (leaf: fc.Arbitrary<string>) =>
@@ -112,6 +127,19 @@ describe('planned results equal a naive evaluation', () => {
         expect(await served('/Users', filter)).toEqual(naive(allUsers, parseFilter(filter)));
       }),
       { numRuns: 150, seed: 20261123 },
+    );
+  }, 120_000);
+
+  it('for users sorted, in the same total order as sorting the naive result, across cursor pages', async () => {
+    const sorts = fc.tuple(fc.constantFrom('userName', 'externalId', 'title', 'emails', 'name.familyName', 'meta.lastModified', `${EU}:employeeNumber`), fc.constantFrom('ascending', 'Descending'));
+    await fc.assert(
+      fc.asyncProperty(combine(userLeaf()), sorts, fc.integer({ min: 1, max: 60 }), async (filter, [by, order], count) => {
+        const spec = parseSort(by, order, user)!;
+        const expected = sortBy(allUsers.filter((r) => matches(parseFilter(filter), r, user)), spec, (r) => sortKey(r, spec), (r) => String(r.id)).map((r) => r.id);
+        const query = `filter=${encodeURIComponent(filter)}&sortBy=${encodeURIComponent(by)}&sortOrder=${order}`;
+        expect((await everything('/Users', query, count)).map((r) => r.id)).toEqual(expected);
+      }),
+      { numRuns: 40, seed: 7071 },
     );
   }, 120_000);
 
