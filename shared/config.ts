@@ -53,6 +53,11 @@ const settingsSchema = z
      * no index narrows fails clearly instead of running into the 60 s function timeout.
      */
     SCIM_MAX_SCAN: z.coerce.number().int().min(1).default(200_000),
+    /**
+     * How long a create that repeats an earlier create's body gets that resource back (201) instead of 409: a client
+     * whose answer was lost retries, and must not be told its own user already exists. 0 turns this off.
+     */
+    SCIM_CREATE_REPLAY_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   })
   .refine((s) => s.SCIM_STORAGE_CONNECTION_STRING || s.SCIM_TABLE_ENDPOINT, {
     message: 'set SCIM_STORAGE_CONNECTION_STRING (local) or SCIM_TABLE_ENDPOINT (Azure, managed identity)',

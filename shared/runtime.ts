@@ -2,6 +2,8 @@ import { DefaultAzureCredential } from '@azure/identity';
 import { TableClient } from '@azure/data-tables';
 import { readSettings, Settings } from './config';
 import { buildSchemaRegistry, SchemaRegistry } from './scim/resourceSchema';
+import { Repository } from './resources/repository';
+import { ResourceService } from './resources/resourceService';
 import { ResourceStore } from './store/resourceStore';
 import { PartitionTable } from './store/partitionTable';
 import { MembershipStore } from './store/membershipStore';
@@ -21,8 +23,10 @@ import { TokenUsage } from './store/tokenUsage';
 export interface Runtime {
   settings: Settings;
   schemas: SchemaRegistry;
-  store: ResourceStore;
-  memberships: MembershipStore;
+  /** Users and Groups: what the SCIM endpoints call. */
+  service: ResourceService;
+  /** The storage behind the service, for the admin command line (a deleted tenant's data). */
+  repository: Repository;
   auth: Pick<Authenticator, 'authenticate'>;
   /** Where issued tokens live: Key Vault when configured, else the table (digests only). */
   tokens: ManagedTokenSource;
@@ -60,11 +64,13 @@ export function createRuntime(settings: Settings): Runtime {
     const entra = new Set([...(settings.SCIM_ENTRA_TENANTS[tenant] ?? []), ...(record?.entraTenantIds ?? [])]);
     return { tokens: [...declared, ...issued], entraTenantIds: [...entra] };
   };
+  const schemas = buildSchemaRegistry(settings.SCIM_EXTENSIONS);
+  const repository: Repository = { resources: new ResourceStore(partitions), memberships: new MembershipStore(partitions) };
   return {
     settings,
-    schemas: buildSchemaRegistry(settings.SCIM_EXTENSIONS),
-    store: new ResourceStore(partitions),
-    memberships: new MembershipStore(partitions),
+    schemas,
+    service: new ResourceService(repository, schemas, { maxScan: settings.SCIM_MAX_SCAN, createReplaySeconds: settings.SCIM_CREATE_REPLAY_SECONDS }),
+    repository,
     auth: new Authenticator(load, new EntraJwtVerifier(settings.SCIM_ENTRA_JWKS_URL), {
       cacheMs: settings.SCIM_TOKEN_CACHE_SECONDS * 1000,
       onUsed: (tenant, id) => tokenUsage.record(tenant, id),

@@ -84,7 +84,7 @@ async function dispatch(rt: Runtime, command: string, args: string[], options: O
       await rt.tokens.removeTenant(tenant);
       await rt.tokenUsage.forget(tenant);
       print(`${existed ? 'deleted' : 'no directory entry for'} tenant ${tenant}; its issued tokens are removed`);
-      if (options['purge-data']) print(`deleted ${await rt.store.deleteTenantData(tenant)} rows of its users, groups and memberships`);
+      if (options['purge-data']) print(`deleted ${await rt.repository.resources.deleteTenantData(tenant)} rows of its users, groups and memberships`);
       return;
     }
     case 'token issue': {

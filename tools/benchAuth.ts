@@ -35,7 +35,7 @@ async function main() {
   const vaultRt = createRuntime({ ...base, SCIM_KEY_VAULT_URL: vault.url });
   const skipped: Runtime = { ...tableRt, auth: { authenticate: async () => undefined } };
 
-  const user = await tableRt.store.create(DEFAULT_TENANT, 'User', { userName: 'bench.auth@contoso.com', active: true });
+  const user = await tableRt.repository.resources.create(DEFAULT_TENANT, 'User', { userName: 'bench.auth@contoso.com', active: true }, 'bench');
   const tableToken = randomBytes(32).toString('base64url');
   await tableRt.tokens.issue(DEFAULT_TENANT, tableToken);
   const vaultToken = randomBytes(32).toString('base64url');

@@ -1,7 +1,7 @@
 import { percentile, startBenchService, timed } from './benchService';
 import { runtime } from '../shared/runtime';
 import { DEFAULT_TENANT } from '../shared/auth/tenantId';
-import { Member } from '../shared/store/membershipStore';
+import { Member } from '../shared/resources/repository';
 
 /**
  * `npm run bench:groups -- [members=100000] [samples=40]`: group operations on an empty group and on a group with
@@ -13,21 +13,21 @@ const samples = Number(process.argv[3] ?? 40);
 
 async function main() {
   const { call, close } = await startBenchService();
-  const { store, memberships } = runtime();
+  const { resources: store, memberships } = runtime().repository;
 
   // Seed through the product's own store: real users, then the large group's membership rows.
   const t0 = Date.now();
   const userIds: string[] = [];
   const needed = size + samples * 101 * 2 + 100;
   for (let i = 0; i < needed; i += 32) {
-    const batch = await Promise.all(Array.from({ length: Math.min(32, needed - i) }, (_, j) => store.create(DEFAULT_TENANT, 'User', { userName: `seed_${i + j}@contoso.com` })));
+    const batch = await Promise.all(Array.from({ length: Math.min(32, needed - i) }, (_, j) => store.create(DEFAULT_TENANT, 'User', { userName: `seed_${i + j}@contoso.com` }, 'seed')));
     userIds.push(...batch.map((u) => u.meta.id));
   }
   const empty = (await call('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Empty' }))!.id;
   const large = (await call('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Large' }))!.id;
   const seedMembers: Member[] = userIds.slice(0, size).map((value) => ({ value, type: 'User' }));
   const slices = 8;
-  await Promise.all(Array.from({ length: slices }, (_, k) => memberships.add(DEFAULT_TENANT, large, seedMembers.filter((_, i) => i % slices === k))));
+  await Promise.all(Array.from({ length: slices }, (_, k) => memberships.change(DEFAULT_TENANT, large, { add: seedMembers.filter((_, i) => i % slices === k), remove: [] })));
   console.log(`seeded ${needed} users and a group of ${size} members in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 
   let next = size;

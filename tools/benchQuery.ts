@@ -19,7 +19,7 @@ const externalId = (i: number) => `ext-${i}`;
 
 async function main() {
   const { azurite, call, close } = await startBenchService();
-  const { store } = runtime();
+  const { resources: store, memberships } = runtime().repository;
   const raw = TableClient.fromConnectionString(azurite.connectionString, 'scim', { allowInsecureConnection: true });
   const ids: string[] = [];
   const seedTo = async (n: number) => {
@@ -28,7 +28,7 @@ async function main() {
       const batch = await Promise.all(Array.from({ length: Math.min(16, n - i) }, (_, j) => store.create(DEFAULT_TENANT, 'User', {
         userName: userName(i + j), externalId: externalId(i + j), active: true, title: (i + j) % 10 ? 'Sales' : 'Engineer',
         emails: [{ type: 'work', primary: true, value: userName(i + j) }], name: { givenName: 'Query', familyName: `User ${i + j}` },
-      })));
+      }, 'seed')));
       ids.push(...batch.map((u) => u.meta.id));
     }
     console.log(`seeded ${n} users in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
@@ -53,10 +53,9 @@ async function main() {
   const atSmall = await lookups(small);
   await seedTo(large);
   // Every fifth user belongs to one of ten groups, so listed users' `groups` are really looked up.
-  const { memberships } = runtime();
   for (let k = 0; k < 10; k++) {
-    const group = await store.create(DEFAULT_TENANT, 'Group', { displayName: `Bench group ${k}` });
-    await memberships.add(DEFAULT_TENANT, group.meta.id, ids.filter((_, i) => i % 50 === k * 5).map((value) => ({ value, type: 'User' as const })));
+    const group = await store.create(DEFAULT_TENANT, 'Group', { displayName: `Bench group ${k}` }, 'seed');
+    await memberships.change(DEFAULT_TENANT, group.meta.id, { add: ids.filter((_, i) => i % 50 === k * 5).map((value) => ({ value, type: 'User' as const })), remove: [] });
   }
   const atLarge = await lookups(large);
 

@@ -29,3 +29,8 @@ export class ScimError extends Error {
 
 export const badRequest = (scimType: ScimType, detail: string) => new ScimError(400, detail, scimType);
 export const notFound = (detail: string) => new ScimError(404, detail);
+/** The one 404 for a resource id that does not exist (or no longer does). */
+export const resourceNotFound = (type: string, id: string) => notFound(`${type} "${id}" not found.`);
+/** The one 503: a state Entra retries later instead of counting a hard failure; Retry-After says when. */
+export const unavailable = (detail: string, retryAfterSeconds = 30) =>
+  new ScimError(503, `${detail} Retry after the interval in Retry-After.`, undefined, { 'Retry-After': String(retryAfterSeconds) });

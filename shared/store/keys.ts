@@ -5,9 +5,10 @@ import { createHash } from 'node:crypto';
  *   R~User~{id}                         a resource (User or Group), JSON document + typed columns
  *   X~User~{index}~{key}                a unique index row → the resource id (userName, group displayName)
  *   X~User~{index}~{key}~{id}           a non-unique index row (externalId, email)
- *   M~{groupId}~{memberId}              group → member, with the member's type
+ *   M~{groupId}~{memberId}              group → member, with the member's type and display name
  *   B~{memberId}~{groupId}              member → group, for a user's `groups` and `members.value eq` filters
- *   C~User~{shard}                      a share of the count of Users (totalResults without reading them all)
+ *   C~User~base                         the count of Users folded so far (totalResults without reading them all)
+ *   C~User~d~{uuid}                     +1 or −1 written by one create or delete, until folded into the base
  * and, outside every tenant, the service's own partitions:
  *   CLEANUP_PARTITION   `{tenant}~{groupId}` per deleted group whose membership rows are still being purged
  *   TENANTS_PARTITION   `{tenant}` per tenant created with the admin command line
@@ -21,8 +22,9 @@ export const uniqueIndexKey = (type: string, index: string, key: string) => `X~$
 export const indexPrefix = (type: string, index: string, key: string) => `X~${type}~${index}~${encodeKeyPart(key)}~`;
 export const indexKey = (type: string, index: string, key: string, id: string) => `${indexPrefix(type, index, key)}${encodeKeyPart(id)}`;
 
-export const counterKey = (type: string, shard: number) => `${counterPrefix(type)}${shard}`;
 export const counterPrefix = (type: string) => `C~${type}~`;
+export const counterBaseKey = (type: string) => `${counterPrefix(type)}base`;
+export const counterDeltaKey = (type: string, unique: string) => `${counterPrefix(type)}d~${unique}`;
 
 export const memberKey = (groupId: string, memberId: string) => `${memberPrefix(groupId)}${encodeKeyPart(memberId)}`;
 export const memberPrefix = (groupId: string) => `M~${encodeKeyPart(groupId)}~`;

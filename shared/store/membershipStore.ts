@@ -1,29 +1,30 @@
+import { randomBytes } from 'node:crypto';
 import { TransactionAction } from '@azure/data-tables';
-import { backrefKey, backrefPrefix, CLEANUP_PARTITION, encodeKeyPart, memberKey, memberPrefix, prefixEnd } from './keys';
-import { MAX_TRANSACTION, PartitionTable, statusOf } from './partitionTable';
+import { statusOf, tolerating } from '../azureErrors';
+import { resourceNotFound } from '../scim/errors';
+import { ResourceTypeName } from '../scim/resourceSchema';
+import { Member, MembershipChange, MembershipRepository } from '../resources/repository';
+import { backrefKey, backrefPrefix, CLEANUP_PARTITION, encodeKeyPart, memberKey, memberPrefix, prefixEnd, resourceKey } from './keys';
+import { MAX_TRANSACTION, PartitionTable } from './partitionTable';
+import { checkPrecondition, ResourceEntity, versionOf } from './resourceStore';
 
-export type MemberType = 'User' | 'Group';
+/** Each membership is two rows (M and B); one operation per transaction is left for the group's version. */
+const PER_TRANSACTION = Math.floor((MAX_TRANSACTION - 1) / 2);
+/** Point reads in flight at once when checking members exist: never hundreds of sockets for one request. */
+const LOOKUP_PARALLELISM = 16;
 
-export interface Member {
-  value: string;
-  type: MemberType;
-}
-
-/** Each membership is two rows (M and B), so one transaction carries 50 memberships. */
-const PER_TRANSACTION = MAX_TRANSACTION / 2;
-const MAX_RETRIES = 8;
+type MemberRow = { memberId: string; memberType: ResourceTypeName; display?: string };
 
 /**
  * Memberships as rows in both directions (notes/design.md): adding or removing members writes only the changed
  * rows, reading a group without members touches none of them, and a user's groups are a short range read.
  */
-export class MembershipStore {
+export class MembershipStore implements MembershipRepository {
   constructor(private readonly table: PartitionTable) {}
 
   async *members(tenant: string, groupId: string): AsyncGenerator<Member> {
-    const prefix = memberPrefix(groupId);
-    for await (const row of this.table.range<{ memberId: string; memberType: MemberType }>(tenant, prefix, ['memberId', 'memberType'])) {
-      yield { value: row.memberId, type: row.memberType };
+    for await (const row of this.table.range<MemberRow>(tenant, memberPrefix(groupId), ['memberId', 'memberType', 'display'])) {
+      yield { value: row.memberId, type: row.memberType, ...(row.display !== undefined ? { display: row.display } : {}) };
     }
   }
 
@@ -33,60 +34,111 @@ export class MembershipStore {
     return ids;
   }
 
-  /**
-   * The groups of every member whose id lies between `firstId` and `lastId`, in one range read of the member →
-   * group rows (which sort by member): for a page of consecutive users, instead of one read per user.
-   */
-  async groupsOfSpan(tenant: string, firstId: string, lastId: string): Promise<Map<string, string[]>> {
-    const byMember = new Map<string, string[]>();
-    const rows = this.table.between<{ groupId: string }>(tenant, backrefPrefix(firstId), prefixEnd(backrefPrefix(lastId)), ['RowKey', 'groupId']);
+  /** The member → group rows sort by member, so a page of consecutive users needs one range read, not one each. */
+  async groupsOfConsecutive(tenant: string, memberIds: string[]): Promise<Map<string, string[]>> {
+    const byPrefix = new Map(memberIds.map((id) => [backrefPrefix(id), id]));
+    const byMember = new Map<string, string[]>(memberIds.map((id) => [id, []]));
+    if (!memberIds.length) return byMember;
+    const rows = this.table.between<{ groupId: string }>(tenant, backrefPrefix(memberIds[0]), prefixEnd(backrefPrefix(memberIds[memberIds.length - 1])), ['RowKey', 'groupId']);
     for await (const row of rows) {
-      const member = row.rowKey.slice(2, row.rowKey.lastIndexOf('~'));
-      byMember.set(member, [...(byMember.get(member) ?? []), row.groupId]);
+      const member = byPrefix.get(row.rowKey.slice(0, row.rowKey.lastIndexOf('~') + 1));
+      if (member !== undefined) byMember.get(member)!.push(row.groupId);
     }
     return byMember;
   }
 
   async isMember(tenant: string, groupId: string, memberId: string): Promise<boolean> {
-    return (await this.table.getRow(tenant, memberKey(groupId, memberId))) !== undefined;
+    return (await this.table.getRow(tenant, memberKey(groupId, memberId), ['RowKey'])) !== undefined;
   }
 
-  /** Upserts both rows of each membership: adding an existing member is a no-op, not an error. */
-  async add(tenant: string, groupId: string, members: Member[]): Promise<void> {
-    for (let i = 0; i < members.length; i += PER_TRANSACTION) {
-      const actions = members.slice(i, i + PER_TRANSACTION).flatMap((m): TransactionAction[] => [
-        ['upsert', { partitionKey: tenant, rowKey: memberKey(groupId, m.value), memberId: m.value, memberType: m.type }, 'Replace'],
-        ['upsert', { partitionKey: tenant, rowKey: backrefKey(m.value, groupId), groupId }, 'Replace'],
-      ]);
-      await this.table.submit(actions);
+  async resolve(tenant: string, ids: string[]): Promise<Map<string, Member>> {
+    const found = new Map<string, Member>();
+    for (const type of ['User', 'Group'] as const) {
+      const open = ids.filter((id) => !found.has(id));
+      await inBatches(open, LOOKUP_PARALLELISM, async (id) => {
+        const row = await this.table.getRow<{ display?: string }>(tenant, resourceKey(type, id), ['display']);
+        if (row) found.set(id, { value: id, type, ...(row.display !== undefined ? { display: row.display } : {}) });
+      });
     }
+    return found;
   }
 
   /**
-   * Deletes the memberships that exist; removing an absent member is a no-op. A transaction fails whole if one of
-   * its rows is gone, which happens when a concurrent request removed it first: then re-check and retry.
+   * Writes the changed rows with an unconditional merge of a fresh stamp into the group's own row in the same
+   * transactions: parallel member changes never queue on the group's ETag, yet every change moves its version,
+   * and a group deleted meanwhile fails the transaction (404) so no orphan rows are written.
    */
-  async remove(tenant: string, groupId: string, memberIds: string[]): Promise<void> {
-    for (let i = 0; i < memberIds.length; i += PER_TRANSACTION) {
-      const chunk = memberIds.slice(i, i + PER_TRANSACTION);
-      for (let attempt = 0; ; attempt++) {
-        const present = (await Promise.all(chunk.map(async (id) => ((await this.isMember(tenant, groupId, id)) ? id : undefined)))).filter((id): id is string => !!id);
-        if (!present.length) break;
-        try {
-          await this.table.submit(present.flatMap((id): TransactionAction[] => [
-            ['delete', { partitionKey: tenant, rowKey: memberKey(groupId, id) }],
-            ['delete', { partitionKey: tenant, rowKey: backrefKey(id, groupId) }],
-          ]));
-          break;
-        } catch (e) {
-          if (statusOf(e) !== 404 || attempt >= MAX_RETRIES) throw e;
+  async change(tenant: string, groupId: string, change: MembershipChange, ifMatch?: string): Promise<void> {
+    let etag: string | undefined;
+    if (ifMatch !== undefined) {
+      const group = await this.table.getRow<ResourceEntity>(tenant, resourceKey('Group', groupId));
+      if (!group) throw resourceNotFound('Group', groupId);
+      checkPrecondition({ meta: { version: versionOf(group) } }, ifMatch);
+      etag = group.etag;
+    }
+    let memberships = [
+      ...change.add.map((m) => ({ memberId: m.value, removal: false, actions: [
+        ['upsert', { partitionKey: tenant, rowKey: memberKey(groupId, m.value), memberId: m.value, memberType: m.type, ...(m.display !== undefined ? { display: m.display } : {}) }, 'Replace'],
+        ['upsert', { partitionKey: tenant, rowKey: backrefKey(m.value, groupId), groupId }, 'Replace'],
+      ] as TransactionAction[] })),
+      ...change.remove.map((id) => ({ memberId: id, removal: true, actions: [
+        ['delete', { partitionKey: tenant, rowKey: memberKey(groupId, id) }],
+        ['delete', { partitionKey: tenant, rowKey: backrefKey(id, groupId) }],
+      ] as TransactionAction[] })),
+    ];
+    for (let attempt = 0; memberships.length; attempt++) {
+      try {
+        while (memberships.length) {
+          const stamp = { partitionKey: tenant, rowKey: resourceKey('Group', groupId), memberStamp: newStamp(), lastModified: new Date().toISOString() };
+          await this.table.submit([etag ? ['update', stamp, 'Merge', { etag }] : ['update', stamp, 'Merge'], ...memberships.slice(0, PER_TRANSACTION).flatMap((m) => m.actions)]);
+          memberships = memberships.slice(PER_TRANSACTION);
+          etag = undefined; // the first write moved it; the client's precondition held when this request began
         }
+      } catch (e) {
+        if (statusOf(e) !== 404) throw e;
+        // 404: the group is gone, or a member to remove is not (or no longer) a member — removing it is a no-op.
+        if (!(await this.table.getRow(tenant, resourceKey('Group', groupId), ['RowKey']))) throw resourceNotFound('Group', groupId);
+        if (attempt > 0) throw e;
+        const absent = new Set<string>();
+        await inBatches(memberships.filter((m) => m.removal), LOOKUP_PARALLELISM, async (m) => {
+          if (!(await this.isMember(tenant, groupId, m.memberId))) absent.add(m.memberId);
+        });
+        memberships = memberships.filter((m) => !(m.removal && absent.has(m.memberId)));
+      }
+    }
+  }
+
+  async renameMember(tenant: string, memberId: string, display: string | undefined): Promise<void> {
+    const groups = await this.groupsOf(tenant, memberId);
+    const rows = groups.map((groupId) => ({ partitionKey: tenant, rowKey: memberKey(groupId, memberId), display: display ?? '' }));
+    for (let i = 0; i < rows.length; i += MAX_TRANSACTION) {
+      const chunk = rows.slice(i, i + MAX_TRANSACTION);
+      // A membership removed meanwhile fails the batch (404): then row by row, skipping the removed ones.
+      const batch = this.table.submit(chunk.map((row): TransactionAction => ['update', row, 'Merge']));
+      if ((await tolerating(batch.then(() => true), false, 404)) === false) {
+        await inBatches(chunk, LOOKUP_PARALLELISM, (row) => tolerating(this.table.merge(row), undefined, 404));
+      }
+    }
+  }
+
+  async removeEverywhere(tenant: string, memberId: string): Promise<void> {
+    for (const groupId of await this.groupsOf(tenant, memberId)) await this.deleteRows(tenant, groupId, [memberId]);
+  }
+
+  /** Deletes the rows of these memberships; rows already gone (a concurrent removal) are skipped. */
+  private async deleteRows(tenant: string, groupId: string, memberIds: string[]): Promise<void> {
+    const keys = memberIds.flatMap((id) => [memberKey(groupId, id), backrefKey(id, groupId)]);
+    for (let i = 0; i < keys.length; i += MAX_TRANSACTION) {
+      const chunk = keys.slice(i, i + MAX_TRANSACTION);
+      const batch = this.table.submit(chunk.map((rowKey): TransactionAction => ['delete', { partitionKey: tenant, rowKey }]));
+      if ((await tolerating(batch.then(() => true), false, 404)) === false) {
+        await inBatches(chunk, LOOKUP_PARALLELISM, (rowKey) => this.table.deleteRow(tenant, rowKey));
       }
     }
   }
 
   /** Removes every membership of a group, a page at a time; returns how many were removed. */
-  async clear(tenant: string, groupId: string, budget = Infinity): Promise<number> {
+  private async clear(tenant: string, groupId: string, budget: number): Promise<number> {
     let removed = 0;
     while (removed < budget) {
       const batch: string[] = [];
@@ -95,20 +147,14 @@ export class MembershipStore {
         if (batch.length >= Math.min(1000, budget - removed)) break;
       }
       if (!batch.length) break;
-      await this.remove(tenant, groupId, batch);
+      await this.deleteRows(tenant, groupId, batch);
       removed += batch.length;
     }
     return removed;
   }
 
-  /** Removes a user's or group's memberships in every group it belongs to (it is being deleted). */
-  async removeEverywhere(tenant: string, memberId: string): Promise<void> {
-    for (const groupId of await this.groupsOf(tenant, memberId)) await this.remove(tenant, groupId, [memberId]);
-  }
-
-  /** Records a deleted group whose rows still need purging, before the group is deleted (other partition). */
   async markForPurge(tenant: string, groupId: string): Promise<void> {
-    await this.table.submit([['upsert', { partitionKey: CLEANUP_PARTITION, rowKey: purgeKey(tenant, groupId), tenant, groupId }, 'Replace']]);
+    await this.table.upsert({ partitionKey: CLEANUP_PARTITION, rowKey: purgeKey(tenant, groupId), tenant, groupId });
   }
 
   /**
@@ -124,12 +170,22 @@ export class MembershipStore {
         left -= await this.clear(mark.tenant, mark.groupId, left);
         if (left <= 0) return false;
       }
-      await this.table.client.deleteEntity(CLEANUP_PARTITION, purgeKey(mark.tenant, mark.groupId)).catch((e) => {
-        if (statusOf(e) !== 404) throw e;
-      });
+      await this.table.deleteRow(CLEANUP_PARTITION, purgeKey(mark.tenant, mark.groupId));
     }
     return true;
   }
 }
 
 const purgeKey = (tenant: string, groupId: string) => `${encodeKeyPart(tenant)}~${encodeKeyPart(groupId)}`;
+
+/** A new value for a group's member stamp: time-ordered, unique across instances. */
+const newStamp = () => `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+
+/** Runs `work` over `items`, at most `parallel` at a time. */
+async function inBatches<T>(items: T[], parallel: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, worker));
+}

@@ -1,8 +1,6 @@
 import { TableClient, TransactionAction } from '@azure/data-tables';
+import { tolerating } from '../azureErrors';
 import { odataString, prefixEnd } from './keys';
-
-/** Table errors carry the HTTP status in `statusCode` (the service's own code sits in `details.errorCode`). */
-export const statusOf = (e: unknown): number | undefined => (e as { statusCode?: number })?.statusCode;
 
 /** Entity-group transactions span one partition and at most 100 operations. */
 export const MAX_TRANSACTION = 100;
@@ -25,14 +23,10 @@ export class PartitionTable {
     return this.ready;
   }
 
-  async getRow<T extends object>(tenant: string, rowKey: string): Promise<(T & { etag: string }) | undefined> {
+  /** A point read (only `select`ed columns if given); undefined when the row does not exist. */
+  async getRow<T extends object>(tenant: string, rowKey: string, select?: string[]): Promise<(T & { etag: string }) | undefined> {
     await this.init();
-    try {
-      return (await this.client.getEntity<T>(tenant, rowKey)) as T & { etag: string };
-    } catch (e) {
-      if (statusOf(e) === 404) return undefined;
-      throw e;
-    }
+    return tolerating(this.client.getEntity<T>(tenant, rowKey, select ? { queryOptions: { select } } : undefined) as Promise<T & { etag: string }>, undefined, 404);
   }
 
   /** Rows whose key starts with `prefix`, in key order, optionally only some columns. */
@@ -41,9 +35,34 @@ export class PartitionTable {
   }
 
   /** Rows with `low` ≤ key < `high`, in key order; `where` is a further OData conjunction built by the caller. */
-  between<T extends object>(tenant: string, low: string, high: string, select?: string[], where?: string) {
+  async *between<T extends object>(tenant: string, low: string, high: string, select?: string[], where?: string): AsyncGenerator<T & { rowKey: string }> {
+    await this.init();
     const filter = `PartitionKey eq ${odataString(tenant)} and RowKey ge ${odataString(low)} and RowKey lt ${odataString(high)}${where ? ` and (${where})` : ''}`;
-    return this.client.listEntities<T & { rowKey: string }>({ queryOptions: { filter, select } });
+    yield* this.client.listEntities<T & { rowKey: string }>({ queryOptions: { filter, select } });
+  }
+
+  /** Replaces a row only if it is unchanged since it was read (412 otherwise). */
+  async replace<T extends { partitionKey: string; rowKey: string }>(entity: T, etag: string): Promise<void> {
+    await this.init();
+    await this.client.updateEntity(entity, 'Replace', { etag });
+  }
+
+  /** Merges properties into an existing row, whatever its version (404 if it is gone). */
+  async merge<T extends { partitionKey: string; rowKey: string }>(entity: T): Promise<void> {
+    await this.init();
+    await this.client.updateEntity(entity, 'Merge');
+  }
+
+  /** Writes a row whatever is there (an idempotent upsert). */
+  async upsert<T extends { partitionKey: string; rowKey: string }>(entity: T): Promise<void> {
+    await this.init();
+    await this.client.upsertEntity(entity, 'Replace');
+  }
+
+  /** Deletes a row; a row already gone is no error (deletes are retried and raced). */
+  async deleteRow(partition: string, rowKey: string): Promise<void> {
+    await this.init();
+    await tolerating(this.client.deleteEntity(partition, rowKey), undefined, 404);
   }
 
   /**

@@ -1,150 +1,135 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { TransactionAction } from '@azure/data-tables';
-import { ScimError } from '../scim/errors';
+import { resourceNotFound, ScimError } from '../scim/errors';
 import { Json } from '../scim/filterEvaluation';
-import { COLUMNS, INDEXES, Pushdown, QueryPlan } from '../scim/queryPlan';
-import { ResourceMeta } from '../scim/representation';
-import { backrefPrefix, counterKey, counterPrefix, indexKey, indexPrefix, odataString, prefixEnd, resourceKey, resourcePrefix, uniqueIndexKey } from './keys';
-import { MAX_TRANSACTION, PartitionTable, statusOf } from './partitionTable';
-import { TtlCache } from '../ttlCache';
+import { memberDisplay } from '../scim/memberPatch';
+import { indexKeysOf, QueryPlan } from '../scim/queryPlan';
+import { ResourceTypeName } from '../scim/resourceSchema';
+import { ResourceRepository, StoredResource } from '../resources/repository';
+import { ResourceCounters } from './counters';
+import { backrefPrefix, indexPrefix, prefixEnd, resourceKey, resourcePrefix, uniqueIndexKey } from './keys';
+import { KeyedSerializer, retryOnConflict } from './optimisticRetry';
+import { statusOf } from '../azureErrors';
+import { MAX_TRANSACTION, PartitionTable } from './partitionTable';
+import { columnsOf, indexRows, pushdownFilter, TABLE_LAYOUT, uniqueIndexOf } from './tableLayout';
 
-export type ResourceType = 'User' | 'Group';
-
-export interface StoredResource {
-  meta: ResourceMeta;
-  data: Json;
-}
-
-type ResourceEntity = {
+export type ResourceEntity = {
   partitionKey: string;
   rowKey: string;
   doc: string;
   created: string;
   lastModified: string;
   version: number;
+  /** Moved by every membership change of a group, without a read (see MembershipStore.change). */
+  memberStamp?: string;
+  /** The name groups show for this resource as a member. */
+  display?: string;
+  createDigest?: string;
   etag?: string;
 };
 
-const MAX_OPTIMISTIC_RETRIES = 8;
+/** `W/"n"` (`W/"n.stamp"` once a group's members changed): a weak ETag (RFC 7644 §3.14). */
+export const versionOf = (e: Pick<ResourceEntity, 'version' | 'memberStamp'>) => `W/"${e.version}${e.memberStamp ? `.${e.memberStamp}` : ''}"`;
 
 /**
- * Each type's count is the sum of a few counter rows, each written under its ETag in the same transaction as the
- * create or delete it counts: always exact, and parallel creates rarely contend for the same row.
+ * Users and groups of every tenant in one table, a partition per tenant. A create or delete is one entity-group
+ * transaction (resource + index rows + a counter delta), so a uniqueness violation or a lost race changes nothing.
  */
-const COUNTER_SHARDS = 8;
+export class ResourceStore implements ResourceRepository {
+  readonly layout = TABLE_LAYOUT;
+  private readonly counters: ResourceCounters;
+  private readonly writes = new KeyedSerializer();
 
-/** `W/"n"`: a weak ETag from a per-resource counter (RFC 7644 §3.14). */
-export const versionTag = (n: number) => `W/"${n}"`;
+  constructor(private readonly table: PartitionTable, private readonly now: () => Date = () => new Date()) {
+    this.counters = new ResourceCounters(table);
+  }
 
-/**
- * Users and groups of every tenant in one table, a partition per tenant. Every write is one entity-group
- * transaction (resource + index rows), so a uniqueness violation or a lost race changes nothing.
- */
-export class ResourceStore {
-  /**
-   * Counts read in the last seconds: a client paging through a listing asks for the same total on every page.
-   * Writes through this store drop their type's count at once; writes on other instances show within the TTL.
-   */
-  private readonly counts = new TtlCache<string, number>(10_000, 5_000);
-
-  constructor(private readonly table: PartitionTable, private readonly now: () => Date = () => new Date()) {}
-
-  async get(tenant: string, type: ResourceType, id: string): Promise<StoredResource | undefined> {
-    const entity = await this.getEntity(tenant, type, id);
+  async get(tenant: string, type: ResourceTypeName, id: string): Promise<StoredResource | undefined> {
+    const entity = await this.table.getRow<ResourceEntity>(tenant, resourceKey(type, id));
     return entity && toStored(entity, id);
   }
 
-  async create(tenant: string, type: ResourceType, data: Json): Promise<StoredResource> {
+  async create(tenant: string, type: ResourceTypeName, data: Json, createDigest: string): Promise<StoredResource> {
     const id = randomUUID();
     const at = this.now().toISOString();
-    const entity: ResourceEntity = { partitionKey: tenant, rowKey: resourceKey(type, id), doc: JSON.stringify(data), created: at, lastModified: at, version: 1, ...columnsOf(type, data) };
-    const actions: TransactionAction[] = [['create', entity], ...indexRows(tenant, type, id, data).map((row): TransactionAction => ['create', row])];
-    await this.submitCounted(tenant, type, actions, +1, data);
+    const entity: ResourceEntity = {
+      partitionKey: tenant, rowKey: resourceKey(type, id), doc: JSON.stringify(data), created: at, lastModified: at, version: 1,
+      display: memberDisplay(data), createDigest, ...columnsOf(type, data),
+    };
+    await this.submit(type, data, [
+      ['create', entity],
+      ...indexRows(tenant, type, id, data).map((row): TransactionAction => ['create', row]),
+      this.counters.delta(tenant, type, +1),
+    ]);
+    this.counters.changed(tenant, type);
     return toStored(entity, id);
   }
 
-  /** Everything of a deleted tenant: its partition holds all of its resources, index rows and memberships. */
+  async holderOfUniqueKey(tenant: string, type: ResourceTypeName, data: Json): Promise<StoredResource | undefined> {
+    const index = uniqueIndexOf(type);
+    const [key] = indexKeysOf(index, data);
+    if (key === undefined) return undefined;
+    const row = await this.table.getRow<{ resourceId: string }>(tenant, uniqueIndexKey(type, index.name, key));
+    return row && this.get(tenant, type, row.resourceId);
+  }
+
   deleteTenantData(tenant: string): Promise<number> {
     return this.table.deletePartition(tenant);
   }
 
-  /** How many resources of a type the tenant has, from the counter rows. */
-  async count(tenant: string, type: ResourceType): Promise<number> {
-    const cached = this.counts.get(`${tenant}|${type}`);
-    if (cached !== undefined) return cached;
-    await this.table.init();
-    let total = 0;
-    for await (const row of this.table.range<{ n: number }>(tenant, counterPrefix(type), ['n'])) total += row.n;
-    this.counts.set(`${tenant}|${type}`, total);
-    return total;
+  count(tenant: string, type: ResourceTypeName): Promise<number> {
+    return this.counters.count(tenant, type);
   }
 
   /**
-   * Reads, transforms and writes back under the entity's ETag; a concurrent writer makes the transaction fail and
-   * the transform is re-run on the fresh state, so no update is lost. `ifMatch` is the client's RFC 7644 §3.14
-   * precondition: a mismatch is 412, never retried.
+   * Read, transform, write back under the entity's ETag. A change that moves no index row is one conditional
+   * update; one that does is a transaction with the index rows. Writes to one resource queue within this process
+   * and retry with backoff across processes, so no update is lost and contention never surfaces as a 500.
    */
-  async update(tenant: string, type: ResourceType, id: string, transform: (current: StoredResource) => Json, ifMatch?: string): Promise<StoredResource> {
-    for (let attempt = 0; ; attempt++) {
-      const entity = await this.getEntity(tenant, type, id);
-      if (!entity) throw notFoundError(type, id);
+  update(tenant: string, type: ResourceTypeName, id: string, transform: (current: StoredResource) => Json, ifMatch?: string): Promise<StoredResource> {
+    return this.writes.run(`${tenant}|${type}|${id}`, () => retryOnConflict(async () => {
+      const entity = await this.table.getRow<ResourceEntity>(tenant, resourceKey(type, id));
+      if (!entity) throw resourceNotFound(type, id);
       const current = toStored(entity, id);
       checkPrecondition(current, ifMatch);
       const data = transform(current);
       const next: ResourceEntity = {
-        partitionKey: tenant,
-        rowKey: entity.rowKey,
-        doc: JSON.stringify(data),
-        created: entity.created,
-        lastModified: this.now().toISOString(),
-        version: entity.version + 1,
-        ...columnsOf(type, data),
+        partitionKey: tenant, rowKey: entity.rowKey, doc: JSON.stringify(data), created: entity.created,
+        lastModified: this.now().toISOString(), version: entity.version + 1, memberStamp: entity.memberStamp,
+        display: memberDisplay(data), createDigest: entity.createDigest, ...columnsOf(type, data),
       };
       const before = new Map(indexRows(tenant, type, id, current.data).map((r) => [r.rowKey, r]));
       const after = new Map(indexRows(tenant, type, id, data).map((r) => [r.rowKey, r]));
-      const actions: TransactionAction[] = [['update', next, 'Replace', { etag: entity.etag }]];
-      for (const [key, row] of before) if (!after.has(key)) actions.push(['delete', row]);
-      for (const [key, row] of after) if (!before.has(key)) actions.push(['create', row]);
-      try {
-        await this.submit(actions, type, data);
-        return toStored(next, id);
-      } catch (e) {
-        if (statusOf(e) === 412 && attempt < MAX_OPTIMISTIC_RETRIES) continue;
-        throw e;
-      }
-    }
+      const indexActions: TransactionAction[] = [];
+      for (const [key, row] of before) if (!after.has(key)) indexActions.push(['delete', row]);
+      for (const [key, row] of after) if (!before.has(key)) indexActions.push(['create', row]);
+      if (indexActions.length) await this.submit(type, data, [['update', withoutUndefined(next), 'Replace', { etag: entity.etag }], ...indexActions]);
+      else await this.table.replace(withoutUndefined(next), entity.etag!);
+      return toStored(next, id);
+    }, (e) => statusOf(e) === 412));
   }
 
   /**
-   * A transaction cannot delete under an ETag, so a concurrent update shows up instead as a missing old index row
-   * (404 inside the transaction): then re-read and try again with the index rows that exist now.
+   * Deletes the resource with its index rows and a counter delta in one transaction. A transaction cannot delete
+   * under an ETag, so a concurrent update shows up instead as a missing old index row (404 inside the
+   * transaction): then re-read and delete the index rows that exist now.
    */
-  async delete(tenant: string, type: ResourceType, id: string, ifMatch?: string): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const entity = await this.getEntity(tenant, type, id);
-      if (!entity) throw notFoundError(type, id);
+  delete(tenant: string, type: ResourceTypeName, id: string, ifMatch?: string): Promise<void> {
+    return this.writes.run(`${tenant}|${type}|${id}`, () => retryOnConflict(async () => {
+      const entity = await this.table.getRow<ResourceEntity>(tenant, resourceKey(type, id));
+      if (!entity) throw resourceNotFound(type, id);
       const current = toStored(entity, id);
       checkPrecondition(current, ifMatch);
-      const actions: TransactionAction[] = [
+      await this.submit(type, current.data, [
         ['delete', { partitionKey: tenant, rowKey: entity.rowKey }],
         ...indexRows(tenant, type, id, current.data).map((r): TransactionAction => ['delete', r]),
-        await this.counterUpdate(tenant, type, -1),
-      ];
-      try {
-        await this.submit(actions, type, current.data);
-        this.counts.delete(`${tenant}|${type}`);
-        return;
-      } catch (e) {
-        // 404: a concurrent update moved the index rows; 412: a concurrent write moved the counter row.
-        if ((statusOf(e) === 404 || statusOf(e) === 412) && attempt < MAX_OPTIMISTIC_RETRIES) continue;
-        throw e;
-      }
-    }
+        this.counters.delta(tenant, type, -1),
+      ]);
+      this.counters.changed(tenant, type);
+    }, (e) => statusOf(e) === 404));
   }
 
-  /** Candidates for a query plan, in id order; the caller applies the full filter to them. */
-  async *candidates(tenant: string, type: ResourceType, plan: QueryPlan): AsyncGenerator<StoredResource> {
-    await this.table.init();
+  async *candidates(tenant: string, type: ResourceTypeName, plan: QueryPlan): AsyncGenerator<StoredResource> {
     if (plan.kind === 'id') {
       const r = await this.get(tenant, type, plan.id);
       if (r) yield r;
@@ -154,12 +139,11 @@ export class ResourceStore {
       const ids: string[] = [];
       if (plan.kind === 'memberOf') {
         for await (const row of this.table.range<{ groupId: string }>(tenant, backrefPrefix(plan.memberId), ['groupId'])) ids.push(row.groupId);
-      } else if (plan.index.unique) {
-        const row = await this.table.getRow<{ resourceId: string }>(tenant, uniqueIndexKey(type, plan.index.name, plan.key));
+      } else if (TABLE_LAYOUT[type].indexes.find((i) => i.name === plan.index)?.unique) {
+        const row = await this.table.getRow<{ resourceId: string }>(tenant, uniqueIndexKey(type, plan.index, plan.key));
         if (row) ids.push(row.resourceId);
       } else {
-        const prefix = indexPrefix(type, plan.index.name, plan.key);
-        for await (const row of this.table.range<{ resourceId: string }>(tenant, prefix, ['resourceId'])) ids.push(row.resourceId);
+        for await (const row of this.table.range<{ resourceId: string }>(tenant, indexPrefix(type, plan.index, plan.key), ['resourceId'])) ids.push(row.resourceId);
       }
       for (const id of ids.sort()) {
         const r = await this.get(tenant, type, id);
@@ -168,57 +152,23 @@ export class ResourceStore {
       return;
     }
     const prefix = resourcePrefix(type);
-    for await (const e of this.table.between<ResourceEntity>(tenant, prefix, prefixEnd(prefix), undefined, pushdownFilter(plan.where))) {
+    for await (const e of this.table.between<ResourceEntity>(tenant, prefix, prefixEnd(prefix), undefined, pushdownFilter(type, plan.where))) {
       yield toStored(e, e.rowKey.slice(prefix.length));
     }
   }
 
-  /** Writes `actions` with a counter change; a lost race on the counter row is retried on another shard. */
-  private async submitCounted(tenant: string, type: ResourceType, actions: TransactionAction[], delta: number, data: Json): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.submit([...actions, await this.counterUpdate(tenant, type, delta)], type, data);
-        this.counts.delete(`${tenant}|${type}`); // after the write, so no read in between caches the old count
-        return;
-      } catch (e) {
-        if (statusOf(e) === 412 && attempt < MAX_OPTIMISTIC_RETRIES) continue;
-        throw e;
-      }
-    }
-  }
-
-  /** An update of a random counter shard under its ETag, creating the shard (at 0) the first time. */
-  private async counterUpdate(tenant: string, type: ResourceType, delta: number): Promise<TransactionAction> {
-    const rowKey = counterKey(type, randomInt(COUNTER_SHARDS));
-    let row = await this.table.getRow<{ n: number }>(tenant, rowKey);
-    if (!row) {
-      await this.table.client.createEntity({ partitionKey: tenant, rowKey, n: 0 }).catch((e) => {
-        if (statusOf(e) !== 409) throw e;
-      });
-      row = (await this.table.getRow<{ n: number }>(tenant, rowKey))!;
-    }
-    return ['update', { partitionKey: tenant, rowKey, n: row.n + delta }, 'Merge', { etag: row.etag }];
-  }
-
-  /** Up to `limit` (≤ 1,000) resources after `afterId` in id order: one storage page of a plain listing. */
-  async pageAfter(tenant: string, type: ResourceType, afterId: string | undefined, limit: number): Promise<{ items: StoredResource[]; exhausted: boolean }> {
+  async pageAfter(tenant: string, type: ResourceTypeName, afterId: string | undefined, limit: number): Promise<{ items: StoredResource[]; exhausted: boolean }> {
     const prefix = resourcePrefix(type);
     const { rows, exhausted } = await this.table.rangePage<ResourceEntity>(tenant, prefix, afterId === undefined ? undefined : resourceKey(type, afterId), limit);
     return { items: rows.map((e) => toStored(e, e.rowKey.slice(prefix.length))), exhausted };
   }
 
-  /** Resource ids in id order, reading row keys only. */
-  async *ids(tenant: string, type: ResourceType): AsyncGenerator<string> {
-    await this.table.init();
+  async *ids(tenant: string, type: ResourceTypeName): AsyncGenerator<string> {
     const prefix = resourcePrefix(type);
     for await (const row of this.table.range<object>(tenant, prefix, ['RowKey'])) yield row.rowKey.slice(prefix.length);
   }
 
-  private async getEntity(tenant: string, type: ResourceType, id: string) {
-    return this.table.getRow<ResourceEntity>(tenant, resourceKey(type, id));
-  }
-
-  private async submit(actions: TransactionAction[], type: ResourceType, data: Json): Promise<void> {
+  private async submit(type: ResourceTypeName, data: Json, actions: TransactionAction[]): Promise<void> {
     if (actions.length > MAX_TRANSACTION) {
       throw new ScimError(400, `This ${type} needs ${actions.length} index rows in one transaction; Table Storage allows ${MAX_TRANSACTION}. Send fewer email values.`, 'tooMany');
     }
@@ -231,42 +181,19 @@ export class ResourceStore {
   }
 }
 
-function indexRows(tenant: string, type: ResourceType, id: string, data: Json) {
-  return INDEXES[type].flatMap((index) =>
-    index.keys(data).map((key) => ({
-      partitionKey: tenant,
-      rowKey: index.unique ? uniqueIndexKey(type, index.name, key) : indexKey(type, index.name, key, id),
-      resourceId: id,
-    })),
-  );
-}
-
-/** The typed columns of a document (see COLUMNS); absent values are left out, so they never match a comparison. */
-function columnsOf(type: ResourceType, data: Json): Record<string, string | boolean> {
-  const out: Record<string, string | boolean> = {};
-  for (const col of COLUMNS[type]) {
-    const v = col.of?.(data);
-    if (v !== undefined) out[col.column] = v;
-  }
-  return out;
-}
-
-/**
- * Push-downs as an OData conjunction. Column names come from COLUMNS, never from the request; every value is a
- * quoted literal with its quotes doubled, or a boolean keyword, so no filter value can close a literal and add
- * an `or` that widens the query.
- */
-export function pushdownFilter(where: Pushdown[]): string | undefined {
-  if (!where.length) return undefined;
-  return where.map((p) => `${p.column} ${p.op} ${typeof p.value === 'boolean' ? String(p.value) : odataString(p.value)}`).join(' and ');
-}
+/** Table Storage refuses properties set to undefined in some paths; absent means absent. */
+const withoutUndefined = <T extends object>(entity: T) => Object.fromEntries(Object.entries(entity).filter(([, v]) => v !== undefined)) as T & { partitionKey: string; rowKey: string };
 
 function toStored(e: ResourceEntity, id: string): StoredResource {
-  return { meta: { id, created: e.created, lastModified: e.lastModified, version: versionTag(e.version) }, data: JSON.parse(e.doc) as Json };
+  return {
+    meta: { id, created: e.created, lastModified: e.lastModified, version: versionOf(e) },
+    data: JSON.parse(e.doc) as Json,
+    createDigest: e.createDigest,
+  };
 }
 
 /** RFC 7644 §3.14: `If-Match` lists acceptable versions (`*` any); weak and strong forms compare alike. */
-export function checkPrecondition(current: StoredResource, ifMatch?: string) {
+export function checkPrecondition(current: { meta: { version: string } }, ifMatch?: string) {
   if (ifMatch === undefined || ifMatch.trim() === '*') return;
   const tags = ifMatch.split(',').map((t) => t.trim().replace(/^W\//i, ''));
   if (!tags.includes(current.meta.version.replace(/^W\//, ''))) {
@@ -274,9 +201,7 @@ export function checkPrecondition(current: StoredResource, ifMatch?: string) {
   }
 }
 
-const notFoundError = (type: string, id: string) => new ScimError(404, `${type} "${id}" not found.`);
-
-function uniquenessError(type: ResourceType, data: Json) {
-  const attr = INDEXES[type].find((i) => i.unique)!.name;
+function uniquenessError(type: ResourceTypeName, data: Json) {
+  const attr = uniqueIndexOf(type).attr;
   return new ScimError(409, `A ${type} with ${attr} "${String(data[attr])}" already exists (compared case-insensitively).`, 'uniqueness');
 }

@@ -1,5 +1,6 @@
 import { TENANTS_PARTITION } from './keys';
-import { PartitionTable, statusOf } from './partitionTable';
+import { statusOf } from '../azureErrors';
+import { PartitionTable } from './partitionTable';
 
 export interface TenantRecord {
   tenant: string;

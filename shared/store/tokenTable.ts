@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { ManagedTokenSource, StoredToken, tokenDigest } from '../auth/tokenSource';
 import { TOKENS_PARTITION } from './keys';
-import { PartitionTable, statusOf } from './partitionTable';
+import { statusOf } from '../azureErrors';
+import { PartitionTable } from './partitionTable';
 
 interface TokenRow {
   rowKey: string;

@@ -159,16 +159,26 @@ describe('membership changes', () => {
     const child = await newGroup();
     await s.scim('PATCH', `/Groups/${parent.id}`, patchOps({ op: 'add', path: 'members', value: [{ value: child.id }] }));
     const res = await s.scim('GET', `/Groups/${parent.id}`);
-    expect(res.body.members).toEqual([{ value: child.id, $ref: `${s.base}/Groups/${child.id}`, type: 'Group' }]);
+    expect(res.body.members).toEqual([{ value: child.id, $ref: `${s.base}/Groups/${child.id}`, type: 'Group', display: child.displayName }]);
   });
 });
 
 describe('races and versions', () => {
   it('lets exactly one of several racing creates of the same displayName win', async () => {
     const name = `Race ${randomUUID()}`;
-    const results = await Promise.all(Array.from({ length: 6 }, () => s.scim('POST', '/Groups', { schemas: [G], displayName: name })));
+    // Different bodies (externalId): these are different groups claiming one name, not retries of one create.
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => s.scim('POST', '/Groups', { schemas: [G], displayName: name, externalId: `race-${i}` })));
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
     expect(results.filter((r) => r.status === 409)).toHaveLength(5);
+  });
+
+  it('answers racing creates of one identical body with the one group they made (a retried create)', async () => {
+    const body = { schemas: [G], displayName: `Replay ${randomUUID()}` };
+    const results = await Promise.all(Array.from({ length: 6 }, () => s.scim('POST', '/Groups', body)));
+    expect(results.map((r) => r.status)).toEqual(Array(6).fill(201));
+    expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
+    const listed = await s.scim('GET', `/Groups?filter=${encodeURIComponent(`displayName eq "${body.displayName}"`)}`);
+    expect(listed.body.totalResults).toBe(1);
   });
 
   it('never loses an add or a remove when PATCHes on one group race', async () => {

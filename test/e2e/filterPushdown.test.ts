@@ -1,4 +1,4 @@
-import { pushdownFilter } from '../../shared/store/resourceStore';
+import { pushdownFilter } from '../../shared/store/tableLayout';
 import { planQuery } from '../../shared/scim/queryPlan';
 import { parseFilter } from '../../shared/scim/filter';
 import { runtime } from '../../shared/runtime';
@@ -28,15 +28,15 @@ const find = async (filter: string) => {
 
 describe('OData push-down', () => {
   it('writes every value as a literal with its quotes doubled, and booleans as keywords', () => {
-    expect(pushdownFilter([{ column: 'c_title', op: 'eq', value: "x' or RowKey ne '" }, { column: 'c_active', op: 'eq', value: false }]))
+    expect(pushdownFilter('User', [{ column: 'title', op: 'eq', value: "x' or RowKey ne '" }, { column: 'active', op: 'eq', value: false }]))
       .toBe("c_title eq 'x'' or RowKey ne ''' and c_active eq false");
-    expect(pushdownFilter([])).toBeUndefined();
+    expect(pushdownFilter('User', [])).toBeUndefined();
   });
 
   it('lets storage do the narrowing: a scan plan yields only the rows its push-downs select', async () => {
-    const { store, schemas } = runtime();
-    const plan = planQuery(parseFilter('title eq "ENGINEER" and active eq false'), schemas.user);
-    expect(plan).toMatchObject({ kind: 'scan', where: [{ column: 'c_title' }, { column: 'c_active' }] });
+    const { repository: { resources: store }, schemas } = runtime();
+    const plan = planQuery(parseFilter('title eq "ENGINEER" and active eq false'), schemas.user, store.layout.User);
+    expect(plan).toMatchObject({ kind: 'scan', where: [{ column: 'title' }, { column: 'active' }] });
     const titles: unknown[] = [];
     for await (const r of store.candidates('default', 'User', plan)) titles.push(r.data.title); // candidates are not re-filtered
     expect(titles).toEqual(['Engineer']); // the inactive one of the two engineers

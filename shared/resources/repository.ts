@@ -1,0 +1,80 @@
+import { Json } from '../scim/filterEvaluation';
+import { QueryLayout, QueryPlan } from '../scim/queryPlan';
+import { ResourceMeta } from '../scim/representation';
+import { ResourceTypeName } from '../scim/resourceSchema';
+
+/**
+ * The narrow contract between the resource service and storage (in the spirit of scim2-server's `Backend`): the
+ * service decides what a SCIM operation means, the repository only keeps resources and memberships consistent
+ * under concurrency. Everything here is scoped to one tenant; nothing outside shared/store/ knows row keys.
+ */
+export interface StoredResource {
+  meta: ResourceMeta;
+  data: Json;
+  /** Digest of the create request's canonical body, to recognise a retried create (SCIM_CREATE_REPLAY_SECONDS). */
+  createDigest?: string;
+}
+
+export interface Member {
+  value: string;
+  type: ResourceTypeName;
+  /** The member's name as a group lists it (RFC 7643 §4.2 `members.display`). */
+  display?: string;
+}
+
+export interface ResourceRepository {
+  /** The indexes and typed columns the store keeps, for the planner. */
+  readonly layout: Record<ResourceTypeName, QueryLayout>;
+  get(tenant: string, type: ResourceTypeName, id: string): Promise<StoredResource | undefined>;
+  /** Writes the resource with its index rows atomically; a taken unique key is 409 `uniqueness` and writes nothing. */
+  create(tenant: string, type: ResourceTypeName, data: Json, createDigest: string): Promise<StoredResource>;
+  /** The resource that holds the unique key `data` would claim (userName, group displayName), if any. */
+  holderOfUniqueKey(tenant: string, type: ResourceTypeName, data: Json): Promise<StoredResource | undefined>;
+  /**
+   * Re-runs `transform` on the current state until it is written without a concurrent change in between; `ifMatch`
+   * is the client's RFC 7644 §3.14 precondition (412 on mismatch, never retried). 404 when the resource is gone.
+   */
+  update(tenant: string, type: ResourceTypeName, id: string, transform: (current: StoredResource) => Json, ifMatch?: string): Promise<StoredResource>;
+  delete(tenant: string, type: ResourceTypeName, id: string, ifMatch?: string): Promise<void>;
+  /** Candidates for a plan in id order; the caller re-applies the whole filter. */
+  candidates(tenant: string, type: ResourceTypeName, plan: QueryPlan): AsyncIterable<StoredResource>;
+  /** Up to `limit` resources after `afterId` in id order, and whether none follow. */
+  pageAfter(tenant: string, type: ResourceTypeName, afterId: string | undefined, limit: number): Promise<{ items: StoredResource[]; exhausted: boolean }>;
+  ids(tenant: string, type: ResourceTypeName): AsyncIterable<string>;
+  count(tenant: string, type: ResourceTypeName): Promise<number>;
+  /** Everything of a deleted tenant. */
+  deleteTenantData(tenant: string): Promise<number>;
+}
+
+/** A group's net membership change, validated and resolved: applied without reading the group's members. */
+export interface MembershipChange {
+  add: Member[];
+  remove: string[];
+}
+
+export interface MembershipRepository {
+  members(tenant: string, groupId: string): AsyncIterable<Member>;
+  groupsOf(tenant: string, memberId: string): Promise<string[]>;
+  /** The groups of each of `memberIds` (consecutive in id order, as on a listing page) in one range read. */
+  groupsOfConsecutive(tenant: string, memberIds: string[]): Promise<Map<string, string[]>>;
+  isMember(tenant: string, groupId: string, memberId: string): Promise<boolean>;
+  /** Which of `ids` exist, and as what, checked by key in bounded parallelism. */
+  resolve(tenant: string, ids: string[]): Promise<Map<string, Member>>;
+  /**
+   * Applies the change and moves the group's `meta.version` in the same transactions, so a group deleted meanwhile
+   * makes it fail with 404 and write nothing. `ifMatch` makes it conditional on the group's version.
+   */
+  change(tenant: string, groupId: string, change: MembershipChange, ifMatch?: string): Promise<void>;
+  /** A renamed member's `display` in the groups it belongs to (bounded by its number of groups, not their size). */
+  renameMember(tenant: string, memberId: string, display: string | undefined): Promise<void>;
+  removeEverywhere(tenant: string, memberId: string): Promise<void>;
+  /** Records a deleted group whose rows still need purging, before the group is deleted. */
+  markForPurge(tenant: string, groupId: string): Promise<void>;
+  /** Purges membership rows of deleted groups, up to `budget` rows; true when all are done. */
+  purge(groupExists: (tenant: string, groupId: string) => Promise<boolean>, budget: number): Promise<boolean>;
+}
+
+export interface Repository {
+  resources: ResourceRepository;
+  memberships: MembershipRepository;
+}
