@@ -1,4 +1,3 @@
-import { DefaultAzureCredential } from '@azure/identity';
 import { TableClient } from '@azure/data-tables';
 import { readSettings, Settings } from './config';
 import { buildSchemaRegistry, SchemaRegistry } from './scim/resourceSchema';
@@ -9,8 +8,6 @@ import { PartitionTable } from './store/partitionTable';
 import { MembershipStore } from './store/membershipStore';
 import { Authenticator } from './auth/authenticator';
 import { EntraJwtVerifier } from './auth/entraJwt';
-import { KeyVaultTokenSource } from './auth/keyVaultTokens';
-import { secretClient } from './auth/keyVaultClient';
 import { SettingsTokenSource } from './auth/settingsTokens';
 import { CredentialsLoader } from './auth/tenantCredentials';
 import { DEFAULT_TENANT } from './auth/tenantId';
@@ -36,6 +33,16 @@ export interface Runtime {
   tokenUsage: TokenUsage;
 }
 
+/**
+ * Modules only some deployments use (managed identity, Key Vault), loaded when the settings ask for them: with jose
+ * (loaded by the first JWT) they were most of the first function module's ~0.45 s load, paid also by deployments
+ * that never use them.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports -- literal requires, so a bundler still includes them */
+const identity = () => require('@azure/identity') as typeof import('@azure/identity');
+const keyVault = () => ({ ...(require('./auth/keyVaultTokens') as typeof import('./auth/keyVaultTokens')), ...(require('./auth/keyVaultClient') as typeof import('./auth/keyVaultClient')) });
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 let current: Runtime | undefined;
 
 export function runtime(): Runtime {
@@ -48,10 +55,10 @@ export function createRuntime(settings: Settings): Runtime {
     ? TableClient.fromConnectionString(settings.SCIM_STORAGE_CONNECTION_STRING, settings.SCIM_TABLE_NAME, {
         allowInsecureConnection: /^UseDevelopmentStorage=true|TableEndpoint=http:/i.test(settings.SCIM_STORAGE_CONNECTION_STRING),
       })
-    : new TableClient(`${settings.SCIM_TABLE_ENDPOINT}`, settings.SCIM_TABLE_NAME, new DefaultAzureCredential());
+    : new TableClient(`${settings.SCIM_TABLE_ENDPOINT}`, settings.SCIM_TABLE_NAME, new (identity().DefaultAzureCredential)());
   const partitions = new PartitionTable(table);
   const tokens: ManagedTokenSource = settings.SCIM_KEY_VAULT_URL
-    ? new KeyVaultTokenSource(secretClient(settings.SCIM_KEY_VAULT_URL), settings.SCIM_KEY_VAULT_SECRET_PREFIX)
+    ? new (keyVault().KeyVaultTokenSource)(keyVault().secretClient(settings.SCIM_KEY_VAULT_URL), settings.SCIM_KEY_VAULT_SECRET_PREFIX)
     : new TableTokenSource(partitions);
   const settingsTokens = new SettingsTokenSource({
     ...settings.SCIM_TENANT_TOKENS,
@@ -74,6 +81,7 @@ export function createRuntime(settings: Settings): Runtime {
     auth: new Authenticator(load, new EntraJwtVerifier(settings.SCIM_ENTRA_JWKS_URL), {
       cacheMs: settings.SCIM_TOKEN_CACHE_SECONDS * 1000,
       onUsed: (tenant, id) => tokenUsage.record(tenant, id),
+      declared: (tenant) => settingsTokens.declared(tenant),
     }),
     tokens,
     settingsTokens,

@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
-import { ScimError } from '../scim/errors';
+import { ScimError, unavailable } from '../scim/errors';
 import { EntraJwtVerifier, KeySetUnavailable, looksLikeJwt } from './entraJwt';
 import { CredentialsLoader, isUsable, TenantCredentials } from './tenantCredentials';
-import { tokenDigest } from './tokenSource';
+import { StoredToken, tokenDigest } from './tokenSource';
 
 export interface AuthenticatorOptions {
   /** How long loaded credentials are trusted; a revoked token keeps working at most this long. */
@@ -18,6 +18,11 @@ export interface AuthenticatorOptions {
   now?: () => number;
   /** Told which token authenticated a request (for "last used"); must not throw. */
   onUsed?: (tenant: string, tokenId: string) => void;
+  /**
+   * Tokens fixed for the life of the process (app settings): a request presenting one is accepted without reading
+   * any store, so even the first request of an instance, or one during a storage outage, answers at once.
+   */
+  declared?: (tenant: string) => StoredToken[];
 }
 
 /** How long a request with a stale cached entry waits for a reload before the stale entry answers. */
@@ -37,13 +42,8 @@ const unauthorized = () =>
  * Entra retries a 503 later instead of counting a failure towards quarantine; a 401 would count. The cause goes
  * to the log (scimHttp.errorResponse), never to the client.
  */
-const unavailable = (cause: unknown) =>
-  Object.assign(
-    new ScimError(503, 'The token store is temporarily unreachable, so this token cannot be checked; retry after the interval in Retry-After.', undefined, {
-      'Retry-After': '30',
-    }),
-    { cause },
-  );
+const storeUnavailable = (cause: unknown) =>
+  Object.assign(unavailable('The token store is temporarily unreachable, so this token cannot be checked.'), { cause });
 
 /**
  * Decides whether a bearer token may act for a tenant. Credentials are cached per tenant; a token that is not in
@@ -74,6 +74,8 @@ export class Authenticator {
   /** Resolves when `token` is valid for `tenant`; otherwise throws the ScimError to answer with (401 or 503). */
   async authenticate(tenant: string, token: string | undefined): Promise<void> {
     if (!token) throw unauthorized();
+    const declared = this.options.declared?.(tenant);
+    if (declared?.length && this.matches(tenant, declared, token)) return;
     const cached = this.entries.get(tenant);
     const fresh = cached !== undefined && this.now() - cached.loadedAt < this.options.cacheMs;
     if (fresh && (await this.accepts(tenant, cached, token))) return;
@@ -95,7 +97,7 @@ export class Authenticator {
   /** The source cannot answer now: what was loaded before still counts, nothing else can be decided. */
   private async fallBack(tenant: string, cached: Entry | undefined, token: string): Promise<void> {
     if (cached && (await this.accepts(tenant, cached, token))) return;
-    throw unavailable(this.failures.get(tenant) ?? new Error('token store reads are rate-limited (reloadsPerSecond) and this tenant is not cached'));
+    throw storeUnavailable(this.failures.get(tenant) ?? new Error('token store reads are rate-limited (reloadsPerSecond) and this tenant is not cached'));
   }
 
   private judgesJwt(entry: Entry, token: string): boolean {
@@ -108,10 +110,14 @@ export class Authenticator {
       try {
         return await this.jwt.verify(token, entraTenantIds);
       } catch (e) {
-        if (e instanceof KeySetUnavailable) throw unavailable(e);
+        if (e instanceof KeySetUnavailable) throw storeUnavailable(e);
         throw e;
       }
     }
+    return this.matches(tenant, tokens, token);
+  }
+
+  private matches(tenant: string, tokens: StoredToken[], token: string): boolean {
     const presented = tokenDigest(token);
     const now = this.now();
     let matched: string | undefined;

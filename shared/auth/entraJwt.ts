@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, jwtVerify } from 'jose';
+import type { createRemoteJWKSet } from 'jose';
 import { TtlCache } from '../ttlCache';
 import { tokenDigest } from './tokenSource';
 
@@ -21,16 +21,15 @@ export class KeySetUnavailable extends Error {}
  * rollover), at most every 30 s, so forged `kid`s cannot make us hammer Entra.
  */
 export class EntraJwtVerifier {
-  private readonly keys: ReturnType<typeof createRemoteJWKSet>;
+  /** jose and the key set are loaded on the first JWT: most deployments use Secret Tokens and never need them. */
+  private keys?: ReturnType<typeof createRemoteJWKSet>;
   /**
    * Tokens already verified, by digest: Entra sends the same token for about an hour, and an RSA verification
    * costs more than the rest of authentication. Each entry holds until the token's own expiry (plus skew).
    */
   private readonly verified = new TtlCache<string, { issuerTenant: string; expiresMs: number }>(1_000, 3_600_000);
 
-  constructor(jwksUrl: string = ENTRA_JWKS_URL, refetchCooldownMs = 30_000) {
-    this.keys = createRemoteJWKSet(new URL(jwksUrl), { cooldownDuration: refetchCooldownMs, cacheMaxAge: 24 * 3600_000, timeoutDuration: 5_000 });
-  }
+  constructor(private readonly jwksUrl: string = ENTRA_JWKS_URL, private readonly refetchCooldownMs = 30_000) {}
 
   /** True for a valid token from one of `entraTenantIds`; false for any other token; throws KeySetUnavailable. */
   async verify(token: string, entraTenantIds: readonly string[]): Promise<boolean> {
@@ -38,8 +37,10 @@ export class EntraJwtVerifier {
     const digest = tokenDigest(token).toString('base64');
     const known = this.verified.get(digest);
     if (known && known.expiresMs > Date.now()) return entraTenantIds.includes(known.issuerTenant);
+    const jose = await import('jose');
+    this.keys ??= jose.createRemoteJWKSet(new URL(this.jwksUrl), { cooldownDuration: this.refetchCooldownMs, cacheMaxAge: 24 * 3600_000, timeoutDuration: 5_000 });
     try {
-      const { payload } = await jwtVerify(token, this.keys, {
+      const { payload } = await jose.jwtVerify(token, this.keys, {
         algorithms: ['RS256'],
         audience: ENTRA_PROVISIONING_AUDIENCE,
         issuer: entraTenantIds.map((tid) => `https://sts.windows.net/${tid}/`),
@@ -52,14 +53,14 @@ export class EntraJwtVerifier {
       this.verified.set(digest, { issuerTenant, expiresMs: (payload.exp! + SKEW_SECONDS) * 1000 });
       return true;
     } catch (e) {
-      if (e instanceof errors.JWKSTimeout || isFetchFailure(e)) throw new KeySetUnavailable('Entra key set unreachable');
+      if (e instanceof jose.errors.JWKSTimeout || isFetchFailure(e, jose.errors)) throw new KeySetUnavailable('Entra key set unreachable');
       return false;
     }
   }
 }
 
 /** An unreachable, failing or malformed key-set endpoint (as opposed to a token that fails verification). */
-function isFetchFailure(e: unknown): boolean {
+function isFetchFailure(e: unknown, errors: typeof import('jose').errors): boolean {
   if (e instanceof errors.JWKSInvalid) return true;
   if (e instanceof errors.JOSEError) return e.code === 'ERR_JOSE_GENERIC' && /JSON Web Key Set HTTP response/.test(e.message);
   return typeof (e as { code?: unknown })?.code === 'string' && /^E[A-Z]+$/.test((e as { code: string }).code); // ECONNREFUSED, ENOTFOUND, …

@@ -14,6 +14,11 @@ export class SettingsTokenSource implements TokenSource {
   }
 
   async tokens(tenant: string): Promise<StoredToken[]> {
+    return this.declared(tenant);
+  }
+
+  /** The same, synchronously: settings are known at start-up, no store is read. */
+  declared(tenant: string): StoredToken[] {
     return this.byTenant.get(tenant) ?? [];
   }
 

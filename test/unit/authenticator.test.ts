@@ -151,3 +151,17 @@ describe('Authenticator', () => {
     expect(used).toEqual(['acme/a2']);
   });
 });
+
+describe('tokens declared in settings', () => {
+  it('are accepted without reading the store, even while it is down', async () => {
+    const s = store({});
+    s.down = true;
+    const auth = authenticator(s, clock(), { declared: (tenant) => (tenant === 'acme' ? [token('setting-1', 'declared-secret')] : []) });
+    expect(await statusOf(auth.authenticate('acme', 'declared-secret'))).toBe(200);
+    expect(s.loads).toBe(0);
+    // Anything else still goes to the store, whose outage makes it 503, never 401.
+    expect(await statusOf(auth.authenticate('acme', 'other-token'))).toBe(503);
+    expect(await statusOf(auth.authenticate('other', 'declared-secret'))).toBe(503);
+    expect(s.loads).toBeGreaterThan(0);
+  });
+});
