@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TransactionAction } from '@azure/data-tables';
 import { statusOf, tolerating } from '../azureErrors';
-import { resourceNotFound } from '../scim/errors';
+import { resourceNotFound, ScimError, unavailable } from '../scim/errors';
 import { ResourceTypeName } from '../scim/resourceSchema';
 import { Member, MembershipChange, MembershipRepository } from '../resources/repository';
 import { backrefKey, backrefPrefix, CLEANUP_PARTITION, encodeKeyPart, memberKey, memberPrefix, prefixEnd, resourceKey } from './keys';
@@ -10,8 +10,10 @@ import { checkPrecondition, ResourceEntity, versionOf } from './resourceStore';
 
 /** Each membership is two rows (M and B); one operation per transaction is left for the group's version. */
 const PER_TRANSACTION = Math.floor((MAX_TRANSACTION - 1) / 2);
+/** Re-checks after a removal raced another removal of the same member, before answering 503. */
+const MAX_REMOVAL_RACES = 4;
 /** Point reads in flight at once when checking members exist: never hundreds of sockets for one request. */
-const LOOKUP_PARALLELISM = 16;
+const LOOKUP_PARALLELISM = 32;
 
 type MemberRow = { memberId: string; memberType: ResourceTypeName; display?: string };
 
@@ -88,17 +90,22 @@ export class MembershipStore implements MembershipRepository {
     ];
     for (let attempt = 0; memberships.length; attempt++) {
       try {
-        while (memberships.length) {
+        const chunks = Array.from({ length: Math.ceil(memberships.length / PER_TRANSACTION) }, (_, i) => memberships.slice(i * PER_TRANSACTION, (i + 1) * PER_TRANSACTION));
+        const write = (chunk: typeof memberships, ifEtag?: string) => {
           const stamp = { partitionKey: tenant, rowKey: resourceKey('Group', groupId), memberStamp: newStamp(), lastModified: new Date().toISOString() };
-          await this.table.submit([etag ? ['update', stamp, 'Merge', { etag }] : ['update', stamp, 'Merge'], ...memberships.slice(0, PER_TRANSACTION).flatMap((m) => m.actions)]);
-          memberships = memberships.slice(PER_TRANSACTION);
-          etag = undefined; // the first write moved it; the client's precondition held when this request began
-        }
+          return this.table.submit([ifEtag ? ['update', stamp, 'Merge', { etag: ifEtag }] : ['update', stamp, 'Merge'], ...chunk.flatMap((m) => m.actions)]);
+        };
+        // The first transaction carries the client's precondition; the others do not depend on each other.
+        if (etag) await write(chunks.shift()!, etag);
+        etag = undefined;
+        await Promise.all(chunks.map((chunk) => write(chunk)));
+        return;
       } catch (e) {
+        if (statusOf(e) === 412) throw new ScimError(412, `Group "${groupId}" changed after If-Match ${ifMatch} was checked; read it again and retry.`);
         if (statusOf(e) !== 404) throw e;
         // 404: the group is gone, or a member to remove is not (or no longer) a member — removing it is a no-op.
         if (!(await this.table.getRow(tenant, resourceKey('Group', groupId), ['RowKey']))) throw resourceNotFound('Group', groupId);
-        if (attempt > 0) throw e;
+        if (attempt >= MAX_REMOVAL_RACES) throw unavailable('Members of this group are being removed concurrently.', 5);
         const absent = new Set<string>();
         await inBatches(memberships.filter((m) => m.removal), LOOKUP_PARALLELISM, async (m) => {
           if (!(await this.isMember(tenant, groupId, m.memberId))) absent.add(m.memberId);
