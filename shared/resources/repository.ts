@@ -36,8 +36,12 @@ export interface ResourceRepository {
    */
   update(tenant: string, type: ResourceTypeName, id: string, transform: (current: StoredResource) => Json, ifMatch?: string): Promise<StoredResource>;
   delete(tenant: string, type: ResourceTypeName, id: string, ifMatch?: string): Promise<void>;
-  /** Candidates for a plan in id order; the caller re-applies the whole filter. */
-  candidates(tenant: string, type: ResourceTypeName, plan: QueryPlan): AsyncIterable<StoredResource>;
+  /**
+   * Candidates for a plan in id order; the caller re-applies the whole filter. Where a plan finds ids before it
+   * reads their resources (an index or id lookup), `onId` hears each id first, so the caller can read related
+   * rows at the same time as the resource.
+   */
+  candidates(tenant: string, type: ResourceTypeName, plan: QueryPlan, onId?: (id: string) => void): AsyncIterable<StoredResource>;
   /** Up to `limit` resources after `afterId` in id order, and whether none follow. */
   pageAfter(tenant: string, type: ResourceTypeName, afterId: string | undefined, limit: number): Promise<{ items: StoredResource[]; exhausted: boolean }>;
   ids(tenant: string, type: ResourceTypeName): AsyncIterable<string>;

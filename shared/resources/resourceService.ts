@@ -154,8 +154,17 @@ export class ResourceService {
   /** `GET /Users`, `/Groups`, `POST …/.search` (RFC 7644 §3.4.2, §3.4.3). */
   async list(scope: RequestScope, schema: ResourceSchema, query: ListQuery) {
     const fingerprint = queryFingerprint(schema.name, query);
-    const page = await this.listing.page(scope.tenant, schema, query, pageStart(query, fingerprint));
-    const resources = await this.representPage(scope, schema, page, query.projection);
+    // Entra's match (`userName eq …`) finds its user through an index: its group rows are read with the user.
+    const prefetched = new Map<string, Promise<string[]>>();
+    const onId = schema.name === 'User' && projectionIncludes(query.projection, RELATION.User)
+      ? (id: string) => {
+          const groupIds = this.repo.memberships.groupsOf(scope.tenant, id);
+          groupIds.catch(() => undefined); // awaited only if the user matches; a failure then surfaces there
+          prefetched.set(id, groupIds);
+        }
+      : undefined;
+    const page = await this.listing.page(scope.tenant, schema, query, pageStart(query, fingerprint), onId);
+    const resources = await this.representPage(scope, schema, page, query.projection, prefetched);
     const position = query.cursor === undefined ? { startIndex: query.startIndex } : { nextCursor: nextCursorOf(page, fingerprint) };
     return listResponse(resources, page.total, position);
   }
@@ -268,8 +277,10 @@ export class ResourceService {
     return { add: await this.resolveMembers(tenant, groupId, add), remove: [...remove] };
   }
 
-  private async representPage(scope: RequestScope, schema: ResourceSchema, page: ListPage, projection: Projection): Promise<Json[]> {
-    const groupIdsOf = await this.relations.pageLookups(scope.tenant, schema.name, page.resources, page.consecutive ?? false);
+  private async representPage(scope: RequestScope, schema: ResourceSchema, page: ListPage, projection: Projection, prefetched?: Map<string, Promise<string[]>>): Promise<Json[]> {
+    const groupIdsOf = prefetched?.size
+      ? (id: string) => prefetched.get(id) ?? this.repo.memberships.groupsOf(scope.tenant, id)
+      : await this.relations.pageLookups(scope.tenant, schema.name, page.resources, page.consecutive ?? false);
     return Promise.all(page.resources.map(async (r) => (await this.represent(scope, schema, r, projection, true, groupIdsOf)).body));
   }
 
