@@ -5,6 +5,7 @@ import { Json } from '../scim/filterEvaluation';
 import { COLUMNS, INDEXES, Pushdown, QueryPlan } from '../scim/queryPlan';
 import { ResourceMeta } from '../scim/representation';
 import { backrefPrefix, counterKey, counterPrefix, indexKey, indexPrefix, odataString, prefixEnd, resourceKey, resourcePrefix, uniqueIndexKey } from './keys';
+import { boundedColumn, decodeDocument, DocumentProperties, encodeDocument, pushableLiteral } from './entityProperties';
 import { MAX_TRANSACTION, PartitionTable, statusOf } from './partitionTable';
 import { TtlCache } from '../ttlCache';
 
@@ -15,10 +16,9 @@ export interface StoredResource {
   data: Json;
 }
 
-type ResourceEntity = {
+type ResourceEntity = DocumentProperties & {
   partitionKey: string;
   rowKey: string;
-  doc: string;
   created: string;
   lastModified: string;
   version: number;
@@ -57,7 +57,7 @@ export class ResourceStore {
   async create(tenant: string, type: ResourceType, data: Json): Promise<StoredResource> {
     const id = randomUUID();
     const at = this.now().toISOString();
-    const entity: ResourceEntity = { partitionKey: tenant, rowKey: resourceKey(type, id), doc: JSON.stringify(data), created: at, lastModified: at, version: 1, ...columnsOf(type, data) };
+    const entity: ResourceEntity = { partitionKey: tenant, rowKey: resourceKey(type, id), ...encodeDocument(type, data), created: at, lastModified: at, version: 1, ...columnsOf(type, data) };
     const actions: TransactionAction[] = [['create', entity], ...indexRows(tenant, type, id, data).map((row): TransactionAction => ['create', row])];
     await this.submitCounted(tenant, type, actions, +1, data);
     return toStored(entity, id);
@@ -94,7 +94,7 @@ export class ResourceStore {
       const next: ResourceEntity = {
         partitionKey: tenant,
         rowKey: entity.rowKey,
-        doc: JSON.stringify(data),
+        ...encodeDocument(type, data),
         created: entity.created,
         lastModified: this.now().toISOString(),
         version: entity.version + 1,
@@ -246,7 +246,7 @@ function columnsOf(type: ResourceType, data: Json): Record<string, string | bool
   const out: Record<string, string | boolean> = {};
   for (const col of COLUMNS[type]) {
     const v = col.of?.(data);
-    if (v !== undefined) out[col.column] = v;
+    if (v !== undefined) out[col.column] = typeof v === 'string' ? boundedColumn(v) : v;
   }
   return out;
 }
@@ -257,12 +257,13 @@ function columnsOf(type: ResourceType, data: Json): Record<string, string | bool
  * an `or` that widens the query.
  */
 export function pushdownFilter(where: Pushdown[]): string | undefined {
-  if (!where.length) return undefined;
-  return where.map((p) => `${p.column} ${p.op} ${typeof p.value === 'boolean' ? String(p.value) : odataString(p.value)}`).join(' and ');
+  const pushable = where.filter((p) => pushableLiteral(p.value));
+  if (!pushable.length) return undefined;
+  return pushable.map((p) => `${p.column} ${p.op} ${typeof p.value === 'boolean' ? String(p.value) : odataString(p.value)}`).join(' and ');
 }
 
 function toStored(e: ResourceEntity, id: string): StoredResource {
-  return { meta: { id, created: e.created, lastModified: e.lastModified, version: versionTag(e.version) }, data: JSON.parse(e.doc) as Json };
+  return { meta: { id, created: e.created, lastModified: e.lastModified, version: versionTag(e.version) }, data: decodeDocument(e) };
 }
 
 /** RFC 7644 §3.14: `If-Match` lists acceptable versions (`*` any); weak and strong forms compare alike. */
