@@ -1,10 +1,9 @@
 import { SecretClient, SecretProperties } from '@azure/keyvault-secrets';
+import { statusOf } from '../azureFaults';
 import { ManagedTokenSource, StoredToken, tokenDigest } from './tokenSource';
 
 /** Content type and `purpose` tag of the secrets this service owns, so that it ignores anything else in a shared vault. */
 const PURPOSE = 'scim-secret-token';
-
-const statusOf = (e: unknown) => (e as { statusCode?: number } | undefined)?.statusCode;
 
 /** The operation's result, or `fallback` when the vault answers with one of `statuses`; other failures propagate. */
 async function tolerating<T>(operation: Promise<T>, fallback: T, ...statuses: number[]): Promise<T> {

@@ -1,8 +1,9 @@
 import { TableClient, TransactionAction } from '@azure/data-tables';
+import { statusOf } from '../azureFaults';
 import { odataString, prefixEnd } from './keys';
 
-/** Table errors carry the HTTP status in `statusCode` (the service's own code sits in `details.errorCode`). */
-export const statusOf = (e: unknown): number | undefined => (e as { statusCode?: number })?.statusCode;
+/** Re-exported: the stores ask a storage error for its status here. */
+export { statusOf };
 
 /** Entity-group transactions span one partition and at most 100 operations. */
 export const MAX_TRANSACTION = 100;
