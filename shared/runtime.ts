@@ -1,5 +1,4 @@
-import { DefaultAzureCredential } from '@azure/identity';
-import { TableClient } from '@azure/data-tables';
+import { storageTable } from './azureClients';
 import { readSettings, Settings } from './config';
 import { buildSchemaRegistry, SchemaRegistry } from './scim/resourceSchema';
 import { ResourceStore } from './store/resourceStore';
@@ -40,14 +39,9 @@ export function runtime(): Runtime {
 }
 
 export function createRuntime(settings: Settings): Runtime {
-  const table = settings.SCIM_STORAGE_CONNECTION_STRING
-    ? TableClient.fromConnectionString(settings.SCIM_STORAGE_CONNECTION_STRING, settings.SCIM_TABLE_NAME, {
-        allowInsecureConnection: /^UseDevelopmentStorage=true|TableEndpoint=http:/i.test(settings.SCIM_STORAGE_CONNECTION_STRING),
-      })
-    : new TableClient(`${settings.SCIM_TABLE_ENDPOINT}`, settings.SCIM_TABLE_NAME, new DefaultAzureCredential());
-  const partitions = new PartitionTable(table);
+  const partitions = new PartitionTable(storageTable(settings));
   const tokens: ManagedTokenSource = settings.SCIM_KEY_VAULT_URL
-    ? new KeyVaultTokenSource(secretClient(settings.SCIM_KEY_VAULT_URL), settings.SCIM_KEY_VAULT_SECRET_PREFIX)
+    ? new KeyVaultTokenSource(secretClient(settings.SCIM_KEY_VAULT_URL, settings.SCIM_STORAGE_TIMEOUT_MS), settings.SCIM_KEY_VAULT_SECRET_PREFIX)
     : new TableTokenSource(partitions);
   const settingsTokens = new SettingsTokenSource({
     ...settings.SCIM_TENANT_TOKENS,
