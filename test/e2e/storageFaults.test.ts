@@ -1,10 +1,11 @@
 import { EmbeddedAzurite, startAzurite } from '../../tools/embeddedAzurite';
 import { FaultProxy, startFaultProxy } from '../support/faultProxy';
-import { ScimReply, startTestServer, TestServer, TOKEN } from '../support/scimServer';
+import { request, ScimReply, startTestServer, TestServer, TOKEN } from '../support/scimServer';
 import { PO, U } from '../support/urns';
 
 /** Short, so a hung call is cut quickly here; the default is 10 s. */
 const TIMEOUT_MS = 1_000;
+const ACME_TOKEN = 'acme-faults-0123456789abcdef0123';
 
 let storage: EmbeddedAzurite;
 let proxy: FaultProxy;
@@ -14,7 +15,11 @@ let userId: string;
 beforeAll(async () => {
   storage = await startAzurite();
   proxy = await startFaultProxy(storage.connectionString.match(/TableEndpoint=(http:\/\/[^/;]+)/)![1]);
-  s = await startTestServer({ SCIM_STORAGE_CONNECTION_STRING: proxy.via(storage.connectionString), SCIM_STORAGE_TIMEOUT_MS: String(TIMEOUT_MS) });
+  s = await startTestServer({
+    SCIM_STORAGE_CONNECTION_STRING: proxy.via(storage.connectionString),
+    SCIM_STORAGE_TIMEOUT_MS: String(TIMEOUT_MS),
+    SCIM_TENANT_TOKENS: JSON.stringify({ acme: ACME_TOKEN }),
+  });
   // Authenticates once (the tenant's credentials stay cached), so the faults below meet the endpoints' own calls.
   const created = await s.scim('POST', '/Users', { schemas: [U], userName: 'faults@contoso.com' });
   expect(created.status).toBe(201);
@@ -97,5 +102,16 @@ describe('a storage that accepts requests and never answers', () => {
     expect((await rename('after the outage')).status).toBe(200);
     expect((await s.scim('GET', `/Users/${userId}`)).body.displayName).toBe('after the outage');
     expectLogsClean();
+  });
+
+  it('gets 503 with Retry-After after SCIM_STORAGE_TIMEOUT_MS while authenticating a tenant not yet cached', async () => {
+    proxy.blackHole();
+    const started = Date.now();
+    const res = await request(`${s.host.url}/scim/acme/v2/Users?count=1`, 'GET', undefined, { Authorization: `Bearer ${ACME_TOKEN}` });
+    expectRetryLater(res);
+    expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 5_000);
+    expect(s.logs.join('\n')).toContain('Cause: storage unavailable: DependencyTimeout');
+    // Recovery is the Authenticator's: it reads a tenant that failed again after minReloadMs (5 s), not sooner.
+    expect(s.logs.join('\n')).not.toContain(ACME_TOKEN);
   });
 });
