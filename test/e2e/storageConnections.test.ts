@@ -1,24 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { MAX_SOCKETS_PER_HOST } from '../../shared/azureClients';
-import { EmbeddedAzurite, startAzurite } from '../../tools/embeddedAzurite';
-import { FaultProxy, startFaultProxy } from '../support/faultProxy';
-import { startTestServer, TestServer } from '../support/scimServer';
+import { FaultProxy } from '../support/faultProxy';
+import { ProxiedServer, startProxiedTestServer } from '../support/proxiedServer';
+import { TestServer } from '../support/scimServer';
 import { G, PO } from '../support/urns';
 
-let storage: EmbeddedAzurite;
+let server: ProxiedServer;
 let proxy: FaultProxy;
 let s: TestServer;
 
 beforeAll(async () => {
-  storage = await startAzurite();
-  proxy = await startFaultProxy(storage.connectionString.match(/TableEndpoint=(http:\/\/[^/;]+)/)![1]);
-  s = await startTestServer({ SCIM_STORAGE_CONNECTION_STRING: proxy.via(storage.connectionString) });
+  server = await startProxiedTestServer();
+  ({ s, proxy } = server);
 });
-afterAll(async () => {
-  await s.close();
-  await proxy.close();
-  await storage.close();
-});
+afterAll(() => server.close());
 
 it('looks up 500 members of one group PATCH over at most MAX_SOCKETS_PER_HOST sockets to storage', async () => {
   const { body } = await s.scim('POST', '/Groups', { schemas: [G], displayName: 'Everyone' });

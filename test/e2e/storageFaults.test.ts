@@ -1,36 +1,30 @@
-import { EmbeddedAzurite, startAzurite } from '../../tools/embeddedAzurite';
-import { FaultProxy, startFaultProxy } from '../support/faultProxy';
-import { request, ScimReply, startTestServer, TestServer, TOKEN } from '../support/scimServer';
+import { FaultProxy } from '../support/faultProxy';
+import { ProxiedServer, startProxiedTestServer } from '../support/proxiedServer';
+import { request, ScimReply, TestServer, TOKEN } from '../support/scimServer';
 import { PO, U } from '../support/urns';
 
 /** Short, so a hung call is cut quickly here; the default is 10 s. */
 const TIMEOUT_MS = 1_000;
 const ACME_TOKEN = 'acme-faults-0123456789abcdef0123';
 
-let storage: EmbeddedAzurite;
+let server: ProxiedServer;
 let proxy: FaultProxy;
 let s: TestServer;
 let userId: string;
 
 beforeAll(async () => {
-  storage = await startAzurite();
-  proxy = await startFaultProxy(storage.connectionString.match(/TableEndpoint=(http:\/\/[^/;]+)/)![1]);
-  s = await startTestServer({
-    SCIM_STORAGE_CONNECTION_STRING: proxy.via(storage.connectionString),
+  server = await startProxiedTestServer({
     SCIM_STORAGE_TIMEOUT_MS: String(TIMEOUT_MS),
     SCIM_TENANT_TOKENS: JSON.stringify({ acme: ACME_TOKEN }),
   });
+  ({ s, proxy } = server);
   // Authenticates once (the tenant's credentials stay cached), so the faults below meet the endpoints' own calls.
   const created = await s.scim('POST', '/Users', { schemas: [U], userName: 'faults@contoso.com' });
   expect(created.status).toBe(201);
   userId = created.body.id;
 });
 afterEach(() => proxy.forward());
-afterAll(async () => {
-  await s.close();
-  await proxy.close();
-  await storage.close();
-});
+afterAll(() => server.close());
 
 const rename = (displayName: string) => s.scim('PATCH', `/Users/${userId}`, { schemas: [PO], Operations: [{ op: 'replace', path: 'displayName', value: displayName }] });
 
