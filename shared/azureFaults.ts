@@ -12,7 +12,7 @@ export class DependencyTimeout extends Error {
   }
 }
 
-/** What a dependency's failure means to the client, and the line that tells the operators why. */
+/** What a dependency's failure means to the client, and the line that tells the operators: the error, then why. */
 export interface DependencyFault {
   error: ScimError;
   log: string;
@@ -30,26 +30,26 @@ const unavailable = (detail: string) => new ScimError(503, `${detail} Retry afte
 export function dependencyFault(e: unknown): DependencyFault | undefined {
   const err = e as { name?: string; statusCode?: number } | undefined;
   if (err?.name === 'DependencyTimeout' || err?.name === 'AbortError') {
-    return { error: unavailable('Storage did not answer in time.'), log: `storage unavailable: ${describe(e)}` };
+    return { error: unavailable('Storage did not answer in time.'), log: `${describe(e)} (storage unavailable)` };
   }
   if (err?.name !== 'RestError') return undefined;
   const status = err.statusCode;
   // No status: the connection failed (refused, reset, DNS). 408, 429, 5xx: Azure's own "busy, try again".
   if (status === undefined || status === 408 || status === 429 || status >= 500) {
-    return { error: unavailable('Storage is temporarily unavailable.'), log: `storage unavailable: ${describe(e)}` };
+    return { error: unavailable('Storage is temporarily unavailable.'), log: `${describe(e)} (storage unavailable)` };
   }
   if (status === 401 || status === 403) {
     return {
       error: unavailable('The service cannot use its storage right now (a fault in its deployment, not in this request).'),
-      log: `storage refused this app (deployment fault: check the app identity's data role on the account and the account's firewall): ${describe(e)}`,
+      log: `${describe(e)} (storage refused this app: a deployment fault; check the app identity's data role on the account and the account's firewall)`,
     };
   }
   // The stores retry these races a few times; one still escaping means the resource kept changing under the request.
   if (status === 404 || status === 409 || status === 412) {
-    return { error: unavailable('The resource kept changing while this request wrote it.'), log: `write lost to concurrent writes: ${describe(e)}` };
+    return { error: unavailable('The resource kept changing while this request wrote it.'), log: `${describe(e)} (a write lost to concurrent writes)` };
   }
   const detail = `Table Storage refused to store this request (${errorCode(e) ?? status}): ${firstSentence(e)} Shorten or correct the values it names and retry.`;
-  return { error: new ScimError(400, detail, 'invalidValue'), log: `storage refused a request: ${describe(e)}` };
+  return { error: new ScimError(400, detail, 'invalidValue'), log: `${describe(e)} (storage refused the request)` };
 }
 
 /** Message and error code only: SDK errors can carry request headers, and those hold credentials. */
