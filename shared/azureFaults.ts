@@ -48,7 +48,7 @@ export function dependencyFault(e: unknown): DependencyFault | undefined {
   if (status === 404 || status === 409 || status === 412) {
     return { error: unavailable('The resource kept changing while this request wrote it.'), log: `${describe(e)} (a write lost to concurrent writes)` };
   }
-  const detail = `Table Storage refused to store this request (${errorCode(e) ?? status}): ${firstSentence(e)} Shorten or correct the values it names and retry.`;
+  const detail = `Table Storage refused this request (${errorCode(e) ?? status}): ${firstSentence(e)} Shorten or correct the values it names and retry.`;
   return { error: new ScimError(400, detail, 'invalidValue'), log: `${describe(e)} (storage refused the request)` };
 }
 

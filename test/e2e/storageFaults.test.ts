@@ -76,7 +76,7 @@ describe('Table Storage answers by cause, never 500', () => {
     const res = await rename('refused by storage');
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ status: '400', scimType: 'invalidValue' });
-    expect(res.body.detail).toBe('Table Storage refused to store this request (InvalidInput): One of the request inputs is not valid. Shorten or correct the values it names and retry.');
+    expect(res.body.detail).toBe('Table Storage refused this request (InvalidInput): One of the request inputs is not valid. Shorten or correct the values it names and retry.');
     proxy.forward();
     expect((await s.scim('GET', `/Users/${userId}`)).body.displayName).toBeUndefined(); // nothing of it was written
   });
