@@ -22,6 +22,9 @@ const jsonSetting = <T extends z.ZodTypeAny>(name: string, fallback: string, sch
     })
     .pipe(schema);
 
+/** SCIM_STORAGE_TIMEOUT_MS's default, also for clients built outside the runtime (admin CLI, tests). */
+export const DEFAULT_STORAGE_TIMEOUT_MS = 10_000;
+
 const secretToken = z.string().min(16, 'a Secret Token must be at least 16 characters');
 const oneOrMany = <T extends z.ZodTypeAny>(item: T) => z.preprocess((v) => (Array.isArray(v) ? v : [v]), z.array(item));
 const entraTenantId = z.string().uuid('an Entra tenant id is a GUID').transform((s) => s.toLowerCase());
@@ -58,6 +61,14 @@ const settingsSchema = z
      * whose answer was lost retries, and must not be told its own user already exists. 0 turns this off.
      */
     SCIM_CREATE_REPLAY_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+    /**
+     * Longest one call to Table Storage or Key Vault may take, the SDK's own retries included. The SDKs never give
+     * up on a connection that accepts and stays silent, so without it a request hangs for as long as the outage
+     * lasts (Azure's front end cuts at 230 s, long after Entra gave up); with it the request answers 503 with
+     * Retry-After, and the next one tries afresh. 10 s leaves room for the SDK's three backed-off retries of a
+     * busy call (at most 1.75 s of backoff) and is far above a healthy call (milliseconds; a 1,000-row page < 1 s).
+     */
+    SCIM_STORAGE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(DEFAULT_STORAGE_TIMEOUT_MS),
   })
   .refine((s) => s.SCIM_STORAGE_CONNECTION_STRING || s.SCIM_TABLE_ENDPOINT, {
     message: 'set SCIM_STORAGE_CONNECTION_STRING (local) or SCIM_TABLE_ENDPOINT (Azure, managed identity)',

@@ -1,4 +1,4 @@
-import { TableClient } from '@azure/data-tables';
+import { storageTable } from './azureClients';
 import { readSettings, Settings } from './config';
 import { buildSchemaRegistry, SchemaRegistry } from './scim/resourceSchema';
 import { Repository } from './resources/repository';
@@ -34,12 +34,11 @@ export interface Runtime {
 }
 
 /**
- * Modules only some deployments use (managed identity, Key Vault), loaded when the settings ask for them: with jose
- * (loaded by the first JWT) they were most of the first function module's ~0.45 s load, paid also by deployments
- * that never use them.
+ * Modules only some deployments use (Key Vault; the managed identity in azureClients.ts), loaded when the settings
+ * ask for them: with jose (loaded by the first JWT) they were most of the first function module's ~0.45 s load,
+ * paid also by deployments that never use them.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- literal requires, so a bundler still includes them */
-const identity = () => require('@azure/identity') as typeof import('@azure/identity');
 const keyVault = () => ({ ...(require('./auth/keyVaultTokens') as typeof import('./auth/keyVaultTokens')), ...(require('./auth/keyVaultClient') as typeof import('./auth/keyVaultClient')) });
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -51,14 +50,9 @@ export function runtime(): Runtime {
 }
 
 export function createRuntime(settings: Settings): Runtime {
-  const table = settings.SCIM_STORAGE_CONNECTION_STRING
-    ? TableClient.fromConnectionString(settings.SCIM_STORAGE_CONNECTION_STRING, settings.SCIM_TABLE_NAME, {
-        allowInsecureConnection: /^UseDevelopmentStorage=true|TableEndpoint=http:/i.test(settings.SCIM_STORAGE_CONNECTION_STRING),
-      })
-    : new TableClient(`${settings.SCIM_TABLE_ENDPOINT}`, settings.SCIM_TABLE_NAME, new (identity().DefaultAzureCredential)());
-  const partitions = new PartitionTable(table);
+  const partitions = new PartitionTable(storageTable(settings));
   const tokens: ManagedTokenSource = settings.SCIM_KEY_VAULT_URL
-    ? new (keyVault().KeyVaultTokenSource)(keyVault().secretClient(settings.SCIM_KEY_VAULT_URL), settings.SCIM_KEY_VAULT_SECRET_PREFIX)
+    ? new (keyVault().KeyVaultTokenSource)(keyVault().secretClient(settings.SCIM_KEY_VAULT_URL, settings.SCIM_STORAGE_TIMEOUT_MS), settings.SCIM_KEY_VAULT_SECRET_PREFIX)
     : new TableTokenSource(partitions);
   const settingsTokens = new SettingsTokenSource({
     ...settings.SCIM_TENANT_TOKENS,

@@ -1,5 +1,5 @@
 import { SecretClient, SecretProperties } from '@azure/keyvault-secrets';
-import { tolerating } from '../azureErrors';
+import { tolerating } from '../azureFaults';
 import { ManagedTokenSource, StoredToken, tokenDigest } from './tokenSource';
 
 /** Content type and `purpose` tag of the secrets this service owns, so that it ignores anything else in a shared vault. */

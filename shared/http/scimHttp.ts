@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ScimError } from '../scim/errors';
+import { dependencyFault, describe } from '../azureFaults';
 
 /** The parts of an HTTP request the endpoints use; `@azure/functions`' HttpRequest satisfies it structurally. */
 export interface ScimHttpRequest {
@@ -31,37 +32,26 @@ export function scimJson(status: number, body: unknown, headers: Record<string, 
 export const noContent = (headers: Record<string, string> = {}): ScimHttpResponse => ({ status: 204, headers: { 'Content-Type': SCIM_CONTENT_TYPE, ...headers } });
 
 /**
- * The one place errors become responses. A ScimError is the client's; a storage outage is 503 with Retry-After
- * (Entra retries later instead of counting a hard failure); anything else is a 500 that carries only a
- * correlation id — the details go to the log, never a stack trace or token to the client.
+ * The one place errors become responses. A ScimError is the client's; a failing dependency is classified by its
+ * cause (azureFaults: 503 with Retry-After, so Entra retries later instead of counting a hard failure, or 400 when
+ * storage refused the data); anything else is a 500 that carries only a correlation id — the details go to the
+ * log, never a stack trace or token to the client.
  */
 export function errorResponse(error: unknown, log: Logger): ScimHttpResponse {
   if (error instanceof ScimError) {
-    if (error.status >= 500 && error.cause !== undefined) log.error(`${error.status} ${error.detail} Cause: ${describe(error.cause)}`);
+    if (error.status >= 500 && error.cause !== undefined) log.error(`${error.status} ${error.detail} Cause: ${dependencyFault(error.cause)?.log ?? describe(error.cause)}`);
     return scimJson(error.status, error.toBody(), error.headers);
   }
-  if (isStorageUnavailable(error)) {
-    const e = new ScimError(503, 'Storage is temporarily unavailable; retry after the interval in Retry-After.', undefined, { 'Retry-After': '30' });
-    log.error(`storage unavailable: ${describe(error)}`);
-    return scimJson(503, e.toBody(), e.headers);
+  const fault = dependencyFault(error);
+  if (fault) {
+    if (fault.error.status >= 500) log.error(fault.log);
+    else log.warn(fault.log);
+    return scimJson(fault.error.status, fault.error.toBody(), fault.error.headers);
   }
   const correlationId = randomUUID();
   log.error(`unexpected error ${correlationId}: ${describe(error)}`);
   return scimJson(500, new ScimError(500, `Internal error; correlation id ${correlationId}.`).toBody());
 }
-
-/** A network failure reaching storage (no HTTP status) or a 5xx/503 from it. */
-function isStorageUnavailable(e: unknown): boolean {
-  const err = e as { name?: string; statusCode?: number; code?: string };
-  if (err?.name !== 'RestError') return false;
-  return err.statusCode === undefined || err.statusCode >= 500;
-}
-
-/** Message and error code only: SDK errors can carry request headers, and those hold credentials. */
-const describe = (e: unknown) => {
-  const err = e as { name?: string; message?: string; code?: string; statusCode?: number };
-  return `${err?.name ?? 'Error'} ${err?.code ?? ''} ${err?.statusCode ?? ''} ${String(err?.message ?? e).slice(0, 300)}`;
-};
 
 /** Reads a JSON body up to `maxBytes`; 413 beyond it, 400 `invalidSyntax` for anything that is not JSON. */
 export async function readJsonBody(req: ScimHttpRequest, maxBytes: number): Promise<unknown> {

@@ -3,7 +3,7 @@ import { TransactionAction } from '@azure/data-tables';
 import { ResourceTypeName } from '../scim/resourceSchema';
 import { TtlCache } from '../ttlCache';
 import { counterBaseKey, counterDeltaKey, counterPrefix } from './keys';
-import { statusOf } from '../azureErrors';
+import { statusOf } from '../azureFaults';
 import { MAX_TRANSACTION, PartitionTable } from './partitionTable';
 
 /** Deltas folded into the base row per transaction: the base row's update plus 99 deletions. */

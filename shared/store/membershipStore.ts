@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { TransactionAction } from '@azure/data-tables';
-import { statusOf, tolerating } from '../azureErrors';
+import { statusOf, tolerating } from '../azureFaults';
 import { resourceNotFound, ScimError, unavailable } from '../scim/errors';
 import { ResourceTypeName } from '../scim/resourceSchema';
 import { Member, MembershipChange, MembershipRepository } from '../resources/repository';
 import { backrefKey, backrefPrefix, CLEANUP_PARTITION, encodeKeyPart, memberKey, memberPrefix, prefixEnd, resourceKey } from './keys';
+import { boundedColumn } from './entityProperties';
 import { MAX_TRANSACTION, PartitionTable } from './partitionTable';
 import { checkPrecondition, ResourceEntity, versionOf } from './resourceStore';
 
@@ -117,7 +118,7 @@ export class MembershipStore implements MembershipRepository {
 
   async renameMember(tenant: string, memberId: string, display: string | undefined): Promise<void> {
     const groups = await this.groupsOf(tenant, memberId);
-    const rows = groups.map((groupId) => ({ partitionKey: tenant, rowKey: memberKey(groupId, memberId), display: display ?? '' }));
+    const rows = groups.map((groupId) => ({ partitionKey: tenant, rowKey: memberKey(groupId, memberId), display: boundedColumn(display ?? '') }));
     for (let i = 0; i < rows.length; i += MAX_TRANSACTION) {
       const chunk = rows.slice(i, i + MAX_TRANSACTION);
       // A membership removed meanwhile fails the batch (404): then row by row, skipping the removed ones.

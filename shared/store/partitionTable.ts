@@ -1,5 +1,5 @@
 import { TableClient, TransactionAction } from '@azure/data-tables';
-import { tolerating } from '../azureErrors';
+import { tolerating } from '../azureFaults';
 import { odataString, prefixEnd } from './keys';
 
 /** Entity-group transactions span one partition and at most 100 operations. */

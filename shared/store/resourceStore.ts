@@ -9,14 +9,14 @@ import { ResourceRepository, StoredResource } from '../resources/repository';
 import { ResourceCounters } from './counters';
 import { backrefPrefix, indexPrefix, prefixEnd, resourceKey, resourcePrefix, uniqueIndexKey } from './keys';
 import { KeyedSerializer, retryOnConflict } from './optimisticRetry';
-import { statusOf } from '../azureErrors';
+import { statusOf } from '../azureFaults';
 import { MAX_TRANSACTION, PartitionTable } from './partitionTable';
 import { columnsOf, indexRows, pushdownFilter, TABLE_LAYOUT, uniqueIndexOf } from './tableLayout';
+import { boundedColumn, decodeDocument, DocumentProperties, encodeDocument } from './entityProperties';
 
-export type ResourceEntity = {
+export type ResourceEntity = DocumentProperties & {
   partitionKey: string;
   rowKey: string;
-  doc: string;
   created: string;
   lastModified: string;
   version: number;
@@ -56,8 +56,8 @@ export class ResourceStore implements ResourceRepository {
     const id = randomUUID();
     const at = this.now().toISOString();
     const entity: ResourceEntity = {
-      partitionKey: tenant, rowKey: resourceKey(type, id), doc: JSON.stringify(data), created: at, lastModified: at, version: 1,
-      display: memberDisplay(data), createDigest, ...columnsOf(type, data),
+      partitionKey: tenant, rowKey: resourceKey(type, id), ...encodeDocument(type, data), created: at, lastModified: at, version: 1,
+      display: displayColumn(data), createDigest, ...columnsOf(type, data),
     };
     await this.submit(type, data, [
       ['create', entity],
@@ -97,9 +97,9 @@ export class ResourceStore implements ResourceRepository {
       checkPrecondition(current, ifMatch);
       const data = transform(current);
       const next: ResourceEntity = {
-        partitionKey: tenant, rowKey: entity.rowKey, doc: JSON.stringify(data), created: entity.created,
+        partitionKey: tenant, rowKey: entity.rowKey, ...encodeDocument(type, data), created: entity.created,
         lastModified: this.now().toISOString(), version: entity.version + 1, memberStamp: entity.memberStamp,
-        display: memberDisplay(data), createDigest: entity.createDigest, ...columnsOf(type, data),
+        display: displayColumn(data), createDigest: entity.createDigest, ...columnsOf(type, data),
       };
       const before = new Map(indexRows(tenant, type, id, current.data).map((r) => [r.rowKey, r]));
       const after = new Map(indexRows(tenant, type, id, data).map((r) => [r.rowKey, r]));
@@ -187,13 +187,19 @@ export class ResourceStore implements ResourceRepository {
   }
 }
 
+/** The name groups show for this resource as a member, bounded like every column (a 200 K displayName is valid). */
+const displayColumn = (data: Json) => {
+  const display = memberDisplay(data);
+  return display === undefined ? undefined : boundedColumn(display);
+};
+
 /** Table Storage refuses properties set to undefined in some paths; absent means absent. */
 const withoutUndefined = <T extends object>(entity: T) => Object.fromEntries(Object.entries(entity).filter(([, v]) => v !== undefined)) as T & { partitionKey: string; rowKey: string };
 
 function toStored(e: ResourceEntity, id: string): StoredResource {
   return {
     meta: { id, created: e.created, lastModified: e.lastModified, version: versionOf(e) },
-    data: JSON.parse(e.doc) as Json,
+    data: decodeDocument(e),
     createDigest: e.createDigest,
   };
 }

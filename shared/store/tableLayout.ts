@@ -1,6 +1,7 @@
 import { Json } from '../scim/filterEvaluation';
 import { ColumnSpec, indexKeysOf, Pushdown, QueryLayout } from '../scim/queryPlan';
 import { ResourceTypeName } from '../scim/resourceSchema';
+import { boundedColumn, pushableLiteral } from './entityProperties';
 import { indexKey, odataString, uniqueIndexKey } from './keys';
 
 /**
@@ -46,7 +47,7 @@ export function columnsOf(type: ResourceTypeName, data: Json): Record<string, st
     if (col.attr === 'meta') continue;
     const v = data[col.attr];
     if (col.type === 'boolean' && typeof v === 'boolean') out[columnName(col)] = v;
-    if (col.type === 'string' && typeof v === 'string') out[columnName(col)] = v.toLowerCase();
+    if (col.type === 'string' && typeof v === 'string') out[columnName(col)] = boundedColumn(v.toLowerCase());
   }
   return out;
 }
@@ -70,7 +71,9 @@ export const uniqueIndexOf = (type: ResourceTypeName) => TABLE_LAYOUT[type].inde
  * `or` that widens the query.
  */
 export function pushdownFilter(type: ResourceTypeName, where: Pushdown[]): string | undefined {
-  if (!where.length) return undefined;
+  // A value as long as a bounded column cannot be compared there exactly: the in-memory filter answers it alone.
+  const pushable = where.filter((p) => pushableLiteral(p.value));
+  if (!pushable.length) return undefined;
   const byName = new Map(TABLE_LAYOUT[type].columns.map((c) => [c.name, columnName(c)]));
-  return where.map((p) => `${byName.get(p.column)} ${p.op} ${typeof p.value === 'boolean' ? String(p.value) : odataString(p.value)}`).join(' and ');
+  return pushable.map((p) => `${byName.get(p.column)} ${p.op} ${typeof p.value === 'boolean' ? String(p.value) : odataString(p.value)}`).join(' and ');
 }

@@ -1,5 +1,5 @@
 import { TENANTS_PARTITION } from './keys';
-import { statusOf } from '../azureErrors';
+import { statusOf } from '../azureFaults';
 import { PartitionTable } from './partitionTable';
 
 export interface TenantRecord {

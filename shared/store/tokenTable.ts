@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ManagedTokenSource, StoredToken, tokenDigest } from '../auth/tokenSource';
 import { TOKENS_PARTITION } from './keys';
-import { statusOf } from '../azureErrors';
+import { statusOf } from '../azureFaults';
 import { PartitionTable } from './partitionTable';
 
 interface TokenRow {

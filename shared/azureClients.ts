@@ -1,0 +1,120 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { TableClient, TableServiceClientOptions } from '@azure/data-tables';
+import { DependencyTimeout } from './azureFaults';
+
+type PipelinePolicy = NonNullable<TableServiceClientOptions['additionalPolicies']>[number]['policy'];
+
+/**
+ * Most sockets open to one host (the storage account, the vault) per process. Without a cap every concurrent call
+ * opens its own: 16 group PATCHes resolving 100 members each opened ~1,600 sockets and overflowed the storage
+ * endpoint's listen queue, and calls beyond the cap now wait for a free socket instead. 64 keep-alive sockets at
+ * a few milliseconds per round trip carry well over 10,000 calls/s, five times what one tenant's partition is
+ * meant to take (~2,000 entities/s), and four per request at the Flex Consumption default of 16 concurrent
+ * requests per instance.
+ */
+export const MAX_SOCKETS_PER_HOST = 64;
+
+/** One pool per scheme for every storage and Key Vault client (Azure is all https; locally Azurite is http). */
+const agents = {
+  'http:': new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_HOST }),
+  'https:': new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS_PER_HOST }),
+};
+
+/** Failed answers to the tries of one operation, so a deadline cut can say whether the service was busy or silent. */
+const lastAnswers = new WeakMap<object, string>();
+
+const lastAnswerPolicy: PipelinePolicy = {
+  name: 'scimLastAnswer',
+  async sendRequest(request, next) {
+    const response = await next(request);
+    if (response.status >= 400) lastAnswers.set(request, `${response.status} ${response.headers.get('x-ms-error-code') ?? ''}`.trim());
+    return response;
+  },
+};
+
+/**
+ * Bounds one SDK operation as a whole. It sits outside the SDK's retry policy (a per-call policy), so the bound
+ * covers every retry and backoff; the SDK's own per-try `timeout` would not. A caller's signal still aborts too.
+ */
+function deadlinePolicy(timeoutMs: number): PipelinePolicy {
+  return {
+    name: 'scimDeadline',
+    async sendRequest(request, next) {
+      const controller = new AbortController();
+      const own = request.abortSignal;
+      const abort = () => controller.abort();
+      if (own?.aborted) abort();
+      own?.addEventListener('abort', abort);
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        abort();
+      }, timeoutMs);
+      request.abortSignal = controller.signal;
+      try {
+        return await next(request);
+      } catch (e) {
+        if (timedOut) throw new DependencyTimeout(new URL(request.url).host, timeoutMs, lastAnswers.get(request));
+        throw e;
+      } finally {
+        clearTimeout(timer);
+        own?.removeEventListener('abort', abort);
+      }
+    },
+  };
+}
+
+/** Sends every call through the shared pool of its scheme. */
+const sharedAgentPolicy: PipelinePolicy = {
+  name: 'scimSharedAgent',
+  sendRequest(request, next) {
+    request.agent ??= request.url.startsWith('https:') ? agents['https:'] : agents['http:'];
+    return next(request);
+  },
+};
+
+/** Pipeline options every Azure client of the app gets: the shared socket pool and the deadline. */
+export function dependencyOptions(timeoutMs: number) {
+  return {
+    additionalPolicies: [
+      { policy: deadlinePolicy(timeoutMs), position: 'perCall' as const },
+      { policy: sharedAgentPolicy, position: 'perCall' as const },
+      { policy: lastAnswerPolicy, position: 'perRetry' as const },
+    ],
+  };
+}
+
+/**
+ * The app's managed identity (DefaultAzureCredential picks the user-assigned one named by AZURE_CLIENT_ID).
+ * @azure/identity is loaded only here, when a setting asks for it: local runs and connection strings never pay
+ * for loading it.
+ */
+export function managedIdentity(): import('@azure/core-auth').TokenCredential {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- literal, so a bundler still includes it
+  const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
+  return new DefaultAzureCredential();
+}
+
+export interface StorageSettings {
+  SCIM_STORAGE_CONNECTION_STRING?: string;
+  SCIM_TABLE_ENDPOINT?: string;
+  SCIM_TABLE_NAME: string;
+  SCIM_STORAGE_TIMEOUT_MS: number;
+}
+
+/**
+ * The app's table: by connection string (Azurite, or an account key), else by endpoint with the managed identity.
+ * Its three retries back off at most 1.75 s together (the SDK's default: up to 7 s), so they fit well inside the
+ * deadline and a storage that stays busy is reported as busy, with its code, rather than as a timeout.
+ */
+export function storageTable(settings: StorageSettings): TableClient {
+  const connection = settings.SCIM_STORAGE_CONNECTION_STRING;
+  const options: TableServiceClientOptions = {
+    retryOptions: { maxRetries: 3, retryDelayInMs: 250, maxRetryDelayInMs: 2_000 },
+    ...dependencyOptions(settings.SCIM_STORAGE_TIMEOUT_MS),
+  };
+  return connection
+    ? TableClient.fromConnectionString(connection, settings.SCIM_TABLE_NAME, { ...options, allowInsecureConnection: /^UseDevelopmentStorage=true|TableEndpoint=http:/i.test(connection) })
+    : new TableClient(`${settings.SCIM_TABLE_ENDPOINT}`, settings.SCIM_TABLE_NAME, managedIdentity(), options);
+}
