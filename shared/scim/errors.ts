@@ -29,3 +29,8 @@ export class ScimError extends Error {
 
 export const badRequest = (scimType: ScimType, detail: string) => new ScimError(400, detail, scimType);
 export const notFound = (detail: string) => new ScimError(404, detail);
+export const notImplemented = (detail: string) => new ScimError(501, detail);
+
+/** RFC 9110 §15.5.6: a 405 names the methods the resource does serve. */
+export const methodNotAllowed = (method: string, path: string, allowed: readonly string[]) =>
+  new ScimError(405, `${method} is not supported on ${path}; use ${allowed.join(', ')}.`, undefined, { Allow: allowed.join(', ') });
