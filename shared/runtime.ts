@@ -1,5 +1,6 @@
 import { DefaultAzureCredential } from '@azure/identity';
 import { TableClient } from '@azure/data-tables';
+import { Clock } from './clock';
 import { readSettings, Settings } from './config';
 import { buildSchemaRegistry, SchemaRegistry } from './scim/resourceSchema';
 import { ResourceStore } from './store/resourceStore';
@@ -39,7 +40,15 @@ export function runtime(): Runtime {
   return current;
 }
 
-export function createRuntime(settings: Settings): Runtime {
+/**
+ * Replaces the process's runtime: tests build one with `createRuntime(settings, { clock })` to move time instead
+ * of sleeping. In-process only; nothing reachable over HTTP calls it.
+ */
+export function setRuntime(rt: Runtime): void {
+  current = rt;
+}
+
+export function createRuntime(settings: Settings, options: { clock?: Clock } = {}): Runtime {
   const table = settings.SCIM_STORAGE_CONNECTION_STRING
     ? TableClient.fromConnectionString(settings.SCIM_STORAGE_CONNECTION_STRING, settings.SCIM_TABLE_NAME, {
         allowInsecureConnection: /^UseDevelopmentStorage=true|TableEndpoint=http:/i.test(settings.SCIM_STORAGE_CONNECTION_STRING),
@@ -68,6 +77,7 @@ export function createRuntime(settings: Settings): Runtime {
     auth: new Authenticator(load, new EntraJwtVerifier(settings.SCIM_ENTRA_JWKS_URL), {
       cacheMs: settings.SCIM_TOKEN_CACHE_SECONDS * 1000,
       onUsed: (tenant, id) => tokenUsage.record(tenant, id),
+      clock: options.clock,
     }),
     tokens,
     settingsTokens,
