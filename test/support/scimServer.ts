@@ -30,10 +30,11 @@ const ROOT = join(__dirname, '..', '..');
 /**
  * The real thing, end to end: an Azurite started for this test file, the app's function files loaded through
  * the local Functions host, and requests over real HTTP. With a `clock` (test/support/testClock.ts) the service
- * runs on it, so a test moves time forward instead of sleeping through cache lifetimes.
+ * runs on it, so a test moves time forward instead of sleeping through cache lifetimes. `storage` replaces the
+ * embedded Azurite (e.g. test/support/stockAzurite.ts).
  */
-export async function startTestServer(env: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<TestServer> {
-  const azurite = await startAzurite();
+export async function startTestServer(env: Record<string, string> = {}, options: { clock?: Clock; storage?: () => Promise<EmbeddedAzurite> } = {}): Promise<TestServer> {
+  const azurite = await (options.storage ?? startAzurite)();
   Object.assign(process.env, { SCIM_STORAGE_CONNECTION_STRING: azurite.connectionString, SCIM_TOKEN: TOKEN, ...env });
   if (options.clock) setRuntime(createRuntime(readSettings(), { clock: options.clock }));
   const logs: string[] = [];

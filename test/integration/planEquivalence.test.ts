@@ -1,0 +1,3 @@
+import { planEquivalenceSuite } from './planEquivalenceSuite';
+
+planEquivalenceSuite();
