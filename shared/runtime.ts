@@ -1,4 +1,5 @@
 import { storageTable } from './azureClients';
+import { Clock } from './clock';
 import { readSettings, Settings } from './config';
 import { buildSchemaRegistry, SchemaRegistry } from './scim/resourceSchema';
 import { Repository } from './resources/repository';
@@ -49,7 +50,15 @@ export function runtime(): Runtime {
   return current;
 }
 
-export function createRuntime(settings: Settings): Runtime {
+/**
+ * Replaces the process's runtime: tests build one with `createRuntime(settings, { clock })` to move time instead
+ * of sleeping. In-process only; nothing reachable over HTTP calls it.
+ */
+export function setRuntime(rt: Runtime): void {
+  current = rt;
+}
+
+export function createRuntime(settings: Settings, options: { clock?: Clock } = {}): Runtime {
   const partitions = new PartitionTable(storageTable(settings));
   const tokens: ManagedTokenSource = settings.SCIM_KEY_VAULT_URL
     ? new (keyVault().KeyVaultTokenSource)(keyVault().secretClient(settings.SCIM_KEY_VAULT_URL, settings.SCIM_STORAGE_TIMEOUT_MS), settings.SCIM_KEY_VAULT_SECRET_PREFIX)
@@ -76,6 +85,7 @@ export function createRuntime(settings: Settings): Runtime {
       cacheMs: settings.SCIM_TOKEN_CACHE_SECONDS * 1000,
       onUsed: (tenant, id) => tokenUsage.record(tenant, id),
       declared: (tenant) => settingsTokens.declared(tenant),
+      clock: options.clock,
     }),
     tokens,
     settingsTokens,

@@ -6,6 +6,10 @@ import { join } from 'node:path';
 const DEV_ACCOUNT = 'devstoreaccount1';
 const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
+/** The connection string of Azurite's development account at a table endpoint such as `http://127.0.0.1:10002`. */
+export const devStorageConnectionString = (tableEndpoint: string) =>
+  `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};TableEndpoint=${tableEndpoint}/${DEV_ACCOUNT};`;
+
 export interface EmbeddedAzurite {
   connectionString: string;
   close(): Promise<void>;
@@ -89,7 +93,7 @@ export async function startAzurite(): Promise<EmbeddedAzurite> {
   await server.start();
   const address: string = server.getHttpServerAddress();
   return {
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};TableEndpoint=${address}/${DEV_ACCOUNT};`,
+    connectionString: devStorageConnectionString(address),
     close: async () => {
       await server.close();
       rmSync(dir, { recursive: true, force: true });

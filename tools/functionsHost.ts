@@ -5,13 +5,17 @@ import Module from 'node:module';
 import { join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { HttpResponseInit } from '@azure/functions';
+import { z } from 'zod';
 import type { Registration } from './functionsCoreStub';
+import { decodePath, hostRoutes, matchRoute } from './hostRoutes';
+import { RequestThrottle } from './requestThrottle';
 
 /**
  * A small stand-in for the Azure Functions host (which cannot be installed here, see README): it loads the app's
  * function files, captures their registrations through the functions-core stub, and serves them over real HTTP
- * with the host's routing rules — `routePrefix` from host.json, case-insensitive literal segments, `{name}`,
- * `{name?}`, `{*rest}` — and fires timers on `POST /admin/functions/{name}` like the real host.
+ * with the host's rules (tools/hostRoutes.ts: refused routes, precedence, methods as route constraints), honours
+ * host.json's `routePrefix`, `maxConcurrentRequests` and `maxOutstandingRequests`, and fires timers on
+ * `POST /admin/functions/{name}` like the real host.
  */
 export interface FunctionsHost {
   url: string;
@@ -43,36 +47,27 @@ export function loadFunctionApp(functionsDir: string): Registration[] {
   return stub.registrations;
 }
 
-interface Route {
-  registration: Registration;
-  pattern: RegExp;
-  names: string[];
-  methods: Set<string>;
-}
+/** The parts of host.json the local host honours; the rest only matters to the real host. */
+const hostJsonSchema = z.object({
+  extensions: z.object({
+    http: z.object({
+      routePrefix: z.string().default('api'),
+      maxConcurrentRequests: z.number().int().min(-1).default(-1),
+      maxOutstandingRequests: z.number().int().min(-1).default(-1),
+    }).default({}),
+  }).default({}),
+});
 
-export function compileRoute(prefix: string, template: string): { pattern: RegExp; names: string[] } {
-  const names: string[] = [];
-  const segments = [prefix, ...template.split('/')].filter(Boolean).map((seg) => {
-    const m = /^\{(\*)?([A-Za-z_]\w*)(?::[^}?]*)?(\?)?\}$/.exec(seg);
-    if (!m) return { re: `/${seg.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}` };
-    names.push(m[2]);
-    if (m[1]) return { re: '(?:/(.*))?' };
-    return { re: m[3] ? '(?:/([^/]+))?' : '/([^/]+)' };
-  });
-  return { pattern: new RegExp(`^${segments.map((s) => s.re).join('')}/?$`, 'i'), names };
+export function readHostJson(appRoot: string) {
+  return hostJsonSchema.parse(JSON.parse(readFileSync(join(appRoot, 'host.json'), 'utf8'))).extensions.http;
 }
 
 export async function startFunctionsHost(options: { appRoot: string; functionsDir: string; port?: number; host?: string; log?: (line: string) => void }): Promise<FunctionsHost> {
   const log = options.log ?? (() => {});
-  const hostJson = JSON.parse(readFileSync(join(options.appRoot, 'host.json'), 'utf8')) as { extensions?: { http?: { routePrefix?: string } } };
-  const prefix = hostJson.extensions?.http?.routePrefix ?? 'api';
+  const http = readHostJson(options.appRoot);
   const registrations = loadFunctionApp(options.functionsDir);
-  const routes: Route[] = registrations.flatMap((registration) => {
-    const trigger = Object.values(registration.bindings).find((b) => b.type === 'httpTrigger');
-    if (!trigger) return [];
-    const { pattern, names } = compileRoute(prefix, trigger.route ?? registration.name);
-    return [{ registration, pattern, names, methods: new Set((trigger.methods ?? ['GET', 'POST']).map((m) => m.toUpperCase())) }];
-  });
+  const routes = hostRoutes(http.routePrefix, registrations);
+  const throttle = new RequestThrottle(http.maxConcurrentRequests, http.maxOutstandingRequests);
 
   const server = createServer((req, res) => {
     handle(req, res).catch((e) => {
@@ -84,25 +79,29 @@ export async function startFunctionsHost(options: { appRoot: string; functionsDi
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
-    const body = await readBody(req);
     const timer = /^\/admin\/functions\/([^/]+)$/i.exec(url.pathname);
-    if (timer && req.method === 'POST') return fireTimer(timer[1], res);
-    const candidates = routes.map((r) => ({ r, m: r.pattern.exec(url.pathname) })).filter((x) => x.m);
-    if (!candidates.length) return send(res, { status: 404 });
-    const hit = candidates.find((c) => c.r.methods.has(req.method ?? 'GET'));
-    if (!hit) return send(res, { status: 405 });
-    const params: Record<string, string> = {};
-    hit.r.names.forEach((n, i) => {
-      const v = hit.m![i + 1];
-      if (v !== undefined) params[n] = decodeURIComponent(v);
-    });
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-    const { HttpRequest, InvocationContext } = await import('@azure/functions');
-    const request = new HttpRequest({ method: req.method, url: url.toString(), headers, params, body: body.length ? { bytes: body } : undefined });
-    const context = new InvocationContext({ functionName: hit.r.registration.name, invocationId: randomUUID(), logHandler: (level, ...args) => log(`[${level}] ${hit.r.registration.name}: ${args.map(String).join(' ')}`) });
-    const result = (await hit.r.registration.handler(request, context)) as HttpResponseInit | undefined;
-    send(res, result ?? { status: 204 });
+    if (timer && req.method === 'POST') {
+      await readBody(req);
+      return fireTimer(timer[1], res);
+    }
+    const hit = matchRoute(routes, req.method ?? 'GET', decodePath(url.pathname));
+    if (!hit) return send(res, { status: 404 });
+    const admitted = throttle.admit();
+    if (!admitted) return send(res, { status: 429 }); // what the real host answers: no body, no Retry-After
+    const release = await admitted;
+    try {
+      const body = await readBody(req);
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
+      const { HttpRequest, InvocationContext } = await import('@azure/functions');
+      const name = hit.route.registration.name;
+      const request = new HttpRequest({ method: req.method, url: url.toString(), headers, params: hit.params, body: body.length ? { bytes: body } : undefined });
+      const context = new InvocationContext({ functionName: name, invocationId: randomUUID(), logHandler: (level, ...args) => log(`[${level}] ${name}: ${args.map(String).join(' ')}`) });
+      const result = (await hit.route.registration.handler(request, context)) as HttpResponseInit | undefined;
+      send(res, result ?? { status: 204 });
+    } finally {
+      release();
+    }
   }
 
   async function fireTimer(name: string, res: ServerResponse) {

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { ScimError, unavailable } from '../scim/errors';
+import { Clock, systemClock } from '../clock';
 import { EntraJwtVerifier, KeySetUnavailable, looksLikeJwt } from './entraJwt';
 import { CredentialsLoader, isUsable, TenantCredentials } from './tenantCredentials';
 import { StoredToken, tokenDigest } from './tokenSource';
@@ -15,7 +16,8 @@ export interface AuthenticatorOptions {
   /** Reloads across all tenants per second, so guessed tenant names cannot hammer Key Vault either. */
   reloadsPerSecond?: number;
   maxTenants?: number;
-  now?: () => number;
+  /** Cache ages, reload intervals and waits; tests pass one they can move forward. */
+  clock?: Clock;
   /** Told which token authenticated a request (for "last used"); must not throw. */
   onUsed?: (tenant: string, tokenId: string) => void;
   /**
@@ -59,7 +61,7 @@ export class Authenticator {
   private readonly failures = new Map<string, unknown>();
   private readonly lastReload = new Map<string, number>();
   private budget: { second: number; used: number } = { second: 0, used: 0 };
-  private readonly now: () => number;
+  private readonly clock: Clock;
   private readonly minReloadMs: number;
 
   constructor(
@@ -67,7 +69,7 @@ export class Authenticator {
     private readonly jwt: EntraJwtVerifier | undefined,
     private readonly options: AuthenticatorOptions,
   ) {
-    this.now = options.now ?? Date.now;
+    this.clock = options.clock ?? systemClock;
     this.minReloadMs = Math.min(options.minReloadMs ?? 5_000, options.cacheMs);
   }
 
@@ -77,7 +79,7 @@ export class Authenticator {
     const declared = this.options.declared?.(tenant);
     if (declared?.length && this.matches(tenant, declared, token)) return;
     const cached = this.entries.get(tenant);
-    const fresh = cached !== undefined && this.now() - cached.loadedAt < this.options.cacheMs;
+    const fresh = cached !== undefined && this.clock.now() - cached.loadedAt < this.options.cacheMs;
     if (fresh && (await this.accepts(tenant, cached, token))) return;
     // A JWT is judged by its signature and claims alone; re-reading the tenant's tokens cannot change the verdict.
     if (fresh && this.judgesJwt(cached, token)) throw unauthorized();
@@ -87,7 +89,7 @@ export class Authenticator {
       // The tenant was read moments ago. If that read failed (no fresh entry), this is an outage; otherwise the
       // token may have been issued since, so it waits for the next allowed read — which also slows down guessing.
       if (!fresh) return this.fallBack(tenant, cached, token);
-      await new Promise((ok) => setTimeout(ok, wait));
+      await this.clock.sleep(wait);
     }
     const entry = await this.reload(tenant, fresh ? undefined : cached && STALE_PATIENCE_MS);
     if (!entry) return this.fallBack(tenant, cached, token);
@@ -119,7 +121,7 @@ export class Authenticator {
 
   private matches(tenant: string, tokens: StoredToken[], token: string): boolean {
     const presented = tokenDigest(token);
-    const now = this.now();
+    const now = this.clock.now();
     let matched: string | undefined;
     // Every candidate is compared, in constant time, so timing reveals neither which token nor how much matched.
     for (const t of tokens) if (t.digest.length === presented.length && timingSafeEqual(t.digest, presented) && isUsable(t, now)) matched = t.id;
@@ -130,7 +132,7 @@ export class Authenticator {
   /** Milliseconds until this tenant may be read again (0: now), or undefined when the overall budget is spent. */
   private reloadWait(tenant: string): number | undefined {
     if (this.loading.has(tenant)) return 0; // joining a read in flight costs nothing
-    const now = this.now();
+    const now = this.clock.now();
     const last = this.lastReload.get(tenant);
     if (last !== undefined && now - last < this.minReloadMs) return last + this.minReloadMs - now;
     const second = Math.floor(now / 1000);
@@ -147,11 +149,11 @@ export class Authenticator {
     if (!p) {
       this.budget.used++;
       this.lastReload.delete(tenant); // re-inserted last, so the oldest are pruned first
-      this.lastReload.set(tenant, this.now());
+      this.lastReload.set(tenant, this.clock.now());
       this.prune();
       p = this.load(tenant).then(
         (credentials) => {
-          const entry = { credentials, loadedAt: this.now() };
+          const entry = { credentials, loadedAt: this.clock.now() };
           this.failures.delete(tenant);
           this.remember(tenant, entry);
           return entry;
@@ -166,9 +168,8 @@ export class Authenticator {
       p = settled;
     }
     if (patience === undefined) return p;
-    let timer: NodeJS.Timeout | undefined;
-    const waited = new Promise<undefined>((ok) => (timer = setTimeout(ok, patience, undefined)));
-    return Promise.race([p, waited]).finally(() => clearTimeout(timer));
+    const lost = new AbortController();
+    return Promise.race([p, this.clock.sleep(patience, lost.signal).then(() => undefined)]).finally(() => lost.abort());
   }
 
   private remember(tenant: string, entry: Entry) {

@@ -1,6 +1,6 @@
 import { bearerToken } from '../auth/bearer';
 import { tenantOfRoute } from '../auth/tenantId';
-import { notFound } from '../scim/errors';
+import { notFound, ScimError } from '../scim/errors';
 import { Runtime, runtime } from '../runtime';
 import { errorResponse, Logger, ScimHttpRequest, ScimHttpResponse } from './scimHttp';
 
@@ -11,6 +11,19 @@ export interface RequestContext {
   log: Logger;
 }
 
+/** RFC 3986 §2.1: `%` starts two hex digits of UTF-8. The hosts pass anything else through as sent. */
+function wellEncoded(url: string): boolean {
+  try {
+    decodeURIComponent(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A 400 without scimType: RFC 7644 §3.12 names none for a malformed URL (invalidSyntax is about the body). */
+const malformedUrl = () => new ScimError(400, 'The URL is malformed: every "%" must start an escape of two hex digits forming UTF-8 (RFC 3986 §2.1); send a literal "%" as %25.');
+
 /**
  * One path for every SCIM request: find the tenant in the route, authenticate against that tenant's tokens, run
  * the endpoint, and turn any error into a SCIM Error response. Bindings in functions/ wrap their endpoint with
@@ -19,6 +32,7 @@ export interface RequestContext {
 export function scimEndpoint(endpoint: (ctx: RequestContext) => Promise<ScimHttpResponse>, rt: () => Runtime = runtime) {
   return async (req: ScimHttpRequest, log: Logger): Promise<ScimHttpResponse> => {
     try {
+      if (!wellEncoded(req.url)) throw malformedUrl();
       const current = rt();
       const tenant = tenantOfRoute(req.params.tenant);
       if (!tenant) throw notFound('Not a SCIM tenant URL: a tenant id in /scim/{tenant}/v2 is 1-63 lower-case letters, digits and inner hyphens.');

@@ -1,4 +1,4 @@
-import { ScimError } from '../scim/errors';
+import { methodNotAllowed } from '../scim/errors';
 import { listQueryFromSearch, listQueryFromUrl } from '../scim/listQuery';
 import { parsePatchRequest } from '../scim/patch';
 import { parseProjection } from '../scim/representation';
@@ -24,11 +24,11 @@ export function resourceEndpoint(pickSchema: (ctx: RequestContext) => ResourceSc
     if (id === undefined) {
       if (method === 'GET') return scimJson(200, await service.list(scope, schema, listQueryFromUrl(ctx.req.query)));
       if (method === 'POST') return single(await service.create(scope, schema, await body(), projection()), 201);
-      throw methodNotAllowed(method, `/${schema.endpoint}`, 'GET, POST');
+      throw methodNotAllowed(method, `/${schema.endpoint}`, ['GET', 'POST']);
     }
     if (id === SEARCH) {
       if (method === 'POST') return scimJson(200, await service.list(scope, schema, listQueryFromSearch(await body())));
-      throw methodNotAllowed(method, `/${schema.endpoint}/.search`, 'POST');
+      throw methodNotAllowed(method, `/${schema.endpoint}/.search`, ['POST']);
     }
     switch (method) {
       case 'GET': return single(await service.read(scope, schema, id, projection()));
@@ -40,15 +40,12 @@ export function resourceEndpoint(pickSchema: (ctx: RequestContext) => ResourceSc
       case 'DELETE':
         await service.delete(scope, schema, id, ifMatch);
         return noContent();
-      default: throw methodNotAllowed(method, `/${schema.endpoint}/{id}`, 'GET, PUT, PATCH, DELETE');
+      default: throw methodNotAllowed(method, `/${schema.endpoint}/{id}`, ['GET', 'PUT', 'PATCH', 'DELETE']);
     }
   };
 }
 
 export const scopeOf = (ctx: RequestContext): RequestScope => ({ tenant: ctx.tenant, baseUrl: baseUrlOf(ctx.req), log: ctx.log });
-
-const methodNotAllowed = (method: string, path: string, allowed: string) =>
-  new ScimError(405, `${method} is not supported on ${path}; use ${allowed}.`, undefined, { Allow: allowed });
 
 function single(r: Representation, status = 200): ScimHttpResponse {
   return scimJson(status, r.body, { ETag: r.version, ...(status === 201 ? { Location: r.location } : {}) });

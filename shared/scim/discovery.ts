@@ -4,9 +4,13 @@ import { SchemaRegistry } from './resourceSchema';
 import { AttributeDef, SchemaDef } from './schemaDefinitions';
 
 /** The discovery documents of RFC 7644 §4, built from the same definitions the rest of the core enforces. */
+/** Not part of RFC 7643's schema, but useful to operators: the request body limit answered with 413. */
+const LIMITS_EXTENSION = 'urn:scim-entra-functions:limits';
+
 export function serviceProviderConfig(baseUrl: string, maxBodyBytes: number) {
   return {
-    schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
+    // RFC 7643 §3: `schemas` lists the schema of every attribute group present, so the extension URN too.
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig', LIMITS_EXTENSION],
     documentationUri: 'https://datatracker.ietf.org/doc/html/rfc7644',
     patch: { supported: true },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
@@ -25,8 +29,7 @@ export function serviceProviderConfig(baseUrl: string, maxBodyBytes: number) {
       },
     ],
     meta: { resourceType: 'ServiceProviderConfig', location: `${baseUrl}/ServiceProviderConfig` },
-    // Not part of RFC 7643's schema, but useful to operators: the request body limit answered with 413.
-    'urn:scim-entra-functions:limits': { maxRequestBodyBytes: maxBodyBytes },
+    [LIMITS_EXTENSION]: { maxRequestBodyBytes: maxBodyBytes },
   };
 }
 

@@ -34,3 +34,8 @@ export const resourceNotFound = (type: string, id: string) => notFound(`${type} 
 /** The one 503: a state Entra retries later instead of counting a hard failure; Retry-After says when. */
 export const unavailable = (detail: string, retryAfterSeconds = 30) =>
   new ScimError(503, `${detail} Retry after the interval in Retry-After.`, undefined, { 'Retry-After': String(retryAfterSeconds) });
+export const notImplemented = (detail: string) => new ScimError(501, detail);
+
+/** RFC 9110 §15.5.6: a 405 names the methods the resource does serve. */
+export const methodNotAllowed = (method: string, path: string, allowed: readonly string[]) =>
+  new ScimError(405, `${method} is not supported on ${path}; use ${allowed.join(', ')}.`, undefined, { Allow: allowed.join(', ') });

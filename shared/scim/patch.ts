@@ -74,10 +74,11 @@ export function applyPatch(resource: Json, operations: PatchOperation[], schema:
 function applyOperation(res: Json, op: PatchOperation, schema: ResourceSchema): void {
   if (op.path === undefined) {
     if (op.op === 'remove') throw badRequest('noTarget', 'A "remove" operation needs a "path" (RFC 7644 §3.5.2.2).');
-    if (!op.value || typeof op.value !== 'object' || Array.isArray(op.value)) {
-      throw badRequest('invalidValue', `A path-less "${op.op}" needs an object of attributes as its value.`);
-    }
-    for (const part of splitPathlessValue(op.value as Json, (k) => !!schema.extension(k))) {
+    if (!isObject(op.value)) throw badRequest('invalidValue', `A path-less "${op.op}" needs an object of attributes as its value.`);
+    const attributes = Object.fromEntries(
+      Object.entries(withoutSchemas(op.value)).map(([k, v]) => [k, schema.extension(k) && isObject(v) ? withoutSchemas(v) : v]),
+    );
+    for (const part of splitPathlessValue(attributes, (k) => !!schema.extension(k))) {
       applyOperation(res, { op: op.op, path: part.path, value: part.value }, schema);
     }
     return;
@@ -86,9 +87,12 @@ function applyOperation(res: Json, op: PatchOperation, schema: ResourceSchema): 
   if (ext) {
     if (op.op === 'remove') { delete res[ext.id]; return; }
     // Checked here: the path-less form would hand a non-object straight back to this branch, without end.
-    if (!op.value || typeof op.value !== 'object' || Array.isArray(op.value)) {
+    if (!isObject(op.value)) {
       throw badRequest('invalidValue', `"${op.op}" on "${ext.id}" needs an object of ${ext.name} attributes as its value.`);
     }
+    // The path is valid; a key the extension lacks makes the value unacceptable (as for `name` with an unknown sub).
+    const unknown = Object.keys(withoutSchemas(op.value)).find((k) => !findAttr(ext.attributes, k));
+    if (unknown !== undefined) throw badRequest('invalidValue', `"${ext.id}" has no attribute "${unknown}".`);
     applyOperation(res, { op: op.op, value: { [ext.id]: op.value } }, schema);
     return;
   }
@@ -197,6 +201,14 @@ function applyFiltered(container: Json, t: ResolvedAttr, filter: Filter, sub: st
   const setPrimary = updated.map((el, i) => hit[i] && (el as Json).primary === true).lastIndexOf(true);
   setOrDelete(container, name, keepLastPrimary(updated, setPrimary < 0 ? undefined : setPrimary));
 }
+
+const isObject = (v: unknown): v is Json => !!v && typeof v === 'object' && !Array.isArray(v);
+
+/**
+ * A `schemas` key in a PATCH value names the schemas its attributes come from, as in a POST body (where
+ * toStoredResource drops it); it is not an attribute to set.
+ */
+const withoutSchemas = (value: Json): Json => Object.fromEntries(Object.entries(value).filter(([k]) => k.toLowerCase() !== 'schemas'));
 
 const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
 const omit = (o: Json, key: string) => { const c = { ...o }; delete c[key]; return c; };

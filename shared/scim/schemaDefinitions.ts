@@ -46,13 +46,13 @@ const str = (name: string, extra: Partial<AttributeDef> = {}) => attr({ name, ..
 const bool = (name: string) => attr({ name, type: 'boolean' });
 
 /** The multi-valued "type/value/display/primary" shape shared by emails, phoneNumbers, ims, photos, roles… */
-const multi = (name: string, valueType: AttributeDef['type'] = 'string', extra: AttributeDef[] = []) =>
+const multi = (name: string, value: Partial<AttributeDef> = {}, extra: AttributeDef[] = []) =>
   attr({
     name,
     type: 'complex',
     multiValued: true,
     subAttributes: [
-      attr({ name: 'value', type: valueType }),
+      attr({ ...value, name: 'value' }),
       str('display'),
       str('type'),
       bool('primary'),
@@ -104,7 +104,7 @@ export const userSchema: SchemaDef = {
     multi('emails'),
     multi('phoneNumbers'),
     multi('ims'),
-    multi('photos', 'reference'),
+    multi('photos', { type: 'reference', referenceTypes: ['external'] }), // RFC 7643 §4.1.2: a URL of an image
     attr({
       name: 'addresses',
       type: 'complex',
@@ -125,7 +125,7 @@ export const userSchema: SchemaDef = {
     }),
     multi('entitlements'),
     multi('roles'),
-    multi('x509Certificates', 'binary'),
+    multi('x509Certificates', { type: 'binary', caseExact: true }), // RFC 7643 §8.7.1: base64 is case-sensitive
   ],
 };
 

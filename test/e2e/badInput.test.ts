@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import { FaultyStorage, startFaultyStorage } from '../support/faultyStorage';
 import { request, startTestServer, TestServer, TOKEN } from '../support/scimServer';
 import { U, PO, ERR } from '../support/urns';
 
 /** Bad input gets a SCIM error with the right status, scimType and an actionable detail, and changes nothing. */
 
+/** A title that is also the token: a filter on it carries the token into the storage request, which storage refuses. */
+const PLANTED = TOKEN;
+
 let s: TestServer;
+let storage: FaultyStorage;
 let user: { id: string; userName: string; meta: { version: string } };
 beforeAll(async () => {
-  s = await startTestServer({ SCIM_MAX_BODY_BYTES: '4096' });
+  s = await startTestServer({ SCIM_MAX_BODY_BYTES: '4096' }, { storage: async () => (storage = await startFaultyStorage((_method, url) => url.includes(PLANTED))) });
   user = (await s.scim('POST', '/Users', { schemas: [U], userName: `bad_${randomUUID()}`, title: 'Original' })).body;
 });
 afterAll(async () => { await s.close(); });
@@ -121,7 +126,15 @@ describe('queries', () => {
   });
 });
 
-it('never writes the token to a log line', async () => {
-  await request(`${s.base}/Users`, 'GET', undefined, { Authorization: `Bearer ${TOKEN}x` });
+it('never writes the token to a log line, also when a failing storage request carried it', async () => {
+  const logged = s.logs.length;
+  // `title eq` is pushed down to Table Storage, so the value travels in the storage request's URL; storage refuses it.
+  const res = await s.scim('GET', `/Users?filter=${encodeURIComponent(`title eq "${PLANTED}"`)}`);
+  expect(storage.refused.some((r) => r.includes(PLANTED))).toBe(true); // the SDK's error holds that request
+  expect(res.status).toBeGreaterThanOrEqual(500);
+  expect(res.text).not.toContain(PLANTED);
+  const lines = s.logs.slice(logged).join('\n');
+  expect(lines).toMatch(/AuthorizationFailure/); // the failure was logged, with its cause
+  expect(lines).not.toContain(TOKEN);
   expect(s.logs.join('\n')).not.toContain(TOKEN);
 });

@@ -21,6 +21,10 @@ it('advertises honest capabilities in /ServiceProviderConfig', async () => {
     changePassword: { supported: false },
     authenticationSchemes: [{ type: 'oauthbearertoken' }],
   });
+  // RFC 7643 §3: every extension the document carries is named in `schemas`.
+  const extensions = Object.keys(res.body).filter((k) => k.startsWith('urn:'));
+  expect(extensions.length).toBeGreaterThan(0);
+  expect(res.body.schemas).toEqual(['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig', ...extensions]);
 });
 
 it('lists User and Group in /ResourceTypes with their extensions, and serves each by id', async () => {
@@ -46,6 +50,9 @@ it('describes core, enterprise, group and configured extension schemas in /Schem
   const userName = user.attributes.find((a: { name: string }) => a.name === 'userName');
   expect(userName).toEqual(expect.objectContaining({ type: 'string', required: true, caseExact: false, mutability: 'readWrite', returned: 'default', uniqueness: 'server' }));
   expect(JSON.stringify(user)).not.toContain('null');
+  const valueOf = (name: string) => user.attributes.find((a: { name: string }) => a.name === name).subAttributes.find((a: { name: string }) => a.name === 'value');
+  expect(valueOf('photos')).toMatchObject({ type: 'reference', referenceTypes: ['external'] }); // RFC 7643 §8.7.1
+  expect(valueOf('x509Certificates')).toMatchObject({ type: 'binary', caseExact: true });
 });
 
 it('stores and returns a configured custom extension attribute, and filters on it', async () => {

@@ -3,12 +3,19 @@ import { FakeKeyVault, startFakeKeyVault } from '../../tools/fakeKeyVault';
 import { KeyVaultTokenSource } from '../../shared/auth/keyVaultTokens';
 import { secretClient } from '../../shared/auth/keyVaultClient';
 import { request, startTestServer, TestServer } from '../support/scimServer';
+import { TestClock } from '../support/testClock';
+
+/** The service runs on a clock the test moves: "five minutes later" takes no time. Tokens are cached 300 s. */
+const clock = new TestClock();
+const CACHE_LAPSES = 300_001;
+/** An unknown token re-reads its tenant's tokens at most every 5 s; a moment later a fresh token is found at once. */
+const READ_INTERVAL = 5_000;
 
 let vault: FakeKeyVault;
 let s: TestServer;
 beforeAll(async () => {
   vault = await startFakeKeyVault();
-  s = await startTestServer({ SCIM_KEY_VAULT_URL: vault.url, SCIM_TOKEN_CACHE_SECONDS: '1' });
+  s = await startTestServer({ SCIM_KEY_VAULT_URL: vault.url }, { clock });
 });
 afterAll(async () => {
   await s.close();
@@ -29,7 +36,13 @@ async function issue(tenant: string): Promise<{ id: string; value: string }> {
 }
 
 const acme = (token: string) => request(`${s.host.url}/scim/acme/v2/Users?count=1`, 'GET', undefined, { Authorization: `Bearer ${token}` });
-const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
+
+/** Waits (in real time, briefly) until `condition` holds: for requests under way and writes made in the background. */
+async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
+  for (const started = Date.now(); !(await condition()); await new Promise((ok) => setTimeout(ok, 20))) {
+    if (Date.now() - started > 5_000) throw new Error('condition not met within 5 s');
+  }
+}
 
 describe('Secret Tokens in Key Vault, end to end', () => {
   let current: { id: string; value: string };
@@ -46,16 +59,20 @@ describe('Secret Tokens in Key Vault, end to end', () => {
     const entra = (async () => {
       while (running) statuses.push((await acme(token)).status);
     })();
-    await sleep(300);
+    await until(() => statuses.length >= 10);
     const next = await issue('acme');
-    token = next.value; // pasted into Entra: the very next request uses it
-    await sleep(300);
+    clock.advance(READ_INTERVAL); // pasted into Entra a few seconds later: its very next request uses it
+    token = next.value;
+    const switched = statuses.length;
+    await until(() => statuses.length >= switched + 10);
     await admin('token', 'revoke', 'acme', current.id);
-    await sleep(1_500); // past SCIM_TOKEN_CACHE_SECONDS
+    clock.advance(CACHE_LAPSES);
+    const lapsed = statuses.length;
+    await until(() => statuses.length >= lapsed + 10);
     running = false;
     await entra;
-    expect(statuses.length).toBeGreaterThan(20);
     expect(statuses.filter((st) => st !== 200)).toEqual([]);
+    clock.advance(READ_INTERVAL);
     expect((await acme(current.value)).status).toBe(401);
     expect((await acme(next.value)).status).toBe(200);
     current = next;
@@ -63,12 +80,11 @@ describe('Secret Tokens in Key Vault, end to end', () => {
 
   it('lists tokens with expiry and last use, never their values', async () => {
     await admin('token', 'issue', 'acme', '--days', '30');
-    await sleep(200); // last use is written in the background
-    const out = (await admin('token', 'list', 'acme')).join('\n');
-    expect(out).toContain(current.id);
-    const row = out.split('\n').find((l) => l.startsWith(current.id))!.split('\t');
-    expect(row[1]).toBe('key-vault');
-    expect(row[4]).toMatch(/^\d{4}-\d\d-\d\dT/); // last used
+    const listing = async () => (await admin('token', 'list', 'acme')).join('\n');
+    const rowOf = (out: string) => out.split('\n').find((l) => l.startsWith(current.id))!.split('\t');
+    await until(async () => /^\d{4}-\d\d-\d\dT/.test(rowOf(await listing())[4])); // last use is written in the background
+    const out = await listing();
+    expect(rowOf(out)[1]).toBe('key-vault');
     expect(out).toMatch(new RegExp(`\\t${new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10)}T`)); // the 30-day token's expiry
     expect(out).not.toContain(current.value);
   });
@@ -76,27 +92,39 @@ describe('Secret Tokens in Key Vault, end to end', () => {
   it('refuses an expired token', async () => {
     const expiredValue = 'acme-expired-0123456789abcdef012345';
     await new KeyVaultTokenSource(secretClient(vault.url)).issue('acme', expiredValue, new Date(Date.now() - 1_000));
-    await sleep(1_100);
+    clock.advance(READ_INTERVAL);
     expect((await acme(expiredValue)).status).toBe(401);
     expect((await acme(current.value)).status).toBe(200);
   });
 
   it('lets a flood of bad tokens cost at most one Key Vault read per interval', async () => {
-    await acme(current.value);
-    const before = vault.requests.listVersions ?? 0;
-    const started = Date.now();
-    const replies = await Promise.all(Array.from({ length: 40 }, (_, i) => acme(`guessed-token-${i}-0123456789abcdef`)));
-    const intervals = Math.ceil((Date.now() - started) / 1_000); // SCIM_TOKEN_CACHE_SECONDS caps the interval at 1 s here
-    expect(replies.every((r) => r.status === 401)).toBe(true);
-    expect((vault.requests.listVersions ?? 0) - before).toBeLessThanOrEqual(1 + intervals); // one read at the start of each interval
-    expect(intervals).toBeLessThanOrEqual(3);
+    const reads = () => vault.requests.listVersions ?? 0; // one tenant read lists its versions, page by page
+    clock.advance(READ_INTERVAL);
+    const first = reads();
+    expect((await acme('one-guess-0123456789abcdef')).status).toBe(401);
+    const perRead = reads() - first;
+    clock.advance(READ_INTERVAL);
+    const before = reads();
+    let done = false;
+    const flood = Promise.all(Array.from({ length: 40 }, (_, i) => acme(`guessed-token-${i}-0123456789abcdef`))).finally(() => (done = true));
+    let intervals = 0;
+    while (!done) { // guesses arriving after a read wait for the next interval; each advance lets one more read begin
+      await Promise.race([flood, new Promise((ok) => setTimeout(ok, 20))]);
+      if (!done && clock.waiting) {
+        clock.advance(READ_INTERVAL);
+        intervals++;
+      }
+    }
+    expect((await flood).every((r) => r.status === 401)).toBe(true);
+    expect(reads() - before).toBeLessThanOrEqual(perRead * (1 + intervals)); // one read at the start of each interval
+    expect(1 + intervals).toBeLessThan(40); // guesses share reads
   });
 
   it('keeps cached tokens working through a Key Vault outage and answers unknown tokens 503 with Retry-After', async () => {
     expect((await acme(current.value)).status).toBe(200);
     vault.outage = true;
     try {
-      await sleep(1_100); // the cache is stale now; the vault cannot be read
+      clock.advance(CACHE_LAPSES); // the cache is stale now; the vault cannot be read
       expect((await acme(current.value)).status).toBe(200);
       const unknown = await acme('never-issued-token-0123456789abcdef');
       expect(unknown.status).toBe(503);
@@ -109,13 +137,13 @@ describe('Secret Tokens in Key Vault, end to end', () => {
     } finally {
       vault.outage = false;
     }
-    await sleep(1_100);
+    clock.advance(READ_INTERVAL);
     expect((await acme('never-issued-token-0123456789abcdef')).status).toBe(401);
   });
 
   it('stops accepting a deleted tenant\'s tokens', async () => {
     await admin('tenant', 'delete', 'acme');
-    await sleep(1_100);
+    clock.advance(CACHE_LAPSES);
     expect((await acme(current.value)).status).toBe(401);
   });
 

@@ -1,4 +1,7 @@
 import { join } from 'node:path';
+import { Clock } from '../../shared/clock';
+import { readSettings } from '../../shared/config';
+import { createRuntime, setRuntime } from '../../shared/runtime';
 import { startAzurite, EmbeddedAzurite } from '../../tools/embeddedAzurite';
 import { FunctionsHost, startFunctionsHost } from '../../tools/functionsHost';
 
@@ -26,11 +29,14 @@ const ROOT = join(__dirname, '..', '..');
 
 /**
  * The real thing, end to end: an Azurite started for this test file, the app's function files loaded through
- * the local Functions host, and requests over real HTTP.
+ * the local Functions host, and requests over real HTTP. With a `clock` (test/support/testClock.ts) the service
+ * runs on it, so a test moves time forward instead of sleeping through cache lifetimes. `storage` replaces the
+ * embedded Azurite (e.g. test/support/stockAzurite.ts).
  */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const azurite = await startAzurite();
+export async function startTestServer(env: Record<string, string> = {}, options: { clock?: Clock; storage?: () => Promise<EmbeddedAzurite> } = {}): Promise<TestServer> {
+  const azurite = await (options.storage ?? startAzurite)();
   Object.assign(process.env, { SCIM_STORAGE_CONNECTION_STRING: azurite.connectionString, SCIM_TOKEN: TOKEN, ...env });
+  if (options.clock) setRuntime(createRuntime(readSettings(), { clock: options.clock }));
   const logs: string[] = [];
   const host = await startFunctionsHost({ appRoot: ROOT, functionsDir: join(ROOT, 'functions'), log: (line) => logs.push(line) });
   const base = `${host.url}/scim/v2`;

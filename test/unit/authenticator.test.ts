@@ -2,11 +2,12 @@ import { Authenticator, AuthenticatorOptions } from '../../shared/auth/authentic
 import { TenantCredentials } from '../../shared/auth/tenantCredentials';
 import { StoredToken, tokenDigest } from '../../shared/auth/tokenSource';
 import { ScimError } from '../../shared/scim/errors';
+import { TestClock } from '../support/testClock';
 
 const token = (id: string, value: string, extra: Partial<StoredToken> = {}): StoredToken => ({ id, digest: tokenDigest(value), enabled: true, ...extra });
 
-/** A token store the test controls: its contents, whether it is reachable, and how often it was read. */
-function store(initial: Record<string, StoredToken[]>) {
+/** A token store the test controls: its contents, whether it is reachable, how slow (on `clock`), how often read. */
+function store(initial: Record<string, StoredToken[]>, clock = new TestClock()) {
   const s = {
     tokens: initial,
     down: false,
@@ -14,7 +15,7 @@ function store(initial: Record<string, StoredToken[]>) {
     delayMs: 0,
     load: async (tenant: string): Promise<TenantCredentials> => {
       s.loads++;
-      if (s.delayMs) await new Promise((ok) => setTimeout(ok, s.delayMs));
+      if (s.delayMs) await clock.sleep(s.delayMs);
       if (s.down) throw new Error('vault unreachable');
       return { tokens: s.tokens[tenant] ?? [], entraTenantIds: [] };
     },
@@ -22,10 +23,7 @@ function store(initial: Record<string, StoredToken[]>) {
   return s;
 }
 
-function clock() {
-  const c = { t: 1_000_000, now: () => c.t };
-  return c;
-}
+const clock = () => new TestClock();
 
 const statusOf = async (p: Promise<unknown>) => {
   try {
@@ -37,8 +35,8 @@ const statusOf = async (p: Promise<unknown>) => {
   }
 };
 
-function authenticator(s: ReturnType<typeof store>, c: ReturnType<typeof clock>, options: Partial<AuthenticatorOptions> = {}) {
-  return new Authenticator(s.load, undefined, { cacheMs: 300_000, minReloadMs: 20, now: c.now, ...options });
+function authenticator(s: ReturnType<typeof store>, c: TestClock, options: Partial<AuthenticatorOptions> = {}) {
+  return new Authenticator(s.load, undefined, { cacheMs: 300_000, minReloadMs: 20, clock: c, ...options });
 }
 
 describe('Authenticator', () => {
@@ -61,46 +59,57 @@ describe('Authenticator', () => {
     const auth = authenticator(s, c);
     for (let i = 0; i < 5; i++) expect(await statusOf(auth.authenticate('acme', 'old-token-0123456789'))).toBe(200);
     expect(s.loads).toBe(1);
-    c.t += 20_000;
+    c.advance(20_000);
     s.tokens.acme = [...s.tokens.acme, token('new', 'new-token-0123456789')];
     expect(await statusOf(auth.authenticate('acme', 'new-token-0123456789'))).toBe(200);
     expect(await statusOf(auth.authenticate('acme', 'old-token-0123456789'))).toBe(200);
     s.tokens.acme = [token('old', 'old-token-0123456789', { enabled: false }), token('new', 'new-token-0123456789')];
-    c.t += 300_001; // the cache lapses: the revoked token is refused from now on
+    c.advance(300_001); // the cache lapses: the revoked token is refused from now on
     expect(await statusOf(auth.authenticate('acme', 'old-token-0123456789'))).toBe(401);
     expect(await statusOf(auth.authenticate('acme', 'new-token-0123456789'))).toBe(200);
   });
 
   it('refuses expired and disabled tokens even when cached', async () => {
     const c = clock();
-    const s = store({ acme: [token('e', 'expiring-token-0123456789', { expires: new Date(c.t + 5_000) }), token('d', 'disabled-token-0123456789', { enabled: false })] });
+    const s = store({ acme: [token('e', 'expiring-token-0123456789', { expires: new Date(c.now() + 5_000) }), token('d', 'disabled-token-0123456789', { enabled: false })] });
     const auth = authenticator(s, c);
     expect(await statusOf(auth.authenticate('acme', 'expiring-token-0123456789'))).toBe(200);
-    c.t += 5_000;
+    c.advance(5_000);
     expect(await statusOf(auth.authenticate('acme', 'expiring-token-0123456789'))).toBe(401);
     expect(await statusOf(auth.authenticate('acme', 'disabled-token-0123456789'))).toBe(401);
   });
 
   it('lets a flood of bad tokens cost one store read per interval, and holds each guess until then', async () => {
-    const s = store({ acme: [token('a', 'acme-token-0123456789')] });
+    const c = clock();
+    const s = store({ acme: [token('a', 'acme-token-0123456789')] }, c);
     s.delayMs = 20;
-    const auth = new Authenticator(s.load, undefined, { cacheMs: 300_000, minReloadMs: 300 });
-    const flood = await Promise.all(Array.from({ length: 50 }, (_, i) => statusOf(auth.authenticate('acme', `guess-${i}-0123456789`))));
-    expect(flood.every((st) => st === 401)).toBe(true);
+    const auth = authenticator(s, c, { minReloadMs: 300_000 });
+    const flood = Promise.all(Array.from({ length: 50 }, (_, i) => statusOf(auth.authenticate('acme', `guess-${i}-0123456789`))));
+    await c.untilWaiting();
+    c.advance(20); // the store answers
+    expect((await flood).every((st) => st === 401)).toBe(true);
     expect(s.loads).toBe(1); // one read in flight, shared by all
-    const started = Date.now();
-    const again = await Promise.all(Array.from({ length: 50 }, (_, i) => statusOf(auth.authenticate('acme', `guess-again-${i}`))));
-    expect(again.every((st) => st === 401)).toBe(true);
+    let answered = 0;
+    const again = Promise.all(Array.from({ length: 50 }, (_, i) => statusOf(auth.authenticate('acme', `guess-again-${i}`)).finally(() => answered++)));
+    await c.untilWaiting(50);
+    expect([answered, s.loads]).toEqual([0, 1]); // every guess held, nothing read
+    c.advance(300_000); // the interval has passed: one read for all of them
+    await c.untilWaiting();
+    c.advance(20);
+    expect((await again).every((st) => st === 401)).toBe(true);
     expect(s.loads).toBe(2);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(250); // held until the interval had passed
   });
 
   it('finds a token issued moments after the last read, by waiting for the next allowed read', async () => {
-    const s = store({ acme: [token('old', 'old-token-0123456789')] });
-    const auth = new Authenticator(s.load, undefined, { cacheMs: 300_000, minReloadMs: 200 });
+    const c = clock();
+    const s = store({ acme: [token('old', 'old-token-0123456789')] }, c);
+    const auth = authenticator(s, c, { minReloadMs: 5_000 });
     expect(await statusOf(auth.authenticate('acme', 'old-token-0123456789'))).toBe(200);
     s.tokens.acme = [...s.tokens.acme, token('new', 'new-token-0123456789')];
-    expect(await statusOf(auth.authenticate('acme', 'new-token-0123456789'))).toBe(200);
+    const fresh = statusOf(auth.authenticate('acme', 'new-token-0123456789'));
+    await c.untilWaiting();
+    c.advance(5_000);
+    expect(await fresh).toBe(200);
     expect(s.loads).toBe(2);
   });
 
@@ -120,27 +129,29 @@ describe('Authenticator', () => {
     const auth = authenticator(s, c);
     expect(await statusOf(auth.authenticate('acme', 'acme-token-0123456789'))).toBe(200);
     s.down = true;
-    c.t += 400_000; // past the cache: the reload fails, the stale entry still answers for known tokens
+    c.advance(400_000); // past the cache: the reload fails, the stale entry still answers for known tokens
     expect(await statusOf(auth.authenticate('acme', 'acme-token-0123456789'))).toBe(200);
     const unknown = await auth.authenticate('acme', 'rotated-token-0123456789').catch((e: ScimError) => e);
     expect(unknown).toMatchObject({ status: 503, headers: { 'Retry-After': expect.stringMatching(/^\d+$/) } });
     expect(await statusOf(auth.authenticate('globex', 'globex-token-0123456789'))).toBe(503);
     s.down = false;
-    c.t += 10_000;
+    c.advance(10_000);
     expect(await statusOf(auth.authenticate('acme', 'rotated-token-0123456789'))).toBe(401);
   });
 
   it('does not make a request wait long for a slow store when a stale entry can answer', async () => {
-    const s = store({ acme: [token('a', 'acme-token-0123456789')] });
     const c = clock();
+    const s = store({ acme: [token('a', 'acme-token-0123456789')] }, c);
     const auth = authenticator(s, c);
     await auth.authenticate('acme', 'acme-token-0123456789');
     s.delayMs = 3_000;
-    c.t += 400_000;
-    const started = Date.now();
-    expect(await statusOf(auth.authenticate('acme', 'acme-token-0123456789'))).toBe(200);
-    expect(Date.now() - started).toBeLessThan(2_900);
-    await new Promise((ok) => setTimeout(ok, 1_000)); // let the slow load finish before the test ends
+    c.advance(400_000);
+    const answer = statusOf(auth.authenticate('acme', 'acme-token-0123456789'));
+    await c.untilWaiting(2); // the slow read, and the request's patience with it
+    c.advance(2_000); // patience ends before the read does: the stale entry answers
+    expect(await answer).toBe(200);
+    expect(s.loads).toBe(2); // the first read, and the slow one still under way
+    c.advance(1_000); // the read finishes
   });
 
   it('reports which token was used, for "last used"', async () => {

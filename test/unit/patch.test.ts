@@ -352,10 +352,28 @@ describe('values are type-checked', () => {
     expect(e.detail).toContain(name);
   });
 
+  test('an attribute the extension lacks, in a value for the extension\'s URN, is 400 invalidValue (the path is valid)', () => {
+    const e = scimErrorOf(() => patchUser(base(), { op: 'add', path: EU, value: { shoeSize: 9 } }));
+    expect([e.status, e.scimType]).toEqual([400, 'invalidValue']);
+    expect(e.detail).toContain('shoeSize');
+  });
+
   test('two primary values in one operation are 400 invalidValue', () => {
     const e = scimErrorOf(() => patchUser(base(), { op: 'replace', path: 'emails', value: [{ value: 'a', primary: true }, { value: 'b', primary: true }] }));
     expect([e.status, e.scimType]).toEqual([400, 'invalidValue']);
     expect(e.detail).toContain('primary');
+  });
+});
+
+describe('a "schemas" key in a value is tolerated, as in a POST body', () => {
+  test.each([
+    ['in a value for an extension URN', { op: 'add', path: EU, value: { schemas: [EU], department: 'Support' } }],
+    ['in an extension object of a path-less value', { op: 'replace', value: { [EU]: { schemas: [EU], department: 'Support' } } }],
+    ['at the top of a path-less value', { op: 'replace', value: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', EU], [EU]: { department: 'Support' } } }],
+  ])('%s', (_where, op) => {
+    const patched = patchUser(base(), op);
+    expect(patched[EU]).toEqual({ department: 'Support' });
+    expect(JSON.stringify(patched)).not.toContain('"schemas"');
   });
 });
 
