@@ -53,6 +53,9 @@ param httpPerInstanceConcurrency int = 16
 @description('Where Azure Communication Services keeps mail data, e.g. "United States", "Europe".')
 param emailDataLocation string = 'United States'
 
+@description('App setting SCIM_EXTENSIONS: JSON array of custom schema extensions (README § Custom attributes). A parameter so that `azd provision` keeps it: the templates own every app setting.')
+param scimExtensions string = '[]'
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 var appName = 'func-${resourceToken}'
@@ -146,7 +149,7 @@ module app 'app/functionApp.bicep' = {
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     tableEndpoint: storage.outputs.tableEndpoint
     vaultUri: vault.outputs.vaultUri
-    applicationInsightsConnectionString: monitoring.outputs.connectionString
+    applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     mailEndpoint: email.outputs.endpoint
     mailFrom: email.outputs.senderAddress
     maximumInstanceCount: maximumInstanceCount
@@ -154,6 +157,7 @@ module app 'app/functionApp.bicep' = {
     httpPerInstanceConcurrency: httpPerInstanceConcurrency
     restrictToEntra: restrictToEntra
     operatorIpRanges: operatorIpRanges
+    scimExtensions: scimExtensions
   }
 }
 

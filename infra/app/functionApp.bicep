@@ -23,6 +23,7 @@ param instanceMemoryMB int
 param httpPerInstanceConcurrency int
 param restrictToEntra bool
 param operatorIpRanges string[]
+param scimExtensions string
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -109,6 +110,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     SCIM_KEY_VAULT_URL: vaultUri
     SCIM_ACS_ENDPOINT: mailEndpoint
     SCIM_MAIL_FROM: mailFrom
+    SCIM_EXTENSIONS: scimExtensions
   }
 }
 

@@ -37,4 +37,4 @@ resource telemetryPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01'
   properties: { roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher), principalId: appPrincipalId, principalType: 'ServicePrincipal' }
 }
 
-output connectionString string = component.properties.ConnectionString
+output applicationInsightsConnectionString string = component.properties.ConnectionString
