@@ -38,6 +38,15 @@ interface Reply {
 
 class StepFailure extends Error {}
 
+/** A body that is not JSON is reported by the step that expected JSON, not thrown here. */
+function jsonOrNothing(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function expectThat(condition: unknown, detail: string): asserts condition {
   if (!condition) throw new StepFailure(detail);
 }
@@ -60,14 +69,7 @@ export async function runCheck(options: CheckOptions): Promise<StepResult[]> {
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
     });
-    const text = await res.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      parsed = undefined;
-    }
-    return { status: res.status, headers: res.headers, body: parsed };
+    return { status: res.status, headers: res.headers, body: jsonOrNothing(await res.text()) };
   }
 
   /** `expected` status, a SCIM content type on every body, and a readable reason otherwise. */
