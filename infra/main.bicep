@@ -21,8 +21,8 @@ param principalType string = 'User'
 @description('Accept requests to the app only from Entra\'s provisioning service (service tag AzureActiveDirectory) and operatorIpRanges. Defence in depth, not authentication.')
 param restrictToEntra bool = false
 
-@description('CIDR ranges allowed besides Entra when restrictToEntra is on, e.g. ["203.0.113.0/24"], for `npm run check` and the status page.')
-param operatorIpRanges string[] = []
+@description('Comma-separated CIDR ranges allowed besides Entra when restrictToEntra is on, e.g. "203.0.113.0/24,198.51.100.7/32", for `npm run check` and the status page. A string because azd substitutes parameters as text.')
+param operatorIpRanges string = ''
 
 @description('Use this existing Key Vault (RBAC authorization) instead of creating one.')
 param existingKeyVaultName string = ''
@@ -156,7 +156,7 @@ module app 'app/functionApp.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     httpPerInstanceConcurrency: httpPerInstanceConcurrency
     restrictToEntra: restrictToEntra
-    operatorIpRanges: operatorIpRanges
+    operatorIpRanges: empty(operatorIpRanges) ? [] : map(split(operatorIpRanges, ','), cidr => trim(cidr))
     scimExtensions: scimExtensions
   }
 }

@@ -37,7 +37,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
 // Entra's provisioning service calls from the AzureActiveDirectory service tag, which every Entra tenant shares:
 // this narrows who can reach the endpoint (defence in depth); the Secret Token is still what authenticates.
 var entraRule = { name: 'Entra provisioning', priority: 100, action: 'Allow', tag: 'ServiceTag', ipAddress: 'AzureActiveDirectory' }
-var operatorRules = [for (range, i) in operatorIpRanges: { name: 'Operator ${i + 1}', priority: 200 + i, action: 'Allow', tag: 'Default', ipAddress: range }]
+var operatorRules = [for (cidr, i) in operatorIpRanges: { name: 'Operator ${i + 1}', priority: 200 + i, action: 'Allow', tag: 'Default', ipAddress: cidr }]
 
 resource site 'Microsoft.Web/sites@2024-04-01' = {
   name: appName
