@@ -231,7 +231,7 @@ export async function runCheck(options: CheckOptions): Promise<StepResult[]> {
     const left = [...new Set([...created.users, ...(users.body?.Resources ?? []).map((r: { id: string }) => r.id)])].map((id) => `/Users/${id}`);
     left.push(...new Set([...created.groups, ...(groups.body?.Resources ?? []).map((r: { id: string }) => r.id)].map((id) => `/Groups/${id}`)));
     for (const path of left) expectThat([204, 404].includes((await call('DELETE', path)).status), `could not delete ${path}`);
-    return left.length ? `deleted ${left.length} left over` : 'nothing left';
+    return `deleted ${left.length} remaining (the manager, and whatever a failed step left)`;
   });
   return results;
 }
