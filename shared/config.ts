@@ -29,7 +29,7 @@ const secretToken = z.string().min(16, 'a Secret Token must be at least 16 chara
 const oneOrMany = <T extends z.ZodTypeAny>(item: T) => z.preprocess((v) => (Array.isArray(v) ? v : [v]), z.array(item));
 const entraTenantId = z.string().uuid('an Entra tenant id is a GUID').transform((s) => s.toLowerCase());
 
-const settingsSchema = z
+export const settingsSchema = z
   .object({
     /** Secret Token of the default tenant (`/scim/v2`), for local runs. */
     SCIM_TOKEN: secretToken.optional(),
@@ -69,6 +69,10 @@ const settingsSchema = z
      * busy call (at most 1.75 s of backoff) and is far above a healthy call (milliseconds; a 1,000-row page < 1 s).
      */
     SCIM_STORAGE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(DEFAULT_STORAGE_TIMEOUT_MS),
+    /** `https://<name>.communication.azure.com`: Azure Communication Services, reached with the managed identity, sends the notifier's mail. */
+    SCIM_ACS_ENDPOINT: z.string().url('SCIM_ACS_ENDPOINT must be the Communication Service\'s https:// endpoint').optional(),
+    /** Sender of the notifier's mail, e.g. `DoNotReply@<id>.azurecomm.net` (ACS's Azure-managed domain). */
+    SCIM_MAIL_FROM: z.string().email('SCIM_MAIL_FROM must be an email address').optional(),
   })
   .refine((s) => s.SCIM_STORAGE_CONNECTION_STRING || s.SCIM_TABLE_ENDPOINT, {
     message: 'set SCIM_STORAGE_CONNECTION_STRING (local) or SCIM_TABLE_ENDPOINT (Azure, managed identity)',

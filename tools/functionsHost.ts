@@ -2,7 +2,7 @@ import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http
 import { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 import Module from 'node:module';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
@@ -38,12 +38,29 @@ export function installCoreStub(): void {
 
 /** Loads every function file of the app (what package.json's `main` glob names in Azure). */
 export function loadFunctionApp(functionsDir: string): Registration[] {
+  const files = readdirSync(functionsDir).sort().filter((file) => /\.(js|ts)$/.test(file) && !file.endsWith('.d.ts'));
+  return requireFunctionFiles(files.map((file) => join(functionsDir, file)));
+}
+
+/**
+ * Loads an app the way the real host does: the files its package.json `main` names — one path, or a `*` glob in
+ * the last segment (`dist/functions/*.js`). This is how the packaged artifact (`npm run package`) is served.
+ */
+export function loadPackagedApp(appRoot: string): Registration[] {
+  const { main } = JSON.parse(readFileSync(join(appRoot, 'package.json'), 'utf8')) as { main?: string };
+  if (!main) throw new Error(`${join(appRoot, 'package.json')} has no "main" naming the function entry points`);
+  const dir = join(appRoot, dirname(main));
+  const name = basename(main);
+  const files = name.includes('*') ? readdirSync(dir).filter((f) => globSegment(name).test(f)).sort() : [name];
+  if (!files.length) throw new Error(`"main": "${main}" matches no file in ${appRoot}`);
+  return requireFunctionFiles(files.map((file) => join(dir, file)));
+}
+
+function requireFunctionFiles(paths: string[]): Registration[] {
   installCoreStub();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const stub = require('@azure/functions-core') as typeof import('./functionsCoreStub');
-  for (const file of readdirSync(functionsDir).sort()) {
-    if (/\.(js|ts)$/.test(file) && !file.endsWith('.d.ts')) require(join(functionsDir, file));
-  }
+  for (const path of paths) require(path);
   return stub.registrations;
 }
 
@@ -58,14 +75,19 @@ const hostJsonSchema = z.object({
   }).default({}),
 });
 
+function globSegment(pattern: string): RegExp {
+  return new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+}
+
 export function readHostJson(appRoot: string) {
   return hostJsonSchema.parse(JSON.parse(readFileSync(join(appRoot, 'host.json'), 'utf8'))).extensions.http;
 }
 
-export async function startFunctionsHost(options: { appRoot: string; functionsDir: string; port?: number; host?: string; log?: (line: string) => void }): Promise<FunctionsHost> {
+/** `functionsDir`: load every function file there (sources, in tests); without it, what package.json's `main` names. */
+export async function startFunctionsHost(options: { appRoot: string; functionsDir?: string; port?: number; host?: string; log?: (line: string) => void }): Promise<FunctionsHost> {
   const log = options.log ?? (() => {});
   const http = readHostJson(options.appRoot);
-  const registrations = loadFunctionApp(options.functionsDir);
+  const registrations = options.functionsDir ? loadFunctionApp(options.functionsDir) : loadPackagedApp(options.appRoot);
   const routes = hostRoutes(http.routePrefix, registrations);
   const throttle = new RequestThrottle(http.maxConcurrentRequests, http.maxOutstandingRequests);
 

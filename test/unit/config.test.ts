@@ -27,8 +27,15 @@ describe('app settings', () => {
     [{ SCIM_ENTRA_TENANTS: '{"default": "contoso.onmicrosoft.com"}' }, /SCIM_ENTRA_TENANTS.*GUID/],
     [{ SCIM_KEY_VAULT_URL: 'my-vault' }, /SCIM_KEY_VAULT_URL/],
     [{ SCIM_TOKEN_CACHE_SECONDS: '0' }, /SCIM_TOKEN_CACHE_SECONDS/],
+    [{ SCIM_ACS_ENDPOINT: 'acs-contoso' }, /SCIM_ACS_ENDPOINT must be the Communication Service's https/],
+    [{ SCIM_MAIL_FROM: 'DoNotReply' }, /SCIM_MAIL_FROM must be an email address/],
   ])('refuses %j with a message naming the setting', (env, message) => {
     expect(() => readSettings({ ...base, ...env })).toThrow(message);
+  });
+
+  it('reads the mail settings that azd up sets for the notifier', () => {
+    const s = readSettings({ ...base, SCIM_ACS_ENDPOINT: 'https://acs-x.unitedstates.communication.azure.com', SCIM_MAIL_FROM: 'DoNotReply@0a1b.azurecomm.net' });
+    expect([s.SCIM_ACS_ENDPOINT, s.SCIM_MAIL_FROM]).toEqual(['https://acs-x.unitedstates.communication.azure.com', 'DoNotReply@0a1b.azurecomm.net']);
   });
 
   it('needs one of the two storage settings', () => {

@@ -1,0 +1,146 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { packageApp, PackageResult } from '../../tools/packageApp';
+import { startAzurite, EmbeddedAzurite } from '../../tools/embeddedAzurite';
+import { request } from '../support/scimServer';
+import { G, PO, U } from '../support/urns';
+import { AZURE_NODE_VERSION, azureNodeBinary } from './azureNode';
+
+const ROOT = join(__dirname, '..', '..');
+const TOKEN = 'packaged-app-token-0123456789abcdef';
+const root = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+
+let work: string;
+let artifact: PackageResult;
+let runner: string;
+let azurite: EmbeddedAzurite;
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'scim-package-'));
+  artifact = await packageApp(ROOT, join(work, 'package'));
+  // The local host itself, bundled so that it runs under a Node that has no access to this repository's tooling.
+  await build({
+    entryPoints: { serveApp: join(ROOT, 'tools', 'serveApp.ts'), functionsCoreStub: join(ROOT, 'tools', 'functionsCoreStub.ts') },
+    outdir: join(work, 'host'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    external: ['@azure/functions-core'],
+    logLevel: 'warning',
+  });
+  runner = join(work, 'host', 'serveApp.js');
+  azurite = await startAzurite();
+}, 120_000);
+
+afterAll(async () => {
+  await azurite?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('the artifact that `npm run package` writes and azd deploys', () => {
+  it('holds only host.json, the bundle, its licence notices, .funcignore and a package.json whose main is the bundle', () => {
+    expect(artifact.files).toEqual(['.funcignore', 'host.json', 'main.js', 'main.js.LEGAL.txt', 'package.json']);
+    const manifest = JSON.parse(readFileSync(join(artifact.dir, 'package.json'), 'utf8'));
+    expect(manifest.main).toBe('main.js');
+    expect(manifest.dependencies).toBeUndefined();
+    expect(manifest.devDependencies).toBeUndefined();
+    expect(readFileSync(join(artifact.dir, 'host.json'), 'utf8')).toBe(readFileSync(join(ROOT, 'host.json'), 'utf8'));
+  });
+
+  it('bundles the functions and shared code, never tools/, tests or a dev dependency', () => {
+    expect(artifact.bundled.some((f) => f.startsWith('functions/'))).toBe(true);
+    expect(artifact.bundled.some((f) => f.startsWith('shared/'))).toBe(true);
+    expect(artifact.bundled.filter((f) => /^(tools|test)\//.test(f))).toEqual([]);
+    const devOnly = Object.keys(root.devDependencies);
+    expect(artifact.bundled.filter((f) => devOnly.some((d) => f.startsWith(`node_modules/${d}/`)))).toEqual([]);
+  });
+
+  it('leaves @azure/functions-core to the Functions worker, which injects it at run time', () => {
+    expect(readFileSync(join(artifact.dir, 'main.js'), 'utf8')).toContain('require("@azure/functions-core")');
+    expect(artifact.bundled.some((f) => f.includes('functions-core'))).toBe(false);
+  });
+
+  it('agrees with azure.yaml: azd zips package/ as built here (no remote build), so .funcignore keeps what the bundle needs', () => {
+    const azureYaml = readFileSync(join(ROOT, 'azure.yaml'), 'utf8');
+    expect(azureYaml).toMatch(/^\s+dist: package$/m);
+    expect(azureYaml).toMatch(/^\s+remoteBuild: false$/m);
+    const ignored = readFileSync(join(artifact.dir, '.funcignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    // Listing node_modules is how azd and Core Tools decide on a remote build; it must not be here.
+    expect(ignored).not.toContain('node_modules');
+    for (const kept of ['host.json', 'main.js', 'package.json']) expect(ignored.some((pattern) => globMatches(pattern, kept))).toBe(false);
+  });
+});
+
+describe.each([
+  ['this machine\'s Node', () => process.execPath, process.version],
+  [`Node ${AZURE_NODE_VERSION}, Azure's runtime`, azureNodeBinary, `v${AZURE_NODE_VERSION}`],
+])('the packaged app served on %s', (_label, binary, expectedVersion) => {
+  let child: ChildProcess;
+  let base: string;
+  const scim = (method: string, path: string, body?: unknown) => request(`${base}${path}`, method, body, { Authorization: `Bearer ${TOKEN}` });
+
+  beforeAll(async () => {
+    const started = await serve(binary(), { SCIM_TOKEN: TOKEN, SCIM_STORAGE_CONNECTION_STRING: azurite.connectionString });
+    child = started.child;
+    expect(started.ready.node).toBe(expectedVersion);
+    base = `${started.ready.url}/scim/v2`;
+  }, 120_000);
+
+  afterAll(() => {
+    child?.kill();
+  });
+
+  it('answers discovery and Entra\'s Test Connection probe', async () => {
+    expect((await scim('GET', '/ServiceProviderConfig')).status).toBe(200);
+    const probe = await scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${crypto.randomUUID()}"`)}`);
+    expect(probe.status).toBe(200);
+    expect(probe.body.totalResults).toBe(0);
+  });
+
+  it('creates, matches, disables, groups and deletes a user as Entra does', async () => {
+    const userName = `pkg-${expectedVersion}-${Date.now()}@contoso.com`;
+    const created = await scim('POST', '/Users', { schemas: [U], userName, active: true, externalId: userName });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    const match = await scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${userName.toUpperCase()}"`)}`);
+    expect(match.body.Resources.map((r: { id: string }) => r.id)).toEqual([id]);
+    const disabled = await scim('PATCH', `/Users/${id}`, { schemas: [PO], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] });
+    expect(disabled.status).toBe(200);
+    expect(disabled.body.active).toBe(false);
+    const group = await scim('POST', '/Groups', { schemas: [G], displayName: `Packaged ${expectedVersion} ${Date.now()}` });
+    expect(group.status).toBe(201);
+    expect((await scim('PATCH', `/Groups/${group.body.id}`, { schemas: [PO], Operations: [{ op: 'Add', path: 'members', value: [{ value: id }] }] })).status).toBe(204);
+    expect((await scim('GET', `/Users/${id}`)).body.groups.map((g: { value: string }) => g.value)).toEqual([group.body.id]);
+    expect((await scim('DELETE', `/Groups/${group.body.id}`)).status).toBe(204);
+    expect((await scim('DELETE', `/Users/${id}`)).status).toBe(204);
+    expect((await scim('GET', `/Users/${id}`)).status).toBe(404);
+  });
+
+  it('runs its timer function when fired like the real host does', async () => {
+    const fired = await fetch(`${base.replace(/\/scim\/v2$/, '')}/admin/functions/membershipCleanup`, { method: 'POST' });
+    expect(fired.status).toBe(202);
+  });
+
+  async function serve(node: string, env: Record<string, string>) {
+    const child = spawn(node, [runner, artifact.dir], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    const ready = await new Promise<{ url: string; node: string }>((ok, fail) => {
+      let out = '';
+      child.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('\n')) ok(JSON.parse(out.split('\n')[0]));
+      });
+      child.once('exit', (code) => fail(new Error(`the packaged app exited with ${code}: ${stderr}`)));
+    });
+    return { child, ready };
+  }
+});
+
+/** .funcignore lines are gitignore patterns; the few forms used here: a name, or `*.ext`, or `prefix*`. */
+function globMatches(pattern: string, file: string): boolean {
+  return new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(file);
+}

@@ -1,0 +1,108 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { startAzurite } from './embeddedAzurite';
+import { percentile } from './benchService';
+import { packageApp } from './packageApp';
+
+/**
+ * `npm run bench:coldstart -- [rounds=15] [--node <path to another node binary>]`: process start → first answered
+ * request, for the packaged app (`npm run package`: one esbuild bundle) next to the unbundled build (tsc output
+ * + node_modules), with a bare node:http server as the floor of what starting Node costs. Each round starts all
+ * three in turn (the order rotating), so drift hits each column alike. The request is
+ * `GET /scim/v2/ServiceProviderConfig` with the token from SCIM_TOKEN; Azurite runs in this process, not in the
+ * measured ones.
+ */
+const ROOT = resolve(__dirname, '..', '..');
+const args = process.argv.slice(2);
+const nodeFlag = args.indexOf('--node');
+const node = nodeFlag >= 0 ? args.splice(nodeFlag, 2)[1] : process.execPath;
+const rounds = Number(args[0] ?? 15);
+const TOKEN = 'bench-coldstart-token-0123456789abcdef';
+const FLOOR = `require('node:http').createServer((q, r) => r.end('{}')).listen(0, '127.0.0.1', function () {
+  console.log(JSON.stringify({ url: 'http://127.0.0.1:' + this.address().port }));
+});`;
+
+interface Start {
+  /** spawn → the process says it listens */
+  listening: number;
+  /** listening → first response */
+  firstRequest: number;
+  total: number;
+  status: number;
+}
+
+async function coldStart(argv: string[], path: string, env: Record<string, string>): Promise<Start> {
+  const t0 = performance.now();
+  const child = spawn(node, argv, { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const url = await new Promise<string>((ok, fail) => {
+      let out = '';
+      child.stdout!.on('data', (c: Buffer) => {
+        out += c.toString();
+        if (out.includes('\n')) ok((JSON.parse(out.split('\n')[0]) as { url: string }).url);
+      });
+      child.once('exit', (code) => fail(new Error(`${argv.join(' ')} exited with ${code}`)));
+    });
+    const t1 = performance.now();
+    const res = await fetch(`${url}${path}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    await res.text();
+    const t2 = performance.now();
+    return { listening: t1 - t0, firstRequest: t2 - t1, total: t2 - t0, status: res.status };
+  } finally {
+    child.kill();
+  }
+}
+
+async function main() {
+  const work = mkdtempSync(join(tmpdir(), 'scim-coldstart-'));
+  const azurite = await startAzurite();
+  try {
+    const artifact = await packageApp(ROOT, join(work, 'package'));
+    const serveApp = join(ROOT, 'dist', 'tools', 'serveApp.js');
+    const settings = { SCIM_TOKEN: TOKEN, SCIM_STORAGE_CONNECTION_STRING: azurite.connectionString };
+    const variants: [string, () => Promise<Start>][] = [
+      ['bare node:http server (floor)', () => coldStart(['-e', FLOOR], '/', {})],
+      [`packaged (${(artifact.bytes / 1024).toFixed(0)} KiB)`, () => coldStart([serveApp, artifact.dir], '/scim/v2/ServiceProviderConfig', settings)],
+      ['unbundled (dist/ + node_modules)', () => coldStart([serveApp, ROOT], '/scim/v2/ServiceProviderConfig', settings)],
+    ];
+
+    // Storage excluded means the first request must not need it: with storage unreachable it should still be 200.
+    const unreachable = 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:9/devstoreaccount1';
+    const probe = await coldStart([serveApp, artifact.dir], '/scim/v2/ServiceProviderConfig', { ...settings, SCIM_STORAGE_CONNECTION_STRING: unreachable });
+
+    const samples = variants.map(() => [] as Start[]);
+    for (let round = 0; round < rounds; round++) {
+      for (let k = 0; k < variants.length; k++) {
+        const v = (round + k) % variants.length;
+        const start = await variants[v][1]();
+        if (start.status !== 200) throw new Error(`${variants[v][0]}: first request answered ${start.status}`);
+        samples[v].push(start);
+      }
+    }
+
+    console.log(`${rounds} cold starts each, interleaved, Node ${node === process.execPath ? process.version : node}; storage: Azurite in the benchmark's process\n`);
+    console.log('| app | spawn → listening p50 (ms) | first request p50 (ms) | total p50 (ms) | total p95 (ms) |');
+    console.log('|---|---|---|---|---|');
+    const p = (xs: Start[], key: keyof Start, q: number) => percentile(xs.map((s) => s[key]), q);
+    variants.forEach(([name], v) => {
+      console.log(`| ${name} | ${p(samples[v], 'listening', 50).toFixed(0)} | ${p(samples[v], 'firstRequest', 50).toFixed(1)} | ${p(samples[v], 'total', 50).toFixed(0)} | ${p(samples[v], 'total', 95).toFixed(0)} |`);
+    });
+    const [floor, packaged, unbundled] = samples.map((s) => p(s, 'total', 50));
+    console.log(`\npackaged / unbundled total: ${(packaged / unbundled).toFixed(2)}; above the floor: packaged ${(packaged - floor).toFixed(0)} ms, unbundled ${(unbundled - floor).toFixed(0)} ms`);
+    console.log(
+      probe.status === 200
+        ? 'The first request needs no storage (200 with storage unreachable).'
+        : `Note: the first request reads storage (with storage unreachable it answered ${probe.status} after ${probe.firstRequest.toFixed(0)} ms), so "first request" above includes Azurite round trips.`,
+    );
+  } finally {
+    await azurite.close();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: Error) => {
+  console.error(e.message);
+  process.exit(1);
+});
