@@ -19,6 +19,7 @@ const READ_PARALLELISM = 101;
 /** Two rows per membership (M and B) and 100 operations per entity-group transaction. */
 const MEMBERSHIPS_PER_TRANSACTION = 50;
 const COUNTER_SHARDS = 8;
+const MAX_RETRIES = 8;
 
 export type UserData = { userName: string; externalId?: string; displayName?: string; title?: string; active?: boolean; emails?: Array<{ value: string }>; [k: string]: unknown };
 
@@ -58,12 +59,18 @@ export class RawFloor {
     return row && this.getUser(row.resourceId);
   }
 
-  /** PATCH with no index change: read, then one update under the row's ETag. */
+  /** PATCH with no index change: read, then one update under the row's ETag (again if a concurrent write won). */
   async patchUser(id: string, change: Partial<UserData>): Promise<void> {
-    const current = await this.getUser(id);
-    const data = { ...(JSON.parse(current.doc) as UserData), ...change };
-    const next = { partitionKey: this.pk, rowKey: `R~User~${id}`, doc: JSON.stringify(data), created: current.created, lastModified: new Date().toISOString(), version: current.version + 1, ...userColumns(data) };
-    await this.client.updateEntity(next, 'Replace', { etag: current.etag });
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.getUser(id);
+      const data = { ...(JSON.parse(current.doc) as UserData), ...change };
+      const next = { partitionKey: this.pk, rowKey: `R~User~${id}`, doc: JSON.stringify(data), created: current.created, lastModified: new Date().toISOString(), version: current.version + 1, ...userColumns(data) };
+      try {
+        return await this.client.updateEntity(next, 'Replace', { etag: current.etag }).then(() => undefined);
+      } catch (e) {
+        if (statusOf(e) !== 412 || attempt >= MAX_RETRIES) throw e;
+      }
+    }
   }
 
   /** DELETE: read (to know the index rows), then one transaction deleting resource and index rows, counter. */
@@ -132,7 +139,7 @@ export class RawFloor {
         return;
       } catch (e) {
         this.counters.delete(rowKey);
-        if (statusOf(e) !== 412 || attempt >= 8) throw e;
+        if (statusOf(e) !== 412 || attempt >= MAX_RETRIES) throw e;
       }
     }
   }
