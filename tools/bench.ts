@@ -90,10 +90,14 @@ async function main() {
         if (i >= 0) times.get(op.name)![side].push(ms);
       }
     }
+    if ((i + 1) % 25 === 0) process.stderr.write(`[bench] ${i + 1}/${samples} samples\n`);
   }
 
   const mixed = [];
-  for (const inFlight of [8, 32]) mixed.push({ inFlight, ...(await mixedWorkload(svc, floor, appMembers, floorMembers, inFlight)) });
+  for (const inFlight of [8, 32]) {
+    mixed.push({ inFlight, ...(await mixedWorkload(svc, floor, appMembers, floorMembers, inFlight)) });
+    process.stderr.write(`[bench] mixed workload at ${inFlight} in flight done\n`);
+  }
 
   const appMemory = await svc.app.memory();
   console.log(`\n${samples} samples per operation and side, interleaved sample by sample (${WARM_UP} warm-up samples dropped); app = local host over HTTP in its own process; storage = patched Azurite ${flags.has('--in-process-storage') ? 'IN THIS PROCESS' : 'in its own process'}, in memory; Node ${process.version}; load average ${load.toFixed(2)} → ${loadavg()[0].toFixed(2)}\n`);

@@ -1,5 +1,5 @@
 import { loadavg } from 'node:os';
-import { addMembersOp, benchArgs, inParallel, BenchService, filterPath, floorUser, patchOp, percentile, scimUser, startBenchService, timed } from './benchService';
+import { addMembersOp, benchArgs, BenchService, filterPath, floorUser, inParallel, patchOp, percentile, scimUser, startBenchService, timed } from './benchService';
 import { RawFloor } from './benchFloor';
 
 /**
