@@ -90,7 +90,7 @@ async function main() {
         if (i >= 0) times.get(op.name)![side].push(ms);
       }
     }
-    if ((i + 1) % 25 === 0) process.stderr.write(`[bench] ${i + 1}/${samples} samples\n`);
+    if (i >= 0 && (i + 1) % 25 === 0) process.stderr.write(`[bench] ${i + 1}/${samples} samples\n`);
   }
 
   const mixed = [];
