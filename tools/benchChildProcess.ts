@@ -56,17 +56,34 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-/** The child's side: announce `start()`'s result, answer memory questions, run `close` when the parent lets go. */
+/**
+ * The child's side: announce `start()`'s result, answer memory questions, run `close` when the parent lets go.
+ * Started by hand (no IPC channel), it prints what it would announce as one JSON line and runs until Ctrl-C, so
+ * e.g. `node dist/tools/storageProcess.js` gives a storage connection string to point other tools at.
+ */
 export function serveAsChild<T>(start: () => Promise<{ info: T; close(): Promise<void> }>): void {
-  const send = (m: Message<T>) => process.send!(m);
+  const send = process.send?.bind(process);
   start().then(
     ({ info, close }) => {
+      const stop = () => close().finally(() => process.exit(0));
+      if (!send) {
+        console.log(JSON.stringify(info));
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        return;
+      }
       process.on('message', (m) => {
-        if (m === 'memory') send({ memory: { rss: process.memoryUsage().rss, maxRss: process.resourceUsage().maxRSS * 1024 } });
+        if (m === 'memory') send({ memory: { rss: process.memoryUsage().rss, maxRss: process.resourceUsage().maxRSS * 1024 } } satisfies Message<T>);
       });
-      process.once('disconnect', () => close().finally(() => process.exit(0)));
-      send({ ready: info });
+      process.once('disconnect', stop);
+      send({ ready: info } satisfies Message<T>);
     },
-    (e: Error) => process.send!({ failed: e.message } satisfies Message<T>, () => process.exit(1)),
+    (e: Error) => {
+      if (send) send({ failed: e.message } satisfies Message<T>, () => process.exit(1));
+      else {
+        console.error(e.message);
+        process.exit(1);
+      }
+    },
   );
 }
