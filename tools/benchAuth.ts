@@ -5,7 +5,7 @@ import { scimEndpoint } from '../shared/http/pipeline';
 import { resourceEndpoint } from '../shared/http/resourceEndpoint';
 import { ScimHttpRequest } from '../shared/http/scimHttp';
 import { DEFAULT_TENANT } from '../shared/auth/tenantId';
-import { startAzurite } from './embeddedAzurite';
+import { startStorage } from './storageProcess';
 import { percentile, timed } from './benchService';
 import { entraToken, signingKey, startKeySetServer } from './fakeEntraKeys';
 import { startFakeKeyVault } from './fakeKeyVault';
@@ -14,14 +14,14 @@ import { startFakeKeyVault } from './fakeKeyVault';
  * `npm run bench:auth -- [samples=2000]`: what authentication costs per request with a warm cache, per kind of
  * token, next to the same request with authentication skipped — measured in one run, interleaved sample by sample
  * so that drift hits both columns alike. The request is `GET /Users/{id}` through the real pipeline and store
- * on an embedded Azurite, called in-process (HTTP would add the same constant to both columns).
+ * on the patched Azurite in its own process, called in-process (HTTP would add the same constant to both columns).
  * Skipping authentication is only possible here: the pipeline takes its runtime from this script.
  */
 const samples = Number(process.argv[2] ?? 2000);
 const ENTRA_TID = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 
 async function main() {
-  const azurite = await startAzurite();
+  const azurite = await startStorage();
   const vault = await startFakeKeyVault();
   const jwks = await startKeySetServer([await signingKey('bench-key')]);
   const settingsToken = randomBytes(32).toString('base64url');
@@ -61,7 +61,7 @@ async function main() {
     ['Entra-issued JWT (RS256, local key set)', tableRt, jwt],
   ];
   const noAuth = get(skipped, 'unused');
-  console.log(`p50 of ${samples} requests per column, GET /Users/{id} in-process on embedded Azurite, warm caches, Node ${process.version}\n`);
+  console.log(`p50 of ${samples} requests per column, GET /Users/{id} in-process, Azurite in its own process, warm caches, Node ${process.version}\n`);
   console.log('| token | with auth ms | auth skipped ms | auth cost ms | authenticate() alone ms |');
   console.log('|---|---:|---:|---:|---:|');
   for (const [name, rt, token] of kinds) {

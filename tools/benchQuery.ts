@@ -1,36 +1,37 @@
 import { TableClient } from '@azure/data-tables';
-import { percentile, startBenchService, timed } from './benchService';
-import { runtime } from '../shared/runtime';
-import { DEFAULT_TENANT } from '../shared/auth/tenantId';
+import { benchArgs, filterPath, percentile, seedMembers, seedUsers, startBenchService, timed } from './benchService';
 
 /**
- * `npm run bench:query -- [large=100000] [small=1000] [samples=200]`: the issue #4 figures, in one run on one
- * Azurite — filter lookups at a small and a large user count with the ratio large/small, and paging through all
- * users (`count=100`, by `startIndex` and by cursor; every fifth user is in a group) next to a raw
- * `@azure/data-tables` scan of the same rows.
+ * `npm run bench:query -- [large=100000] [small=1000] [samples=200] [--in-process-storage]`: the issue #4 figures,
+ * in one run on one Azurite — filter lookups at a small and a large user count with the ratio large/small, and
+ * paging through all users (`count=100`, by `startIndex` and by cursor; every fifth user is in a group) next to a
+ * raw `@azure/data-tables` scan of the same rows. Users and groups are seeded over HTTP.
  * A raw point read is measured at both sizes too: it is the floor, and shows what the emulator itself does.
  */
-const large = Number(process.argv[2] ?? 100_000);
-const small = Number(process.argv[3] ?? 1_000);
-const samples = Number(process.argv[4] ?? 200);
+const { numbers: [large, small, samples], flags } = benchArgs([100_000, 1_000, 200]);
+
+/**
+ * The raw reads go to the app's own rows, so they name its layout (README § Storage layout): the default tenant's
+ * partition and the users' `R~User~{id}` rows. Change these two lines if the layout moves.
+ */
+const PARTITION = 'default';
+const userRow = (id: string) => `R~User~${id}`;
 
 const userName = (i: number) => `query_${i}@contoso.com`;
 const externalId = (i: number) => `ext-${i}`;
 
 async function main() {
-  const { azurite, call, close } = await startBenchService();
-  const { resources: store, memberships } = runtime().repository;
-  const raw = TableClient.fromConnectionString(azurite.connectionString, 'scim', { allowInsecureConnection: true });
+  const svc = await startBenchService({ inProcessStorage: flags.has('--in-process-storage') });
+  const { call } = svc;
+  const raw = TableClient.fromConnectionString(svc.connectionString, 'scim', { allowInsecureConnection: true });
   const ids: string[] = [];
   const seedTo = async (n: number) => {
     const t0 = Date.now();
-    for (let i = ids.length; i < n; i += 16) {
-      const batch = await Promise.all(Array.from({ length: Math.min(16, n - i) }, (_, j) => store.create(DEFAULT_TENANT, 'User', {
-        userName: userName(i + j), externalId: externalId(i + j), active: true, title: (i + j) % 10 ? 'Sales' : 'Engineer',
-        emails: [{ type: 'work', primary: true, value: userName(i + j) }], name: { givenName: 'Query', familyName: `User ${i + j}` },
-      }, 'seed')));
-      ids.push(...batch.map((u) => u.meta.id));
-    }
+    const from = ids.length;
+    ids.push(...(await seedUsers(svc, n - from, (k) => {
+      const i = from + k;
+      return { userName: userName(i), externalId: externalId(i), active: true, title: i % 10 ? 'Sales' : 'Engineer', emails: [{ type: 'work', primary: true, value: userName(i) }], name: { givenName: 'Query', familyName: `User ${i}` } };
+    })));
     console.log(`seeded ${n} users in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   };
 
@@ -43,9 +44,9 @@ async function main() {
       return percentile(xs, 50);
     };
     return {
-      userName: await p50((i) => call('GET', `/Users?filter=${encodeURIComponent(`userName eq "${userName(i)}"`)}`)),
-      externalId: await p50((i) => call('GET', `/Users?filter=${encodeURIComponent(`externalId eq "${externalId(i)}"`)}`)),
-      raw: await p50((i) => raw.getEntity(DEFAULT_TENANT, `R~User~${ids[i]}`)),
+      userName: await p50((i) => call('GET', filterPath('Users', 'userName', userName(i)))),
+      externalId: await p50((i) => call('GET', filterPath('Users', 'externalId', externalId(i)))),
+      raw: await p50((i) => raw.getEntity(PARTITION, userRow(ids[i]))),
     };
   };
 
@@ -54,12 +55,12 @@ async function main() {
   await seedTo(large);
   // Every fifth user belongs to one of ten groups, so listed users' `groups` are really looked up.
   for (let k = 0; k < 10; k++) {
-    const group = await store.create(DEFAULT_TENANT, 'Group', { displayName: `Bench group ${k}` }, 'seed');
-    await memberships.change(DEFAULT_TENANT, group.meta.id, { add: ids.filter((_, i) => i % 50 === k * 5).map((value) => ({ value, type: 'User' as const })), remove: [] });
+    const group = (await call('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: `Bench group ${k}` })).body.id as string;
+    await seedMembers(svc, group, ids.filter((_, i) => i % 50 === k * 5));
   }
   const atLarge = await lookups(large);
 
-  console.log(`\np50 of ${samples} lookups of existing users, local host over HTTP, embedded Azurite, Node ${process.version}\n`);
+  console.log(`\np50 of ${samples} lookups of existing users, local host over HTTP in its own process, patched Azurite ${flags.has('--in-process-storage') ? 'in this process' : 'in its own process'}, Node ${process.version}\n`);
   console.log(`| operation | ${small} users ms | ${large} users ms | ratio |`);
   console.log('|---|---:|---:|---:|');
   const row = (name: string, a: number, b: number) => console.log(`| ${name} | ${a.toFixed(2)} | ${b.toFixed(2)} | ${(b / a).toFixed(2)} |`);
@@ -71,7 +72,7 @@ async function main() {
   const byIndex = (extra = '') => async () => {
     let seen = 0;
     for (let start = 1; ; start += 100) {
-      const page = (await call('GET', `/Users?startIndex=${start}&count=100${extra}`)) as unknown as Page;
+      const page = (await call('GET', `/Users?startIndex=${start}&count=100${extra}`)).body as Page;
       if (!page.Resources.length) return seen;
       seen += page.Resources.length;
     }
@@ -79,7 +80,7 @@ async function main() {
   const byCursor = (extra = '') => async () => {
     let seen = 0;
     for (let cursor = ''; ;) {
-      const page = (await call('GET', `/Users?cursor=${cursor}&count=100${extra}`)) as unknown as Page;
+      const page = (await call('GET', `/Users?cursor=${cursor}&count=100${extra}`)).body as Page;
       seen += page.Resources.length;
       if (!page.nextCursor) return seen;
       cursor = page.nextCursor;
@@ -87,7 +88,7 @@ async function main() {
   };
   const rawScan = async (pageSize?: number) => {
     let seen = 0;
-    const filter = `PartitionKey eq '${DEFAULT_TENANT}' and RowKey ge 'R~User~' and RowKey lt 'R~User~~'`;
+    const filter = `PartitionKey eq '${PARTITION}' and RowKey ge '${userRow('')}' and RowKey lt '${userRow('~')}'`;
     for await (const page of raw.listEntities({ queryOptions: { filter } }).byPage({ maxPageSize: pageSize })) seen += page.length;
     return seen;
   };
@@ -111,10 +112,10 @@ async function main() {
   console.log('| reader | total s | ratio to raw scan |');
   console.log('|---|---:|---:|');
   for (const [name, ms] of results) console.log(`| ${name} | ${(ms / 1000).toFixed(2)} | ${(ms / results[0][1]).toFixed(2)} |`);
-  await close();
+  await svc.close();
 }
 
 main().catch((e: Error) => {
-  console.error(e.message);
+  console.error(e.stack);
   process.exit(1);
 });

@@ -1,0 +1,61 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * The benchmark scripts as `npm run bench*` runs them (compiled, storage and app in child processes), at sizes too
+ * small to mean anything: the plumbing works and every row of their tables is printed with numbers. No timing is
+ * asserted here; timing targets are read from full runs (README § Benchmarks). About 20 s on an idle 2-core
+ * machine (build included); the timeouts leave room for a machine shared with other work.
+ */
+const script = (name: string, ...args: string[]) => run(process.execPath, [join(ROOT, 'dist', 'tools', name), ...args], { cwd: ROOT, timeout: 170_000 }).then((r) => r.stdout);
+const rowOf = (table: string, label: string) => table.split('\n').find((line) => line.startsWith(`| ${label} |`));
+const cells = (row: string | undefined) => (row ?? '').split('|').slice(2, -1).map((c) => c.trim());
+const NUMBER = /^\d+(\.\d+)?$/;
+
+let bench: Promise<string>;
+let cycle: Promise<string>;
+
+beforeAll(async () => {
+  await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT });
+  bench = script('bench.js', '3', '24');
+  cycle = script('benchCycle.js', '30', '2', '60', '10', '4');
+  // Both run at once; a rejection is reported by the test that awaits it.
+  bench.catch(() => undefined);
+  cycle.catch(() => undefined);
+}, 120_000);
+
+describe('npm run bench', () => {
+  it('prints every operation with app and floor p50/p95 and a numeric ratio, the HTTP floor, and the mixed workload at 8 and 32 in flight', async () => {
+    const out = await bench;
+    for (const op of ['POST /Users', 'GET /Users/{id}', 'GET /Users?filter=userName eq', 'PATCH /Users/{id}, 3 replaces, no index change', 'PATCH /Groups/{id}, add 1 member', 'PATCH /Groups/{id}, add 100 members', 'DELETE /Users/{id}']) {
+      const [appP50, appP95, floorP50, floorP95, ratio] = cells(rowOf(out, op));
+      expect([appP50, appP95, floorP50, floorP95]).toEqual([expect.stringMatching(NUMBER), expect.stringMatching(NUMBER), expect.stringMatching(NUMBER), expect.stringMatching(NUMBER)]);
+      expect(Number(ratio.replace('×', ''))).toBeCloseTo(Number(appP50) / Number(floorP50), 1);
+    }
+    expect(cells(rowOf(out, 'bare node:http round trip, fixed JSON (HTTP floor)')).slice(0, 2)).toEqual([expect.stringMatching(NUMBER), expect.stringMatching(NUMBER)]);
+    for (const inFlight of ['8', '32']) {
+      const [app, raw, share, errors] = cells(rowOf(out, inFlight));
+      expect([app, raw]).toEqual([expect.stringMatching(NUMBER), expect.stringMatching(NUMBER)]);
+      expect(share).toMatch(/^\d+ %$/);
+      expect(errors).toBe('none');
+    }
+    expect(out).toMatch(/app process RSS at the end: \d+ MiB/);
+  }, 180_000);
+});
+
+describe('npm run bench:cycle', () => {
+  it('runs an initial and an incremental cycle without errors and reports rates, group PATCH latency and the app RSS', async () => {
+    const out = await cycle;
+    for (const measure of ['objects (users + groups) per s', 'requests per s']) {
+      expect(cells(rowOf(out, measure))).toEqual([expect.stringMatching(NUMBER), expect.stringMatching(NUMBER)]);
+    }
+    expect(cells(rowOf(out, 'users per s (match + create): app vs raw floor (app / raw)'))[0]).toMatch(/^[\d.]+ vs [\d.]+ \(\d+ %\)$/);
+    expect(cells(rowOf(out, 'group PATCH p50 / p95 ms'))).toEqual([expect.stringMatching(/^\d+ \/ \d+$/), expect.stringMatching(/^\d+ \/ \d+$/)]);
+    expect(cells(rowOf(out, 'errors by status'))).toEqual(['0', '0']);
+    expect(cells(rowOf(out, 'app RSS after (peak so far)'))).toEqual([expect.stringMatching(/^\d+ MiB \(\d+ MiB\)$/), expect.stringMatching(/^\d+ MiB \(\d+ MiB\)$/)]);
+  }, 180_000);
+});

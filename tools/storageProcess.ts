@@ -1,0 +1,21 @@
+import { EmbeddedAzurite, startAzurite } from './embeddedAzurite';
+import { forkService, serveAsChild } from './benchChildProcess';
+
+/**
+ * The patched embedded Azurite (tools/embeddedAzurite.ts: point reads and key ranges through its RowKey index, so
+ * 100,000-row partitions stay measurable) in a process of its own. In-process, Azurite shares one CPU thread with
+ * whatever else runs there, and storage and app timings distort each other (notes/toolchain.md).
+ * `inProcess` starts it here instead, to show that difference.
+ */
+export async function startStorage(options: { inProcess?: boolean } = {}): Promise<EmbeddedAzurite & { pid: number }> {
+  if (options.inProcess) return { ...(await startAzurite()), pid: process.pid };
+  const child = await forkService<{ connectionString: string }>(__filename);
+  return { connectionString: child.info.connectionString, pid: child.pid, close: child.close };
+}
+
+if (require.main === module) {
+  serveAsChild(async () => {
+    const azurite = await startAzurite();
+    return { info: { connectionString: azurite.connectionString }, close: azurite.close };
+  });
+}
