@@ -44,6 +44,7 @@ type Partial1 = Partial<AttributeDef> & Pick<AttributeDef, 'name'>;
 const attr = (a: Partial1): AttributeDef => attributeSchema.parse({ type: 'string', ...a });
 const str = (name: string, extra: Partial<AttributeDef> = {}) => attr({ name, ...extra });
 const bool = (name: string) => attr({ name, type: 'boolean' });
+const complex = (name: string, subAttributes: AttributeDef[], extra: Partial<AttributeDef> = {}) => attr({ name, type: 'complex', subAttributes, ...extra });
 
 /** The multi-valued "type/value/display/primary" shape shared by emails, phoneNumbers, ims, photos, roles… */
 const multi = (name: string, value: Partial<AttributeDef> = {}, extra: AttributeDef[] = []) =>
@@ -80,17 +81,14 @@ export const commonAttributes: AttributeDef[] = [
   readOnlyMeta,
 ];
 
+/** The attribute that names a resource uniquely within the service (RFC 7643 §4.1 userName, §4.2 displayName). */
+const uniqueName = (name: string) => str(name, { required: true, uniqueness: 'server' });
+
 export const userSchema: SchemaDef = {
-  id: USER_SCHEMA,
-  name: 'User',
-  description: 'User Account',
+  id: USER_SCHEMA, name: 'User', description: 'User Account',
   attributes: [
-    str('userName', { required: true, uniqueness: 'server' }),
-    attr({
-      name: 'name',
-      type: 'complex',
-      subAttributes: ['formatted', 'familyName', 'givenName', 'middleName', 'honorificPrefix', 'honorificSuffix'].map((n) => str(n)),
-    }),
+    uniqueName('userName'),
+    complex('name', ['formatted', 'familyName', 'givenName', 'middleName', 'honorificPrefix', 'honorificSuffix'].map((n) => str(n))),
     str('displayName'),
     str('nickName'),
     str('profileUrl', { type: 'reference', referenceTypes: ['external'] }),
@@ -152,22 +150,15 @@ export const enterpriseUserSchema: SchemaDef = {
 };
 
 export const groupSchema: SchemaDef = {
-  id: GROUP_SCHEMA,
-  name: 'Group',
-  description: 'Group',
+  id: GROUP_SCHEMA, name: 'Group', description: 'Group',
   attributes: [
-    str('displayName', { required: true, uniqueness: 'server' }),
-    attr({
-      name: 'members',
-      type: 'complex',
-      multiValued: true,
-      subAttributes: [
-        str('value', { caseExact: true, mutability: 'immutable' }),
-        str('$ref', { type: 'reference', referenceTypes: ['User', 'Group'], mutability: 'immutable' }),
-        str('display', { mutability: 'readOnly' }),
-        str('type', { mutability: 'immutable', canonicalValues: ['User', 'Group'] }),
-      ],
-    }),
+    uniqueName('displayName'),
+    complex('members', [
+      str('value', { caseExact: true, mutability: 'immutable' }),
+      str('$ref', { type: 'reference', referenceTypes: ['User', 'Group'], mutability: 'immutable' }),
+      str('display', { mutability: 'readOnly' }),
+      str('type', { mutability: 'immutable', canonicalValues: ['User', 'Group'] }),
+    ], { multiValued: true }),
   ],
 };
 
