@@ -71,7 +71,8 @@ export interface MembershipRepository {
   change(tenant: string, groupId: string, change: MembershipChange, ifMatch?: string): Promise<void>;
   /** A renamed member's `display` in the groups it belongs to (bounded by its number of groups, not their size). */
   renameMember(tenant: string, memberId: string, display: string | undefined): Promise<void>;
-  removeEverywhere(tenant: string, memberId: string): Promise<void>;
+  /** Removes a deleted member from every group; `groupIds` when the caller already read them. */
+  removeEverywhere(tenant: string, memberId: string, groupIds?: string[]): Promise<void>;
   /** Records a deleted group whose rows still need purging, before the group is deleted. */
   markForPurge(tenant: string, groupId: string): Promise<void>;
   /** Purges membership rows of deleted groups, up to `budget` rows; true when all are done. */

@@ -54,12 +54,20 @@ export class ResourceService {
     this.now = options.now ?? Date.now;
   }
 
-  /** A user's group rows are read alongside the user, not after it: one round trip of latency, not two. */
   async read(scope: RequestScope, schema: ResourceSchema, id: string, projection: Projection): Promise<Representation> {
-    const groupIds = schema.name === 'User' && projectionIncludes(projection, RELATION.User) ? this.repo.memberships.groupsOf(scope.tenant, id) : undefined;
-    groupIds?.catch(() => undefined); // awaited below only if the user exists
-    const r = await this.mustGet(scope.tenant, schema, id);
-    return this.represent(scope, schema, r, projection, true, groupIds && (() => groupIds));
+    const groupIdsOf = this.groupRowsAlongside(scope.tenant, schema, id, projection);
+    return this.represent(scope, schema, await this.mustGet(scope.tenant, schema, id), projection, true, groupIdsOf);
+  }
+
+  /**
+   * A user's group rows, read alongside the user's own read or write rather than after it (one round trip of
+   * latency, not two), when the response shows `groups`.
+   */
+  private groupRowsAlongside(tenant: string, schema: ResourceSchema, id: string, projection: Projection) {
+    if (schema.name !== 'User' || !projectionIncludes(projection, RELATION.User)) return undefined;
+    const groupIds = this.repo.memberships.groupsOf(tenant, id);
+    groupIds.catch(() => undefined); // awaited only if the user exists; a failure then surfaces there
+    return () => groupIds;
   }
 
   /**
@@ -99,6 +107,7 @@ export class ResourceService {
   async replace(scope: RequestScope, schema: ResourceSchema, id: string, body: unknown, ifMatch: string | undefined, projection: Projection): Promise<Representation> {
     const { doc, members } = this.documentOf(scope, body, schema);
     const resolved = members ? await this.resolveMembers(scope.tenant, id, members) : undefined;
+    const groupIdsOf = this.groupRowsAlongside(scope.tenant, schema, id, projection);
     let updated = await this.updateDocument(scope.tenant, schema, id, () => doc, ifMatch);
     if (resolved) {
       const wanted = new Set(resolved.map((m) => m.value));
@@ -107,7 +116,7 @@ export class ResourceService {
       await this.repo.memberships.change(scope.tenant, id, { add: resolved, remove });
       updated = await this.mustGet(scope.tenant, schema, id);
     }
-    return this.represent(scope, schema, updated, projection);
+    return this.represent(scope, schema, updated, projection, true, groupIdsOf);
   }
 
   /**
@@ -117,8 +126,9 @@ export class ResourceService {
    */
   async patch(scope: RequestScope, schema: ResourceSchema, id: string, operations: PatchOperation[], ifMatch: string | undefined, projection: Projection): Promise<Representation | undefined> {
     if (schema.name !== 'Group') {
+      const groupIdsOf = this.groupRowsAlongside(scope.tenant, schema, id, projection);
       const updated = await this.updateDocument(scope.tenant, schema, id, (current) => applyPatch(current.data, operations, schema), ifMatch);
-      return this.represent(scope, schema, updated, projection);
+      return this.represent(scope, schema, updated, projection, true, groupIdsOf);
     }
     const { documentOps, delta } = splitGroupPatch(operations);
     const change = await this.resolveDelta(scope.tenant, schema, id, delta);
@@ -141,8 +151,11 @@ export class ResourceService {
       await memberships.removeEverywhere(scope.tenant, id);
       await this.purgeMemberships(PURGE_IN_REQUEST);
     } else {
+      // Its group rows are read alongside the delete, then removed: one round trip less than reading them after.
+      const groupIds = memberships.groupsOf(scope.tenant, id);
+      groupIds.catch(() => undefined);
       await resources.delete(scope.tenant, schema.name, id, ifMatch);
-      await memberships.removeEverywhere(scope.tenant, id);
+      await memberships.removeEverywhere(scope.tenant, id, await groupIds);
     }
   }
 

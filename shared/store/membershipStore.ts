@@ -129,13 +129,14 @@ export class MembershipStore implements MembershipRepository {
     }
   }
 
-  async removeEverywhere(tenant: string, memberId: string): Promise<void> {
-    for (const groupId of await this.groupsOf(tenant, memberId)) await this.deleteRows(tenant, groupId, [memberId]);
+  /** All of a deleted member's memberships go in shared transactions: they are rows of one partition. */
+  async removeEverywhere(tenant: string, memberId: string, groupIds?: string[]): Promise<void> {
+    const groups = groupIds ?? (await this.groupsOf(tenant, memberId));
+    await this.deleteRows(tenant, groups.flatMap((groupId) => [memberKey(groupId, memberId), backrefKey(memberId, groupId)]));
   }
 
-  /** Deletes the rows of these memberships; rows already gone (a concurrent removal) are skipped. */
-  private async deleteRows(tenant: string, groupId: string, memberIds: string[]): Promise<void> {
-    const keys = memberIds.flatMap((id) => [memberKey(groupId, id), backrefKey(id, groupId)]);
+  /** Deletes membership rows; rows already gone (a concurrent removal) are skipped. */
+  private async deleteRows(tenant: string, keys: string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += MAX_TRANSACTION) {
       const chunk = keys.slice(i, i + MAX_TRANSACTION);
       const batch = this.table.submit(chunk.map((rowKey): TransactionAction => ['delete', { partitionKey: tenant, rowKey }]));
@@ -155,7 +156,7 @@ export class MembershipStore implements MembershipRepository {
         if (batch.length >= Math.min(1000, budget - removed)) break;
       }
       if (!batch.length) break;
-      await this.deleteRows(tenant, groupId, batch);
+      await this.deleteRows(tenant, batch.flatMap((id) => [memberKey(groupId, id), backrefKey(id, groupId)]));
       removed += batch.length;
     }
     return removed;
