@@ -1,9 +1,8 @@
-import { DefaultAzureCredential } from '@azure/identity';
-import { TableClient } from '@azure/data-tables';
 import { readSettings, Settings } from './config';
 import { buildSchemaRegistry, SchemaRegistry } from './scim/resourceSchema';
 import { ResourceStore } from './store/resourceStore';
 import { PartitionTable } from './store/partitionTable';
+import { tableAccount } from './store/tableAccount';
 import { MembershipStore } from './store/membershipStore';
 import { Authenticator } from './auth/authenticator';
 import { EntraJwtVerifier } from './auth/entraJwt';
@@ -16,6 +15,7 @@ import { ManagedTokenSource } from './auth/tokenSource';
 import { TableTokenSource } from './store/tokenTable';
 import { TenantDirectory } from './store/tenantDirectory';
 import { TokenUsage } from './store/tokenUsage';
+import { ActivityLog, createActivityLog } from './activity/activityLog';
 
 /** Everything a request needs, built once per process from the app settings (the composition root). */
 export interface Runtime {
@@ -23,13 +23,15 @@ export interface Runtime {
   schemas: SchemaRegistry;
   store: ResourceStore;
   memberships: MembershipStore;
-  auth: Pick<Authenticator, 'authenticate'>;
+  auth: Pick<Authenticator, 'authenticate' | 'knows'>;
   /** Where issued tokens live: Key Vault when configured, else the table (digests only). */
   tokens: ManagedTokenSource;
   /** Tokens declared in settings (read-only). */
   settingsTokens: SettingsTokenSource;
   tenants: TenantDirectory;
   tokenUsage: TokenUsage;
+  /** The per-tenant record of request outcomes (issue 12), fed by the pipeline and read by the status view. */
+  activity: ActivityLog;
 }
 
 let current: Runtime | undefined;
@@ -40,12 +42,8 @@ export function runtime(): Runtime {
 }
 
 export function createRuntime(settings: Settings): Runtime {
-  const table = settings.SCIM_STORAGE_CONNECTION_STRING
-    ? TableClient.fromConnectionString(settings.SCIM_STORAGE_CONNECTION_STRING, settings.SCIM_TABLE_NAME, {
-        allowInsecureConnection: /^UseDevelopmentStorage=true|TableEndpoint=http:/i.test(settings.SCIM_STORAGE_CONNECTION_STRING),
-      })
-    : new TableClient(`${settings.SCIM_TABLE_ENDPOINT}`, settings.SCIM_TABLE_NAME, new DefaultAzureCredential());
-  const partitions = new PartitionTable(table);
+  const account = tableAccount(settings);
+  const partitions = new PartitionTable(account.table(settings.SCIM_TABLE_NAME));
   const tokens: ManagedTokenSource = settings.SCIM_KEY_VAULT_URL
     ? new KeyVaultTokenSource(secretClient(settings.SCIM_KEY_VAULT_URL), settings.SCIM_KEY_VAULT_SECRET_PREFIX)
     : new TableTokenSource(partitions);
@@ -60,9 +58,10 @@ export function createRuntime(settings: Settings): Runtime {
     const entra = new Set([...(settings.SCIM_ENTRA_TENANTS[tenant] ?? []), ...(record?.entraTenantIds ?? [])]);
     return { tokens: [...declared, ...issued], entraTenantIds: [...entra] };
   };
+  const schemas = buildSchemaRegistry(settings.SCIM_EXTENSIONS);
   return {
     settings,
-    schemas: buildSchemaRegistry(settings.SCIM_EXTENSIONS),
+    schemas,
     store: new ResourceStore(partitions),
     memberships: new MembershipStore(partitions),
     auth: new Authenticator(load, new EntraJwtVerifier(settings.SCIM_ENTRA_JWKS_URL), {
@@ -73,5 +72,6 @@ export function createRuntime(settings: Settings): Runtime {
     settingsTokens,
     tenants,
     tokenUsage,
+    activity: createActivityLog(settings, account, schemas.all),
   };
 }
