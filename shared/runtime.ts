@@ -16,6 +16,7 @@ import { TableTokenSource } from './store/tokenTable';
 import { TenantDirectory } from './store/tenantDirectory';
 import { TokenUsage } from './store/tokenUsage';
 import { ActivityLog, createActivityLog } from './activity/activityLog';
+import type { AlarmStateSource } from './activity/statusReport';
 
 /** Everything a request needs, built once per process from the app settings (the composition root). */
 export interface Runtime {
@@ -32,6 +33,8 @@ export interface Runtime {
   tokenUsage: TokenUsage;
   /** The per-tenant record of request outcomes (issue 12), fed by the pipeline and read by the status view. */
   activity: ActivityLog;
+  /** The notifier's alarm state per tenant (issue 13), shown by the status view when set; unset until then. */
+  alarms?: AlarmStateSource;
 }
 
 let current: Runtime | undefined;

@@ -10,7 +10,7 @@ const BUCKETS = 24;
 
 /**
  * The notifier's verdict on a tenant (issue 13), shown next to the activity when the notifier provides it.
- * This is the slot it fills: pass an AlarmStateSource to statusSources().
+ * This is the slot it fills: set `Runtime.alarms` (the page and `admin status` read it through statusSources).
  */
 export const alarmStateSchema = z.object({ state: z.string(), since: z.string().optional(), reason: z.string().optional() });
 export type AlarmState = z.infer<typeof alarmStateSchema>;
@@ -71,7 +71,7 @@ export interface StatusSources {
   alarms?: AlarmStateSource;
 }
 
-export function statusSources(rt: Runtime, alarms?: AlarmStateSource): StatusSources {
+export function statusSources(rt: Runtime, alarms: AlarmStateSource | undefined = rt.alarms): StatusSources {
   return {
     reader: rt.activity.reader,
     knownTenants: () => knownTenants(rt),

@@ -144,6 +144,18 @@ describe('the activity log and GET /scim/status (local contract, issue 12 item 5
     expect(await admin('status', 'Bad_Tenant')).toMatchObject({ code: 2 });
   });
 
+  it('shows the notifier\'s alarm state once Runtime.alarms is set (the slot issue 13 fills)', async () => {
+    const rt = runtime();
+    expect(tenantOf(await status(), 'default')!.alarm).toBeUndefined();
+    rt.alarms = { alarmOf: async (tenant) => (tenant === 'default' ? { state: 'failing', since: '2026-11-30T08:00:00.000Z', reason: '5 of 10 requests failed' } : undefined) };
+    try {
+      expect(tenantOf(await status(), 'default')!.alarm).toEqual({ state: 'failing', since: '2026-11-30T08:00:00.000Z', reason: '5 of 10 requests failed' });
+      expect(tenantOf(await status(), 'acme')!.alarm).toBeUndefined();
+    } finally {
+      rt.alarms = undefined;
+    }
+  });
+
   it('answers SCIM requests exactly the same while the log store is down', async () => {
     const rt = runtime();
     const working = rt.activity;
