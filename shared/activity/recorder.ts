@@ -70,6 +70,8 @@ export class ActivityRecorder {
   private flushing?: Promise<void>;
   private lastFlush: number;
   private readonly timer: NodeJS.Timeout;
+  /** Failure writes still going on after their request was answered (past failureWaitMs). */
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly now: () => number;
 
   constructor(
@@ -103,9 +105,10 @@ export class ActivityRecorder {
     return this.flushing;
   }
 
-  /** Stops the timer and writes what is left (tests, and a host that shuts down cleanly). */
+  /** Stops the timer, lets failure writes finish and writes the counts left (tests, a clean shutdown). */
   async close(): Promise<void> {
     clearInterval(this.timer);
+    await Promise.all([...this.inFlight]);
     await this.flush();
   }
 
@@ -144,6 +147,8 @@ export class ActivityRecorder {
           this.storeDownUntil = this.now() + STORE_PAUSE_MS;
         },
       );
+    this.inFlight.add(write);
+    void write.finally(() => this.inFlight.delete(write));
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'late'>((ok) => (timer = setTimeout(ok, this.options.failureWaitMs ?? 200, 'late')));
     return Promise.race([write, deadline]).then((result) => {

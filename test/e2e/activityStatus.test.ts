@@ -17,7 +17,6 @@ beforeAll(async () => {
   s = await startTestServer({ SCIM_ACTIVITY_FLUSH_SECONDS: '1', SCIM_TENANT_TOKENS: JSON.stringify({ acme: ACME_TOKEN }) });
 });
 afterAll(async () => {
-  await runtime().activity.recorder?.close();
   await s.close();
 });
 

@@ -16,7 +16,6 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await browser?.close();
-  await runtime().activity.recorder?.close();
   await s.close();
 });
 
