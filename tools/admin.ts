@@ -23,9 +23,10 @@ class UsageError extends Error {}
 /**
  * The operator's command line for tenants and Secret Tokens. It uses the app's own runtime, so tokens go to the
  * same place the service reads them from: Key Vault when SCIM_KEY_VAULT_URL is set (through the real SDK, with
- * the operator's Azure login), else the table. Returns the exit code; all output goes through `print`.
+ * the operator's Azure login), else the table. Returns the exit code; all output goes through `print`. `compose`
+ * builds the runtime (a test adds the notifier's alarm states to it).
  */
-export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, print: (line: string) => void): Promise<number> {
+export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, print: (line: string) => void, compose: typeof createRuntime = createRuntime): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -44,7 +45,7 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, print: (l
     return values.help ? 0 : 2;
   }
   try {
-    const rt = createRuntime(readSettings(env));
+    const rt = compose(readSettings(env));
     if (noun === 'status') await printStatus(rt, verb === undefined ? undefined : tenantOrBucket(verb), sinceOf(values.since), print);
     else await dispatch(rt, `${noun} ${verb ?? ''}`.trim(), args, values, print);
     return 0;

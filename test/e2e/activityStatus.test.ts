@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createActivityLog } from '../../shared/activity/activityLog';
 import { statusJsonSchema, StatusJson } from '../../shared/activity/statusPage';
 import { scimEndpoint } from '../../shared/http/pipeline';
-import { runtime } from '../../shared/runtime';
+import { createRuntime, runtime } from '../../shared/runtime';
+import { AlarmStateSource } from '../../shared/activity/statusReport';
 import { tableAccount } from '../../shared/store/tableAccount';
 import { startAzurite } from '../../tools/embeddedAzurite';
 import { runAdmin } from '../../tools/admin';
@@ -38,8 +39,12 @@ async function statusWhen(ready: (json: StatusJson) => boolean): Promise<StatusJ
 }
 
 async function admin(...argv: string[]) {
+  return adminWith(createRuntime, ...argv);
+}
+
+async function adminWith(compose: typeof createRuntime, ...argv: string[]) {
   const lines: string[] = [];
-  const code = await runAdmin(argv, process.env, (line) => lines.push(line));
+  const code = await runAdmin(argv, process.env, (line) => lines.push(line), compose);
   return { code, out: lines.join('\n') };
 }
 
@@ -143,16 +148,20 @@ describe('the activity log and GET /scim/status (local contract, issue 12 item 5
     expect(await admin('status', 'Bad_Tenant')).toMatchObject({ code: 2 });
   });
 
-  it('shows the notifier\'s alarm state once Runtime.alarms is set (the slot issue 13 fills)', async () => {
+  it('shows the notifier\'s alarm state in both views once Runtime.alarms is set (the slot issue 13 fills)', async () => {
     const rt = runtime();
+    const alarms: AlarmStateSource = { alarmOf: async (tenant) => (tenant === 'default' ? { state: 'incident', since: '2026-11-30T08:00:00.000Z', reason: '5 of 10 requests failed' } : undefined) };
     expect(tenantOf(await status(), 'default')!.alarm).toBeUndefined();
-    rt.alarms = { alarmOf: async (tenant) => (tenant === 'default' ? { state: 'failing', since: '2026-11-30T08:00:00.000Z', reason: '5 of 10 requests failed' } : undefined) };
+    expect((await admin('status', 'default')).out).not.toMatch(/^alarm/m);
+    rt.alarms = alarms;
     try {
-      expect(tenantOf(await status(), 'default')!.alarm).toEqual({ state: 'failing', since: '2026-11-30T08:00:00.000Z', reason: '5 of 10 requests failed' });
+      expect(tenantOf(await status(), 'default')!.alarm).toEqual({ state: 'incident', since: '2026-11-30T08:00:00.000Z', reason: '5 of 10 requests failed' });
       expect(tenantOf(await status(), 'acme')!.alarm).toBeUndefined();
     } finally {
       rt.alarms = undefined;
     }
+    const { out } = await adminWith((settings) => ({ ...createRuntime(settings), alarms }), 'status', 'default');
+    expect(out).toMatch(/^alarm\s+incident since 2026-11-30T08:00:00.000Z — 5 of 10 requests failed$/m);
   });
 
   it('answers SCIM requests exactly the same while the log store is down', async () => {
