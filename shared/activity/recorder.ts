@@ -70,7 +70,7 @@ export class ActivityRecorder {
   private flushing?: Promise<void>;
   private lastFlush: number;
   private readonly timer: NodeJS.Timeout;
-  /** Failure writes still going on after their request was answered (past failureWaitMs). */
+  /** Failure writes not yet settled (some may outlive their request's failureWaitMs). */
   private readonly inFlight = new Set<Promise<void>>();
   private readonly now: () => number;
 
