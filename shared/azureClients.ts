@@ -1,6 +1,8 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { TableClient, TableServiceClientOptions } from '@azure/data-tables';
+import { TableClient, TableServiceClient, TableServiceClientOptions } from '@azure/data-tables';
+import type { TokenCredential } from '@azure/core-auth';
+import { DEFAULT_STORAGE_TIMEOUT_MS } from './config';
 import { DependencyTimeout } from './azureFaults';
 
 type PipelinePolicy = NonNullable<TableServiceClientOptions['additionalPolicies']>[number]['policy'];
@@ -90,7 +92,7 @@ export function dependencyOptions(timeoutMs: number) {
  * @azure/identity is loaded only here, when a setting asks for it: local runs and connection strings never pay
  * for loading it.
  */
-export function managedIdentity(): import('@azure/core-auth').TokenCredential {
+export function managedIdentity(): TokenCredential {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- literal, so a bundler still includes it
   const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
   return new DefaultAzureCredential();
@@ -99,22 +101,44 @@ export function managedIdentity(): import('@azure/core-auth').TokenCredential {
 export interface StorageSettings {
   SCIM_STORAGE_CONNECTION_STRING?: string;
   SCIM_TABLE_ENDPOINT?: string;
-  SCIM_TABLE_NAME: string;
-  SCIM_STORAGE_TIMEOUT_MS: number;
+  SCIM_STORAGE_TIMEOUT_MS?: number;
+}
+
+type ClientOptions = Pick<TableServiceClientOptions, 'retryOptions'>;
+
+/** The storage account's tables (the app's, the activity log's day tables), reached the way the settings say. */
+export interface TableAccount {
+  table(name: string, options?: ClientOptions): TableClient;
+  service(options?: ClientOptions): TableServiceClient;
 }
 
 /**
- * The app's table: by connection string (Azurite, or an account key), else by endpoint with the managed identity.
- * Its three retries back off at most 1.75 s together (the SDK's default: up to 7 s), so they fit well inside the
- * deadline and a storage that stays busy is reported as busy, with its code, rather than as a timeout.
+ * By connection string (Azurite, or an account key), else by endpoint with the managed identity, every client
+ * with the shared socket pool and the deadline. Their three retries back off at most 1.75 s together (the SDK's
+ * default: up to 7 s), so they fit well inside the deadline and a storage that stays busy is reported as busy,
+ * with its code, rather than as a timeout.
  */
-export function storageTable(settings: StorageSettings): TableClient {
-  const connection = settings.SCIM_STORAGE_CONNECTION_STRING;
-  const options: TableServiceClientOptions = {
+export function tableAccount(settings: StorageSettings): TableAccount {
+  const base = (options?: ClientOptions): TableServiceClientOptions => ({
     retryOptions: { maxRetries: 3, retryDelayInMs: 250, maxRetryDelayInMs: 2_000 },
-    ...dependencyOptions(settings.SCIM_STORAGE_TIMEOUT_MS),
+    ...dependencyOptions(settings.SCIM_STORAGE_TIMEOUT_MS ?? DEFAULT_STORAGE_TIMEOUT_MS),
+    ...options,
+  });
+  const connection = settings.SCIM_STORAGE_CONNECTION_STRING;
+  if (connection) {
+    const allowInsecureConnection = /^UseDevelopmentStorage=true|TableEndpoint=http:/i.test(connection);
+    return {
+      table: (name, options) => TableClient.fromConnectionString(connection, name, { ...base(options), allowInsecureConnection }),
+      service: (options) => TableServiceClient.fromConnectionString(connection, { ...base(options), allowInsecureConnection }),
+    };
+  }
+  let credential: TokenCredential | undefined;
+  const identity = () => (credential ??= managedIdentity());
+  return {
+    table: (name, options) => new TableClient(`${settings.SCIM_TABLE_ENDPOINT}`, name, identity(), base(options)),
+    service: (options) => new TableServiceClient(`${settings.SCIM_TABLE_ENDPOINT}`, identity(), base(options)),
   };
-  return connection
-    ? TableClient.fromConnectionString(connection, settings.SCIM_TABLE_NAME, { ...options, allowInsecureConnection: /^UseDevelopmentStorage=true|TableEndpoint=http:/i.test(connection) })
-    : new TableClient(`${settings.SCIM_TABLE_ENDPOINT}`, settings.SCIM_TABLE_NAME, managedIdentity(), options);
 }
+
+/** The app's own table. */
+export const storageTable = (settings: StorageSettings & { SCIM_TABLE_NAME: string }) => tableAccount(settings).table(settings.SCIM_TABLE_NAME);

@@ -73,6 +73,14 @@ export const settingsSchema = z
     SCIM_ACS_ENDPOINT: z.string().url('SCIM_ACS_ENDPOINT must be the Communication Service\'s https:// endpoint').optional(),
     /** Sender of the notifier's mail, e.g. `DoNotReply@<id>.azurecomm.net` (ACS's Azure-managed domain). */
     SCIM_MAIL_FROM: z.string().email('SCIM_MAIL_FROM must be an email address').optional(),
+    /** `on` | `off`: record every SCIM request's outcome in the activity log (README § Activity log and status view). */
+    SCIM_ACTIVITY: z.string().default('on').transform((s) => s.toLowerCase()).pipe(z.enum(['on', 'off'])),
+    /** How often each instance writes its per-minute success counts; a crash loses at most this window of them. */
+    SCIM_ACTIVITY_FLUSH_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    /** Days of activity kept; older day tables are dropped whole by the activityRetention timer. */
+    SCIM_ACTIVITY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    /** The activity log's tables are `{prefix}{yyyymmdd}`, one per UTC day (8 characters are left for the date). */
+    SCIM_ACTIVITY_TABLE_PREFIX: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,54}$/, 'SCIM_ACTIVITY_TABLE_PREFIX must be 3-55 letters and digits, starting with a letter').default('scimactivity'),
   })
   .refine((s) => s.SCIM_STORAGE_CONNECTION_STRING || s.SCIM_TABLE_ENDPOINT, {
     message: 'set SCIM_STORAGE_CONNECTION_STRING (local) or SCIM_TABLE_ENDPOINT (Azure, managed identity)',

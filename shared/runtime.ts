@@ -1,4 +1,4 @@
-import { storageTable } from './azureClients';
+import { tableAccount } from './azureClients';
 import { Clock } from './clock';
 import { readSettings, Settings } from './config';
 import { buildSchemaRegistry, SchemaRegistry } from './scim/resourceSchema';
@@ -16,6 +16,8 @@ import { ManagedTokenSource } from './auth/tokenSource';
 import { TableTokenSource } from './store/tokenTable';
 import { TenantDirectory } from './store/tenantDirectory';
 import { TokenUsage } from './store/tokenUsage';
+import { ActivityLog, createActivityLog } from './activity/activityLog';
+import type { AlarmStateSource } from './activity/statusReport';
 
 /** Everything a request needs, built once per process from the app settings (the composition root). */
 export interface Runtime {
@@ -25,13 +27,17 @@ export interface Runtime {
   service: ResourceService;
   /** The storage behind the service, for the admin command line (a deleted tenant's data). */
   repository: Repository;
-  auth: Pick<Authenticator, 'authenticate'>;
+  auth: Pick<Authenticator, 'authenticate' | 'knows'>;
   /** Where issued tokens live: Key Vault when configured, else the table (digests only). */
   tokens: ManagedTokenSource;
   /** Tokens declared in settings (read-only). */
   settingsTokens: SettingsTokenSource;
   tenants: TenantDirectory;
   tokenUsage: TokenUsage;
+  /** The per-tenant record of request outcomes (issue 12), fed by the pipeline and read by the status view. */
+  activity: ActivityLog;
+  /** The notifier's alarm state per tenant (issue 13), shown by the status view when set; unset until then. */
+  alarms?: AlarmStateSource;
 }
 
 /**
@@ -59,7 +65,8 @@ export function setRuntime(rt: Runtime): void {
 }
 
 export function createRuntime(settings: Settings, options: { clock?: Clock } = {}): Runtime {
-  const partitions = new PartitionTable(storageTable(settings));
+  const account = tableAccount(settings);
+  const partitions = new PartitionTable(account.table(settings.SCIM_TABLE_NAME));
   const tokens: ManagedTokenSource = settings.SCIM_KEY_VAULT_URL
     ? new (keyVault().KeyVaultTokenSource)(keyVault().secretClient(settings.SCIM_KEY_VAULT_URL, settings.SCIM_STORAGE_TIMEOUT_MS), settings.SCIM_KEY_VAULT_SECRET_PREFIX)
     : new TableTokenSource(partitions);
@@ -91,5 +98,6 @@ export function createRuntime(settings: Settings, options: { clock?: Clock } = {
     settingsTokens,
     tenants,
     tokenUsage,
+    activity: createActivityLog(settings, account, schemas.all),
   };
 }

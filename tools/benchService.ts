@@ -24,24 +24,31 @@ export async function startBenchService(options: { inProcessStorage?: boolean } 
   const storage = await startStorage({ inProcess: options.inProcessStorage });
   const token = randomBytes(32).toString('base64url');
   const app = await startAppProcess(storage.connectionString, token);
+  return {
+    connectionString: storage.connectionString,
+    app,
+    ...scimClient(app.info.url, token),
+    close: async () => {
+      await app.close();
+      await storage.close();
+    },
+  };
+}
+
+/** SCIM requests to an app's default tenant: `scim` returns any status, `call` throws on an error status. */
+export function scimClient(url: string, token: string): Pick<BenchService, 'scim' | 'call'> {
   const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/scim+json' };
   const scim = async (method: string, path: string, body?: unknown): Promise<ScimAnswer> => {
-    const res = await fetch(`${app.info.url}/scim/v2${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${url}/scim/v2${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
   return {
-    connectionString: storage.connectionString,
-    app,
     scim,
     call: async (method, path, body) => {
       const answer = await scim(method, path, body);
       if (answer.status >= 300) throw new Error(`${method} ${path} → ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`);
       return answer;
-    },
-    close: async () => {
-      await app.close();
-      await storage.close();
     },
   };
 }

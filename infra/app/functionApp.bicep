@@ -24,6 +24,9 @@ param httpPerInstanceConcurrency int
 param restrictToEntra bool
 param operatorIpRanges string[]
 param scimExtensions string
+@description('Days of provisioning activity kept for the status view and the notifier (one table per day).')
+@minValue(1)
+param activityRetentionDays int = 30
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -111,6 +114,11 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     SCIM_ACS_ENDPOINT: mailEndpoint
     SCIM_MAIL_FROM: mailFrom
     SCIM_EXTENSIONS: scimExtensions
+    // The activity log (README § Activity log and status view): on, flushed each minute, its own day tables.
+    SCIM_ACTIVITY: 'on'
+    SCIM_ACTIVITY_FLUSH_SECONDS: '60'
+    SCIM_ACTIVITY_RETENTION_DAYS: string(activityRetentionDays)
+    SCIM_ACTIVITY_TABLE_PREFIX: 'scimactivity'
   }
 }
 

@@ -35,9 +35,10 @@ export const noContent = (headers: Record<string, string> = {}): ScimHttpRespons
  * The one place errors become responses. A ScimError is the client's; a failing dependency is classified by its
  * cause (azureFaults: 503 with Retry-After, so Entra retries later instead of counting a hard failure, or 400 when
  * storage refused the data); anything else is a 500 that carries only a correlation id — the details go to the
- * log, never a stack trace or token to the client.
+ * log, never a stack trace or token to the client. The id is the request's own (X-Correlation-Id, the activity
+ * log's record), so the operator finds the log line from either.
  */
-export function errorResponse(error: unknown, log: Logger): ScimHttpResponse {
+export function errorResponse(error: unknown, log: Logger, correlationId: string = randomUUID()): ScimHttpResponse {
   if (error instanceof ScimError) {
     if (error.status >= 500 && error.cause !== undefined) log.error(`${error.status} ${error.detail} Cause: ${dependencyFault(error.cause)?.log ?? describe(error.cause)}`);
     return scimJson(error.status, error.toBody(), error.headers);
@@ -48,7 +49,6 @@ export function errorResponse(error: unknown, log: Logger): ScimHttpResponse {
     else log.warn(fault.log);
     return scimJson(fault.error.status, fault.error.toBody(), fault.error.headers);
   }
-  const correlationId = randomUUID();
   log.error(`unexpected error ${correlationId}: ${describe(error)}`);
   return scimJson(500, new ScimError(500, `Internal error; correlation id ${correlationId}.`).toBody());
 }
