@@ -70,7 +70,7 @@ export interface MembershipRepository {
    */
   change(tenant: string, groupId: string, change: MembershipChange, ifMatch?: string): Promise<void>;
   /** A renamed member's `display` in the groups it belongs to (bounded by its number of groups, not their size). */
-  renameMember(tenant: string, memberId: string, display: string | undefined): Promise<void>;
+  renameMember(tenant: string, memberId: string, display: string | undefined, groupIds?: string[]): Promise<void>;
   /** Removes a deleted member from every group; `groupIds` when the caller already read them. */
   removeEverywhere(tenant: string, memberId: string, groupIds?: string[]): Promise<void>;
   /** Records a deleted group whose rows still need purging, before the group is deleted. */

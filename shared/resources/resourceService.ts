@@ -61,10 +61,11 @@ export class ResourceService {
 
   /**
    * A user's group rows, read alongside the user's own read or write rather than after it (one round trip of
-   * latency, not two), when the response shows `groups`.
+   * latency, not two): for a response that shows `groups`, and (no projection given) for a write that may rename
+   * the user in the groups that list it.
    */
-  private groupRowsAlongside(tenant: string, schema: ResourceSchema, id: string, projection: Projection) {
-    if (schema.name !== 'User' || !projectionIncludes(projection, RELATION.User)) return undefined;
+  private groupRowsAlongside(tenant: string, schema: ResourceSchema, id: string, projection?: Projection) {
+    if (schema.name !== 'User' || (projection && !projectionIncludes(projection, RELATION.User))) return undefined;
     const groupIds = this.repo.memberships.groupsOf(tenant, id);
     groupIds.catch(() => undefined); // awaited only if the user exists; a failure then surfaces there
     return () => groupIds;
@@ -107,8 +108,8 @@ export class ResourceService {
   async replace(scope: RequestScope, schema: ResourceSchema, id: string, body: unknown, ifMatch: string | undefined, projection: Projection): Promise<Representation> {
     const { doc, members } = this.documentOf(scope, body, schema);
     const resolved = members ? await this.resolveMembers(scope.tenant, id, members) : undefined;
-    const groupIdsOf = this.groupRowsAlongside(scope.tenant, schema, id, projection);
-    let updated = await this.updateDocument(scope.tenant, schema, id, () => doc, ifMatch);
+    const groupIdsOf = this.groupRowsAlongside(scope.tenant, schema, id);
+    let updated = await this.updateDocument(scope.tenant, schema, id, () => doc, ifMatch, groupIdsOf);
     if (resolved) {
       const wanted = new Set(resolved.map((m) => m.value));
       const remove: string[] = [];
@@ -126,8 +127,8 @@ export class ResourceService {
    */
   async patch(scope: RequestScope, schema: ResourceSchema, id: string, operations: PatchOperation[], ifMatch: string | undefined, projection: Projection): Promise<Representation | undefined> {
     if (schema.name !== 'Group') {
-      const groupIdsOf = this.groupRowsAlongside(scope.tenant, schema, id, projection);
-      const updated = await this.updateDocument(scope.tenant, schema, id, (current) => applyPatch(current.data, operations, schema), ifMatch);
+      const groupIdsOf = this.groupRowsAlongside(scope.tenant, schema, id);
+      const updated = await this.updateDocument(scope.tenant, schema, id, (current) => applyPatch(current.data, operations, schema), ifMatch, groupIdsOf);
       return this.represent(scope, schema, updated, projection, true, groupIdsOf);
     }
     const { documentOps, delta } = splitGroupPatch(operations);
@@ -233,7 +234,7 @@ export class ResourceService {
   }
 
   /** Writes a document change; a new name reaches the membership rows that show it (RFC 7643 §4.2 `display`). */
-  private async updateDocument(tenant: string, schema: ResourceSchema, id: string, transform: (current: StoredResource) => Json, ifMatch: string | undefined) {
+  private async updateDocument(tenant: string, schema: ResourceSchema, id: string, transform: (current: StoredResource) => Json, ifMatch: string | undefined, groupIdsOf?: () => Promise<string[]>) {
     let before: string | undefined;
     const updated = await this.repo.resources.update(tenant, schema.name, id, (current) => {
       before = memberDisplay(current.data);
@@ -242,7 +243,7 @@ export class ResourceService {
     const after = memberDisplay(updated.data);
     if (after !== before) {
       if (schema.name === 'Group') this.relations.forgetGroup(tenant, id);
-      await this.repo.memberships.renameMember(tenant, id, after);
+      await this.repo.memberships.renameMember(tenant, id, after, await groupIdsOf?.());
     }
     return updated;
   }

@@ -116,8 +116,8 @@ export class MembershipStore implements MembershipRepository {
     }
   }
 
-  async renameMember(tenant: string, memberId: string, display: string | undefined): Promise<void> {
-    const groups = await this.groupsOf(tenant, memberId);
+  async renameMember(tenant: string, memberId: string, display: string | undefined, groupIds?: string[]): Promise<void> {
+    const groups = groupIds ?? (await this.groupsOf(tenant, memberId));
     const rows = groups.map((groupId) => ({ partitionKey: tenant, rowKey: memberKey(groupId, memberId), display: boundedColumn(display ?? '') }));
     for (let i = 0; i < rows.length; i += MAX_TRANSACTION) {
       const chunk = rows.slice(i, i + MAX_TRANSACTION);
