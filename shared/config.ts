@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { extensionConfigSchema } from './scim/schemaDefinitions';
 import { tenantIdSchema } from './auth/tenantId';
 import { ENTRA_JWKS_URL } from './auth/entraJwt';
+import { ruleThresholdsSchema } from './notify/rules';
+import { entraJobsSchema } from './notify/entraJobs';
 
 /**
  * Every app setting the service reads, validated once. README.md § Configuration documents each; a missing or
@@ -21,6 +23,9 @@ const jsonSetting = <T extends z.ZodTypeAny>(name: string, fallback: string, sch
       }
     })
     .pipe(schema);
+
+/** The notifier's default schedule: every 5 minutes. */
+export const NOTIFY_SCHEDULE = '0 */5 * * * *';
 
 const secretToken = z.string().min(16, 'a Secret Token must be at least 16 characters');
 const oneOrMany = <T extends z.ZodTypeAny>(item: T) => z.preprocess((v) => (Array.isArray(v) ? v : [v]), z.array(item));
@@ -53,9 +58,40 @@ const settingsSchema = z
      * no index narrows fails clearly instead of running into the 60 s function timeout.
      */
     SCIM_MAX_SCAN: z.coerce.number().int().min(1).default(200_000),
+
+    // The notifier (README § Notifications).
+    /** NCRONTAB of the provisioningNotifier timer; the Functions host reads it as `%SCIM_NOTIFY_SCHEDULE%`. */
+    SCIM_NOTIFY_SCHEDULE: z.string().regex(/^\S+( \S+){5}$/, 'SCIM_NOTIFY_SCHEDULE is a six-field NCRONTAB expression, e.g. 0 */5 * * * *').default(NOTIFY_SCHEDULE),
+    /** Comma-separated addresses mailed for tenants without their own recipients (`tenant set --notify`). */
+    SCIM_NOTIFY_TO: z
+      .string()
+      .default('')
+      .transform((s) => s.split(',').map((a) => a.trim()).filter(Boolean))
+      .pipe(z.array(z.string().email('SCIM_NOTIFY_TO holds comma-separated mail addresses'))),
+    /** How long an incident must stay clear (with authenticated requests) before the "recovered" mail; 0 allowed. */
+    SCIM_NOTIFY_RECOVERY_MINUTES: z.coerce.number().int().min(0).default(60),
+    /** JSON overriding some of the rules' thresholds, e.g. `{"failureRatePercent": 30}`. */
+    SCIM_NOTIFY_RULES: jsonSetting('SCIM_NOTIFY_RULES', '{}', ruleThresholdsSchema),
+    /** The sender address (ACS: a MailFrom address of a domain linked to the resource). */
+    SCIM_MAIL_FROM: z.string().email('SCIM_MAIL_FROM is a mail address').optional(),
+    /** ACS endpoint `https://<resource>.communication.azure.com` (managed identity), or a connection string for local tests. */
+    SCIM_ACS_ENDPOINT: z.string().min(1).optional(),
+    /** `smtp://user:password@host:port` (or smtps://), used when SCIM_ACS_ENDPOINT is unset. */
+    SCIM_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'SCIM_SMTP_URL starts with smtp:// or smtps://').optional(),
+    /** Where `.eml` files go when neither ACS nor SMTP is configured. */
+    SCIM_MAIL_OUTBOX: z.string().min(1).default('./outbox'),
+    /** Base URL of this app for links in mails; defaults to https:// + WEBSITE_HOSTNAME (set by Azure). */
+    SCIM_PUBLIC_URL: z.string().url().optional(),
+    WEBSITE_HOSTNAME: z.string().optional(),
+    /** JSON `{"<tenant>": {"servicePrincipalId": "…", "jobId": "…"}}`: read Entra's own job status from Microsoft Graph. */
+    SCIM_ENTRA_JOBS: jsonSetting('SCIM_ENTRA_JOBS', '{}', entraJobsSchema),
+    SCIM_GRAPH_URL: z.string().url().default('https://graph.microsoft.com/v1.0'),
   })
   .refine((s) => s.SCIM_STORAGE_CONNECTION_STRING || s.SCIM_TABLE_ENDPOINT, {
     message: 'set SCIM_STORAGE_CONNECTION_STRING (local) or SCIM_TABLE_ENDPOINT (Azure, managed identity)',
+  })
+  .refine((s) => !s.SCIM_ACS_ENDPOINT || s.SCIM_MAIL_FROM, {
+    message: 'SCIM_ACS_ENDPOINT needs SCIM_MAIL_FROM, a sender address of a domain linked to the Communication Services resource',
   });
 
 export type Settings = z.infer<typeof settingsSchema>;
