@@ -1,4 +1,5 @@
 import type { TokenCredential } from '@azure/identity';
+import type { EmailClientOptions } from '@azure/communication-email';
 import type { MailMessage, MailTransport } from './mailTransport';
 
 /**
@@ -11,9 +12,11 @@ export class AcsTransport implements MailTransport {
   readonly name = 'acs';
   private client?: import('@azure/communication-email').EmailClient;
 
+  /** `credential` and `clientOptions` replace the managed identity and the SDK defaults (tests: a fake over local TLS). */
   constructor(
     private readonly endpoint: string,
     private readonly credential?: TokenCredential,
+    private readonly clientOptions: EmailClientOptions = {},
   ) {}
 
   async send(message: MailMessage): Promise<void> {
@@ -33,8 +36,9 @@ export class AcsTransport implements MailTransport {
     const { EmailClient } = await import('@azure/communication-email');
     const isConnectionString = /^endpoint=/i.test(this.endpoint);
     const plainHttp = /^(endpoint=)?http:/i.test(this.endpoint);
-    // Only a local fake is served over plain http; the SDK refuses that unless told.
-    const options = plainHttp ? { allowInsecureConnection: true } : {};
+    // Only a local fake is served over plain http; the SDK refuses that unless told. A refused or throttled send is
+    // released and retried by a later timer run, so the SDK need not wait out long Retry-After answers itself.
+    const options: EmailClientOptions = { retryOptions: { maxRetries: 2 }, ...(plainHttp ? { allowInsecureConnection: true } : {}), ...this.clientOptions };
     if (isConnectionString) return new EmailClient(this.endpoint, options);
     const credential = this.credential ?? new (await import('@azure/identity')).DefaultAzureCredential();
     return new EmailClient(this.endpoint, credential, options);
