@@ -24,8 +24,13 @@ export function fixedFacts(tenants: string[], extra: { recipients?: Record<strin
 }
 
 /** A notifier on the real alarm-state rows (Azurite), with an in-memory activity log and a settable clock. */
-export function notifierOn(connectionString: string, table: string, parts: { activity: MemoryActivity; facts: TenantFacts; transport: MailTransport; clock: () => Date; options?: Partial<NotifierOptions>; log?: (l: string) => void }) {
-  const alarms = new AlarmStates(new PartitionTable(TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: true })));
+export function notifierOn(
+  connectionString: string,
+  table: string,
+  parts: { activity: MemoryActivity; facts: TenantFacts; transport: MailTransport; clock: () => Date; options?: Partial<NotifierOptions>; log?: (l: string) => void; storageRetries?: number },
+) {
+  const client = TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: true, ...(parts.storageRetries === undefined ? {} : { retryOptions: { maxRetries: parts.storageRetries } }) });
+  const alarms = new AlarmStates(new PartitionTable(client));
   return {
     alarms,
     notifier: new Notifier({ ...parts, alarms, log: parts.log ?? (() => {}), options: { ...OPTIONS, ...parts.options } }),
