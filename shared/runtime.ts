@@ -16,6 +16,7 @@ import { ManagedTokenSource } from './auth/tokenSource';
 import { TableTokenSource } from './store/tokenTable';
 import { TenantDirectory } from './store/tenantDirectory';
 import { TokenUsage } from './store/tokenUsage';
+import { AlarmStates } from './store/alarmStates';
 
 /** Everything a request needs, built once per process from the app settings (the composition root). */
 export interface Runtime {
@@ -30,6 +31,8 @@ export interface Runtime {
   settingsTokens: SettingsTokenSource;
   tenants: TenantDirectory;
   tokenUsage: TokenUsage;
+  /** The notifier's alarm state per tenant (issue 13). */
+  alarmStates: AlarmStates;
 }
 
 let current: Runtime | undefined;
@@ -73,5 +76,6 @@ export function createRuntime(settings: Settings): Runtime {
     settingsTokens,
     tenants,
     tokenUsage,
+    alarmStates: new AlarmStates(partitions),
   };
 }
