@@ -2,6 +2,7 @@ import { EmbeddedAzurite, startAzurite } from '../../tools/embeddedAzurite';
 import { SmtpTransport } from '../../shared/notify/smtpTransport';
 import type { MailMessage, MailTransport } from '../../shared/notify/mailTransport';
 import { parseAlarmState } from '../../shared/notify/notifier';
+import { alarmStatus } from '../../shared/notify/alarmStatus';
 import { MemoryActivity } from '../support/memoryActivity';
 import { fixedFacts, notifierOn } from '../support/notifierHarness';
 import { SmtpSink, startSmtpSink } from '../support/smtpSink';
@@ -141,3 +142,20 @@ async function until(done: () => boolean, ms = 10_000) {
     await new Promise((ok) => setTimeout(ok, 20));
   }
 }
+
+it('shows each tenant\'s alarm state for the status view: the open incident, then ok after recovery', async () => {
+  const activity = rejected();
+  let now = T0;
+  const { notifier, alarms } = setup(activity, new SmtpTransport(sink.url), () => new Date(now));
+  const status = alarmStatus(alarms);
+  expect(await status.alarmOf('acme')).toBeUndefined();
+  await notifier.run();
+  expect(await status.alarmOf('acme')).toEqual({ state: 'incident', since: new Date(T0 - MIN).toISOString(), reason: 'Entra is using a Secret Token this connector rejects (invalid credentials)' });
+  activity.record({ tenant: 'acme', at: new Date(T0 + MIN), operation: 'read', status: 404 });
+  now = T0 + 2 * MIN;
+  await notifier.run();
+  now = T0 + 70 * MIN;
+  await notifier.run();
+  expect(await status.alarmOf('acme')).toEqual({ state: 'ok', since: new Date(now).toISOString(), reason: 'data problems and warnings (24 h): 1 × 404 on a read by id' });
+  expect(sink.mails.map((m) => m.subject)).toEqual([expect.stringContaining('tenant acme: Entra is using'), expect.stringContaining('tenant acme: recovered')]);
+});
