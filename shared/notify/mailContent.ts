@@ -109,7 +109,7 @@ function compose(ctx: MailContext): { subject: string; sections: Section[] } {
   return {
     subject,
     sections: [
-      { heading: 'What happened', lines: [`${top.summary} Since ${top.since}${ctx.incidentSince && ctx.incidentSince !== top.since ? ` (incident open since ${ctx.incidentSince})` : ''}.`, ...top.facts] },
+      { heading: 'What happened', lines: [top.summary, `first seen ${top.since}${ctx.incidentSince && ctx.incidentSince !== top.since ? `; incident open since ${ctx.incidentSince}` : ''}`, ...top.facts] },
       ...(others.length ? [{ heading: 'Also found', lines: others.map((c) => `${c.summary}${c.facts.length ? ` (${c.facts.join('; ')})` : ''}`) }] : []),
       ...evidenceSections(ev),
       ...dataSections(ev),
@@ -125,7 +125,7 @@ function evidenceSections(ev: Evaluation): Section[] {
   const out: Section[] = [
     {
       heading: 'Evidence (last 24 h)',
-      lines: [`${t.requests} requests: ${t.authenticatedSuccesses} authenticated and answered below 500, ${t.failures} failed; ${t.rateFailures} of ${t.rateOperations} writes and reads by id failed.`],
+      lines: [`${t.requests} requests, ${t.failures} failed; ${t.rateFailures} of ${t.rateOperations} writes and reads by id failed; ${t.authenticatedSuccesses} were authenticated (any answer but 401 and 5xx).`],
     },
   ];
   if (ev.lastFailures.length) out.push({ heading: `The last ${ev.lastFailures.length} failing requests`, table: failureTable(ev.lastFailures) });

@@ -215,7 +215,7 @@ function credentialsCondition({ now, thresholds: t, memory }: RuleInput, counts:
     condition: {
       reason: 'credentials' as const,
       since: first.at,
-      summary: `${rejected.length} requests were rejected with 401 in the last ${t.credentialsWindowMinutes} minutes and none was authenticated since ${first.at}.`,
+      summary: `${rejected.length} requests were rejected with 401 in the last ${t.credentialsWindowMinutes} minutes and none was authenticated since the first of them.`,
       facts: [`threshold: ${t.credentialsRejections} rejections within ${t.credentialsWindowMinutes} minutes`],
     },
   };

@@ -21,7 +21,8 @@ const ev: Evaluation = {
 it('names the tenant and the reason in the subject and gives evidence, data problems, what Entra does and what to do', () => {
   const mail = renderMail({ tenant: 'acme', intent: { kind: 'opened', reason: 'failureRate' }, evaluation: ev, incidentSince: '2026-06-01T09:10:00.000Z', publicUrl: 'https://scim-contoso.azurewebsites.net/' });
   expect(mail.subject).toBe('[SCIM connector] tenant acme: many of the provisioning writes are failing');
-  expect(mail.text).toContain('27 of 60 writes and reads by id failed in the last 24 h (45 %; thresholds 20 and 40 %). Since 2026-06-01T09:10:00.000Z.');
+  expect(mail.text).toContain('What happened\n  27 of 60 writes and reads by id failed in the last 24 h (45 %; thresholds 20 and 40 %).\n  first seen 2026-06-01T09:10:00.000Z\n  update 400: 27\n');
+  expect(mail.text).toContain('140 requests, 39 failed; 27 of 60 writes and reads by id failed; 101 were authenticated');
   expect(mail.text).toContain('Also found\n  12 requests answered 503');
   expect(mail.text).toContain('2026-06-01T10:01:00.000Z | update User u-1 | 400 | invalidValue | Attribute "title" must be a string <not an object>. | c0ffee-1');
   expect(mail.text).toContain('404 on a read by id: 2');
