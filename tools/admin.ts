@@ -101,6 +101,7 @@ async function dispatch(rt: Runtime, command: string, args: string[], options: O
       const existed = await rt.tenants.delete(tenant);
       await rt.tokens.removeTenant(tenant);
       await rt.tokenUsage.forget(tenant);
+      await rt.alarmStates.forget(tenant);
       print(`${existed ? 'deleted' : 'no directory entry for'} tenant ${tenant}; its issued tokens are removed`);
       if (options['purge-data']) print(`deleted ${await rt.store.deleteTenantData(tenant)} rows of its users, groups and memberships`);
       return;

@@ -40,3 +40,13 @@ describe('npm run admin -- tenant set <tenant> --notify', () => {
     expect((await admin('tenant', 'list')).out).toMatch(/^acme\t1 usable token\(s\)$/m);
   });
 });
+
+it('tenant delete also forgets the tenant\'s alarm state, so the notifier stops judging it', async () => {
+  await admin('tenant', 'create', 'initech');
+  const { runtime } = await import('../../shared/runtime');
+  const rt = runtime();
+  await rt.alarmStates.write('initech', { tokenStages: {}, pending: [] }, undefined);
+  expect((await rt.alarmStates.read('initech')).document).toBeDefined();
+  expect((await admin('tenant', 'delete', 'initech')).code).toBe(0);
+  expect((await rt.alarmStates.read('initech')).document).toBeUndefined();
+});
