@@ -7,7 +7,7 @@ import type { TokenCredential } from '@azure/identity';
  * Plain fetch and a managed-identity token: two GETs do not justify the Graph SDK (../shared/notes/deploy-and-notify.md A1).
  */
 export const entraJobsSchema = z.record(z.string(), z.object({ servicePrincipalId: z.string().min(1), jobId: z.string().min(1) }).strict());
-export type EntraJobs = z.infer<typeof entraJobsSchema>;
+type EntraJobs = z.infer<typeof entraJobsSchema>;
 
 /** Graph answers empty strings for unset instants, and `quarantine: null` when the job is not quarantined. */
 const instant = z.string().optional().nullable().transform((s) => (s ? s : undefined));

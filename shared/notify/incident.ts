@@ -5,7 +5,7 @@ import { Evaluation, isFailureReason, RuleMemory, seriesDay } from './rules';
 const reasonSchema = z.enum(REASONS);
 
 /** A mail decided and claimed under the state's ETag, kept until its sending is confirmed (or given up). */
-export const pendingMailSchema = z.object({
+const pendingMailSchema = z.object({
   key: z.string(),
   kind: z.string(),
   reason: z.enum(REASONS).optional(),

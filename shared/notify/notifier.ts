@@ -3,7 +3,7 @@ import type { EntraJobStatus } from './entraJobs';
 import { AlarmState, alarmStateSchema, EMPTY_STATE, MailIntent, PendingMail, ruleMemory, step } from './incident';
 import { MailContent, renderMail, renderStorageMail } from './mailContent';
 import type { MailTransport } from './mailTransport';
-import { ACTIVITY_WINDOW_MS, evaluate, RuleInput, RuleThresholds } from './rules';
+import { ACTIVITY_WINDOW_MS, evaluate, Evaluation, RuleInput, RuleThresholds } from './rules';
 import { SendLimit } from './sendLimit';
 
 /** What the notifier needs to know about tenants, apart from their activity. */
@@ -100,8 +100,14 @@ export class Notifier {
       const tenants = [...new Set([...known, ...active, ...judged.map((j) => j.tenant)])].filter((t) => t !== UNKNOWN_TENANT).sort();
       const rows = new Map(judged.map((j) => [j.tenant, j]));
       for (const tenant of tenants) {
-        await this.judge(tenant, rows.get(tenant) ?? {}, now, report);
-        report.evaluated++;
+        try {
+          await this.judge(tenant, rows.get(tenant) ?? {}, now, report);
+          report.evaluated++;
+        } catch (e) {
+          // One tenant's unexpected fault (say, a row another version wrote) must not silence the others.
+          if (e instanceof StorageUnreadable) throw e;
+          report.problems.push(`${tenant}: not judged: ${(e as Error).message.split('\n')[0]}`);
+        }
       }
     } catch (e) {
       if (!(e instanceof StorageUnreadable)) throw e;
@@ -121,9 +127,12 @@ export class Notifier {
       ({ state, etag } = flushed);
     }
     const from = new Date(now.getTime() - ACTIVITY_WINDOW_MS);
-    const [counts, failures, tokens, recipients] = await reading(
-      Promise.all([activity.counts(tenant, from, now), activity.failures(tenant, from, now, FAILURES_READ), facts.tokens(tenant), facts.recipients(tenant)]),
-    );
+    const [counts, failures, recipients] = await reading(Promise.all([activity.counts(tenant, from, now), activity.failures(tenant, from, now, FAILURES_READ), facts.recipients(tenant)]));
+    // Tokens may live in Key Vault: a vault outage is not the connector's storage, and the other rules still apply.
+    const tokens = await facts.tokens(tenant).catch((e: Error) => {
+      report.problems.push(`${tenant}: token expiry not checked: ${e.message.split('\n')[0]}`);
+      return [];
+    });
     const ev = evaluate({ tenant, now, thresholds: options.thresholds, counts, failures, tokens, memory: ruleMemory(state), entra: await entra?.status(tenant) });
     const { next, mails } = step(state, ev, { recoveryMinutes: options.recoveryMinutes, seriesWarningDays: options.thresholds.backoffWarningDays });
     const to = recipients.length ? recipients : options.defaultTo;
@@ -148,7 +157,7 @@ export class Notifier {
     if (pending.length) await this.sendClaimed(tenant, pending, report);
   }
 
-  private render(tenant: string, intent: MailIntent, ev: ReturnType<typeof evaluate>, before: AlarmState, after: AlarmState): MailContent {
+  private render(tenant: string, intent: MailIntent, ev: Evaluation, before: AlarmState, after: AlarmState): MailContent {
     const incidentSince = (intent.kind === 'recovered' ? before.incident : after.incident)?.since;
     return renderMail({ tenant, intent, evaluation: ev, incidentSince, publicUrl: this.deps.options.publicUrl });
   }

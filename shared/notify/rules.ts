@@ -104,9 +104,9 @@ const LAST_FAILURES = 10;
 const RATE_OPERATIONS: ReadonlySet<Operation> = new Set(['create', 'read', 'update', 'disable', 'delete', 'memberAdd', 'memberRemove']);
 
 /** The token worked: anything but 401, and not a server fault (../../briefs/iface.md). */
-export const isAuthenticatedSuccess = (status: number) => status !== 401 && status < 500;
+const isAuthenticatedSuccess = (status: number) => status !== 401 && status < 500;
 const isNotFoundOnRead = (operation: Operation, status: number) => operation === 'read' && status === 404;
-export const isDataProblem = (operation: Operation, status: number) => isNotFoundOnRead(operation, status) || status === 409;
+const isDataProblem = (operation: Operation, status: number) => isNotFoundOnRead(operation, status) || status === 409;
 /** 4xx except the data problems, 5xx (timeouts arrive as 503) and 429. */
 const isRateFailure = (operation: Operation, status: number) => status >= 400 && !isDataProblem(operation, status);
 const isMatchingFailure = (f: RequestOutcome) =>

@@ -159,3 +159,21 @@ it('shows each tenant\'s alarm state for the status view: the open incident, the
   expect(await status.alarmOf('acme')).toEqual({ state: 'ok', since: new Date(now).toISOString(), reason: 'data problems and warnings (24 h): 1 × 404 on a read by id' });
   expect(sink.mails.map((m) => m.subject)).toEqual([expect.stringContaining('tenant acme: Entra is using'), expect.stringContaining('tenant acme: recovered')]);
 });
+
+it('judges the other tenants when one tenant\'s alarm row is unreadable or its tokens cannot be listed', async () => {
+  const activity = rejected();
+  const name = `delivery${++table}`;
+  const { notifier, alarms } = notifierOn(azurite.connectionString, name, {
+    activity,
+    transport: new SmtpTransport(sink.url),
+    clock: () => new Date(T0),
+    facts: { ...fixedFacts(['acme', 'broken']), tokens: async () => { throw new Error('Key Vault answered 503'); } },
+  });
+  await alarms.write('broken', { incident: { reason: 'no such reason' } }, undefined);
+  const run = await notifier.run();
+  expect(run.sent.map((m) => `${m.tenant} ${m.kind}`)).toEqual(['acme opened']);
+  expect(run.problems).toEqual([
+    'acme: token expiry not checked: Key Vault answered 503',
+    expect.stringMatching(/^broken: not judged: /),
+  ]);
+});
