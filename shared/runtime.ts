@@ -1,9 +1,8 @@
-import { DefaultAzureCredential } from '@azure/identity';
-import { TableClient } from '@azure/data-tables';
 import { readSettings, Settings } from './config';
 import { buildSchemaRegistry, SchemaRegistry } from './scim/resourceSchema';
 import { ResourceStore } from './store/resourceStore';
 import { PartitionTable } from './store/partitionTable';
+import { tableAccount } from './store/tableAccount';
 import { MembershipStore } from './store/membershipStore';
 import { Authenticator } from './auth/authenticator';
 import { EntraJwtVerifier } from './auth/entraJwt';
@@ -16,7 +15,10 @@ import { ManagedTokenSource } from './auth/tokenSource';
 import { TableTokenSource } from './store/tokenTable';
 import { TenantDirectory } from './store/tenantDirectory';
 import { TokenUsage } from './store/tokenUsage';
+import { ActivityLog, createActivityLog } from './activity/activityLog';
+import type { AlarmStateSource } from './activity/statusReport';
 import { AlarmStates } from './store/alarmStates';
+import { alarmStatus } from './notify/alarmStatus';
 
 /** Everything a request needs, built once per process from the app settings (the composition root). */
 export interface Runtime {
@@ -24,14 +26,18 @@ export interface Runtime {
   schemas: SchemaRegistry;
   store: ResourceStore;
   memberships: MembershipStore;
-  auth: Pick<Authenticator, 'authenticate'>;
+  auth: Pick<Authenticator, 'authenticate' | 'knows'>;
   /** Where issued tokens live: Key Vault when configured, else the table (digests only). */
   tokens: ManagedTokenSource;
   /** Tokens declared in settings (read-only). */
   settingsTokens: SettingsTokenSource;
   tenants: TenantDirectory;
   tokenUsage: TokenUsage;
-  /** The notifier's alarm state per tenant (issue 13). */
+  /** The per-tenant record of request outcomes (issue 12), fed by the pipeline and read by the status view. */
+  activity: ActivityLog;
+  /** The notifier's verdict per tenant as the status view shows it (issue 13); tests may replace it. */
+  alarms?: AlarmStateSource;
+  /** The notifier's alarm state rows per tenant (issue 13), which it reads and writes under ETags. */
   alarmStates: AlarmStates;
 }
 
@@ -43,12 +49,8 @@ export function runtime(): Runtime {
 }
 
 export function createRuntime(settings: Settings): Runtime {
-  const table = settings.SCIM_STORAGE_CONNECTION_STRING
-    ? TableClient.fromConnectionString(settings.SCIM_STORAGE_CONNECTION_STRING, settings.SCIM_TABLE_NAME, {
-        allowInsecureConnection: /^UseDevelopmentStorage=true|TableEndpoint=http:/i.test(settings.SCIM_STORAGE_CONNECTION_STRING),
-      })
-    : new TableClient(`${settings.SCIM_TABLE_ENDPOINT}`, settings.SCIM_TABLE_NAME, new DefaultAzureCredential());
-  const partitions = new PartitionTable(table);
+  const account = tableAccount(settings);
+  const partitions = new PartitionTable(account.table(settings.SCIM_TABLE_NAME));
   const tokens: ManagedTokenSource = settings.SCIM_KEY_VAULT_URL
     ? new KeyVaultTokenSource(secretClient(settings.SCIM_KEY_VAULT_URL), settings.SCIM_KEY_VAULT_SECRET_PREFIX)
     : new TableTokenSource(partitions);
@@ -57,15 +59,17 @@ export function createRuntime(settings: Settings): Runtime {
     ...(settings.SCIM_TOKEN ? { [DEFAULT_TENANT]: [settings.SCIM_TOKEN, ...(settings.SCIM_TENANT_TOKENS[DEFAULT_TENANT] ?? [])] } : {}),
   });
   const tenants = new TenantDirectory(partitions);
+  const alarmStates = new AlarmStates(partitions);
   const tokenUsage = new TokenUsage(partitions);
   const load: CredentialsLoader = async (tenant) => {
     const [declared, issued, record] = await Promise.all([settingsTokens.tokens(tenant), tokens.tokens(tenant), tenants.get(tenant)]);
     const entra = new Set([...(settings.SCIM_ENTRA_TENANTS[tenant] ?? []), ...(record?.entraTenantIds ?? [])]);
     return { tokens: [...declared, ...issued], entraTenantIds: [...entra] };
   };
+  const schemas = buildSchemaRegistry(settings.SCIM_EXTENSIONS);
   return {
     settings,
-    schemas: buildSchemaRegistry(settings.SCIM_EXTENSIONS),
+    schemas,
     store: new ResourceStore(partitions),
     memberships: new MembershipStore(partitions),
     auth: new Authenticator(load, new EntraJwtVerifier(settings.SCIM_ENTRA_JWKS_URL), {
@@ -76,6 +80,8 @@ export function createRuntime(settings: Settings): Runtime {
     settingsTokens,
     tenants,
     tokenUsage,
-    alarmStates: new AlarmStates(partitions),
+    activity: createActivityLog(settings, account, schemas.all),
+    alarms: alarmStatus(alarmStates),
+    alarmStates,
   };
 }

@@ -5,6 +5,8 @@ import { readSettings } from '../shared/config';
 import { createRuntime, Runtime } from '../shared/runtime';
 import { DEFAULT_TENANT, tenantIdSchema } from '../shared/auth/tenantId';
 import { knownTenants, tokenInventory } from '../shared/auth/tokenInventory';
+import { UNKNOWN_TENANT } from '../shared/activity/outcome';
+import { buildStatusReport, statusSources } from '../shared/activity/statusReport';
 
 const USAGE = `Usage: npm run admin -- <command>
   tenant create <tenant> [--entra-tenant <Entra tenant id>]...   create a tenant (optionally accepting Entra-issued tokens)
@@ -14,6 +16,7 @@ const USAGE = `Usage: npm run admin -- <command>
   token issue <tenant> [--expires <date> | --days <n>]           issue a 256-bit token, printed once
   token list <tenant>                                            id, source, created, expires, last used (never the value)
   token revoke <tenant> <token id>                               the token stops working within SCIM_TOKEN_CACHE_SECONDS
+  status [tenant] [--since 24h]                                  requests, failures and tokens per tenant (activity log)
 The tenant of /scim/v2 is "${DEFAULT_TENANT}". Settings come from the environment, as for the app (README § Configuration).`;
 
 /** A problem the operator can fix: printed without a stack trace. */
@@ -22,15 +25,16 @@ class UsageError extends Error {}
 /**
  * The operator's command line for tenants and Secret Tokens. It uses the app's own runtime, so tokens go to the
  * same place the service reads them from: Key Vault when SCIM_KEY_VAULT_URL is set (through the real SDK, with
- * the operator's Azure login), else the table. Returns the exit code; all output goes through `print`.
+ * the operator's Azure login), else the table. Returns the exit code; all output goes through `print`. `compose`
+ * builds the runtime (a test adds the notifier's alarm states to it).
  */
-export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, print: (line: string) => void): Promise<number> {
+export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, print: (line: string) => void, compose: typeof createRuntime = createRuntime): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { 'entra-tenant': { type: 'string', multiple: true }, notify: { type: 'string' }, 'purge-data': { type: 'boolean' }, expires: { type: 'string' }, days: { type: 'string' }, help: { type: 'boolean' } },
+      options: { 'entra-tenant': { type: 'string', multiple: true }, notify: { type: 'string' }, 'purge-data': { type: 'boolean' }, expires: { type: 'string' }, days: { type: 'string' }, since: { type: 'string' }, help: { type: 'boolean' } },
     });
   } catch (e) {
     print(`error: ${(e as Error).message}\n${USAGE}`);
@@ -43,8 +47,9 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, print: (l
     return values.help ? 0 : 2;
   }
   try {
-    const rt = createRuntime(readSettings(env));
-    await dispatch(rt, `${noun} ${verb ?? ''}`.trim(), args, values, print);
+    const rt = compose(readSettings(env));
+    if (noun === 'status') await printStatus(rt, verb === undefined ? undefined : tenantOrBucket(verb), sinceOf(values.since), print);
+    else await dispatch(rt, `${noun} ${verb ?? ''}`.trim(), args, values, print);
     return 0;
   } catch (e) {
     if (e instanceof UsageError) {
@@ -56,7 +61,7 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, print: (l
   }
 }
 
-type Options = { 'entra-tenant'?: string[]; notify?: string; 'purge-data'?: boolean; expires?: string; days?: string };
+type Options = { 'entra-tenant'?: string[]; notify?: string; 'purge-data'?: boolean; expires?: string; days?: string; since?: string };
 
 async function dispatch(rt: Runtime, command: string, args: string[], options: Options, print: (line: string) => void) {
   switch (command) {
@@ -158,6 +163,51 @@ function expiryOf(options: Options): Date | undefined {
 }
 
 const iso = (d: Date | undefined) => d?.toISOString() ?? '-';
+
+/** The status view's tenant argument: a tenant id, or the bucket of requests for tenants that do not exist. */
+const tenantOrBucket = (arg: string) => (arg === UNKNOWN_TENANT ? arg : tenantArg([arg]));
+
+/** `--since 90m|24h|7d` → milliseconds (default 24 h). */
+function sinceOf(text: string | undefined): number {
+  if (text === undefined) return 24 * 3_600_000;
+  const m = /^(\d+)([mhd])$/.exec(text);
+  if (!m || Number(m[1]) < 1) throw new UsageError(`--since ${text}: give a duration such as 90m, 24h or 7d`);
+  return Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 'm' | 'h' | 'd'];
+}
+
+/** `status`: the activity log per tenant, as the status page shows it, readable in a terminal. */
+async function printStatus(rt: Runtime, tenant: string | undefined, sinceMs: number, print: (line: string) => void) {
+  const to = new Date();
+  const report = await buildStatusReport(statusSources(rt), new Date(to.getTime() - sinceMs), to, tenant);
+  print(`Activity from ${report.from} to ${report.to}${rt.activity.enabled ? '' : ' (recording is off: SCIM_ACTIVITY=off)'}`);
+  if (!report.tenants.length) print('No tenant has tokens or requests yet.');
+  for (const t of report.tenants) {
+    const s = t.totals;
+    print('');
+    print(`== ${t.tenant}${t.tenant === UNKNOWN_TENANT ? ' (requests for tenants that do not exist)' : ''}`);
+    print(`last request   ${t.lastRequestAt ?? '-'}`);
+    print(`requests       ${s.requests}   failures ${s.failures} (${(s.failureRate * 100).toFixed(1)} %)   401: ${s.unauthorized}   5xx: ${s.serverErrors} (503: ${s.unavailable})`);
+    if (t.alarm) print(`alarm          ${t.alarm.state}${t.alarm.since ? ` since ${t.alarm.since}` : ''}${t.alarm.reason ? ` — ${t.alarm.reason}` : ''}`);
+    const ops = Object.entries(s.byOperation);
+    if (ops.length) {
+      print(columns([['operation', 'requests', 'failures'], ...ops.map(([op, c]) => [op, String(c.requests), String(c.failures)])]));
+    }
+    if (t.recentFailures.length) {
+      print(`last ${t.recentFailures.length} failure(s):`);
+      print(columns([['time', 'operation', 'status', 'scimType', 'detail', 'correlation id'], ...t.recentFailures.map((f) => [f.at, f.operation, String(f.status), f.scimType ?? '-', f.detail ?? '-', f.correlationId])]));
+    }
+    if (t.tenant !== UNKNOWN_TENANT) {
+      if (!t.tokens.length) print('tokens         none: Entra cannot authenticate to this tenant');
+      else print(columns([['token', 'source', 'expires', 'last used', 'usable'], ...t.tokens.map((k) => [k.id, k.source, k.expires ?? 'never', k.lastUsed ?? '-', k.usable ? 'yes' : 'no'])]));
+    }
+  }
+}
+
+/** Rows as aligned, indented columns. */
+function columns(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => `  ${r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')}`).join('\n');
+}
 
 if (require.main === module) {
   runAdmin(process.argv.slice(2), process.env, (line) => console.log(line)).then((code) => process.exit(code));

@@ -92,6 +92,15 @@ export class Authenticator {
     if (!(await this.accepts(tenant, entry, token))) throw unauthorized();
   }
 
+  /**
+   * Whether `tenant` has credentials as last loaded here (no read): after a 401 the tenant was just loaded, so
+   * the activity log can count a wrong token for a real tenant and put guessed tenant names in one bucket.
+   */
+  knows(tenant: string): boolean {
+    const entry = this.entries.get(tenant);
+    return entry !== undefined && (entry.credentials.tokens.length > 0 || entry.credentials.entraTenantIds.length > 0);
+  }
+
   /** The source cannot answer now: what was loaded before still counts, nothing else can be decided. */
   private async fallBack(tenant: string, cached: Entry | undefined, token: string): Promise<void> {
     if (cached && (await this.accepts(tenant, cached, token))) return;

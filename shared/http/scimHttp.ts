@@ -33,9 +33,10 @@ export const noContent = (headers: Record<string, string> = {}): ScimHttpRespons
 /**
  * The one place errors become responses. A ScimError is the client's; a storage outage is 503 with Retry-After
  * (Entra retries later instead of counting a hard failure); anything else is a 500 that carries only a
- * correlation id — the details go to the log, never a stack trace or token to the client.
+ * correlation id — the details go to the log, never a stack trace or token to the client. The id is the request's
+ * own (X-Correlation-Id, the activity log's record), so the operator finds the log line from either.
  */
-export function errorResponse(error: unknown, log: Logger): ScimHttpResponse {
+export function errorResponse(error: unknown, log: Logger, correlationId: string = randomUUID()): ScimHttpResponse {
   if (error instanceof ScimError) {
     if (error.status >= 500 && error.cause !== undefined) log.error(`${error.status} ${error.detail} Cause: ${describe(error.cause)}`);
     return scimJson(error.status, error.toBody(), error.headers);
@@ -45,7 +46,6 @@ export function errorResponse(error: unknown, log: Logger): ScimHttpResponse {
     log.error(`storage unavailable: ${describe(error)}`);
     return scimJson(503, e.toBody(), e.headers);
   }
-  const correlationId = randomUUID();
   log.error(`unexpected error ${correlationId}: ${describe(error)}`);
   return scimJson(500, new ScimError(500, `Internal error; correlation id ${correlationId}.`).toBody());
 }

@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { runAdmin } from '../../tools/admin';
-import { startTestServer, TestServer } from '../support/scimServer';
+import { request, startTestServer, TestServer } from '../support/scimServer';
 import { SmtpSink, startSmtpSink } from '../support/smtpSink';
 
 let s: TestServer;
@@ -12,6 +13,7 @@ beforeAll(async () => {
     SCIM_NOTIFY_RECOVERY_MINUTES: '0',
     SCIM_NOTIFY_SCHEDULE: '0 */5 * * * *',
     SCIM_TENANT_TOKENS: JSON.stringify({ acme: 'acme-token-0123456789abcdef' }),
+    SCIM_TOKEN_CACHE_SECONDS: '1',
   });
 });
 afterAll(async () => {
@@ -49,4 +51,44 @@ it('tenant delete also forgets the tenant\'s alarm state, so the notifier stops 
   expect((await rt.alarmStates.read('initech')).document).toBeDefined();
   expect((await admin('tenant', 'delete', 'initech')).code).toBe(0);
   expect((await rt.alarmStates.read('initech')).document).toBeUndefined();
+});
+
+describe('local contract (issue 13 item 5): wrong tokens on /scim/v2, the timer fired over HTTP, mail through SMTP', () => {
+  const fire = async () => (await fetch(`${s.host.url}/admin/functions/provisioningNotifier`, { method: 'POST' })).status;
+  const alarmOf = async (tenant: string) => {
+    const res = await request(`${s.host.url}/scim/status`, 'GET', undefined, { Accept: 'application/json' });
+    return (res.body as { tenants: { tenant: string; alarm?: { state: string; reason?: string } }[] }).tenants.find((t) => t.tenant === tenant)?.alarm;
+  };
+
+  it('sends one mail naming the tenant and the credential problem, none when fired again, one "recovered" after successful requests', async () => {
+    sink.mails.length = 0;
+    sink.envelopes.length = 0;
+    // Concurrently: an unknown token waits for the tenant's next token read (at most one per second here), so
+    // twenty in a row would take twenty seconds; together they share one read.
+    const rejected = await Promise.all(Array.from({ length: 20 }, () => request(`${s.base}/Users`, 'GET', undefined, { Authorization: 'Bearer not-the-token-0123456789abcdef' })));
+    expect(rejected.map((r) => r.status)).toEqual(Array(20).fill(401));
+    expect(await fire()).toBe(202);
+    expect(sink.envelopes).toEqual([['ops@example.com']]);
+    expect(sink.mails[0].subject).toBe('[SCIM connector] tenant default: Entra is using a Secret Token this connector rejects (invalid credentials)');
+    expect(sink.mails[0].text).toContain('20 requests were rejected with 401 in the last 60 minutes');
+    expect(sink.mails[0].html).toContain('<td>401</td>');
+    expect(await alarmOf('default')).toEqual({ state: 'incident', since: expect.any(String), reason: 'Entra is using a Secret Token this connector rejects (invalid credentials)' });
+    expect((await admin('status', 'default')).out).toMatch(/^alarm\s+incident since \S+ — Entra is using a Secret Token this connector rejects \(invalid credentials\)$/m);
+
+    expect(await fire()).toBe(202);
+    expect(sink.mails).toHaveLength(1);
+
+    for (let i = 0; i < 3; i++) expect((await s.scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${randomUUID()}"`)}`)).status).toBe(200);
+    expect(await fire()).toBe(202);
+    expect(sink.mails.map((m) => m.subject)).toEqual([
+      '[SCIM connector] tenant default: Entra is using a Secret Token this connector rejects (invalid credentials)',
+      '[SCIM connector] tenant default: recovered — Entra is using a Secret Token this connector rejects (invalid credentials)',
+    ]);
+    expect(sink.envelopes[1]).toEqual(['ops@example.com']);
+    expect(await alarmOf('default')).toMatchObject({ state: 'ok' });
+
+    expect(await fire()).toBe(202);
+    expect(sink.mails).toHaveLength(2);
+    expect(s.logs.join('\n')).not.toContain('not-the-token-0123456789abcdef');
+  }, 60_000);
 });

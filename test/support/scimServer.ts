@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { startAzurite, EmbeddedAzurite } from '../../tools/embeddedAzurite';
 import { FunctionsHost, startFunctionsHost } from '../../tools/functionsHost';
+import { runtime } from '../../shared/runtime';
 
 export const TOKEN = 'test-token-0123456789abcdef0123456789';
 
@@ -41,6 +42,8 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     logs,
     scim: (method, path, body, headers = {}) => request(`${base}${path}`, method, body, { Authorization: `Bearer ${TOKEN}`, ...headers }),
     close: async () => {
+      // The activity log's pending writes and counts go to this Azurite before it stops, not into a later test.
+      await runtime().activity.recorder?.close();
       await host.close();
       await azurite.close();
     },

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { classify } from '../activity/classify';
+import { isFailure, RequestOutcome, UNKNOWN_TENANT } from '../activity/outcome';
+import type { Runtime } from '../runtime';
+import { Logger, ScimHttpRequest, ScimHttpResponse } from './scimHttp';
+
+export const CORRELATION_HEADER = 'X-Correlation-Id';
+
+/** Who a request was for, as far as the pipeline got: nothing is recorded for a malformed tenant id (404). */
+export interface RequestParty {
+  rt: Runtime;
+  tenant: string;
+  authenticated: boolean;
+}
+
+/**
+ * The pipeline's hook into the activity log (issue 12). It gives the request a correlation id and a body that is
+ * read once however many readers ask (the endpoint, then the classifier), and when the response is ready records
+ * the outcome and stamps the id on the response. Recording never changes the answer: any fault in it is logged.
+ */
+export function beginRequestActivity(raw: ScimHttpRequest) {
+  const started = Date.now();
+  const clock = process.hrtime.bigint();
+  const correlationId = randomUUID();
+  let body: Promise<string> | undefined;
+  const req: ScimHttpRequest = {
+    method: raw.method,
+    url: raw.url,
+    headers: raw.headers,
+    query: raw.query,
+    params: raw.params,
+    text: () => (body ??= raw.text()),
+  };
+
+  async function finish(res: ScimHttpResponse, party: RequestParty | undefined, log: Logger): Promise<ScimHttpResponse> {
+    const answered = { ...res, headers: { ...res.headers, [CORRELATION_HEADER]: correlationId } };
+    if (!party?.rt.activity.enabled) return answered;
+    try {
+      const latencyMs = Math.round(Number(process.hrtime.bigint() - clock) / 1e4) / 100;
+      await party.rt.activity.observe(await outcomeOf(party, res, latencyMs));
+    } catch (e) {
+      log.warn(`activity log: request ${correlationId} not recorded (${(e as Error)?.name ?? 'Error'})`);
+    }
+    return answered;
+  }
+
+  async function outcomeOf({ rt, tenant, authenticated }: RequestParty, res: ScimHttpResponse, latencyMs: number): Promise<RequestOutcome> {
+    const url = new URL(raw.url);
+    const method = raw.method.toUpperCase();
+    // Only a body the endpoint already read is looked at, and only where it decides the step (PATCH/PUT, .search).
+    const needsBody = body !== undefined && (method === 'PATCH' || method === 'PUT' || url.pathname.toLowerCase().endsWith('/.search'));
+    const step = classify({ method, path: url.pathname, query: url.searchParams, body: needsBody ? await parsed(body!) : undefined, status: res.status, responseBody: res.body });
+    const failed = isFailure(res.status) ? errorOf(res.body) : {};
+    return {
+      at: new Date(started).toISOString(),
+      // A wrong token counts for a tenant that exists; every name that does not exist shares one bucket.
+      tenant: authenticated || rt.auth.knows(tenant) ? tenant : UNKNOWN_TENANT,
+      ...step,
+      status: res.status,
+      ...(failed.scimType ? { scimType: failed.scimType } : {}),
+      ...(failed.detail ? { detail: rt.activity.scrubDetail(failed.detail) } : {}),
+      latencyMs,
+      correlationId,
+    };
+  }
+
+  return { req, correlationId, finish };
+}
+
+async function parsed(text: Promise<string>): Promise<unknown> {
+  try {
+    return JSON.parse(await text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function errorOf(body: string | undefined): { scimType?: string; detail?: string } {
+  try {
+    const e = JSON.parse(body ?? '') as { scimType?: unknown; detail?: unknown };
+    return { scimType: typeof e.scimType === 'string' ? e.scimType : undefined, detail: typeof e.detail === 'string' ? e.detail : undefined };
+  } catch {
+    return {};
+  }
+}

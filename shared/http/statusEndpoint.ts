@@ -1,0 +1,48 @@
+import { buildStatusReport, statusSources } from '../activity/statusReport';
+import { renderStatusPage, statusJson } from '../activity/statusPage';
+import { Runtime, runtime } from '../runtime';
+import { Logger, ScimHttpResponse } from './scimHttp';
+
+const DAY_MS = 86_400_000;
+
+/** No script, no external asset: the page needs nothing but its own inline styles. */
+const PAGE_HEADERS = {
+  'Content-Type': 'text/html; charset=utf-8',
+  'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:",
+  'Cache-Control': 'no-store',
+  'X-Content-Type-Options': 'nosniff',
+};
+
+/**
+ * `GET /scim/status`: the last 24 hours of every tenant, as HTML for people and as JSON when the request's Accept
+ * asks for application/json (or `?format=json`). Operators only — Azure requires a Functions key for it.
+ */
+export function statusEndpoint(rt: () => Runtime = runtime) {
+  return async (req: { headers: { get(name: string): string | null }; query: URLSearchParams }, log: Logger): Promise<ScimHttpResponse> => {
+    const json = req.query.get('format') === 'json' || wantsJson(req.headers.get('accept'));
+    try {
+      const to = new Date();
+      const report = await buildStatusReport(statusSources(rt()), new Date(to.getTime() - DAY_MS), to);
+      return json
+        ? { status: 200, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }, body: JSON.stringify(statusJson(report)) }
+        : { status: 200, headers: PAGE_HEADERS, body: renderStatusPage(report) };
+    } catch (e) {
+      const err = e as { name?: string; code?: string; statusCode?: number };
+      log.error(`status view: the activity log could not be read (${[err?.name, err?.code, err?.statusCode].filter(Boolean).join(' ')})`);
+      const message = 'The activity log cannot be read right now (storage unavailable); retry in a minute.';
+      return json
+        ? { status: 503, headers: { 'Content-Type': 'application/json', 'Retry-After': '60' }, body: JSON.stringify({ error: message }) }
+        : { status: 503, headers: { ...PAGE_HEADERS, 'Retry-After': '60' }, body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SCIM provisioning status</title></head><body><p>${message}</p></body></html>` };
+    }
+  };
+}
+
+/** JSON when application/json is acceptable and ranked above HTML (a browser's Accept lists text/html first). */
+function wantsJson(accept: string | null): boolean {
+  if (!accept) return false;
+  const rank = (type: RegExp) => {
+    const i = accept.split(',').findIndex((part) => type.test(part.trim()));
+    return i < 0 ? Infinity : i;
+  };
+  return rank(/^application\/json\b/i) < rank(/^text\/html\b/i);
+}
