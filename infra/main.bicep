@@ -56,6 +56,12 @@ param emailDataLocation string = 'United States'
 @description('App setting SCIM_EXTENSIONS: JSON array of custom schema extensions (README § Custom attributes). A parameter so that `azd provision` keeps it: the templates own every app setting.')
 param scimExtensions string = '[]'
 
+@description('App setting SCIM_NOTIFY_TO: comma-separated addresses the provisioning notifier mails by default (per tenant: `npm run admin -- tenant set <id> --notify …`). Empty: only tenants with their own recipients are mailed.')
+param notifyTo string = ''
+
+@description('App setting SCIM_ENTRA_JOBS: JSON map tenant → {servicePrincipalId, jobId} for reading Entra\'s own job status through Graph (README § Notifications: needs the Synchronization.Read.All app role on the identity).')
+param entraJobs string = '{}'
+
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
 var appName = 'func-${resourceToken}'
@@ -158,6 +164,8 @@ module app 'app/functionApp.bicep' = {
     restrictToEntra: restrictToEntra
     operatorIpRanges: empty(operatorIpRanges) ? [] : map(split(operatorIpRanges, ','), cidr => trim(cidr))
     scimExtensions: scimExtensions
+    notifyTo: notifyTo
+    entraJobs: entraJobs
   }
 }
 

@@ -18,6 +18,8 @@ import { TenantDirectory } from './store/tenantDirectory';
 import { TokenUsage } from './store/tokenUsage';
 import { ActivityLog, createActivityLog } from './activity/activityLog';
 import type { AlarmStateSource } from './activity/statusReport';
+import { AlarmStates } from './store/alarmStates';
+import { alarmStatus } from './notify/alarmStatus';
 
 /** Everything a request needs, built once per process from the app settings (the composition root). */
 export interface Runtime {
@@ -36,8 +38,10 @@ export interface Runtime {
   tokenUsage: TokenUsage;
   /** The per-tenant record of request outcomes (issue 12), fed by the pipeline and read by the status view. */
   activity: ActivityLog;
-  /** The notifier's alarm state per tenant (issue 13), shown by the status view when set; unset until then. */
+  /** The notifier's verdict per tenant as the status view shows it (issue 13); tests may replace it. */
   alarms?: AlarmStateSource;
+  /** The notifier's alarm state rows per tenant (issue 13), which it reads and writes under ETags. */
+  alarmStates: AlarmStates;
 }
 
 /**
@@ -75,6 +79,7 @@ export function createRuntime(settings: Settings, options: { clock?: Clock } = {
     ...(settings.SCIM_TOKEN ? { [DEFAULT_TENANT]: [settings.SCIM_TOKEN, ...(settings.SCIM_TENANT_TOKENS[DEFAULT_TENANT] ?? [])] } : {}),
   });
   const tenants = new TenantDirectory(partitions);
+  const alarmStates = new AlarmStates(partitions);
   const tokenUsage = new TokenUsage(partitions);
   const load: CredentialsLoader = async (tenant) => {
     const [declared, issued, record] = await Promise.all([settingsTokens.tokens(tenant), tokens.tokens(tenant), tenants.get(tenant)]);
@@ -99,5 +104,7 @@ export function createRuntime(settings: Settings, options: { clock?: Clock } = {
     tenants,
     tokenUsage,
     activity: createActivityLog(settings, account, schemas.all),
+    alarms: alarmStatus(alarmStates),
+    alarmStates,
   };
 }

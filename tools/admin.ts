@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { readSettings } from '../shared/config';
 import { createRuntime, Runtime } from '../shared/runtime';
 import { DEFAULT_TENANT, tenantIdSchema } from '../shared/auth/tenantId';
@@ -9,7 +10,8 @@ import { buildStatusReport, statusSources } from '../shared/activity/statusRepor
 
 const USAGE = `Usage: npm run admin -- <command>
   tenant create <tenant> [--entra-tenant <Entra tenant id>]...   create a tenant (optionally accepting Entra-issued tokens)
-  tenant list                                                    tenants, with their Entra tenant ids and token counts
+  tenant list                                                    tenants, with their Entra tenant ids, token counts and mail recipients
+  tenant set <tenant> --notify <a@x,b@y>                         who the notifier mails about this tenant ("" = SCIM_NOTIFY_TO)
   tenant delete <tenant> [--purge-data]                          revoke all its tokens (and delete its users and groups)
   token issue <tenant> [--expires <date> | --days <n>]           issue a 256-bit token, printed once
   token list <tenant>                                            id, source, created, expires, last used (never the value)
@@ -32,7 +34,7 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, print: (l
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { 'entra-tenant': { type: 'string', multiple: true }, 'purge-data': { type: 'boolean' }, expires: { type: 'string' }, days: { type: 'string' }, since: { type: 'string' }, help: { type: 'boolean' } },
+      options: { 'entra-tenant': { type: 'string', multiple: true }, notify: { type: 'string' }, 'purge-data': { type: 'boolean' }, expires: { type: 'string' }, days: { type: 'string' }, since: { type: 'string' }, help: { type: 'boolean' } },
     });
   } catch (e) {
     print(`error: ${(e as Error).message}\n${USAGE}`);
@@ -59,7 +61,7 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, print: (l
   }
 }
 
-type Options = { 'entra-tenant'?: string[]; 'purge-data'?: boolean; expires?: string; days?: string; since?: string };
+type Options = { 'entra-tenant'?: string[]; notify?: string; 'purge-data'?: boolean; expires?: string; days?: string; since?: string };
 
 async function dispatch(rt: Runtime, command: string, args: string[], options: Options, print: (line: string) => void) {
   switch (command) {
@@ -79,8 +81,24 @@ async function dispatch(rt: Runtime, command: string, args: string[], options: O
       for (const tenant of await knownTenants(rt)) {
         const tokens = await tokenInventory(rt, tenant);
         const entra = records.get(tenant)?.entraTenantIds ?? [];
-        print(`${tenant}\t${tokens.filter((t) => t.usable).length} usable token(s)${entra.length ? `\tEntra: ${entra.join(', ')}` : ''}${records.has(tenant) ? '' : '\t(not in the directory)'}`);
+        const notify = records.get(tenant)?.notify ?? [];
+        print(`${tenant}\t${tokens.filter((t) => t.usable).length} usable token(s)${entra.length ? `\tEntra: ${entra.join(', ')}` : ''}${notify.length ? `\tnotify: ${notify.join(', ')}` : ''}${records.has(tenant) ? '' : '\t(not in the directory)'}`);
       }
+      return;
+    }
+    case 'tenant set': {
+      const tenant = tenantArg(args);
+      if (options.notify === undefined) throw new UsageError('tenant set needs --notify <a@x,b@y> (or --notify "" for the default recipients)');
+      const addresses = options.notify.split(',').map((a) => a.trim()).filter(Boolean);
+      const bad = addresses.filter((a) => !z.string().email().safeParse(a).success);
+      if (bad.length) throw new UsageError(`--notify: not a mail address: ${bad.join(', ')}`);
+      if (!(await knownTenants(rt)).includes(tenant)) throw new UsageError(`no tenant ${tenant} (create it with: npm run admin -- tenant create ${tenant})`);
+      // A tenant known only from settings (the default tenant with SCIM_TOKEN) gets its directory entry now.
+      if (!(await rt.tenants.setNotify(tenant, addresses))) {
+        await rt.tenants.create(tenant, []);
+        await rt.tenants.setNotify(tenant, addresses);
+      }
+      print(addresses.length ? `tenant ${tenant}: notifications go to ${addresses.join(', ')}` : `tenant ${tenant}: notifications go to SCIM_NOTIFY_TO (${rt.settings.SCIM_NOTIFY_TO.join(', ') || 'not set'})`);
       return;
     }
     case 'tenant delete': {
@@ -88,6 +106,7 @@ async function dispatch(rt: Runtime, command: string, args: string[], options: O
       const existed = await rt.tenants.delete(tenant);
       await rt.tokens.removeTenant(tenant);
       await rt.tokenUsage.forget(tenant);
+      await rt.alarmStates.forget(tenant);
       print(`${existed ? 'deleted' : 'no directory entry for'} tenant ${tenant}; its issued tokens are removed`);
       if (options['purge-data']) print(`deleted ${await rt.repository.resources.deleteTenantData(tenant)} rows of its users, groups and memberships`);
       return;

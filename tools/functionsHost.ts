@@ -129,6 +129,11 @@ export async function startFunctionsHost(options: { appRoot: string; functionsDi
   async function fireTimer(name: string, res: ServerResponse) {
     const registration = registrations.find((r) => r.name.toLowerCase() === name.toLowerCase() && Object.values(r.bindings).some((b) => b.type === 'timerTrigger'));
     if (!registration) return send(res, { status: 404 });
+    const unresolved = unresolvedSetting(Object.values(registration.bindings).find((b) => b.type === 'timerTrigger')!.schedule);
+    if (unresolved) {
+      log(`[error] ${registration.name}: '%${unresolved}%' does not resolve to a value (set the app setting ${unresolved})`);
+      return send(res, { status: 500, body: `'%${unresolved}%' does not resolve to a value` });
+    }
     const { InvocationContext } = await import('@azure/functions');
     const context = new InvocationContext({ functionName: registration.name, invocationId: randomUUID(), logHandler: (level, ...args) => log(`[${level}] ${registration.name}: ${args.map(String).join(' ')}`) });
     await registration.handler({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, context);
@@ -143,6 +148,15 @@ export async function startFunctionsHost(options: { appRoot: string; functionsDi
     registrations,
     close: () => new Promise((ok) => { server.closeAllConnections(); server.close(() => ok()); }),
   };
+}
+
+/**
+ * The host reads a schedule written `%NAME%` from the app setting NAME and keeps a function whose setting is
+ * missing from running ("does not resolve to a value"); the same here, so a missing setting shows locally too.
+ */
+export function unresolvedSetting(schedule: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const m = /^%(\w+)%$/.exec(schedule ?? '');
+  return m && !env[m[1]]?.trim() ? m[1] : undefined;
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { startAzurite } from './embeddedAzurite';
 import { startFunctionsHost } from './functionsHost';
+import { NOTIFY_SCHEDULE } from '../shared/config';
 
 /**
  * `npm start`: the registered functions at http://127.0.0.1:${PORT:-7071}/scim/v2 (and /scim/{tenant}/v2), on an in-memory Azurite unless a
@@ -11,6 +12,8 @@ async function main() {
   const env = process.env;
   const azurite = env.SCIM_STORAGE_CONNECTION_STRING || env.SCIM_TABLE_ENDPOINT ? undefined : await startAzurite();
   if (azurite) env.SCIM_STORAGE_CONNECTION_STRING = azurite.connectionString;
+  // The notifier's timer reads its schedule from this setting (%SCIM_NOTIFY_SCHEDULE%); Azure gets it from infra/.
+  env.SCIM_NOTIFY_SCHEDULE ||= NOTIFY_SCHEDULE;
   if (!env.SCIM_TOKEN) {
     env.SCIM_TOKEN = randomBytes(32).toString('base64url');
     console.log(`SCIM_TOKEN was not set; generated a token for this run (shown once):\n  ${env.SCIM_TOKEN}`);

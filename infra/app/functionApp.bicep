@@ -24,6 +24,8 @@ param httpPerInstanceConcurrency int
 param restrictToEntra bool
 param operatorIpRanges string[]
 param scimExtensions string
+param notifyTo string
+param entraJobs string
 @description('Days of provisioning activity kept for the status view and the notifier (one table per day).')
 @minValue(1)
 param activityRetentionDays int = 30
@@ -119,6 +121,12 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     SCIM_ACTIVITY_FLUSH_SECONDS: '60'
     SCIM_ACTIVITY_RETENTION_DAYS: string(activityRetentionDays)
     SCIM_ACTIVITY_TABLE_PREFIX: 'scimactivity'
+    // The provisioning notifier (README § Notifications): every 5 minutes, mail through ACS with the identity.
+    SCIM_NOTIFY_SCHEDULE: '0 */5 * * * *'
+    SCIM_NOTIFY_TO: notifyTo
+    // The status page the mails link to.
+    SCIM_PUBLIC_URL: 'https://${site.properties.defaultHostName}'
+    SCIM_ENTRA_JOBS: entraJobs
   }
 }
 

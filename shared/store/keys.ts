@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
  *   TENANTS_PARTITION   `{tenant}` per tenant created with the admin command line
  *   TOKENS_PARTITION    `{tenant}~{tokenId}` per Secret Token digest, when tokens are not kept in Key Vault
  *   TOKEN_USE_PARTITION `{tenant}~{tokenId}` when a token was last used
+ *   ALARMS_PARTITION    `{tenant}` per tenant the notifier has judged: its alarm state under one ETag
  * `~` never occurs inside an encoded part, so prefixes cannot collide.
  */
 export const resourceKey = (type: string, id: string) => `R~${type}~${encodeKeyPart(id)}`;
@@ -35,6 +36,7 @@ export const CLEANUP_PARTITION = '~cleanup';
 export const TENANTS_PARTITION = '~tenants';
 export const TOKENS_PARTITION = '~tokens';
 export const TOKEN_USE_PARTITION = '~tokenuse';
+export const ALARMS_PARTITION = '~alarms';
 
 /** The first key after every key that starts with `prefix` (all encoded characters sort below `~`). */
 export const prefixEnd = (prefix: string) => `${prefix}~`;

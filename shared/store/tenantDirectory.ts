@@ -6,15 +6,18 @@ export interface TenantRecord {
   tenant: string;
   created: Date;
   entraTenantIds: string[];
+  /** Who the notifier mails about this tenant; empty: the default recipients (SCIM_NOTIFY_TO). */
+  notify: string[];
 }
 
 interface TenantRow {
   rowKey: string;
   created: Date;
   entraTenantIds: string;
+  notify?: string;
 }
 
-/** The tenants created with the admin command line, and the Entra tenants whose tokens each accepts. */
+/** The tenants created with the admin command line, the Entra tenants whose tokens each accepts, and who hears of its incidents. */
 export class TenantDirectory {
   constructor(private readonly table: PartitionTable) {}
 
@@ -42,6 +45,18 @@ export class TenantDirectory {
     return out;
   }
 
+  /** Replaces the tenant's notification recipients; false when the tenant has no directory entry. */
+  async setNotify(tenant: string, addresses: string[]): Promise<boolean> {
+    await this.table.init();
+    try {
+      await this.table.client.updateEntity({ partitionKey: TENANTS_PARTITION, rowKey: tenant, notify: JSON.stringify(addresses) }, 'Merge');
+      return true;
+    } catch (e) {
+      if (statusOf(e) === 404) return false;
+      throw e;
+    }
+  }
+
   /** False when there was no such tenant. */
   async delete(tenant: string): Promise<boolean> {
     await this.table.init();
@@ -55,4 +70,9 @@ export class TenantDirectory {
   }
 }
 
-const toRecord = (row: TenantRow): TenantRecord => ({ tenant: row.rowKey, created: row.created, entraTenantIds: JSON.parse(row.entraTenantIds) as string[] });
+const toRecord = (row: TenantRow): TenantRecord => ({
+  tenant: row.rowKey,
+  created: row.created,
+  entraTenantIds: JSON.parse(row.entraTenantIds) as string[],
+  notify: row.notify ? (JSON.parse(row.notify) as string[]) : [],
+});

@@ -1,0 +1,27 @@
+import { app } from '@azure/functions';
+import { runtime } from '../shared/runtime';
+import { createNotifier } from '../shared/notify/notifierSetup';
+import type { Notifier } from '../shared/notify/notifier';
+
+/** One per instance: it keeps the mail service's per-instance quota and the hourly storage-alarm memo. */
+let notifier: Notifier | undefined;
+/** The running invocation's logger (a finished invocation's context must not be logged to). */
+let log: (line: string) => void = (line) => console.log(line);
+
+/**
+ * Judges every tenant's provisioning health and mails operators once per incident (README § Notifications).
+ * The schedule is the app setting SCIM_NOTIFY_SCHEDULE (default every 5 minutes), read by the Functions host.
+ */
+app.timer('provisioningNotifier', {
+  schedule: '%SCIM_NOTIFY_SCHEDULE%',
+  handler: async (_timer, context) => {
+    const rt = runtime();
+    // This instance's own success counts are flushed on a timer; judge with them, not a flush behind.
+    await rt.activity.recorder?.flush();
+    log = (line) => context.log(line);
+    notifier ??= createNotifier(rt, rt.activity.reader, (line) => log(line));
+    const run = await notifier.run();
+    context.log(`notifier: judged ${run.evaluated} tenant(s), sent ${run.sent.length} mail(s)${run.sent.map((m) => `\n  ${m.to.join(', ')}: ${m.subject}`).join('')}`);
+    for (const problem of run.problems) context.warn(`notifier: ${problem}`);
+  },
+});

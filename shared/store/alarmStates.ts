@@ -1,0 +1,55 @@
+import { Json } from '../scim/filterEvaluation';
+import { decodeDocument, DocumentProperties, encodeDocument } from './entityProperties';
+import { ALARMS_PARTITION } from './keys';
+import { statusOf } from '../azureFaults';
+import { PartitionTable } from './partitionTable';
+
+/** A rendered mail waiting to be sent can exceed one string property: the state is stored like a resource's document. */
+type AlarmRow = DocumentProperties & { rowKey: string };
+
+/**
+ * The notifier's alarm state per tenant (a JSON document the notifier validates), one row each, written only under
+ * the ETag it was read with: of two instances (or overlapping runs) deciding the same mail, one write wins and the
+ * other sees `undefined`.
+ */
+export class AlarmStates {
+  constructor(private readonly table: PartitionTable) {}
+
+  /** No ETag when the tenant has no row yet. */
+  async read(tenant: string): Promise<{ document?: unknown; etag?: string }> {
+    const row = await this.table.getRow<AlarmRow>(ALARMS_PARTITION, tenant);
+    return row ? { document: decodeDocument(row), etag: row.etag } : {};
+  }
+
+  /** The new ETag, or undefined when another writer changed (or created) the row since `etag` was read. */
+  async write(tenant: string, document: unknown, etag: string | undefined): Promise<string | undefined> {
+    await this.table.init();
+    const entity = { partitionKey: ALARMS_PARTITION, rowKey: tenant, ...encodeDocument('alarm state', document as Json) };
+    try {
+      const res = etag
+        ? await this.table.client.updateEntity(entity as never, 'Replace', { etag })
+        : await this.table.client.createEntity(entity as never);
+      return res.etag;
+    } catch (e) {
+      if (statusOf(e) === 412 || statusOf(e) === 409) return undefined;
+      throw e;
+    }
+  }
+
+  /** Every tenant's state with its ETag: one query per timer run instead of a read per tenant. */
+  async list(): Promise<{ tenant: string; document: unknown; etag: string }[]> {
+    await this.table.init();
+    const out: { tenant: string; document: unknown; etag: string }[] = [];
+    for await (const row of this.table.range<AlarmRow & { etag: string }>(ALARMS_PARTITION, '')) out.push({ tenant: row.rowKey, document: decodeDocument(row), etag: row.etag });
+    return out;
+  }
+
+  async forget(tenant: string): Promise<void> {
+    await this.table.init();
+    try {
+      await this.table.client.deleteEntity(ALARMS_PARTITION, tenant);
+    } catch (e) {
+      if (statusOf(e) !== 404) throw e;
+    }
+  }
+}
