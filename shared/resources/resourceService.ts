@@ -81,19 +81,21 @@ export class ResourceService {
     const digest = createDigest(schema.name, doc, members);
     const resolved = members?.length ? await this.resolveMembers(scope.tenant, undefined, members) : [];
     let created: StoredResource;
+    let replayed = false;
     try {
       created = await this.repo.resources.create(scope.tenant, schema.name, doc, digest);
     } catch (e) {
-      const replayed = e instanceof ScimError && e.scimType === 'uniqueness' ? await this.replayOf(scope.tenant, schema, doc, digest) : undefined;
-      if (!replayed) throw e;
-      created = replayed;
+      const earlier = e instanceof ScimError && e.scimType === 'uniqueness' ? await this.replayOf(scope.tenant, schema, doc, digest) : undefined;
+      if (!earlier) throw e;
+      [created, replayed] = [earlier, true];
     }
     if (resolved.length) {
       await this.repo.memberships.change(scope.tenant, created.meta.id, { add: resolved, remove: [] });
       created = await this.mustGet(scope.tenant, schema, created.meta.id); // the member change moved its version
-      return this.represent(scope, schema, created, projection);
     }
     // A user just created belongs to no group, and a group created without members has none: nothing to read.
+    // What was created earlier (a replay) or given members is read as it is now.
+    if (replayed || resolved.length) return this.represent(scope, schema, created, projection);
     const fresh = schema.name === 'User' ? created : { ...created, data: { ...created.data, members: [] } };
     return this.represent(scope, schema, fresh, projection, false);
   }

@@ -134,3 +134,15 @@ describe('members show their names', () => {
     expect(await membersOf(group.id)).toEqual([expect.objectContaining({ value: user.id, display: 'Renamed Person' })]);
   });
 });
+
+describe('a retried create of a user that meanwhile joined a group', () => {
+  it('answers with the user as it is now, groups included', async () => {
+    const body = { schemas: [U], userName: `joined-${randomUUID()}@contoso.com` };
+    const first = await s.scim('POST', '/Users', body);
+    const group = await newGroup();
+    await s.scim('PATCH', `/Groups/${group.id}`, patchOps({ op: 'Add', path: 'members', value: [{ value: first.body.id }] }));
+    const again = await s.scim('POST', '/Users', body);
+    expect(again.status).toBe(201);
+    expect(again.body.groups).toEqual([expect.objectContaining({ value: group.id, display: group.displayName })]);
+  });
+});
