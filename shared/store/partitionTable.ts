@@ -1,4 +1,4 @@
-import { TableClient, TransactionAction } from '@azure/data-tables';
+import { TableClient, TableTransactionResponse, TransactionAction } from '@azure/data-tables';
 import { tolerating } from '../azureFaults';
 import { odataString, prefixEnd } from './keys';
 
@@ -96,8 +96,9 @@ export class PartitionTable {
     return deleted + batch.length;
   }
 
-  async submit(actions: TransactionAction[]): Promise<void> {
+  /** One entity-group transaction; the answer has each operation's new ETag, in order. */
+  async submit(actions: TransactionAction[]): Promise<TableTransactionResponse> {
     await this.init();
-    await this.client.submitTransaction(actions);
+    return this.client.submitTransaction(actions);
   }
 }
