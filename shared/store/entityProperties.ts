@@ -20,9 +20,6 @@ const MAX_PARTS = Math.ceil(DOCUMENT_BYTES / (2 * PART_CHARS));
 
 const partName = (i: number) => (i === 0 ? 'doc' : `doc${i}`);
 
-/** Every property a stored document may occupy, for select lists. */
-export const DOCUMENT_PROPERTIES = Array.from({ length: MAX_PARTS }, (_, i) => partName(i));
-
 export type DocumentProperties = { doc: string; [part: `doc${number}`]: string };
 
 const highSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;

@@ -1,4 +1,4 @@
-import { boundedColumn, decodeDocument, DOCUMENT_PROPERTIES, encodeDocument, MAX_COLUMN_CHARS } from '../../shared/store/entityProperties';
+import { boundedColumn, decodeDocument, encodeDocument, MAX_COLUMN_CHARS } from '../../shared/store/entityProperties';
 import { ScimError } from '../../shared/scim/errors';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -8,7 +8,8 @@ describe('a document split over string properties', () => {
   it.each([0, 1, 2, 3])('never splits a surrogate pair across properties (text offset by %i) and reads back the same', (offset) => {
     const data = { pad: 'x'.repeat(offset), displayName: '😀𝄞'.repeat(60_000) };
     const props = encodeDocument('User', data);
-    expect(Object.keys(props)).toEqual(DOCUMENT_PROPERTIES.slice(0, Object.keys(props).length));
+    // doc, doc1, doc2… in order, none skipped: decodeDocument stops at the first missing part.
+    expect(Object.keys(props)).toEqual(Object.keys(props).map((_, i) => (i === 0 ? 'doc' : `doc${i}`)));
     for (const part of parts(props)) {
       expect(part.length).toBeLessThanOrEqual(32_768); // Table Storage: 64 KiB of UTF-16 per string property
       expect(part).not.toMatch(LONE_SURROGATE);
