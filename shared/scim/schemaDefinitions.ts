@@ -1,22 +1,24 @@
 import { z } from 'zod';
 
-/** RFC 7643 §7 attribute characteristics. Everything that needs a rule about an attribute reads it from here. */
-export const attributeSchema: z.ZodType<AttributeDef> = z.lazy(() =>
-  z.object({
-    name: z.string().regex(/^\$?[A-Za-z][\w-]*$/),
-    type: z.enum(['string', 'boolean', 'decimal', 'integer', 'dateTime', 'reference', 'complex', 'binary']),
-    multiValued: z.boolean().default(false),
-    description: z.string().optional(),
-    required: z.boolean().default(false),
-    caseExact: z.boolean().default(false),
-    mutability: z.enum(['readOnly', 'readWrite', 'immutable', 'writeOnly']).default('readWrite'),
-    returned: z.enum(['always', 'never', 'default', 'request']).default('default'),
-    uniqueness: z.enum(['none', 'server', 'global']).default('none'),
-    canonicalValues: z.array(z.string()).optional(),
-    referenceTypes: z.array(z.string()).optional(),
-    subAttributes: z.array(attributeSchema).optional(),
-  }),
-) as z.ZodType<AttributeDef>;
+/**
+ * RFC 7643 §7 attribute characteristics. Everything that needs a rule about an attribute reads it from here.
+ * Only the recursion is lazy: a `z.lazy` around the whole object would build a fresh object schema on every
+ * parse, and the built-in schemas below parse ~150 attributes while the app loads.
+ */
+export const attributeSchema: z.ZodType<AttributeDef> = z.object({
+  name: z.string().regex(/^\$?[A-Za-z][\w-]*$/),
+  type: z.enum(['string', 'boolean', 'decimal', 'integer', 'dateTime', 'reference', 'complex', 'binary']),
+  multiValued: z.boolean().default(false),
+  description: z.string().optional(),
+  required: z.boolean().default(false),
+  caseExact: z.boolean().default(false),
+  mutability: z.enum(['readOnly', 'readWrite', 'immutable', 'writeOnly']).default('readWrite'),
+  returned: z.enum(['always', 'never', 'default', 'request']).default('default'),
+  uniqueness: z.enum(['none', 'server', 'global']).default('none'),
+  canonicalValues: z.array(z.string()).optional(),
+  referenceTypes: z.array(z.string()).optional(),
+  subAttributes: z.array(z.lazy(() => attributeSchema)).optional(),
+}) as z.ZodType<AttributeDef>;
 
 export interface AttributeDef {
   name: string;

@@ -1,9 +1,10 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { packageApp, PackageResult } from '../../tools/packageApp';
+import { LAZY_MODULES, lazyFile, PACKAGE_ENTRY, packageApp, PackageResult } from '../../tools/packageApp';
+import { entraToken, KeySetServer, SigningKey, signingKey, startKeySetServer } from '../../tools/fakeEntraKeys';
 import { startAzurite, EmbeddedAzurite } from '../../tools/embeddedAzurite';
 import { request } from '../support/scimServer';
 import { G, PO, U } from '../support/urns';
@@ -17,6 +18,9 @@ let work: string;
 let artifact: PackageResult;
 let runner: string;
 let azurite: EmbeddedAzurite;
+let jwks: KeySetServer;
+let entraKey: SigningKey;
+const ENTRA_TID = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'scim-package-'));
@@ -33,16 +37,21 @@ beforeAll(async () => {
   });
   runner = join(work, 'host', 'serveApp.js');
   azurite = await startAzurite();
+  entraKey = await signingKey('packaged-entra-key');
+  jwks = await startKeySetServer([entraKey]);
 }, 120_000);
 
 afterAll(async () => {
   await azurite?.close();
+  await jwks?.close();
   rmSync(work, { recursive: true, force: true });
 });
 
 describe('the artifact that `npm run package` writes and azd deploys', () => {
-  it('holds only host.json, the bundle, its licence notices, .funcignore and a package.json whose main is the bundle', () => {
-    expect(artifact.files).toEqual(['.funcignore', 'host.json', 'main.js', 'main.js.LEGAL.txt', 'package.json']);
+  it('holds only host.json, the bundle, its lazily loaded SDK files, licence notices, .funcignore and a package.json whose main is the bundle', () => {
+    const code = [...LAZY_MODULES.map(lazyFile), 'main.js'];
+    expect(artifact.files.filter((f) => !f.endsWith('.LEGAL.txt'))).toEqual(['.funcignore', 'host.json', ...code, 'package.json'].sort());
+    expect(artifact.files.filter((f) => f.endsWith('.LEGAL.txt')).every((f) => code.includes(f.replace(/\.LEGAL\.txt$/, '')))).toBe(true);
     const manifest = JSON.parse(readFileSync(join(artifact.dir, 'package.json'), 'utf8'));
     expect(manifest.main).toBe('main.js');
     expect(manifest.dependencies).toBeUndefined();
@@ -70,7 +79,7 @@ describe('the artifact that `npm run package` writes and azd deploys', () => {
     const ignored = readFileSync(join(artifact.dir, '.funcignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
     // Listing node_modules is how azd and Core Tools decide on a remote build; it must not be here.
     expect(ignored).not.toContain('node_modules');
-    for (const kept of ['host.json', 'main.js', 'package.json']) expect(ignored.some((pattern) => globMatches(pattern, kept))).toBe(false);
+    for (const kept of ['host.json', 'main.js', 'package.json', ...LAZY_MODULES.map(lazyFile)]) expect(ignored.some((pattern) => globMatches(pattern, kept))).toBe(false);
   });
 });
 
@@ -83,7 +92,12 @@ describe.each([
   const scim = (method: string, path: string, body?: unknown) => request(`${base}${path}`, method, body, { Authorization: `Bearer ${TOKEN}` });
 
   beforeAll(async () => {
-    const started = await serve(binary(), { SCIM_TOKEN: TOKEN, SCIM_STORAGE_CONNECTION_STRING: azurite.connectionString });
+    const started = await serve(binary(), {
+      SCIM_TOKEN: TOKEN,
+      SCIM_STORAGE_CONNECTION_STRING: azurite.connectionString,
+      SCIM_ENTRA_TENANTS: JSON.stringify({ default: ENTRA_TID }),
+      SCIM_ENTRA_JWKS_URL: jwks.url,
+    });
     child = started.child;
     expect(started.ready.node).toBe(expectedVersion);
     base = `${started.ready.url}/scim/v2`;
@@ -117,6 +131,30 @@ describe.each([
     expect((await scim('DELETE', `/Groups/${group.body.id}`)).status).toBe(204);
     expect((await scim('DELETE', `/Users/${id}`)).status).toBe(204);
     expect((await scim('GET', `/Users/${id}`)).status).toBe(404);
+  });
+
+  it('loads none of the lazy SDK files with the bundle, and each of them on its own gives what the app calls', () => {
+    const stub = join(work, 'host', 'functionsCoreStub.js');
+    const script = `
+      const Module = require('node:module');
+      const resolveFilename = Module._resolveFilename;
+      Module._resolveFilename = (request, ...rest) => resolveFilename.call(Module, request === '@azure/functions-core' ? ${JSON.stringify(stub)} : request, ...rest);
+      require(${JSON.stringify(join(artifact.dir, PACKAGE_ENTRY))});
+      const loaded = Object.keys(require.cache).filter((f) => f.includes('/lazy/'));
+      const api = { identity: 'DefaultAzureCredential', 'keyvault-secrets': 'SecretClient', 'communication-email': 'EmailClient', jose: 'jwtVerify', nodemailer: 'createTransport' };
+      const exported = Object.fromEntries(Object.entries(api).map(([file, name]) => [file, typeof require(${JSON.stringify(join(artifact.dir, 'lazy'))} + '/' + file + '.js')[name]]));
+      console.log(JSON.stringify({ loaded, exported }));`;
+    const out = execFileSync(binary(), ['-e', script], { env: { PATH: process.env.PATH }, encoding: 'utf8' });
+    const { loaded, exported } = JSON.parse(out.trim().split('\n').pop()!);
+    expect(loaded).toEqual([]);
+    expect(Object.keys(exported).map((file) => `lazy/${file}.js`).sort()).toEqual(LAZY_MODULES.map(lazyFile).sort());
+    expect(Object.values(exported)).toEqual(Object.values(exported).map(() => 'function'));
+  });
+
+  it('accepts an Entra-issued token: the JWT library is required from lazy/ when the first one arrives', async () => {
+    const r = await request(`${base}/Users?count=1`, 'GET', undefined, { Authorization: `Bearer ${await entraToken(entraKey, ENTRA_TID)}` });
+    expect(r.status).toBe(200);
+    expect(jwks.fetches).toBeGreaterThan(0);
   });
 
   it('runs its timer function when fired like the real host does', async () => {
