@@ -15,11 +15,16 @@ export class TokenUsage {
     const key = `${tenant}~${tokenId}`;
     const last = this.recorded.get(key);
     if (last !== undefined && this.now() - last < RECORD_EVERY_MS) return;
-    this.recorded.set(key, this.now());
-    void this.table
-      .init()
-      .then(() => this.table.client.upsertEntity({ partitionKey: TOKEN_USE_PARTITION, rowKey: key, lastUsed: new Date(this.now()) }, 'Replace'))
-      .catch(() => this.recorded.delete(key)); // retried on the next use; a lost hint must not fail provisioning
+    const at = new Date(this.now());
+    this.recorded.set(key, at.getTime());
+    // After the answer: the SDK builds and sends a write synchronously up to its first await, and on a cold
+    // start the first request would also pay for creating the table.
+    setImmediate(() =>
+      void this.table
+        .init()
+        .then(() => this.table.client.upsertEntity({ partitionKey: TOKEN_USE_PARTITION, rowKey: key, lastUsed: at }, 'Replace'))
+        .catch(() => this.recorded.delete(key)), // retried on the next use; a lost hint must not fail provisioning
+    );
   }
 
   /** Drops a deleted tenant's records. */
