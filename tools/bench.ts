@@ -1,6 +1,6 @@
 import { loadavg } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { addMembersOp, benchArgs, BenchService, filterPath, floorUser, inParallel, patchOp, percentile, scimUser, seedUsers, startBenchService, timed } from './benchService';
+import { addMembersOp, benchArgs, BenchService, filterPath, floorUser, httpCall, inParallel, patchOp, percentile, scimUser, seedUsers, startBenchService, timed } from './benchService';
 import { RawFloor } from './benchFloor';
 import { startBareServer } from './benchBareServer';
 
@@ -80,7 +80,7 @@ async function main() {
     // Untimed: a fresh group per sample, so every add adds members the group does not have yet.
     app.group = (await svc.call('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: `bench-${i}-${randomUUID()}` })).body.id;
     raw.group = await floor.createGroup(`bench-${i}-${randomUUID()}`);
-    const bareMs = await timed(() => fetch(bare.info.url).then((r) => r.json()));
+    const bareMs = await timed(() => httpCall(bare.info.url).then((r) => JSON.parse(r.text)));
     if (i >= 0) bareTimes.push(bareMs);
     for (const op of operations) {
       // Alternate which side goes first, so neither always runs on the other's warmed caches.
@@ -102,13 +102,16 @@ async function main() {
   const appMemory = await svc.app.memory();
   console.log(`\n${samples} samples per operation and side, interleaved sample by sample (${WARM_UP} warm-up samples dropped); app = local host over HTTP in its own process; storage = patched Azurite ${flags.has('--in-process-storage') ? 'IN THIS PROCESS' : 'in its own process'}, in memory; Node ${process.version}; load average ${load.toFixed(2)} → ${loadavg()[0].toFixed(2)}\n`);
   const f = (ms: number) => ms.toFixed(2);
-  console.log('| operation | app p50 ms | app p95 ms | floor p50 ms | floor p95 ms | p50 ratio |');
-  console.log('|---|---:|---:|---:|---:|---:|');
+  // The second ratio adds the one hop the floor cannot have (client → app), at its own bare cost: what an app
+  // doing exactly the floor's storage calls, with no code of its own, would score.
+  const hop = percentile(bareTimes, 50);
+  console.log('| operation | app p50 ms | app p95 ms | floor p50 ms | floor p95 ms | p50 ratio | p50 / (floor + HTTP floor) |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|');
   for (const op of operations) {
     const { app, floor: raw } = times.get(op.name)!;
-    console.log(`| ${op.name} | ${f(percentile(app, 50))} | ${f(percentile(app, 95))} | ${f(percentile(raw, 50))} | ${f(percentile(raw, 95))} | ${(percentile(app, 50) / percentile(raw, 50)).toFixed(2)}× |`);
+    console.log(`| ${op.name} | ${f(percentile(app, 50))} | ${f(percentile(app, 95))} | ${f(percentile(raw, 50))} | ${f(percentile(raw, 95))} | ${(percentile(app, 50) / percentile(raw, 50)).toFixed(2)}× | ${(percentile(app, 50) / (percentile(raw, 50) + hop)).toFixed(2)}× |`);
   }
-  console.log(`| bare node:http round trip, fixed JSON (HTTP floor) | ${f(percentile(bareTimes, 50))} | ${f(percentile(bareTimes, 95))} | | | |`);
+  console.log(`| bare node:http round trip, fixed JSON (HTTP floor) | ${f(hop)} | ${f(percentile(bareTimes, 95))} | | | | |`);
   console.log('\nFloors (raw @azure/data-tables from this process, same table, own partition, same row layout):');
   for (const op of operations) console.log(`- ${op.name}: ${op.floorIs}`);
 

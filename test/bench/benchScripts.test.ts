@@ -32,9 +32,11 @@ describe('npm run bench', () => {
   it('prints every operation with app and floor p50/p95 and a numeric ratio, the HTTP floor, and the mixed workload at 8 and 32 in flight', async () => {
     const out = await bench;
     for (const op of ['POST /Users', 'GET /Users/{id}', 'GET /Users?filter=userName eq', 'PATCH /Users/{id}, 3 replaces, no index change', 'PATCH /Groups/{id}, add 1 member', 'PATCH /Groups/{id}, add 100 members', 'DELETE /Users/{id}']) {
-      const [appP50, appP95, floorP50, floorP95, ratio] = cells(rowOf(out, op));
+      const [appP50, appP95, floorP50, floorP95, ratio, withHop] = cells(rowOf(out, op));
       expect([appP50, appP95, floorP50, floorP95]).toEqual([expect.stringMatching(NUMBER), expect.stringMatching(NUMBER), expect.stringMatching(NUMBER), expect.stringMatching(NUMBER)]);
       expect(Number(ratio.replace('×', ''))).toBeCloseTo(Number(appP50) / Number(floorP50), 1);
+      const hop = Number(cells(rowOf(out, 'bare node:http round trip, fixed JSON (HTTP floor)'))[0]);
+      expect(Number(withHop.replace('×', ''))).toBeCloseTo(Number(appP50) / (Number(floorP50) + hop), 1);
     }
     expect(cells(rowOf(out, 'bare node:http round trip, fixed JSON (HTTP floor)')).slice(0, 2)).toEqual([expect.stringMatching(NUMBER), expect.stringMatching(NUMBER)]);
     for (const inFlight of ['8', '32']) {
