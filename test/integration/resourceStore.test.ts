@@ -61,6 +61,17 @@ it('counts exactly under parallel creates and deletes, and folds the delta rows 
   expect(await new ResourceCounters(new PartitionTable(table)).count('t-count', 'User')).toBe(100);
 });
 
+it('folds the deltas while a bulk load goes on, so a count after it reads a few hundred rows, not one per create', async () => {
+  const bulk = new ResourceStore(new PartitionTable(table));
+  for (let i = 0; i < 450; i += 50) await Promise.all(Array.from({ length: 50 }, (_, k) => bulk.create('t-bulk', 'User', { userName: `b${i + k}` }, 'd')));
+  const deltas = async () => (await rowsOf('t-bulk')).filter((r) => r.startsWith('C~User~d~')).length;
+  const deadline = Date.now() + 20_000;
+  while ((await deltas()) > 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  expect(await deltas()).toBeLessThanOrEqual(200);
+  expect(await rowsOf('t-bulk')).toContain('C~User~base');
+  expect(await new ResourceCounters(new PartitionTable(table)).count('t-bulk', 'User')).toBe(450);
+});
+
 it('moves index rows when indexed values change, in the same transaction', async () => {
   const u = await store.create('t-move', 'User', { userName: 'before', externalId: 'e1' }, 'd');
   await store.update('t-move', 'User', u.meta.id, () => ({ userName: 'after', externalId: 'e2' }));
