@@ -61,3 +61,18 @@ describe('npm run bench:cycle', () => {
     expect(cells(rowOf(out, 'app RSS after (peak so far)'))).toEqual([expect.stringMatching(/^\d+ MiB \(\d+ MiB\)$/), expect.stringMatching(/^\d+ MiB \(\d+ MiB\)$/)]);
   }, 180_000);
 });
+
+describe('npm run bench:coldstart', () => {
+  it('starts the floor, the host with a one-function app, the packaged and the unbundled app cold, each answering 200, and splits the start-up', async () => {
+    await Promise.allSettled([bench, cycle]); // alone, so three cold starts at once do not share two cores with them
+    const out = await script('benchColdStart.js', '1');
+    const rows = ['bare node:http server (floor)', 'local host, one-function app (the host\'s own part)', 'unbundled (dist/ + node_modules)'];
+    const packaged = out.split('\n').find((line) => line.startsWith('| packaged ('));
+    for (const row of [...rows.map((r) => rowOf(out, r)), packaged]) {
+      expect(cells(row).map((c) => NUMBER.test(c))).toEqual([true, true, true, true]);
+    }
+    expect(packaged).toMatch(/^\| packaged \(\d+ KiB loaded at start, \d+ KiB in all\) \|/);
+    expect(out).toMatch(/above the floor: packaged -?\d+ ms \(the host's part -?\d+ ms, the app's -?\d+ ms\)/);
+    expect(out).toContain('The first request needs no storage (200 with storage unreachable).');
+  }, 180_000);
+});
