@@ -1,6 +1,6 @@
 import { build, Metafile, Plugin } from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 
 /**
  * `npm run package`: writes `package/`, exactly the folder azd zips and deploys (azure.yaml `dist: package`, local
@@ -24,6 +24,7 @@ export const LAZY_MODULES = ['@azure/identity', '@azure/keyvault-secrets', '@azu
 /** `lazy/identity.js` for `@azure/identity`: where the bundle requires a lazy module from. */
 export const lazyFile = (module: string) => `lazy/${module.replace(/^@azure\//, '').replace(/\//g, '-')}.js`;
 
+// Azure runs Node 22; this machine and `npm start` run Node 20, and the artifact must load on both.
 const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, legalComments: 'external', logLevel: 'warning', metafile: true } as const;
 
 export interface PackageResult {
@@ -41,7 +42,6 @@ export async function packageApp(root: string, outDir = join(root, 'package')): 
   const main = await build({
     ...common,
     stdin: { contents: functionFiles.map((f) => `import './functions/${f.replace(/\.ts$/, '')}';`).join('\n'), resolveDir: root, loader: 'ts', sourcefile: 'functions.ts' },
-    // Azure runs Node 22; this machine and `npm start` run Node 20, and the artifact must load on both.
     outfile: join(outDir, PACKAGE_ENTRY),
     // Injected by the Functions worker at run time; bundling a copy would register functions nowhere.
     external: ['@azure/functions-core'],
@@ -63,7 +63,7 @@ export async function packageApp(root: string, outDir = join(root, 'package')): 
   );
   copyFileSync(join(root, 'host.json'), join(outDir, 'host.json'));
   copyFileSync(join(root, '.funcignore'), join(outDir, '.funcignore'));
-  const files = (readdirSync(outDir, { recursive: true }) as string[]).filter((f) => statSync(join(outDir, f)).isFile()).sort();
+  const files = (readdirSync(outDir, { recursive: true }) as string[]).filter((f) => statSync(join(outDir, f)).isFile()).map((f) => f.split(sep).join('/')).sort();
   return { dir: outDir, files, bytes: files.reduce((sum, f) => sum + statSync(join(outDir, f)).size, 0), bundled: [...new Set(bundled)] };
 }
 
