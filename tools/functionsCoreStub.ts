@@ -25,7 +25,50 @@ export function registerFunction(metadata: { name: string; bindings: Record<stri
   return { dispose: () => registrations.splice(registrations.findIndex((r) => r.handler === handler), 1) };
 }
 
-export function setProgrammingModel(): void {}
-export function getProgrammingModel(): undefined { return undefined; }
+/**
+ * What `@azure/functions` hands the worker when its first function registers: the worker builds each invocation's
+ * arguments and its response through it, so an RPC-shaped request becomes an HttpRequest of the app's own copy of
+ * the library, and the handler's result goes back through that copy's HttpResponse, exactly as in Azure.
+ */
+export interface ProgrammingModel {
+  getInvocationModel(coreCtx: CoreInvocationContext): InvocationModel;
+}
+
+export interface CoreInvocationContext {
+  invocationId: string;
+  request: { invocationId: string; functionId: string; inputData: Array<{ name: string; data: RpcTypedData }>; triggerMetadata: Record<string, RpcTypedData> };
+  metadata: { name: string; bindings: Record<string, RegisteredBinding> };
+  state: string;
+  log(level: string, category: string, message: string): void;
+}
+
+export interface InvocationModel {
+  getArguments(): Promise<{ context: unknown; inputs: unknown[] }>;
+  invokeFunction(context: unknown, inputs: unknown[], handler: Registration['handler']): Promise<unknown>;
+  getResponse(context: unknown, result: unknown): Promise<{ returnValue?: RpcTypedData }>;
+}
+
+/** The worker protocol's typed data, in the shapes the local host sends and reads. */
+export interface RpcTypedData {
+  json?: string;
+  http?: RpcHttp;
+}
+
+export interface RpcHttp {
+  method?: string;
+  url?: string;
+  headers?: Record<string, string>;
+  params?: Record<string, string>;
+  body?: { bytes?: Uint8Array; string?: string };
+  statusCode?: string;
+}
+
+let model: ProgrammingModel | undefined;
+export function setProgrammingModel(programmingModel: ProgrammingModel): void {
+  model = programmingModel;
+}
+export function getProgrammingModel(): ProgrammingModel | undefined {
+  return model;
+}
 export function registerHook() { return { dispose() {} }; }
 export const version = 'local';

@@ -4,9 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import Module from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { HttpResponseInit } from '@azure/functions';
 import { z } from 'zod';
-import type { Registration } from './functionsCoreStub';
+import type { Registration, RpcHttp, RpcTypedData } from './functionsCoreStub';
 import { decodePath, hostRoutes, matchRoute } from './hostRoutes';
 import { RequestThrottle } from './requestThrottle';
 
@@ -89,6 +88,8 @@ export async function startFunctionsHost(options: { appRoot: string; functionsDi
   const http = readHostJson(options.appRoot);
   const registrations = options.functionsDir ? loadFunctionApp(options.functionsDir) : loadPackagedApp(options.appRoot);
   const routes = hostRoutes(http.routePrefix, registrations);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the stub requireFunctionFiles put in place
+  const core = require('@azure/functions-core') as typeof import('./functionsCoreStub');
   const throttle = new RequestThrottle(http.maxConcurrentRequests, http.maxOutstandingRequests);
 
   const server = createServer((req, res) => {
@@ -107,37 +108,52 @@ export async function startFunctionsHost(options: { appRoot: string; functionsDi
       return fireTimer(timer[1], res);
     }
     const hit = matchRoute(routes, req.method ?? 'GET', decodePath(url.pathname));
-    if (!hit) return send(res, { status: 404 });
+    if (!hit) return send(res, { statusCode: '404' });
     const admitted = throttle.admit();
-    if (!admitted) return send(res, { status: 429 }); // what the real host answers: no body, no Retry-After
+    if (!admitted) return send(res, { statusCode: '429' }); // what the real host answers: no body, no Retry-After
     const release = await admitted;
     try {
       const body = await readBody(req);
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-      const { HttpRequest, InvocationContext } = await import('@azure/functions');
-      const name = hit.route.registration.name;
-      const request = new HttpRequest({ method: req.method, url: url.toString(), headers, params: hit.params, body: body.length ? { bytes: body } : undefined });
-      const context = new InvocationContext({ functionName: name, invocationId: randomUUID(), logHandler: (level, ...args) => log(`[${level}] ${name}: ${args.map(String).join(' ')}`) });
-      const result = (await hit.route.registration.handler(request, context)) as HttpResponseInit | undefined;
-      send(res, result ?? { status: 204 });
+      const http: RpcHttp = { method: req.method, url: url.toString(), headers, params: hit.params, body: body.length ? { bytes: body } : undefined };
+      send(res, (await invoke(hit.route.registration, { http })).returnValue?.http);
     } finally {
       release();
     }
   }
 
+  /**
+   * One invocation as the Functions worker runs it: the trigger's RPC-shaped data through the programming model
+   * the app's own `@azure/functions` registered, to an RPC-shaped response. The host loads no copy of the library.
+   */
+  async function invoke(registration: Registration, data: RpcTypedData) {
+    const model = core.getProgrammingModel();
+    if (!model) throw new Error('no programming model: the app registered no function through @azure/functions');
+    const trigger = Object.keys(registration.bindings).find((k) => registration.bindings[k].direction === 'in' && /Trigger$/.test(registration.bindings[k].type))!;
+    const invocationId = randomUUID();
+    const invocation = model.getInvocationModel({
+      invocationId,
+      request: { invocationId, functionId: registration.name, inputData: [{ name: trigger, data }], triggerMetadata: {} },
+      metadata: { name: registration.name, bindings: registration.bindings },
+      state: 'invocation',
+      log: (level, _category, message) => log(`[${level}] ${registration.name}: ${message}`),
+    });
+    const { context, inputs } = await invocation.getArguments();
+    return invocation.getResponse(context, await invocation.invokeFunction(context, inputs, registration.handler));
+  }
+
   async function fireTimer(name: string, res: ServerResponse) {
     const registration = registrations.find((r) => r.name.toLowerCase() === name.toLowerCase() && Object.values(r.bindings).some((b) => b.type === 'timerTrigger'));
-    if (!registration) return send(res, { status: 404 });
+    if (!registration) return send(res, { statusCode: '404' });
     const unresolved = unresolvedSetting(Object.values(registration.bindings).find((b) => b.type === 'timerTrigger')!.schedule);
     if (unresolved) {
       log(`[error] ${registration.name}: '%${unresolved}%' does not resolve to a value (set the app setting ${unresolved})`);
-      return send(res, { status: 500, body: `'%${unresolved}%' does not resolve to a value` });
+      return send(res, { statusCode: '500', body: { string: `'%${unresolved}%' does not resolve to a value` } });
     }
-    const { InvocationContext } = await import('@azure/functions');
-    const context = new InvocationContext({ functionName: registration.name, invocationId: randomUUID(), logHandler: (level, ...args) => log(`[${level}] ${registration.name}: ${args.map(String).join(' ')}`) });
-    await registration.handler({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, context);
-    send(res, { status: 202 });
+    // What the host sends a timer function, PascalCase as on the wire; the library camel-cases it.
+    await invoke(registration, { json: JSON.stringify({ Schedule: { AdjustForDST: false }, ScheduleStatus: { Last: '', Next: '', LastUpdated: '' }, IsPastDue: false }) });
+    send(res, { statusCode: '202' });
   }
 
   await new Promise<void>((ok) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', ok));
@@ -168,9 +184,8 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function send(res: ServerResponse, r: HttpResponseInit) {
-  const headers: Record<string, string> = {};
-  if (r.headers) for (const [k, v] of Object.entries(r.headers as Record<string, string>)) headers[k] = v;
-  res.writeHead(r.status ?? 200, headers);
-  res.end(typeof r.body === 'string' ? r.body : undefined);
+/** Writes an RPC-shaped HTTP response; none at all (a handler that returned nothing) is a 204, as in Azure. */
+function send(res: ServerResponse, r: RpcHttp | undefined) {
+  res.writeHead(Number(r?.statusCode ?? 204), r?.headers ?? {});
+  res.end(r?.body?.bytes?.length ? r.body.bytes : r?.body?.string);
 }
