@@ -184,7 +184,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-/** Writes an RPC-shaped HTTP response; none at all (a handler that returned nothing) is a 204, as in Azure. */
+/** Writes an RPC-shaped HTTP response (its cookies aside: the app sets none); a handler that returned nothing gets a 204. */
 function send(res: ServerResponse, r: RpcHttp | undefined) {
   res.writeHead(Number(r?.statusCode ?? 204), r?.headers ?? {});
   res.end(r?.body?.bytes?.length ? r.body.bytes : r?.body?.string);
