@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startAzurite } from './embeddedAzurite';
 import { percentile } from './benchService';
-import { packageApp, startBytes } from './packageApp';
+import { BUNDLE_OPTIONS, packageApp, startBytes } from './packageApp';
 
 /**
  * `npm run bench:coldstart -- [rounds=15] [--node <path to another node binary>]`: process start → first answered
- * request, for the packaged app (`npm run package`: one esbuild bundle) next to the unbundled build (tsc output
- * + node_modules), with a bare node:http server as the floor of what starting Node costs. Each round starts all
- * three in turn (the order rotating), so drift hits each column alike. The request is
+ * request, for the packaged app (`npm run package`: main.js, with the SDKs only some settings need in lazy/) next to the unbundled build (tsc output
+ * + node_modules), with a bare node:http server as the floor of what starting Node costs. Each round starts every
+ * variant in turn (the order rotating), so drift hits each column alike. The request is
  * `GET /scim/v2/ServiceProviderConfig` with the token from SCIM_TOKEN; Azurite runs in this process, not in the
  * measured ones. A fourth column serves a one-function app, bundled the same way, through the same local host:
  * what the stand-in host costs by itself (in Azure the Functions host and worker are already running), so the
@@ -62,7 +62,7 @@ async function coldStart(argv: string[], path: string, env: Record<string, strin
 async function oneFunctionApp(dir: string): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const contents = `require('@azure/functions').app.http('ping', { route: 'ping', methods: ['GET'], authLevel: 'anonymous', handler: async () => ({ jsonBody: {} }) });`;
-  await build({ stdin: { contents, resolveDir: ROOT, loader: 'js' }, bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, external: ['@azure/functions-core'], outfile: join(dir, 'main.js'), logLevel: 'warning' });
+  await build({ ...BUNDLE_OPTIONS, stdin: { contents, resolveDir: ROOT, loader: 'js' }, external: ['@azure/functions-core'], outfile: join(dir, 'main.js') });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ main: 'main.js' }));
   copyFileSync(join(ROOT, 'host.json'), join(dir, 'host.json'));
   return dir;

@@ -91,6 +91,8 @@ export async function startFunctionsHost(options: { appRoot: string; functionsDi
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- the stub requireFunctionFiles put in place
   const core = require('@azure/functions-core') as typeof import('./functionsCoreStub');
   const throttle = new RequestThrottle(http.maxConcurrentRequests, http.maxOutstandingRequests);
+  /** Each registration's trigger binding, which names the invocation's input. */
+  const triggers = new Map(registrations.map((r) => [r, Object.keys(r.bindings).find((k) => r.bindings[k].direction === 'in' && /Trigger$/.test(r.bindings[k].type))!]));
 
   const server = createServer((req, res) => {
     handle(req, res).catch((e) => {
@@ -130,11 +132,10 @@ export async function startFunctionsHost(options: { appRoot: string; functionsDi
   async function invoke(registration: Registration, data: RpcTypedData) {
     const model = core.getProgrammingModel();
     if (!model) throw new Error('no programming model: the app registered no function through @azure/functions');
-    const trigger = Object.keys(registration.bindings).find((k) => registration.bindings[k].direction === 'in' && /Trigger$/.test(registration.bindings[k].type))!;
     const invocationId = randomUUID();
     const invocation = model.getInvocationModel({
       invocationId,
-      request: { invocationId, functionId: registration.name, inputData: [{ name: trigger, data }], triggerMetadata: {} },
+      request: { invocationId, functionId: registration.name, inputData: [{ name: triggers.get(registration)!, data }], triggerMetadata: {} },
       metadata: { name: registration.name, bindings: registration.bindings },
       state: 'invocation',
       log: (level, _category, message) => log(`[${level}] ${registration.name}: ${message}`),

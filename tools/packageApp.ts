@@ -24,8 +24,9 @@ export const LAZY_MODULES = ['@azure/identity', '@azure/keyvault-secrets', '@azu
 /** `lazy/identity.js` for `@azure/identity`: where the bundle requires a lazy module from. */
 export const lazyFile = (module: string) => `lazy/${module.replace(/^@azure\//, '').replace(/\//g, '-')}.js`;
 
+/** How every file of the package is bundled (bench:coldstart packages its one-function app the same way). */
 // Azure runs Node 22; this machine and `npm start` run Node 20, and the artifact must load on both.
-const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, legalComments: 'external', logLevel: 'warning', metafile: true } as const;
+export const BUNDLE_OPTIONS = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, legalComments: 'external', logLevel: 'warning', metafile: true } as const;
 
 export interface PackageResult {
   dir: string;
@@ -40,7 +41,7 @@ export async function packageApp(root: string, outDir = join(root, 'package')): 
   mkdirSync(outDir, { recursive: true });
   const functionFiles = readdirSync(join(root, 'functions')).filter((f) => f.endsWith('.ts')).sort();
   const main = await build({
-    ...common,
+    ...BUNDLE_OPTIONS,
     stdin: { contents: functionFiles.map((f) => `import './functions/${f.replace(/\.ts$/, '')}';`).join('\n'), resolveDir: root, loader: 'ts', sourcefile: 'functions.ts' },
     outfile: join(outDir, PACKAGE_ENTRY),
     // Injected by the Functions worker at run time; bundling a copy would register functions nowhere.
@@ -52,7 +53,7 @@ export async function packageApp(root: string, outDir = join(root, 'package')): 
   });
   const lazy = await Promise.all(
     LAZY_MODULES.map((module) =>
-      build({ ...common, stdin: { contents: `module.exports = require('${module}');`, resolveDir: root, loader: 'js', sourcefile: `${module}.js` }, outfile: join(outDir, lazyFile(module)), absWorkingDir: root }),
+      build({ ...BUNDLE_OPTIONS, stdin: { contents: `module.exports = require('${module}');`, resolveDir: root, loader: 'js', sourcefile: `${module}.js` }, outfile: join(outDir, lazyFile(module)), absWorkingDir: root }),
     ),
   );
   const bundled = [main, ...lazy].flatMap(({ metafile }) => Object.keys((metafile as Metafile).inputs)).filter((f) => !f.startsWith('<stdin>'));
