@@ -4,8 +4,8 @@ import { inParallel } from './benchService';
 
 /**
  * The raw floor of each SCIM operation: the `@azure/data-tables` calls the operation inherently needs, on rows laid
- * out like the app's (README § Storage layout: R~, X~, C~, M~/B~ rows, JSON document plus typed columns) in a
- * partition of the same table, so that both sides pay the same row sizes and the same table size. It is written
+ * out like the app's (README § Storage layout: R~, X~, C~, M~ rows and member → group rows after their member, JSON
+ * document plus typed columns) in a partition of the same table, so that both sides pay the same row sizes and the same table size. It is written
  * from the layout, not from the app's store, so the benchmarks keep measuring whatever the store becomes.
  */
 export const FLOOR_PARTITION = 'bench-floor';
@@ -16,7 +16,7 @@ export const FLOOR_PARTITION = 'bench-floor';
  * as a cost against this floor rather than being hidden in it.
  */
 const READ_PARALLELISM = 101;
-/** Two rows per membership (M and B) and 100 operations per entity-group transaction. */
+/** Two rows per membership (M and member → group) and 100 operations per entity-group transaction. */
 const MEMBERSHIPS_PER_TRANSACTION = 50;
 const COUNTER_SHARDS = 8;
 /**
@@ -102,7 +102,7 @@ export class RawFloor {
     for (let i = 0; i < memberIds.length; i += MEMBERSHIPS_PER_TRANSACTION) {
       chunks.push(memberIds.slice(i, i + MEMBERSHIPS_PER_TRANSACTION).flatMap((m): TransactionAction[] => [
         ['upsert', { partitionKey: this.pk, rowKey: `M~${groupId}~${m}`, memberId: m, memberType: 'User' }, 'Replace'],
-        ['upsert', { partitionKey: this.pk, rowKey: `B~${m}~${groupId}`, groupId }, 'Replace'],
+        ['upsert', { partitionKey: this.pk, rowKey: `R~User~${m}!${groupId}`, groupId }, 'Replace'],
       ]));
     }
     await Promise.all(chunks.map((actions) => this.client.submitTransaction(actions)));

@@ -44,16 +44,18 @@ export class Listing {
 
   constructor(private readonly repo: Repository, private readonly maxScan: number) {}
 
-  /** The query's page for one resource type. Filters are validated against the type's schema first. */
-  /** `onId` hears candidate ids before their resources are read (see ResourceRepository.candidates). */
-  async page(tenant: string, schema: ResourceSchema, query: ListQuery, start: CursorPosition, onId?: (id: string) => void): Promise<ListPage> {
+  /**
+   * The query's page for one resource type. Filters are validated against the type's schema first.
+   * `withMemberships`: resources found by id or index come with `memberOf` (see ResourceRepository.candidates).
+   */
+  async page(tenant: string, schema: ResourceSchema, query: ListQuery, start: CursorPosition, withMemberships = false): Promise<ListPage> {
     if (query.filter) validateFilter(query.filter, schema);
     const sort = parseSort(query.sortBy, query.sortOrder, schema);
     // Memberships are rows, not part of the documents being sorted: every resource would look as if it had none.
     if (sort?.attr.def.name === RELATION[schema.name]) throw badRequest('invalidPath', `sortBy "${query.sortBy}": ${schema.name} resources cannot be sorted by ${RELATION[schema.name]}.`);
     // Without a filter the total is the counter's, whatever the order: count=0 need not read (or sort) every row.
     if (!query.filter && (!sort || query.count === 0)) return this.plainPage(tenant, schema, query.count, start);
-    return this.evaluatedPage(tenant, schema, query, sort, 'offset' in start ? start.offset : 0, onId);
+    return this.evaluatedPage(tenant, schema, query, sort, 'offset' in start ? start.offset : 0, withMemberships);
   }
 
   /** Every resource of a type in id order: total from the counters, rows read ahead 1,000 at a time. */
@@ -101,17 +103,17 @@ export class Listing {
    * A filtered or sorted query: the planned candidates, the full filter applied in memory, sorted if asked. A query
    * with more than one page keeps its ordered ids, so later pages are point reads rather than a new evaluation.
    */
-  private async evaluatedPage(tenant: string, schema: ResourceSchema, query: ListQuery, sort: SortSpec | undefined, offset: number, onId?: (id: string) => void): Promise<ListPage> {
+  private async evaluatedPage(tenant: string, schema: ResourceSchema, query: ListQuery, sort: SortSpec | undefined, offset: number, withMemberships: boolean): Promise<ListPage> {
     const key = `${tenant}|${queryFingerprint(schema.name, query)}`;
     const cached = offset > 0 ? this.results.get(key) : undefined;
     let ids: string[];
     let page: StoredResource[];
     if (cached) {
       ids = cached;
-      const read = await Promise.all(ids.slice(offset, offset + query.count).map((id) => this.repo.resources.get(tenant, schema.name, id)));
+      const read = await Promise.all(ids.slice(offset, offset + query.count).map((id) => this.repo.resources.get(tenant, schema.name, id, withMemberships)));
       page = read.filter((r): r is StoredResource => r !== undefined);
     } else {
-      const hits = await this.evaluate(tenant, schema, query, sort, onId);
+      const hits = await this.evaluate(tenant, schema, query, sort, withMemberships);
       ids = hits.map((r) => r.meta.id);
       if (ids.length > query.count) this.results.set(key, ids);
       page = hits.slice(offset, offset + query.count);
@@ -119,12 +121,12 @@ export class Listing {
     return { resources: page, total: ids.length, next: offset + query.count < ids.length && query.count > 0 ? { offset: offset + query.count } : undefined };
   }
 
-  private async evaluate(tenant: string, schema: ResourceSchema, query: ListQuery, sort: SortSpec | undefined, onId?: (id: string) => void): Promise<StoredResource[]> {
+  private async evaluate(tenant: string, schema: ResourceSchema, query: ListQuery, sort: SortSpec | undefined, withMemberships: boolean): Promise<StoredResource[]> {
     const relationIdsNamed = relationIdsInFilter(query.filter, schema);
     const hits: Array<{ r: StoredResource; view: Json }> = [];
     let examined = 0;
     const plan = planQuery(query.filter, schema, this.repo.resources.layout[schema.name]);
-    for await (const r of this.repo.resources.candidates(tenant, schema.name, plan, onId)) {
+    for await (const r of this.repo.resources.candidates(tenant, schema.name, plan, withMemberships)) {
       if (++examined > this.maxScan) {
         throw badRequest('tooMany', `The query would examine more than ${this.maxScan} resources; filter on an indexed attribute (userName, externalId, id, work email, displayName) instead.`);
       }

@@ -36,13 +36,13 @@ export class Relations {
   /** For a page of resources: group ids of consecutive users (a plain listing) come from one range read. */
   async pageLookups(tenant: string, type: ResourceTypeName, resources: StoredResource[], consecutive: boolean): Promise<GroupIdsOf | undefined> {
     if (type !== 'User' || !consecutive || resources.length < 2) return undefined;
-    const span = await this.memberships.groupsOfConsecutive(tenant, resources.map((r) => r.meta.id));
+    const span = await this.memberships.groupsOfConsecutive(tenant, type, resources.map((r) => r.meta.id));
     return async (id) => span.get(id) ?? [];
   }
 
   /**
-   * The resource with its relation attribute when the projection asks for it. `known` skips the read where the
-   * caller already knows the memberships (a resource just created has no groups).
+   * The resource with its relation attribute when the projection asks for it. A user's groups are its `memberOf`
+   * when it was read with them, else `groupIdsOf`'s, else read now.
    */
   async withRelations(tenant: string, schema: ResourceSchema, r: StoredResource, projection: Projection, baseUrl: string, groupIdsOf?: GroupIdsOf): Promise<StoredResource> {
     const relation = RELATION[schema.name];
@@ -54,7 +54,7 @@ export class Relations {
       }
       return { ...r, data: { ...r.data, members } };
     }
-    const ids = await (groupIdsOf ?? ((id: string) => this.memberships.groupsOf(tenant, id)))(r.meta.id);
+    const ids = r.memberOf ?? (await (groupIdsOf ?? ((id: string) => this.memberships.groupsOf(tenant, 'User', id)))(r.meta.id));
     // A deleted group's rows may still await purging: it must not show, so each group is looked up.
     const groups = (await Promise.all(ids.map(async (id) => ({ id, group: await this.groupName(tenant, id) }))))
       .filter((g) => g.group !== null)

@@ -13,6 +13,8 @@ export interface StoredResource {
   data: Json;
   /** Digest of the create request's canonical body, to recognise a retried create (SCIM_CREATE_REPLAY_SECONDS). */
   createDigest?: string;
+  /** Ids of the groups this resource is a direct member of, when the read included them (`withMemberships`). */
+  memberOf?: string[];
 }
 
 export interface Member {
@@ -25,7 +27,8 @@ export interface Member {
 export interface ResourceRepository {
   /** The indexes and typed columns the store keeps, for the planner. */
   readonly layout: Record<ResourceTypeName, QueryLayout>;
-  get(tenant: string, type: ResourceTypeName, id: string): Promise<StoredResource | undefined>;
+  /** `withMemberships`: with `memberOf`, read in the same round trip. */
+  get(tenant: string, type: ResourceTypeName, id: string, withMemberships?: boolean): Promise<StoredResource | undefined>;
   /** Writes the resource with its index rows atomically; a taken unique key is 409 `uniqueness` and writes nothing. */
   create(tenant: string, type: ResourceTypeName, data: Json, createDigest: string): Promise<StoredResource>;
   /** The resource that holds the unique key `data` would claim (userName, group displayName), if any. */
@@ -33,15 +36,16 @@ export interface ResourceRepository {
   /**
    * Re-runs `transform` on the current state until it is written without a concurrent change in between; `ifMatch`
    * is the client's RFC 7644 §3.14 precondition (412 on mismatch, never retried). 404 when the resource is gone.
+   * The answer has `memberOf`, read with the resource.
    */
-  update(tenant: string, type: ResourceTypeName, id: string, transform: (current: StoredResource) => Json, ifMatch?: string): Promise<StoredResource>;
+  update(tenant: string, type: ResourceTypeName, id: string, transform: (current: StoredResource) => Json, ifMatch?: string): Promise<StoredResource & { memberOf: string[] }>;
+  /** Deletes the resource with its index rows and its memberships in every group. */
   delete(tenant: string, type: ResourceTypeName, id: string, ifMatch?: string): Promise<void>;
   /**
-   * Candidates for a plan in id order; the caller re-applies the whole filter. Where a plan finds ids before it
-   * reads their resources (an index or id lookup), `onId` hears each id first, so the caller can read related
-   * rows at the same time as the resource.
+   * Candidates for a plan in id order; the caller re-applies the whole filter. `withMemberships`: resources found
+   * by id or index come with `memberOf`, read in the same round trip (a scan's do not).
    */
-  candidates(tenant: string, type: ResourceTypeName, plan: QueryPlan, onId?: (id: string) => void): AsyncIterable<StoredResource>;
+  candidates(tenant: string, type: ResourceTypeName, plan: QueryPlan, withMemberships?: boolean): AsyncIterable<StoredResource>;
   /** Up to `limit` resources after `afterId` in id order, and whether none follow. */
   pageAfter(tenant: string, type: ResourceTypeName, afterId: string | undefined, limit: number): Promise<{ items: StoredResource[]; exhausted: boolean }>;
   ids(tenant: string, type: ResourceTypeName): AsyncIterable<string>;
@@ -58,9 +62,9 @@ export interface MembershipChange {
 
 export interface MembershipRepository {
   members(tenant: string, groupId: string): AsyncIterable<Member>;
-  groupsOf(tenant: string, memberId: string): Promise<string[]>;
+  groupsOf(tenant: string, memberType: ResourceTypeName, memberId: string): Promise<string[]>;
   /** The groups of each of `memberIds` (consecutive in id order, as on a listing page) in one range read. */
-  groupsOfConsecutive(tenant: string, memberIds: string[]): Promise<Map<string, string[]>>;
+  groupsOfConsecutive(tenant: string, memberType: ResourceTypeName, memberIds: string[]): Promise<Map<string, string[]>>;
   isMember(tenant: string, groupId: string, memberId: string): Promise<boolean>;
   /** Which of `ids` exist, and as what, checked by key in bounded parallelism. */
   resolve(tenant: string, ids: string[]): Promise<Map<string, Member>>;
@@ -70,9 +74,7 @@ export interface MembershipRepository {
    */
   change(tenant: string, groupId: string, change: MembershipChange, ifMatch?: string): Promise<void>;
   /** A renamed member's `display` in the groups it belongs to (bounded by its number of groups, not their size). */
-  renameMember(tenant: string, memberId: string, display: string | undefined, groupIds?: string[]): Promise<void>;
-  /** Removes a deleted member from every group; `groupIds` when the caller already read them. */
-  removeEverywhere(tenant: string, memberId: string, groupIds?: string[]): Promise<void>;
+  renameMember(tenant: string, memberId: string, display: string | undefined, groupIds: string[]): Promise<void>;
   /** Records a deleted group whose rows still need purging, before the group is deleted. */
   markForPurge(tenant: string, groupId: string): Promise<void>;
   /** Purges membership rows of deleted groups, up to `budget` rows; true when all are done. */

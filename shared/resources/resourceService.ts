@@ -55,20 +55,12 @@ export class ResourceService {
   }
 
   async read(scope: RequestScope, schema: ResourceSchema, id: string, projection: Projection): Promise<Representation> {
-    const groupIdsOf = this.groupRowsAlongside(scope.tenant, schema, id, projection);
-    return this.represent(scope, schema, await this.mustGet(scope.tenant, schema, id), projection, true, groupIdsOf);
+    return this.represent(scope, schema, await this.mustGet(scope.tenant, schema, id, this.showsGroups(schema, projection)), projection);
   }
 
-  /**
-   * A user's group rows, read alongside the user's own read or write rather than after it (one round trip of
-   * latency, not two): for a response that shows `groups`, and (no projection given) for a write that may rename
-   * the user in the groups that list it.
-   */
-  private groupRowsAlongside(tenant: string, schema: ResourceSchema, id: string, projection?: Projection) {
-    if (schema.name !== 'User' || (projection && !projectionIncludes(projection, RELATION.User))) return undefined;
-    const groupIds = this.repo.memberships.groupsOf(tenant, id);
-    groupIds.catch(() => undefined); // awaited only if the user exists; a failure then surfaces there
-    return () => groupIds;
+  /** A response that shows a user's `groups` reads them with the user: one range read, not a second round trip. */
+  private showsGroups(schema: ResourceSchema, projection: Projection): boolean {
+    return schema.name === 'User' && projectionIncludes(projection, RELATION.User);
   }
 
   /**
@@ -110,8 +102,7 @@ export class ResourceService {
   async replace(scope: RequestScope, schema: ResourceSchema, id: string, body: unknown, ifMatch: string | undefined, projection: Projection): Promise<Representation> {
     const { doc, members } = this.documentOf(scope, body, schema);
     const resolved = members ? await this.resolveMembers(scope.tenant, id, members) : undefined;
-    const groupIdsOf = this.groupRowsAlongside(scope.tenant, schema, id);
-    let updated = await this.updateDocument(scope.tenant, schema, id, () => doc, ifMatch, groupIdsOf);
+    let updated: StoredResource = await this.updateDocument(scope.tenant, schema, id, () => doc, ifMatch);
     if (resolved) {
       const wanted = new Set(resolved.map((m) => m.value));
       const remove: string[] = [];
@@ -119,7 +110,7 @@ export class ResourceService {
       await this.repo.memberships.change(scope.tenant, id, { add: resolved, remove });
       updated = await this.mustGet(scope.tenant, schema, id);
     }
-    return this.represent(scope, schema, updated, projection, true, groupIdsOf);
+    return this.represent(scope, schema, updated, projection);
   }
 
   /**
@@ -129,9 +120,8 @@ export class ResourceService {
    */
   async patch(scope: RequestScope, schema: ResourceSchema, id: string, operations: PatchOperation[], ifMatch: string | undefined, projection: Projection): Promise<Representation | undefined> {
     if (schema.name !== 'Group') {
-      const groupIdsOf = this.groupRowsAlongside(scope.tenant, schema, id);
-      const updated = await this.updateDocument(scope.tenant, schema, id, (current) => applyPatch(current.data, operations, schema), ifMatch, groupIdsOf);
-      return this.represent(scope, schema, updated, projection, true, groupIdsOf);
+      const updated = await this.updateDocument(scope.tenant, schema, id, (current) => applyPatch(current.data, operations, schema), ifMatch);
+      return this.represent(scope, schema, updated, projection);
     }
     const { documentOps, delta } = splitGroupPatch(operations);
     const change = await this.resolveDelta(scope.tenant, schema, id, delta);
@@ -144,6 +134,7 @@ export class ResourceService {
     return undefined;
   }
 
+  /** The resource leaves the groups it is a member of with it; a group's own members are purged after it. */
   async delete(scope: RequestScope, schema: ResourceSchema, id: string, ifMatch: string | undefined): Promise<void> {
     const { resources, memberships } = this.repo;
     if (schema.name === 'Group') {
@@ -151,14 +142,9 @@ export class ResourceService {
       await memberships.markForPurge(scope.tenant, id);
       await resources.delete(scope.tenant, 'Group', id, ifMatch);
       this.relations.forgetGroup(scope.tenant, id);
-      await memberships.removeEverywhere(scope.tenant, id);
       await this.purgeMemberships(PURGE_IN_REQUEST);
     } else {
-      // Its group rows are read alongside the delete, then removed: one round trip less than reading them after.
-      const groupIds = memberships.groupsOf(scope.tenant, id);
-      groupIds.catch(() => undefined);
       await resources.delete(scope.tenant, schema.name, id, ifMatch);
-      await memberships.removeEverywhere(scope.tenant, id, await groupIds);
     }
   }
 
@@ -171,16 +157,8 @@ export class ResourceService {
   async list(scope: RequestScope, schema: ResourceSchema, query: ListQuery) {
     const fingerprint = queryFingerprint(schema.name, query);
     // Entra's match (`userName eq …`) finds its user through an index: its group rows are read with the user.
-    const prefetched = new Map<string, Promise<string[]>>();
-    const onId = schema.name === 'User' && projectionIncludes(query.projection, RELATION.User)
-      ? (id: string) => {
-          const groupIds = this.repo.memberships.groupsOf(scope.tenant, id);
-          groupIds.catch(() => undefined); // awaited only if the user matches; a failure then surfaces there
-          prefetched.set(id, groupIds);
-        }
-      : undefined;
-    const page = await this.listing.page(scope.tenant, schema, query, pageStart(query, fingerprint), onId);
-    const resources = await this.representPage(scope, schema, page, query.projection, prefetched);
+    const page = await this.listing.page(scope.tenant, schema, query, pageStart(query, fingerprint), this.showsGroups(schema, query.projection));
+    const resources = await this.representPage(scope, schema, page, query.projection);
     const position = query.cursor === undefined ? { startIndex: query.startIndex } : { nextCursor: nextCursorOf(page, fingerprint) };
     return listResponse(resources, page.total, position);
   }
@@ -229,14 +207,14 @@ export class ResourceService {
     return listResponse(resources, total, position);
   }
 
-  private async mustGet(tenant: string, schema: ResourceSchema, id: string): Promise<StoredResource> {
-    const r = await this.repo.resources.get(tenant, schema.name, id);
+  private async mustGet(tenant: string, schema: ResourceSchema, id: string, withMemberships = false): Promise<StoredResource> {
+    const r = await this.repo.resources.get(tenant, schema.name, id, withMemberships);
     if (!r) throw resourceNotFound(schema.name, id);
     return r;
   }
 
   /** Writes a document change; a new name reaches the membership rows that show it (RFC 7643 §4.2 `display`). */
-  private async updateDocument(tenant: string, schema: ResourceSchema, id: string, transform: (current: StoredResource) => Json, ifMatch: string | undefined, groupIdsOf?: () => Promise<string[]>) {
+  private async updateDocument(tenant: string, schema: ResourceSchema, id: string, transform: (current: StoredResource) => Json, ifMatch: string | undefined) {
     let before: string | undefined;
     const updated = await this.repo.resources.update(tenant, schema.name, id, (current) => {
       before = memberDisplay(current.data);
@@ -245,7 +223,7 @@ export class ResourceService {
     const after = memberDisplay(updated.data);
     if (after !== before) {
       if (schema.name === 'Group') this.relations.forgetGroup(tenant, id);
-      await this.repo.memberships.renameMember(tenant, id, after, await groupIdsOf?.());
+      await this.repo.memberships.renameMember(tenant, id, after, updated.memberOf);
     }
     return updated;
   }
@@ -293,10 +271,8 @@ export class ResourceService {
     return { add: await this.resolveMembers(tenant, groupId, add), remove: [...remove] };
   }
 
-  private async representPage(scope: RequestScope, schema: ResourceSchema, page: ListPage, projection: Projection, prefetched?: Map<string, Promise<string[]>>): Promise<Json[]> {
-    const groupIdsOf = prefetched?.size
-      ? (id: string) => prefetched.get(id) ?? this.repo.memberships.groupsOf(scope.tenant, id)
-      : await this.relations.pageLookups(scope.tenant, schema.name, page.resources, page.consecutive ?? false);
+  private async representPage(scope: RequestScope, schema: ResourceSchema, page: ListPage, projection: Projection): Promise<Json[]> {
+    const groupIdsOf = this.showsGroups(schema, projection) ? await this.relations.pageLookups(scope.tenant, schema.name, page.resources, page.consecutive ?? false) : undefined;
     return Promise.all(page.resources.map(async (r) => (await this.represent(scope, schema, r, projection, true, groupIdsOf)).body));
   }
 

@@ -3,10 +3,11 @@ import { createHash } from 'node:crypto';
 /**
  * Row keys of the one table, inside a tenant's partition (notes/design.md):
  *   R~User~{id}                         a resource (User or Group), JSON document + typed columns
+ *   R~User~{id}!{groupId}               member → group, right after its member: one range read returns a user
+ *                                       with its `groups`; also for `members.value eq` filters and deletes
  *   X~User~{index}~{key}                a unique index row → the resource id (userName, group displayName)
  *   X~User~{index}~{key}~{id}           a non-unique index row (externalId, email)
  *   M~{groupId}~{memberId}              group → member, with the member's type and display name
- *   B~{memberId}~{groupId}              member → group, for a user's `groups` and `members.value eq` filters
  *   C~User~base                         the count of Users folded so far (totalResults without reading them all)
  *   C~User~d~{uuid}                     +1 or −1 written by one create or delete, until folded into the base
  * and, outside every tenant, the service's own partitions:
@@ -15,7 +16,8 @@ import { createHash } from 'node:crypto';
  *   TOKENS_PARTITION    `{tenant}~{tokenId}` per Secret Token digest, when tokens are not kept in Key Vault
  *   TOKEN_USE_PARTITION `{tenant}~{tokenId}` when a token was last used
  *   ALARMS_PARTITION    `{tenant}` per tenant the notifier has judged: its alarm state under one ETag
- * `~` never occurs inside an encoded part, so prefixes cannot collide.
+ * `~` never occurs inside an encoded part, so prefixes cannot collide; `!` sorts below every encoded character, so
+ * a member's `!` rows come before the next resource's row, even one whose id extends this id.
  */
 export const resourceKey = (type: string, id: string) => `R~${type}~${encodeKeyPart(id)}`;
 export const resourcePrefix = (type: string) => `R~${type}~`;
@@ -29,8 +31,15 @@ export const counterDeltaKey = (type: string, unique: string) => `${counterPrefi
 
 export const memberKey = (groupId: string, memberId: string) => `${memberPrefix(groupId)}${encodeKeyPart(memberId)}`;
 export const memberPrefix = (groupId: string) => `M~${encodeKeyPart(groupId)}~`;
-export const backrefKey = (memberId: string, groupId: string) => `${backrefPrefix(memberId)}${encodeKeyPart(groupId)}`;
-export const backrefPrefix = (memberId: string) => `B~${encodeKeyPart(memberId)}~`;
+export const memberOfKey = (memberType: string, memberId: string, groupId: string) => `${memberOfPrefix(memberType, memberId)}${encodeKeyPart(groupId)}`;
+export const memberOfPrefix = (memberType: string, memberId: string) => `${resourceKey(memberType, memberId)}!`;
+/** The first key after a resource's row and its member → group rows (`"` follows `!`). */
+export const resourceSpanEnd = (type: string, id: string) => `${resourceKey(type, id)}"`;
+/**
+ * OData conjunct that keeps resource rows and drops the member → group rows among them (which have no `version`):
+ * a scan of resources reads the member rows' keys on the server but never receives them.
+ */
+export const RESOURCE_ROWS = 'version ge 1';
 /** `~` is not allowed in a tenant id (shared/auth/tenantId.ts), so no tenant partition can be named like these. */
 export const CLEANUP_PARTITION = '~cleanup';
 export const TENANTS_PARTITION = '~tenants';

@@ -4,23 +4,25 @@ import { statusOf, tolerating } from '../azureFaults';
 import { resourceNotFound, ScimError, unavailable } from '../scim/errors';
 import { ResourceTypeName } from '../scim/resourceSchema';
 import { Member, MembershipChange, MembershipRepository } from '../resources/repository';
-import { backrefKey, backrefPrefix, CLEANUP_PARTITION, encodeKeyPart, memberKey, memberPrefix, prefixEnd, resourceKey } from './keys';
+import { CLEANUP_PARTITION, encodeKeyPart, memberKey, memberOfKey, memberOfPrefix, memberPrefix, resourceKey, resourceSpanEnd } from './keys';
 import { boundedColumn } from './entityProperties';
+import { inBatches, LOOKUP_PARALLELISM } from './inBatches';
 import { MAX_TRANSACTION, PartitionTable } from './partitionTable';
 import { checkPrecondition, ResourceEntity, versionOf } from './resourceStore';
 
-/** Each membership is two rows (M and B); one operation per transaction is left for the group's version. */
+/** Each membership is two rows (M and member → group); one operation per transaction is left for the group's version. */
 const PER_TRANSACTION = Math.floor((MAX_TRANSACTION - 1) / 2);
 /** Re-checks after a removal raced another removal of the same member, before answering 503. */
 const MAX_REMOVAL_RACES = 4;
-/** Point reads in flight at once when checking members exist: never hundreds of sockets for one request. */
-const LOOKUP_PARALLELISM = 32;
 
 type MemberRow = { memberId: string; memberType: ResourceTypeName; display?: string };
+/** A membership to write or remove; a removal's member type is a guess (User) until its M row says otherwise. */
+type Pending = Member & { removal: boolean };
 
 /**
  * Memberships as rows in both directions (notes/design.md): adding or removing members writes only the changed
- * rows, reading a group without members touches none of them, and a user's groups are a short range read.
+ * rows, reading a group without members touches none of them, and a member's groups sit right after its own row,
+ * so reading a user reads its groups in the same range read.
  */
 export class MembershipStore implements MembershipRepository {
   constructor(private readonly table: PartitionTable) {}
@@ -31,21 +33,24 @@ export class MembershipStore implements MembershipRepository {
     }
   }
 
-  async groupsOf(tenant: string, memberId: string): Promise<string[]> {
+  async groupsOf(tenant: string, memberType: ResourceTypeName, memberId: string): Promise<string[]> {
     const ids: string[] = [];
-    for await (const row of this.table.range<{ groupId: string }>(tenant, backrefPrefix(memberId), ['groupId'])) ids.push(row.groupId);
+    for await (const row of this.table.range<{ groupId: string }>(tenant, memberOfPrefix(memberType, memberId), ['groupId'])) ids.push(row.groupId);
     return ids;
   }
 
-  /** The member → group rows sort by member, so a page of consecutive users needs one range read, not one each. */
-  async groupsOfConsecutive(tenant: string, memberIds: string[]): Promise<Map<string, string[]>> {
-    const byPrefix = new Map(memberIds.map((id) => [backrefPrefix(id), id]));
+  /**
+   * The member → group rows sort with their members, so a page of consecutive users needs one range read, not one
+   * each; the users' own rows in that range come back as bare keys.
+   */
+  async groupsOfConsecutive(tenant: string, memberType: ResourceTypeName, memberIds: string[]): Promise<Map<string, string[]>> {
+    const byPrefix = new Map(memberIds.map((id) => [memberOfPrefix(memberType, id), id]));
     const byMember = new Map<string, string[]>(memberIds.map((id) => [id, []]));
     if (!memberIds.length) return byMember;
-    const rows = this.table.between<{ groupId: string }>(tenant, backrefPrefix(memberIds[0]), prefixEnd(backrefPrefix(memberIds[memberIds.length - 1])), ['RowKey', 'groupId']);
+    const rows = this.table.between<{ groupId?: string }>(tenant, resourceKey(memberType, memberIds[0]), resourceSpanEnd(memberType, memberIds[memberIds.length - 1]), ['RowKey', 'groupId']);
     for await (const row of rows) {
-      const member = byPrefix.get(row.rowKey.slice(0, row.rowKey.lastIndexOf('~') + 1));
-      if (member !== undefined) byMember.get(member)!.push(row.groupId);
+      const member = row.groupId === undefined ? undefined : byPrefix.get(row.rowKey.slice(0, row.rowKey.indexOf('!') + 1));
+      if (member !== undefined) byMember.get(member)!.push(row.groupId!);
     }
     return byMember;
   }
@@ -79,22 +84,21 @@ export class MembershipStore implements MembershipRepository {
       checkPrecondition({ meta: { version: versionOf(group) } }, ifMatch);
       etag = group.etag;
     }
-    let memberships = [
-      ...change.add.map((m) => ({ memberId: m.value, removal: false, actions: [
-        ['upsert', { partitionKey: tenant, rowKey: memberKey(groupId, m.value), memberId: m.value, memberType: m.type, ...(m.display !== undefined ? { display: m.display } : {}) }, 'Replace'],
-        ['upsert', { partitionKey: tenant, rowKey: backrefKey(m.value, groupId), groupId }, 'Replace'],
-      ] as TransactionAction[] })),
-      ...change.remove.map((id) => ({ memberId: id, removal: true, actions: [
-        ['delete', { partitionKey: tenant, rowKey: memberKey(groupId, id) }],
-        ['delete', { partitionKey: tenant, rowKey: backrefKey(id, groupId) }],
-      ] as TransactionAction[] })),
-    ];
+    const actionsOf = (m: Pending): TransactionAction[] => m.removal
+      ? [['delete', { partitionKey: tenant, rowKey: memberKey(groupId, m.value) }], ['delete', { partitionKey: tenant, rowKey: memberOfKey(m.type, m.value, groupId) }]]
+      : [
+          ['upsert', { partitionKey: tenant, rowKey: memberKey(groupId, m.value), memberId: m.value, memberType: m.type, ...(m.display !== undefined ? { display: m.display } : {}) }, 'Replace'],
+          ['upsert', { partitionKey: tenant, rowKey: memberOfKey(m.type, m.value, groupId), groupId }, 'Replace'],
+        ];
+    // Entra provisions no nested groups: a removed member is taken for a user, and a wrong guess fails the
+    // transaction (404) like a member that is already gone, which reads the member's M row below.
+    let memberships: Pending[] = [...change.add.map((m) => ({ ...m, removal: false })), ...change.remove.map((value) => ({ value, type: 'User' as const, removal: true }))];
     for (let attempt = 0; memberships.length; attempt++) {
       try {
         const chunks = Array.from({ length: Math.ceil(memberships.length / PER_TRANSACTION) }, (_, i) => memberships.slice(i * PER_TRANSACTION, (i + 1) * PER_TRANSACTION));
         const write = (chunk: typeof memberships, ifEtag?: string) => {
           const stamp = { partitionKey: tenant, rowKey: resourceKey('Group', groupId), memberStamp: newStamp(), lastModified: new Date().toISOString() };
-          return this.table.submit([ifEtag ? ['update', stamp, 'Merge', { etag: ifEtag }] : ['update', stamp, 'Merge'], ...chunk.flatMap((m) => m.actions)]);
+          return this.table.submit([ifEtag ? ['update', stamp, 'Merge', { etag: ifEtag }] : ['update', stamp, 'Merge'], ...chunk.flatMap(actionsOf)]);
         };
         // The first transaction carries the client's precondition; the others do not depend on each other.
         if (etag) await write(chunks.shift()!, etag);
@@ -104,21 +108,22 @@ export class MembershipStore implements MembershipRepository {
       } catch (e) {
         if (statusOf(e) === 412) throw new ScimError(412, `Group "${groupId}" changed after If-Match ${ifMatch} was checked; read it again and retry.`);
         if (statusOf(e) !== 404) throw e;
-        // 404: the group is gone, or a member to remove is not (or no longer) a member — removing it is a no-op.
+        // 404: the group is gone, or a member to remove is not (or no longer) a member — removing it is a no-op —
+        // or is a group, whose member → group row sits next to that group's row.
         if (!(await this.table.getRow(tenant, resourceKey('Group', groupId), ['RowKey']))) throw resourceNotFound('Group', groupId);
         if (attempt >= MAX_REMOVAL_RACES) throw unavailable('Members of this group are being removed concurrently.', 5);
-        const absent = new Set<string>();
+        const current = new Map<string, ResourceTypeName>();
         await inBatches(memberships.filter((m) => m.removal), LOOKUP_PARALLELISM, async (m) => {
-          if (!(await this.isMember(tenant, groupId, m.memberId))) absent.add(m.memberId);
+          const row = await this.table.getRow<MemberRow>(tenant, memberKey(groupId, m.value), ['memberType']);
+          if (row) current.set(m.value, row.memberType);
         });
-        memberships = memberships.filter((m) => !(m.removal && absent.has(m.memberId)));
+        memberships = memberships.flatMap((m) => (!m.removal ? [m] : current.has(m.value) ? [{ ...m, type: current.get(m.value)! }] : []));
       }
     }
   }
 
-  async renameMember(tenant: string, memberId: string, display: string | undefined, groupIds?: string[]): Promise<void> {
-    const groups = groupIds ?? (await this.groupsOf(tenant, memberId));
-    const rows = groups.map((groupId) => ({ partitionKey: tenant, rowKey: memberKey(groupId, memberId), display: boundedColumn(display ?? '') }));
+  async renameMember(tenant: string, memberId: string, display: string | undefined, groupIds: string[]): Promise<void> {
+    const rows = groupIds.map((groupId) => ({ partitionKey: tenant, rowKey: memberKey(groupId, memberId), display: boundedColumn(display ?? '') }));
     for (let i = 0; i < rows.length; i += MAX_TRANSACTION) {
       const chunk = rows.slice(i, i + MAX_TRANSACTION);
       // A membership removed meanwhile fails the batch (404): then row by row, skipping the removed ones.
@@ -129,34 +134,17 @@ export class MembershipStore implements MembershipRepository {
     }
   }
 
-  /** All of a deleted member's memberships go in shared transactions: they are rows of one partition. */
-  async removeEverywhere(tenant: string, memberId: string, groupIds?: string[]): Promise<void> {
-    const groups = groupIds ?? (await this.groupsOf(tenant, memberId));
-    await this.deleteRows(tenant, groups.flatMap((groupId) => [memberKey(groupId, memberId), backrefKey(memberId, groupId)]));
-  }
-
-  /** Deletes membership rows; rows already gone (a concurrent removal) are skipped. */
-  private async deleteRows(tenant: string, keys: string[]): Promise<void> {
-    for (let i = 0; i < keys.length; i += MAX_TRANSACTION) {
-      const chunk = keys.slice(i, i + MAX_TRANSACTION);
-      const batch = this.table.submit(chunk.map((rowKey): TransactionAction => ['delete', { partitionKey: tenant, rowKey }]));
-      if ((await tolerating(batch.then(() => true), false, 404)) === false) {
-        await inBatches(chunk, LOOKUP_PARALLELISM, (rowKey) => this.table.deleteRow(tenant, rowKey));
-      }
-    }
-  }
-
   /** Removes every membership of a group, a page at a time; returns how many were removed. */
   private async clear(tenant: string, groupId: string, budget: number): Promise<number> {
     let removed = 0;
     while (removed < budget) {
-      const batch: string[] = [];
+      const batch: Member[] = [];
       for await (const m of this.members(tenant, groupId)) {
-        batch.push(m.value);
+        batch.push(m);
         if (batch.length >= Math.min(1000, budget - removed)) break;
       }
       if (!batch.length) break;
-      await this.deleteRows(tenant, batch.flatMap((id) => [memberKey(groupId, id), backrefKey(id, groupId)]));
+      await this.table.deleteRows(tenant, batch.flatMap((m) => [memberKey(groupId, m.value), memberOfKey(m.type, m.value, groupId)]));
       removed += batch.length;
     }
     return removed;
@@ -189,12 +177,3 @@ const purgeKey = (tenant: string, groupId: string) => `${encodeKeyPart(tenant)}~
 
 /** A new value for a group's member stamp: time-ordered, unique across instances. */
 const newStamp = () => `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-
-/** Runs `work` over `items`, at most `parallel` at a time. */
-async function inBatches<T>(items: T[], parallel: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++]);
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, items.length) }, worker));
-}

@@ -1,5 +1,6 @@
 import { TableClient, TableTransactionResponse, TransactionAction } from '@azure/data-tables';
 import { tolerating } from '../azureFaults';
+import { inBatches, LOOKUP_PARALLELISM } from './inBatches';
 import { odataString, prefixEnd } from './keys';
 
 /** Entity-group transactions span one partition and at most 100 operations. */
@@ -66,14 +67,15 @@ export class PartitionTable {
   }
 
   /**
-   * One page (at most `limit` ≤ 1,000 rows) of the rows starting with `prefix`, after the row key `after`.
+   * One page (at most `limit` ≤ 1,000 rows) of the rows starting with `prefix`, after the row key `after`, that
+   * also match `where` (an OData conjunction built by the caller).
    * `exhausted` says no rows follow; a page may hold fewer rows and still not be the last.
    */
-  async rangePage<T extends object>(tenant: string, prefix: string, after: string | undefined, limit: number, select?: string[]) {
+  async rangePage<T extends object>(tenant: string, prefix: string, after: string | undefined, limit: number, where?: string) {
     await this.init();
     const lower = after === undefined ? `RowKey ge ${odataString(prefix)}` : `RowKey gt ${odataString(after)}`;
-    const filter = `PartitionKey eq ${odataString(tenant)} and ${lower} and RowKey lt ${odataString(prefixEnd(prefix))}`;
-    const page = await this.client.listEntities<T & { rowKey: string }>({ queryOptions: { filter, select } }).byPage({ maxPageSize: limit }).next();
+    const filter = `PartitionKey eq ${odataString(tenant)} and ${lower} and RowKey lt ${odataString(prefixEnd(prefix))}${where ? ` and (${where})` : ''}`;
+    const page = await this.client.listEntities<T & { rowKey: string }>({ queryOptions: { filter } }).byPage({ maxPageSize: limit }).next();
     if (page.done) return { rows: [], exhausted: true };
     return { rows: [...page.value], exhausted: !page.value.continuationToken };
   }
@@ -94,6 +96,17 @@ export class PartitionTable {
     }
     if (batch.length) await this.submit(batch);
     return deleted + batch.length;
+  }
+
+  /** Deletes rows of one partition, 100 to a transaction; rows already gone (a concurrent removal) are skipped. */
+  async deleteRows(partition: string, keys: string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += MAX_TRANSACTION) {
+      const chunk = keys.slice(i, i + MAX_TRANSACTION);
+      const batch = this.submit(chunk.map((rowKey): TransactionAction => ['delete', { partitionKey: partition, rowKey }]));
+      if ((await tolerating(batch.then(() => true), false, 404)) === false) {
+        await inBatches(chunk, LOOKUP_PARALLELISM, (rowKey) => this.deleteRow(partition, rowKey));
+      }
+    }
   }
 
   /** One entity-group transaction; the answer has each operation's new ETag, in order. */

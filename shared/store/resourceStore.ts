@@ -7,7 +7,7 @@ import { indexKeysOf, QueryPlan } from '../scim/queryPlan';
 import { ResourceTypeName } from '../scim/resourceSchema';
 import { ResourceRepository, StoredResource } from '../resources/repository';
 import { ResourceCounters } from './counters';
-import { backrefPrefix, indexPrefix, prefixEnd, resourceKey, resourcePrefix, uniqueIndexKey } from './keys';
+import { indexPrefix, memberKey, memberOfKey, memberOfPrefix, prefixEnd, RESOURCE_ROWS, resourceKey, resourcePrefix, resourceSpanEnd, uniqueIndexKey } from './keys';
 import { KeyedSerializer, retryOnConflict } from './optimisticRetry';
 import { statusOf } from '../azureFaults';
 import { MAX_TRANSACTION, PartitionTable } from './partitionTable';
@@ -47,9 +47,22 @@ export class ResourceStore implements ResourceRepository {
     this.counters = new ResourceCounters(table);
   }
 
-  async get(tenant: string, type: ResourceTypeName, id: string): Promise<StoredResource | undefined> {
+  async get(tenant: string, type: ResourceTypeName, id: string, withMemberships = false): Promise<StoredResource | undefined> {
+    if (withMemberships) return this.readSpan(tenant, type, id).then((span) => span && toStored(span.entity, id, span.memberOf));
     const entity = await this.table.getRow<ResourceEntity>(tenant, resourceKey(type, id));
     return entity && toStored(entity, id);
+  }
+
+  /** The resource's row and the member → group rows that follow it, in one range read. */
+  private async readSpan(tenant: string, type: ResourceTypeName, id: string): Promise<{ entity: ResourceEntity; memberOf: string[] } | undefined> {
+    const key = resourceKey(type, id);
+    let entity: ResourceEntity | undefined;
+    const memberOf: string[] = [];
+    for await (const row of this.table.between<ResourceEntity & { groupId?: string }>(tenant, key, resourceSpanEnd(type, id))) {
+      if (row.rowKey === key) entity = row;
+      else if (row.groupId !== undefined) memberOf.push(row.groupId);
+    }
+    return entity && { entity, memberOf };
   }
 
   async create(tenant: string, type: ResourceTypeName, data: Json, createDigest: string): Promise<StoredResource> {
@@ -87,13 +100,15 @@ export class ResourceStore implements ResourceRepository {
   /**
    * Read, transform, write back under the entity's ETag. A change that moves no index row is one conditional
    * update; one that does is a transaction with the index rows. Writes to one resource queue within this process
-   * and retry with backoff across processes, so no update is lost and contention never surfaces as a 500.
+   * and retry with backoff across processes, so no update is lost and contention never surfaces as a 500. The
+   * read is of the resource's span, so the answer knows the groups it belongs to without another read.
    */
-  update(tenant: string, type: ResourceTypeName, id: string, transform: (current: StoredResource) => Json, ifMatch?: string): Promise<StoredResource> {
+  update(tenant: string, type: ResourceTypeName, id: string, transform: (current: StoredResource) => Json, ifMatch?: string): Promise<StoredResource & { memberOf: string[] }> {
     return this.writes.run(`${tenant}|${type}|${id}`, () => retryOnConflict(async () => {
-      const entity = await this.table.getRow<ResourceEntity>(tenant, resourceKey(type, id));
-      if (!entity) throw resourceNotFound(type, id);
-      const current = toStored(entity, id);
+      const span = await this.readSpan(tenant, type, id);
+      if (!span) throw resourceNotFound(type, id);
+      const { entity, memberOf } = span;
+      const current = toStored(entity, id, memberOf);
       checkPrecondition(current, ifMatch);
       const data = transform(current);
       const next: ResourceEntity = {
@@ -108,41 +123,56 @@ export class ResourceStore implements ResourceRepository {
       for (const [key, row] of after) if (!before.has(key)) indexActions.push(['create', row]);
       if (indexActions.length) await this.submit(type, data, [['update', withoutUndefined(next), 'Replace', { etag: entity.etag }], ...indexActions]);
       else await this.table.replace(withoutUndefined(next), entity.etag!);
-      return toStored(next, id);
+      return toStored(next, id, memberOf);
     }, (e) => statusOf(e) === 412));
   }
 
   /**
-   * Deletes the resource with its index rows and a counter delta in one transaction. A transaction cannot delete
-   * under an ETag, so a concurrent update shows up instead as a missing old index row (404 inside the
-   * transaction): then re-read and delete the index rows that exist now.
+   * Deletes the resource with its index rows, a counter delta and its memberships (both rows of each) in one
+   * transaction, all read in one range read. A transaction cannot delete under an ETag, so a concurrent update
+   * shows up instead as a missing old index row, and a concurrent member removal as a missing membership row
+   * (404 inside the transaction): then re-read, and delete the memberships after the transaction, skipping rows
+   * that are gone (as for memberships beyond one transaction's 100 rows), so no half-removed membership can
+   * block the delete.
    */
   delete(tenant: string, type: ResourceTypeName, id: string, ifMatch?: string): Promise<void> {
+    let membershipsInTransaction = true;
     return this.writes.run(`${tenant}|${type}|${id}`, () => retryOnConflict(async () => {
-      const entity = await this.table.getRow<ResourceEntity>(tenant, resourceKey(type, id));
-      if (!entity) throw resourceNotFound(type, id);
-      const current = toStored(entity, id);
+      const span = await this.readSpan(tenant, type, id);
+      if (!span) throw resourceNotFound(type, id);
+      const current = toStored(span.entity, id);
       checkPrecondition(current, ifMatch);
-      await this.submit(type, current.data, [
-        ['delete', { partitionKey: tenant, rowKey: entity.rowKey }],
+      const own: TransactionAction[] = [
+        ['delete', { partitionKey: tenant, rowKey: span.entity.rowKey }],
         ...indexRows(tenant, type, id, current.data).map((r): TransactionAction => ['delete', r]),
         this.counters.delta(tenant, type, -1),
-      ]);
+      ];
+      const memberships = span.memberOf.flatMap((groupId) => [memberKey(groupId, id), memberOfKey(type, id, groupId)]);
+      const together = membershipsInTransaction ? memberships.slice(0, MAX_TRANSACTION - own.length) : [];
+      try {
+        await this.submit(type, current.data, [...own, ...together.map((rowKey): TransactionAction => ['delete', { partitionKey: tenant, rowKey }])]);
+      } catch (e) {
+        if (statusOf(e) === 404) membershipsInTransaction = false;
+        throw e;
+      }
       this.counters.changed(tenant, type);
+      await this.table.deleteRows(tenant, memberships.slice(together.length));
     }, (e) => statusOf(e) === 404));
   }
 
-  async *candidates(tenant: string, type: ResourceTypeName, plan: QueryPlan, onId?: (id: string) => void): AsyncGenerator<StoredResource> {
+  async *candidates(tenant: string, type: ResourceTypeName, plan: QueryPlan, withMemberships = false): AsyncGenerator<StoredResource> {
     if (plan.kind === 'id') {
-      onId?.(plan.id);
-      const r = await this.get(tenant, type, plan.id);
+      const r = await this.get(tenant, type, plan.id, withMemberships);
       if (r) yield r;
       return;
     }
     if (plan.kind === 'index' || plan.kind === 'memberOf') {
       const ids: string[] = [];
       if (plan.kind === 'memberOf') {
-        for await (const row of this.table.range<{ groupId: string }>(tenant, backrefPrefix(plan.memberId), ['groupId'])) ids.push(row.groupId);
+        // The member may be a user or a group: its rows follow its own row, under either type.
+        await Promise.all((['User', 'Group'] as const).map(async (memberType) => {
+          for await (const row of this.table.range<{ groupId: string }>(tenant, memberOfPrefix(memberType, plan.memberId), ['groupId'])) ids.push(row.groupId);
+        }));
       } else if (TABLE_LAYOUT[type].indexes.find((i) => i.name === plan.index)?.unique) {
         const row = await this.table.getRow<{ resourceId: string }>(tenant, uniqueIndexKey(type, plan.index, plan.key));
         if (row) ids.push(row.resourceId);
@@ -152,26 +182,26 @@ export class ResourceStore implements ResourceRepository {
       ids.sort();
       for (let i = 0; i < ids.length; i += READ_WINDOW) {
         const window = ids.slice(i, i + READ_WINDOW);
-        window.forEach((id) => onId?.(id));
-        for (const r of await Promise.all(window.map((id) => this.get(tenant, type, id)))) if (r) yield r;
+        for (const r of await Promise.all(window.map((id) => this.get(tenant, type, id, withMemberships)))) if (r) yield r;
       }
       return;
     }
     const prefix = resourcePrefix(type);
-    for await (const e of this.table.between<ResourceEntity>(tenant, prefix, prefixEnd(prefix), undefined, pushdownFilter(type, plan.where))) {
+    const pushdown = pushdownFilter(type, plan.where);
+    for await (const e of this.table.between<ResourceEntity>(tenant, prefix, prefixEnd(prefix), undefined, pushdown ? `${RESOURCE_ROWS} and ${pushdown}` : RESOURCE_ROWS)) {
       yield toStored(e, e.rowKey.slice(prefix.length));
     }
   }
 
   async pageAfter(tenant: string, type: ResourceTypeName, afterId: string | undefined, limit: number): Promise<{ items: StoredResource[]; exhausted: boolean }> {
     const prefix = resourcePrefix(type);
-    const { rows, exhausted } = await this.table.rangePage<ResourceEntity>(tenant, prefix, afterId === undefined ? undefined : resourceKey(type, afterId), limit);
+    const { rows, exhausted } = await this.table.rangePage<ResourceEntity>(tenant, prefix, afterId === undefined ? undefined : resourceKey(type, afterId), limit, RESOURCE_ROWS);
     return { items: rows.map((e) => toStored(e, e.rowKey.slice(prefix.length))), exhausted };
   }
 
   async *ids(tenant: string, type: ResourceTypeName): AsyncGenerator<string> {
     const prefix = resourcePrefix(type);
-    for await (const row of this.table.range<object>(tenant, prefix, ['RowKey'])) yield row.rowKey.slice(prefix.length);
+    for await (const row of this.table.between<object>(tenant, prefix, prefixEnd(prefix), ['RowKey'], RESOURCE_ROWS)) yield row.rowKey.slice(prefix.length);
   }
 
   private async submit(type: ResourceTypeName, data: Json, actions: TransactionAction[]): Promise<void> {
@@ -196,11 +226,14 @@ const displayColumn = (data: Json) => {
 /** Table Storage refuses properties set to undefined in some paths; absent means absent. */
 const withoutUndefined = <T extends object>(entity: T) => Object.fromEntries(Object.entries(entity).filter(([, v]) => v !== undefined)) as T & { partitionKey: string; rowKey: string };
 
-function toStored(e: ResourceEntity, id: string): StoredResource {
+function toStored(e: ResourceEntity, id: string): StoredResource;
+function toStored(e: ResourceEntity, id: string, memberOf: string[]): StoredResource & { memberOf: string[] };
+function toStored(e: ResourceEntity, id: string, memberOf?: string[]): StoredResource {
   return {
     meta: { id, created: e.created, lastModified: e.lastModified, version: versionOf(e) },
     data: decodeDocument(e),
     createDigest: e.createDigest,
+    ...(memberOf ? { memberOf } : {}),
   };
 }
 

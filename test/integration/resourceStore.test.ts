@@ -3,6 +3,8 @@ import { EmbeddedAzurite, startAzurite } from '../../tools/embeddedAzurite';
 import { ResourceStore } from '../../shared/store/resourceStore';
 import { PartitionTable } from '../../shared/store/partitionTable';
 import { ResourceCounters } from '../../shared/store/counters';
+import { MembershipStore } from '../../shared/store/membershipStore';
+import { encodeKeyPart, memberOfKey, resourceKey, resourceSpanEnd } from '../../shared/store/keys';
 import { planQuery } from '../../shared/scim/queryPlan';
 import { parseFilter } from '../../shared/scim/filter';
 import { buildSchemaRegistry } from '../../shared/scim/resourceSchema';
@@ -104,4 +106,66 @@ it('cannot be widened by a tenant or value that tries to close the OData literal
   const scanned: string[] = [];
   for await (const r of store.candidates(evil, 'User', { kind: 'scan', where: [] })) scanned.push(r.meta.id);
   expect(scanned).toEqual([]);
+});
+
+describe("a member's group rows, kept right after its own row", () => {
+  const tenant = 't-memberof';
+  const memberships = () => new MembershipStore(new PartitionTable(table));
+
+  it('sort between the member and the next resource, even one whose id extends the member\'s', () => {
+    // Every character an encoded id can hold, as the next character of a longer id.
+    for (const c of encodeKeyPart('-.09AZaz_ /#')) {
+      const id = 'abc';
+      expect(resourceKey('User', id) < memberOfKey('User', id, 'g')).toBe(true);
+      expect(memberOfKey('User', id, 'z'.repeat(40)) < resourceSpanEnd('User', id)).toBe(true);
+      expect(resourceSpanEnd('User', id) <= resourceKey('User', id + c)).toBe(true);
+    }
+  });
+
+  it('come back with the member in one range read, stay out of scans and listings, and leave with the member in one transaction', async () => {
+    const [ada, bob] = await Promise.all(['ada', 'bob'].map((userName) => store.create(tenant, 'User', { userName }, 'd')));
+    const [g1, g2] = await Promise.all(['g1', 'g2'].map((displayName) => store.create(tenant, 'Group', { displayName }, 'd')));
+    for (const g of [g1, g2]) await memberships().change(tenant, g.meta.id, { add: [ada, bob].map((u) => ({ value: u.meta.id, type: 'User' as const })), remove: [] });
+
+    const rows = await rowsOf(tenant);
+    const adaRow = rows.indexOf(`R~User~${ada.meta.id}`);
+    expect(rows.slice(adaRow + 1, adaRow + 3)).toEqual([g1, g2].map((g) => memberOfKey('User', ada.meta.id, g.meta.id)).sort());
+    const groupIds = [g1.meta.id, g2.meta.id].sort();
+    expect((await store.get(tenant, 'User', ada.meta.id, true))?.memberOf).toEqual(groupIds);
+    expect((await store.get(tenant, 'User', ada.meta.id))?.memberOf).toBeUndefined();
+    expect((await store.update(tenant, 'User', ada.meta.id, (c) => ({ ...c.data, title: 'x' }))).memberOf).toEqual(groupIds);
+
+    const scanned: string[] = [];
+    for await (const r of store.candidates(tenant, 'User', { kind: 'scan', where: [] })) scanned.push(r.data.userName as string);
+    expect(scanned.sort()).toEqual(['ada', 'bob']);
+    expect((await store.pageAfter(tenant, 'User', undefined, 10)).items.map((r) => r.data.userName).sort()).toEqual(['ada', 'bob']);
+    const ids: string[] = [];
+    for await (const id of store.ids(tenant, 'User')) ids.push(id);
+    expect(ids.sort()).toEqual([ada.meta.id, bob.meta.id].sort());
+    expect(await memberships().groupsOfConsecutive(tenant, 'User', [ada.meta.id, bob.meta.id].sort())).toEqual(new Map([[ada.meta.id, groupIds], [bob.meta.id, groupIds]]));
+
+    await store.delete(tenant, 'User', ada.meta.id);
+    expect((await rowsOf(tenant)).filter((r) => r.includes(ada.meta.id))).toEqual([]);
+    for (const g of [g1, g2]) expect(await memberships().isMember(tenant, g.meta.id, bob.meta.id)).toBe(true);
+  });
+
+  it('do not block deleting a member whose membership is half gone (a purge cut short), and are removed with it', async () => {
+    const carol = await store.create(tenant, 'User', { userName: 'carol' }, 'd');
+    const g3 = await store.create(tenant, 'Group', { displayName: 'g3' }, 'd');
+    await memberships().change(tenant, g3.meta.id, { add: [{ value: carol.meta.id, type: 'User' }], remove: [] });
+    await table.deleteEntity(tenant, `M~${g3.meta.id}~${carol.meta.id}`);
+    await store.delete(tenant, 'User', carol.meta.id);
+    expect((await rowsOf(tenant)).filter((r) => r.includes(carol.meta.id))).toEqual([]);
+  });
+
+  it('of a group inside a group: removing it needs no type, and deleting it removes it from its parent', async () => {
+    const [outer, inner, other] = await Promise.all(['outer', 'inner', 'other'].map((displayName) => store.create(tenant, 'Group', { displayName }, 'd')));
+    await memberships().change(tenant, outer.meta.id, { add: [inner, other].map((g) => ({ value: g.meta.id, type: 'Group' as const })), remove: [] });
+    expect(await memberships().groupsOf(tenant, 'Group', inner.meta.id)).toEqual([outer.meta.id]);
+    await memberships().change(tenant, outer.meta.id, { add: [], remove: [inner.meta.id] });
+    expect((await rowsOf(tenant)).filter((r) => r.includes(inner.meta.id) && r !== `R~Group~${inner.meta.id}`)).toEqual([]);
+    await store.delete(tenant, 'Group', other.meta.id);
+    expect(await memberships().isMember(tenant, outer.meta.id, other.meta.id)).toBe(false);
+    expect((await rowsOf(tenant)).filter((r) => r.includes(other.meta.id))).toEqual([]);
+  });
 });
