@@ -3,11 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { addMembersOp, benchArgs, BenchService, filterPath, floorUser, httpCall, inParallel, patchOp, percentile, scimUser, seedUsers, startBenchService, timed } from './benchService';
 import { RawFloor } from './benchFloor';
 import { startBareServer } from './benchBareServer';
+import { startFunctionsFloor } from './benchFunctionsFloor';
 
 /**
  * `npm run bench -- [samples=300] [mixedTasks=800] [--in-process-storage]`: each SCIM operation through the app
  * (over HTTP, local host in its own process) next to its raw `@azure/data-tables` floor, interleaved sample by
- * sample in one run, with a bare `node:http` round trip as the HTTP floor; then a mixed Entra-like workload's
+ * sample in one run, with a bare `node:http` round trip as the HTTP floor and a one-function app through the same
+ * host as the Functions floor; then a mixed Entra-like workload's
  * throughput next to the same raw operations' at 8 and 32 in flight, alternating app and raw in rounds.
  * Ratios, not milliseconds, are the result: the machine is shared, and interleaving puts its noise on both sides.
  */
@@ -25,6 +27,7 @@ async function main() {
   const svc = await startBenchService({ inProcessStorage: flags.has('--in-process-storage') });
   const floor = await RawFloor.open(svc.connectionString);
   const bare = await startBareServer();
+  const functions = await startFunctionsFloor();
   const load = loadavg()[0];
 
   // Members for the group adds: the same 101 users are added to a fresh group in every sample.
@@ -73,6 +76,7 @@ async function main() {
 
   const times = new Map(operations.map((op) => [op.name, { app: [] as number[], floor: [] as number[] }]));
   const bareTimes: number[] = [];
+  const functionsTimes: number[] = [];
   for (let i = -WARM_UP; i < samples; i++) {
     const sample = (side: Side): Sample => ({ i, userName: `bench-${side}-${i}-${randomUUID()}@contoso.com` });
     const app = sample('app');
@@ -81,7 +85,9 @@ async function main() {
     app.group = (await svc.call('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: `bench-${i}-${randomUUID()}` })).body.id;
     raw.group = await floor.createGroup(`bench-${i}-${randomUUID()}`);
     const bareMs = await timed(() => httpCall(bare.info.url).then((r) => JSON.parse(r.text)));
+    const functionsMs = await timed(() => httpCall(functions.info.url).then((r) => JSON.parse(r.text)));
     if (i >= 0) bareTimes.push(bareMs);
+    if (i >= 0) functionsTimes.push(functionsMs);
     for (const op of operations) {
       // Alternate which side goes first, so neither always runs on the other's warmed caches.
       const order: Side[] = i % 2 ? ['floor', 'app'] : ['app', 'floor'];
@@ -102,16 +108,20 @@ async function main() {
   const appMemory = await svc.app.memory();
   console.log(`\n${samples} samples per operation and side, interleaved sample by sample (${WARM_UP} warm-up samples dropped); app = local host over HTTP in its own process; storage = patched Azurite ${flags.has('--in-process-storage') ? 'IN THIS PROCESS' : 'in its own process'}, in memory; Node ${process.version}; load average ${load.toFixed(2)} → ${loadavg()[0].toFixed(2)}\n`);
   const f = (ms: number) => ms.toFixed(2);
-  // The second ratio adds the one hop the floor cannot have (client → app), at its own bare cost: what an app
-  // doing exactly the floor's storage calls, with no code of its own, would score.
+  // The other ratios add what the floor cannot have: the hop client → app at its bare cost (an app doing exactly
+  // the floor's storage calls with no code would score 1.00×), and that hop through the host and @azure/functions
+  // (1.00×: the app's own code costs nothing beyond what every Functions app pays).
   const hop = percentile(bareTimes, 50);
-  console.log('| operation | app p50 ms | app p95 ms | floor p50 ms | floor p95 ms | p50 ratio | p50 / (floor + HTTP floor) |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|');
+  const functionsHop = percentile(functionsTimes, 50);
+  console.log('| operation | app p50 ms | app p95 ms | floor p50 ms | floor p95 ms | p50 ratio | p50 / (floor + HTTP floor) | p50 / (floor + Functions floor) |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const op of operations) {
     const { app, floor: raw } = times.get(op.name)!;
-    console.log(`| ${op.name} | ${f(percentile(app, 50))} | ${f(percentile(app, 95))} | ${f(percentile(raw, 50))} | ${f(percentile(raw, 95))} | ${(percentile(app, 50) / percentile(raw, 50)).toFixed(2)}× | ${(percentile(app, 50) / (percentile(raw, 50) + hop)).toFixed(2)}× |`);
+    const [p50, floorP50] = [percentile(app, 50), percentile(raw, 50)];
+    console.log(`| ${op.name} | ${f(p50)} | ${f(percentile(app, 95))} | ${f(floorP50)} | ${f(percentile(raw, 95))} | ${(p50 / floorP50).toFixed(2)}× | ${(p50 / (floorP50 + hop)).toFixed(2)}× | ${(p50 / (floorP50 + functionsHop)).toFixed(2)}× |`);
   }
-  console.log(`| bare node:http round trip, fixed JSON (HTTP floor) | ${f(hop)} | ${f(percentile(bareTimes, 95))} | | | | |`);
+  console.log(`| bare node:http round trip, fixed JSON (HTTP floor) | ${f(hop)} | ${f(percentile(bareTimes, 95))} | | | | | |`);
+  console.log(`| local host + @azure/functions, one function, same JSON (Functions floor) | ${f(functionsHop)} | ${f(percentile(functionsTimes, 95))} | | | | | |`);
   console.log('\nFloors (raw @azure/data-tables from this process, same table, own partition, same row layout):');
   for (const op of operations) console.log(`- ${op.name}: ${op.floorIs}`);
 
@@ -122,6 +132,7 @@ async function main() {
   console.log(`\napp process RSS at the end: ${(appMemory.rss / 2 ** 20).toFixed(0)} MiB (peak ${(appMemory.maxRss / 2 ** 20).toFixed(0)} MiB)`);
 
   await bare.close();
+  await functions.close();
   await svc.close();
 }
 

@@ -58,11 +58,10 @@ async function coldStart(argv: string[], path: string, env: Record<string, strin
   }
 }
 
-/** A function app of one HTTP function answering a fixed JSON, packaged like ours (one bundle with @azure/functions). */
+/** The benchmarks' one-function app (tools/benchPing), packaged like ours: one bundle with @azure/functions. */
 async function oneFunctionApp(dir: string): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  const contents = `require('@azure/functions').app.http('ping', { route: 'ping', methods: ['GET'], authLevel: 'anonymous', handler: async () => ({ jsonBody: {} }) });`;
-  await build({ ...BUNDLE_OPTIONS, stdin: { contents, resolveDir: ROOT, loader: 'js' }, external: ['@azure/functions-core'], outfile: join(dir, 'main.js') });
+  await build({ ...BUNDLE_OPTIONS, entryPoints: [join(ROOT, 'tools', 'benchPing', 'ping.ts')], external: ['@azure/functions-core'], outfile: join(dir, 'main.js') });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ main: 'main.js' }));
   copyFileSync(join(ROOT, 'host.json'), join(dir, 'host.json'));
   return dir;

@@ -29,16 +29,20 @@ beforeAll(async () => {
 }, 120_000);
 
 describe('npm run bench', () => {
-  it('prints every operation with app and floor p50/p95 and a numeric ratio, the HTTP floor, and the mixed workload at 8 and 32 in flight', async () => {
+  it('prints every operation with app and floor p50/p95 and numeric ratios, the HTTP and Functions floors, and the mixed workload at 8 and 32 in flight', async () => {
     const out = await bench;
+    const hop = Number(cells(rowOf(out, 'bare node:http round trip, fixed JSON (HTTP floor)'))[0]);
+    const functionsHop = Number(cells(rowOf(out, 'local host + @azure/functions, one function, same JSON (Functions floor)'))[0]);
     for (const op of ['POST /Users', 'GET /Users/{id}', 'GET /Users?filter=userName eq', 'PATCH /Users/{id}, 3 replaces, no index change', 'PATCH /Groups/{id}, add 1 member', 'PATCH /Groups/{id}, add 100 members', 'DELETE /Users/{id}']) {
-      const [appP50, appP95, floorP50, floorP95, ratio, withHop] = cells(rowOf(out, op));
+      const [appP50, appP95, floorP50, floorP95, ratio, withHop, withFunctions] = cells(rowOf(out, op));
       expect([appP50, appP95, floorP50, floorP95]).toEqual([expect.stringMatching(NUMBER), expect.stringMatching(NUMBER), expect.stringMatching(NUMBER), expect.stringMatching(NUMBER)]);
       expect(Number(ratio.replace('×', ''))).toBeCloseTo(Number(appP50) / Number(floorP50), 1);
-      const hop = Number(cells(rowOf(out, 'bare node:http round trip, fixed JSON (HTTP floor)'))[0]);
       expect(Number(withHop.replace('×', ''))).toBeCloseTo(Number(appP50) / (Number(floorP50) + hop), 1);
+      expect(Number(withFunctions.replace('×', ''))).toBeCloseTo(Number(appP50) / (Number(floorP50) + functionsHop), 1);
     }
-    expect(cells(rowOf(out, 'bare node:http round trip, fixed JSON (HTTP floor)')).slice(0, 2)).toEqual([expect.stringMatching(NUMBER), expect.stringMatching(NUMBER)]);
+    for (const floor of ['bare node:http round trip, fixed JSON (HTTP floor)', 'local host + @azure/functions, one function, same JSON (Functions floor)']) {
+      expect(cells(rowOf(out, floor)).slice(0, 2)).toEqual([expect.stringMatching(NUMBER), expect.stringMatching(NUMBER)]);
+    }
     for (const inFlight of ['8', '32']) {
       const [app, raw, share, errors] = cells(rowOf(out, inFlight));
       expect([app, raw]).toEqual([expect.stringMatching(NUMBER), expect.stringMatching(NUMBER)]);
