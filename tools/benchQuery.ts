@@ -12,10 +12,12 @@ const { numbers: [large, small, samples], flags } = benchArgs([100_000, 1_000, 2
 
 /**
  * The raw reads go to the app's own rows, so they name its layout (README § Storage layout): the default tenant's
- * partition and the users' `R~User~{id}` rows. Change these two lines if the layout moves.
+ * partition, the users' `R~User~{id}` rows, and the predicate that skips the member → group rows among them
+ * (`R~User~{id}!{group}`). Change these lines if the layout moves.
  */
 const PARTITION = 'default';
 const userRow = (id: string) => `R~User~${id}`;
+const USER_ROWS_ONLY = 'version ge 1';
 
 const userName = (i: number) => `query_${i}@contoso.com`;
 const externalId = (i: number) => `ext-${i}`;
@@ -88,7 +90,7 @@ async function main() {
   };
   const rawScan = async (pageSize?: number) => {
     let seen = 0;
-    const filter = `PartitionKey eq '${PARTITION}' and RowKey ge '${userRow('')}' and RowKey lt '${userRow('~')}'`;
+    const filter = `PartitionKey eq '${PARTITION}' and RowKey ge '${userRow('')}' and RowKey lt '${userRow('~')}' and ${USER_ROWS_ONLY}`;
     for await (const page of raw.listEntities({ queryOptions: { filter } }).byPage({ maxPageSize: pageSize })) seen += page.length;
     return seen;
   };

@@ -66,6 +66,29 @@ describe('npm run bench:cycle', () => {
   }, 180_000);
 });
 
+describe('npm run bench:query and bench:groups', () => {
+  // After the two above, one at a time: each seeds its own users through the app.
+  it('compare lookups at two sizes and page through every user, each counted against the raw scan of the same rows', async () => {
+    await Promise.allSettled([bench, cycle]);
+    const out = await script('benchQuery.js', '120', '30', '10');
+    for (const op of ['GET /Users?filter=userName eq', 'GET /Users?filter=externalId eq', 'raw data-tables getEntity (floor)']) {
+      expect(cells(rowOf(out, op)).map((c) => NUMBER.test(c))).toEqual([true, true, true]);
+    }
+    // Every reader saw exactly the 120 users (the script fails otherwise), also the raw scan among member rows.
+    for (const reader of ['raw data-tables scan of the same rows (1,000-row pages)', 'GET /Users?cursor=…&count=100 (with groups)']) {
+      expect(cells(rowOf(out, reader)).map((c) => NUMBER.test(c))).toEqual([true, true]);
+    }
+  }, 180_000);
+
+  it('compare member changes and reads on an empty and a large group', async () => {
+    await Promise.allSettled([bench, cycle]);
+    const out = await script('benchGroups.js', '150', '3');
+    for (const op of ['PATCH add 1 member', 'PATCH add 100 members', 'GET /Groups/{id}?excludedAttributes=members', 'GET /Groups?filter=displayName eq (Entra match)']) {
+      expect(cells(rowOf(out, op)).map((c) => NUMBER.test(c))).toEqual([true, true, true]);
+    }
+  }, 180_000);
+});
+
 describe('npm run bench:coldstart', () => {
   it('starts the floor, the host with a one-function app, the packaged and the unbundled app cold, each answering 200, and splits the start-up', async () => {
     await Promise.allSettled([bench, cycle]); // alone, so three cold starts at once do not share two cores with them
