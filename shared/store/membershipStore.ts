@@ -49,8 +49,9 @@ export class MembershipStore implements MembershipRepository {
     if (!memberIds.length) return byMember;
     const rows = this.table.between<{ groupId?: string }>(tenant, resourceKey(memberType, memberIds[0]), resourceSpanEnd(memberType, memberIds[memberIds.length - 1]), ['RowKey', 'groupId']);
     for await (const row of rows) {
-      const member = row.groupId === undefined ? undefined : byPrefix.get(row.rowKey.slice(0, row.rowKey.indexOf('!') + 1));
-      if (member !== undefined) byMember.get(member)!.push(row.groupId!);
+      if (row.groupId === undefined) continue; // a user's own row
+      const member = byPrefix.get(row.rowKey.slice(0, row.rowKey.indexOf('!') + 1));
+      if (member !== undefined) byMember.get(member)!.push(row.groupId);
     }
     return byMember;
   }

@@ -48,7 +48,10 @@ export class ResourceStore implements ResourceRepository {
   }
 
   async get(tenant: string, type: ResourceTypeName, id: string, withMemberships = false): Promise<StoredResource | undefined> {
-    if (withMemberships) return this.readSpan(tenant, type, id).then((span) => span && toStored(span.entity, id, span.memberOf));
+    if (withMemberships) {
+      const span = await this.readSpan(tenant, type, id);
+      return span && toStored(span.entity, id, span.memberOf);
+    }
     const entity = await this.table.getRow<ResourceEntity>(tenant, resourceKey(type, id));
     return entity && toStored(entity, id);
   }
