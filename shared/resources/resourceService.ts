@@ -195,7 +195,7 @@ export class ResourceService {
     for (const [i, schema] of schemas.entries()) {
       const want = query.count - resources.length;
       if (want > 0 && skip < totals[i]) {
-        const page = await this.listing.page(scope.tenant, schema, { ...query, count: want }, { offset: skip });
+        const page = await this.listing.page(scope.tenant, schema, { ...query, count: want }, { offset: skip }, this.showsGroups(schema, query.projection));
         resources.push(...(await this.representPage(scope, schema, page, query.projection)));
       }
       skip = Math.max(0, skip - totals[i]);

@@ -53,6 +53,10 @@ it('makes exactly the storage calls of each operation\'s raw floor', async () =>
   // Entra's match: the unique index row, then the user with its groups.
   expect(await callsOf(async () => (reply = await s.scim('GET', '/Users?filter=userName eq "ada@example.com"')))).toEqual(['read', 'range']);
   expect((reply.body.Resources as { groups: unknown[] }[])[0].groups).toHaveLength(2);
+  // The root search counts the matches first (index row, user), then reads its page: index row, then the user
+  // with its groups in one range read.
+  expect(await callsOf(async () => (reply = await s.scim('POST', '/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'userName eq "ada@example.com"' })))).toEqual(['read', 'read', 'read', 'range']);
+  expect((reply.body.Resources as { groups: unknown[] }[])[0].groups).toHaveLength(2);
   // A change that moves no index row: the read, then one conditional replace.
   expect(await callsOf(async () => (reply = await s.scim('PATCH', `/Users/${id}`, { schemas: [PO], Operations: [{ op: 'replace', path: 'title', value: 'Engineer' }] })))).toEqual(['range', 'replace']);
   expect(reply.status).toBe(200);
