@@ -62,9 +62,11 @@ export const settingsSchema = z
     SCIM_MAX_SCAN: z.coerce.number().int().min(1).default(200_000),
     /**
      * How long a create that repeats an earlier create's body gets that resource back (201) instead of 409: a client
-     * whose answer was lost retries, and must not be told its own user already exists. 0 turns this off.
+     * whose answer was lost retries, and must not be told its own user already exists. Off (0) by default because
+     * RFC 7644 §3.3 answers a taken unique key with 409, and Microsoft's SCIM validator and reference tests post
+     * the same user twice and expect exactly that.
      */
-    SCIM_CREATE_REPLAY_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+    SCIM_CREATE_REPLAY_SECONDS: z.coerce.number().int().min(0).max(86_400).default(0),
     /**
      * Longest one call to Table Storage or Key Vault may take, the SDK's own retries included. The SDKs never give
      * up on a connection that accepts and stays silent, so without it a request hangs for as long as the outage

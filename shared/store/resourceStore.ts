@@ -251,5 +251,11 @@ export function checkPrecondition(current: { meta: { version: string } }, ifMatc
 
 function uniquenessError(type: ResourceTypeName, data: Json) {
   const attr = uniqueIndexOf(type).attr;
-  return new ScimError(409, `A ${type} with ${attr} "${String(data[attr])}" already exists (compared case-insensitively).`, 'uniqueness');
+  const value = String(data[attr]);
+  return new ScimError(
+    409,
+    `A ${type} with ${attr} "${value}" already exists (compared case-insensitively). Find it with ` +
+      `filter=${attr} eq "${value}" and update it, or send a different ${attr}.`,
+    'uniqueness',
+  );
 }

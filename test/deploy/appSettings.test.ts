@@ -20,7 +20,7 @@ const DEFAULT_IN_AZURE: Record<string, string> = {
   SCIM_TABLE_NAME: 'one table holds every tenant',
   SCIM_MAX_BODY_BYTES: 'the default (1 MiB) fits any Entra request',
   SCIM_MAX_SCAN: 'sized to the 60 s function timeout in host.json',
-  SCIM_CREATE_REPLAY_SECONDS: 'five minutes covers Entra\'s retry of a create whose answer timed out',
+  SCIM_CREATE_REPLAY_SECONDS: 'off: a duplicate create is 409, as Microsoft\'s SCIM validator expects; operators opt in',
   SCIM_STORAGE_TIMEOUT_MS: '10 s bounds a hung dependency well inside Entra\'s 60 s and the function timeout',
   SCIM_NOTIFY_RECOVERY_MINUTES: 'an hour clear before "recovered", Entra\'s own cadence',
   SCIM_NOTIFY_RULES: 'the documented thresholds (README § Notifications); operators override single ones',

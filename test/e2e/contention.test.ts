@@ -16,6 +16,8 @@ beforeAll(async () => {
   s = await startTestServer({
     SCIM_EXTENSIONS: JSON.stringify([{ id: EXTENSION, attributes: ATTRS.map((name) => ({ name, type: 'string' })) }]),
     SCIM_TENANT_TOKENS: JSON.stringify({ counted: TENANT_TOKEN }),
+    // Create replay is off by default (a duplicate create is 409); the retried-create tests below turn it on.
+    SCIM_CREATE_REPLAY_SECONDS: '300',
   });
 });
 afterAll(() => s.close());
@@ -114,6 +116,15 @@ describe('a retried create', () => {
     expect([first.status, again.status]).toEqual([201, 201]);
     expect(again.body.id).toBe(first.body.id);
     expect(again.headers.get('location')).toBe(first.headers.get('location'));
+  });
+
+  it('answers racing creates of one identical body with the one group they made', async () => {
+    const body = { schemas: [G], displayName: `Replay ${randomUUID()}` };
+    const results = await Promise.all(Array.from({ length: 6 }, () => s.scim('POST', '/Groups', body)));
+    expect(results.map((r) => r.status)).toEqual(Array(6).fill(201));
+    expect(new Set(results.map((r) => r.body.id)).size).toBe(1);
+    const listed = await s.scim('GET', `/Groups?filter=${encodeURIComponent(`displayName eq "${body.displayName}"`)}`);
+    expect(listed.body.totalResults).toBe(1);
   });
 
   it('is still 409 uniqueness when the body differs', async () => {
