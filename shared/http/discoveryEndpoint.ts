@@ -4,7 +4,7 @@ import { baseUrlOf, scimJson } from './scimHttp';
 
 /** `/ServiceProviderConfig`, `/ResourceTypes[/{id}]`, `/Schemas[/{id}]` (RFC 7644 §4). */
 export const serviceProviderConfigEndpoint = async (ctx: RequestContext) =>
-  scimJson(200, serviceProviderConfig(baseUrlOf(ctx.req), ctx.rt.settings.SCIM_MAX_BODY_BYTES));
+  scimJson(200, serviceProviderConfig(baseUrlOf(ctx.req)));
 
 export const resourceTypesEndpoint = async (ctx: RequestContext) =>
   scimJson(200, listOrOne(resourceTypes(ctx.rt.schemas, baseUrlOf(ctx.req)), ctx.req.params.id, 'ResourceType'));

@@ -3,14 +3,15 @@ import { DEFAULT_PAGE_SIZE, listResponse, MAX_PAGE_SIZE } from './listResponse';
 import { SchemaRegistry } from './resourceSchema';
 import { AttributeDef, SchemaDef } from './schemaDefinitions';
 
-/** The discovery documents of RFC 7644 §4, built from the same definitions the rest of the core enforces. */
-/** Not part of RFC 7643's schema, but useful to operators: the request body limit answered with 413. */
-const LIMITS_EXTENSION = 'urn:scim-entra-functions:limits';
-
-export function serviceProviderConfig(baseUrl: string, maxBodyBytes: number) {
+/**
+ * The discovery documents of RFC 7644 §4, built from the same definitions the rest of the core enforces.
+ * Every URN in a `schemas` list here is one /Schemas serves or a core schema of RFC 7643 §5–§7, because strict
+ * clients resolve each one and refuse a document naming a schema they cannot find. That is why the request
+ * body limit is not advertised here: RFC 7643 §5 has no place for it, and the 413 states it.
+ */
+export function serviceProviderConfig(baseUrl: string) {
   return {
-    // RFC 7643 §3: `schemas` lists the schema of every attribute group present, so the extension URN too.
-    schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig', LIMITS_EXTENSION],
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig'],
     documentationUri: 'https://datatracker.ietf.org/doc/html/rfc7644',
     patch: { supported: true },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
@@ -29,7 +30,6 @@ export function serviceProviderConfig(baseUrl: string, maxBodyBytes: number) {
       },
     ],
     meta: { resourceType: 'ServiceProviderConfig', location: `${baseUrl}/ServiceProviderConfig` },
-    [LIMITS_EXTENSION]: { maxRequestBodyBytes: maxBodyBytes },
   };
 }
 

@@ -64,7 +64,7 @@ export function toRepresentation(stored: Json, meta: ResourceMeta, schema: Resou
       }
     }
   };
-  copy(stored, out, undefined, [schema.resolve({ attr: 'externalId' }).def, ...schema.core.attributes]);
+  copy(stored, out, undefined, schema.core.attributes);
   for (const ext of schema.extensions) {
     const src = stored[ext.id] as Json | undefined;
     if (!src) continue;

@@ -48,8 +48,14 @@ const str = (name: string, extra: Partial<AttributeDef> = {}) => attr({ name, ..
 const bool = (name: string) => attr({ name, type: 'boolean' });
 const complex = (name: string, subAttributes: AttributeDef[], extra: Partial<AttributeDef> = {}) => attr({ name, type: 'complex', subAttributes, ...extra });
 
-/** The multi-valued "type/value/display/primary" shape shared by emails, phoneNumbers, ims, photos, roles… */
-const multi = (name: string, value: Partial<AttributeDef> = {}, extra: AttributeDef[] = []) =>
+/**
+ * The multi-valued "type/value/display/primary" shape shared by emails, phoneNumbers, ims, photos, roles…
+ * `types` are RFC 7643's canonical values for `type` (§4.1.2, §8.7.1): a discovering client (Entra's schema
+ * discovery among them) forms paths such as `emails[type eq "work"].value` from them. They are suggestions, not
+ * a closed list: any other `type` is stored as sent. RFC 7643 §8.7.1 gives roles, entitlements and
+ * x509Certificates an empty list.
+ */
+const multi = (name: string, types: string[], value: Partial<AttributeDef> = {}) =>
   attr({
     name,
     type: 'complex',
@@ -57,11 +63,12 @@ const multi = (name: string, value: Partial<AttributeDef> = {}, extra: Attribute
     subAttributes: [
       attr({ ...value, name: 'value' }),
       str('display'),
-      str('type'),
+      str('type', { canonicalValues: types }),
       bool('primary'),
-      ...extra,
     ],
   });
+
+const WORK_HOME_OTHER = ['work', 'home', 'other'];
 
 export const USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 export const ENTERPRISE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -76,12 +83,18 @@ const readOnlyMeta = attr({
   ),
 });
 
-/** Attributes every resource has (RFC 7643 §3.1), not part of any schema's attribute list in /Schemas. */
+/** Server-managed attributes every resource has (RFC 7643 §3.1), not part of any schema's attribute list in /Schemas. */
 export const commonAttributes: AttributeDef[] = [
   str('id', { caseExact: true, mutability: 'readOnly', returned: 'always', uniqueness: 'server' }),
-  str('externalId', { caseExact: true }),
   readOnlyMeta,
 ];
+
+/**
+ * RFC 7643 §3.1 calls externalId common too, but it is the client's own attribute (Entra maps mailNickname and
+ * objectId to it), and a client that builds its mappings from /Schemas offers only what a schema lists. §3.1
+ * lets a schema list common attributes, so User and Group do.
+ */
+const externalId = str('externalId', { caseExact: true });
 
 /** The attribute that names a resource uniquely within the service (RFC 7643 §4.1 userName, §4.2 displayName). */
 const uniqueName = (name: string) => str(name, { required: true, uniqueness: 'server' });
@@ -89,6 +102,7 @@ const uniqueName = (name: string) => str(name, { required: true, uniqueness: 'se
 export const userSchema: SchemaDef = {
   id: USER_SCHEMA, name: 'User', description: 'User Account',
   attributes: [
+    externalId,
     uniqueName('userName'),
     complex('name', ['formatted', 'familyName', 'givenName', 'middleName', 'honorificPrefix', 'honorificSuffix'].map((n) => str(n))),
     str('displayName'),
@@ -101,15 +115,16 @@ export const userSchema: SchemaDef = {
     str('timezone'),
     bool('active'),
     str('password', { mutability: 'writeOnly', returned: 'never' }),
-    multi('emails'),
-    multi('phoneNumbers'),
-    multi('ims'),
-    multi('photos', { type: 'reference', referenceTypes: ['external'] }), // RFC 7643 §4.1.2: a URL of an image
+    multi('emails', WORK_HOME_OTHER),
+    multi('phoneNumbers', ['work', 'home', 'mobile', 'fax', 'pager', 'other']),
+    multi('ims', ['aim', 'gtalk', 'icq', 'xmpp', 'msn', 'skype', 'qq', 'yahoo']),
+    multi('photos', ['photo', 'thumbnail'], { type: 'reference', referenceTypes: ['external'] }), // RFC 7643 §4.1.2: a URL of an image
     attr({
       name: 'addresses',
       type: 'complex',
       multiValued: true,
-      subAttributes: ['formatted', 'streetAddress', 'locality', 'region', 'postalCode', 'country', 'type'].map((n) => str(n)).concat(bool('primary')),
+      subAttributes: ['formatted', 'streetAddress', 'locality', 'region', 'postalCode', 'country'].map((n) => str(n))
+        .concat(str('type', { canonicalValues: WORK_HOME_OTHER }), bool('primary')),
     }),
     attr({
       name: 'groups',
@@ -123,9 +138,9 @@ export const userSchema: SchemaDef = {
         str('type', { mutability: 'readOnly', canonicalValues: ['direct', 'indirect'] }),
       ],
     }),
-    multi('entitlements'),
-    multi('roles'),
-    multi('x509Certificates', { type: 'binary', caseExact: true }), // RFC 7643 §8.7.1: base64 is case-sensitive
+    multi('entitlements', []),
+    multi('roles', []),
+    multi('x509Certificates', [], { type: 'binary', caseExact: true }), // RFC 7643 §8.7.1: base64 is case-sensitive
   ],
 };
 
@@ -154,6 +169,7 @@ export const enterpriseUserSchema: SchemaDef = {
 export const groupSchema: SchemaDef = {
   id: GROUP_SCHEMA, name: 'Group', description: 'Group',
   attributes: [
+    externalId,
     uniqueName('displayName'),
     complex('members', [
       str('value', { caseExact: true, mutability: 'immutable' }),

@@ -83,7 +83,7 @@ describe('bad user bodies', () => {
       body: '{ "userName": oops, }',
     });
     expect(junk.status).toBe(400);
-    expect((await junk.json()).scimType).toBe('invalidSyntax');
+    expect(((await junk.json()) as { scimType: string }).scimType).toBe('invalidSyntax');
     expect((await s.scim('GET', '/Users?count=0')).body.totalResults).toBe(before);
   });
 
