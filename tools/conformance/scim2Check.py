@@ -105,6 +105,11 @@ def main() -> int:
     args = parser.parse_args()
     http = httpx.Client(base_url=args.base.rstrip("/"), headers={"Authorization": f"Bearer {args.token}"}, timeout=30, transport=WithoutPagination())
 
+    probe = http.get("/ServiceProviderConfig")
+    if probe.status_code != 200:  # scim2-tester would end in a traceback; say what to fix instead
+        print(f"{args.base} answered /ServiceProviderConfig with HTTP {probe.status_code}: check --base and --token.", file=sys.stderr)
+        return 1
+
     failed = 0
     print(f"Discovery documents, strict scim2-models parse ({NOT_YET_MODELLED!r} left out of /ServiceProviderConfig: RFC 9865, not modelled yet):")
     for path, why in strict_discovery(http):
