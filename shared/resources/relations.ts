@@ -1,4 +1,4 @@
-import { Json } from '../scim/filterEvaluation';
+import { JsonObject } from '../scim/document';
 import { Projection } from '../scim/representation';
 import { RELATION } from '../scim/relationFilter';
 import { ResourceSchema, ResourceTypeName } from '../scim/resourceSchema';
@@ -48,7 +48,7 @@ export class Relations {
     const relation = RELATION[schema.name];
     if (!projectionIncludes(projection, relation)) return r;
     if (schema.name === 'Group') {
-      const members: Json[] = [];
+      const members: JsonObject[] = [];
       for await (const m of this.memberships.members(tenant, r.meta.id)) {
         members.push({ value: m.value, $ref: `${baseUrl}/${m.type}s/${m.value}`, type: m.type, ...(m.display !== undefined ? { display: m.display } : {}) });
       }

@@ -27,6 +27,9 @@ export class ScimError extends Error {
   }
 }
 
+/** What went wrong, from anything a `catch` receives: an Error's message, else the thrown value as text. */
+export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
 export const badRequest = (scimType: ScimType, detail: string) => new ScimError(400, detail, scimType);
 export const notFound = (detail: string) => new ScimError(404, detail);
 /** The one 404 for a resource id that does not exist (or no longer does). */

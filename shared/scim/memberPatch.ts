@@ -1,7 +1,7 @@
 import { badRequest } from './errors';
 import { Filter, parseFilter } from './filter';
 import { valuesToRemove } from './entraQuirks';
-import { Json } from './filterEvaluation';
+import { JsonObject } from './document';
 import { PatchOperation } from './patch';
 
 /**
@@ -118,5 +118,5 @@ export function memberIds(value: unknown): string[] {
 
 
 /** The name a group shows for a member (RFC 7643 §4.2 `members.display`): its displayName, else a user's userName. */
-export const memberDisplay = (data: Json): string | undefined =>
+export const memberDisplay = (data: JsonObject): string | undefined =>
   typeof data.displayName === 'string' ? data.displayName : typeof data.userName === 'string' ? data.userName : undefined;

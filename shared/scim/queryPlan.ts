@@ -1,5 +1,5 @@
 import { Filter } from './filter';
-import { Json } from './filterEvaluation';
+import { JsonObject } from './document';
 import { instantOf } from './instant';
 import { RELATION, relationValueEq } from './relationFilter';
 import { ResourceSchema } from './resourceSchema';
@@ -39,9 +39,9 @@ const foldKey = (spec: IndexSpec, v: unknown) => {
 };
 
 /** The keys a resource contributes to an index: its distinct non-empty values there, folded. */
-export function indexKeysOf(spec: IndexSpec, doc: Json): string[] {
+export function indexKeysOf(spec: IndexSpec, doc: JsonObject): string[] {
   const raw = doc[spec.attr];
-  const values = spec.sub ? (Array.isArray(raw) ? raw : [raw]).map((el) => (el && typeof el === 'object' ? (el as Json)[spec.sub!] : undefined)) : [raw];
+  const values = spec.sub ? (Array.isArray(raw) ? raw : [raw]).map((el) => (el && typeof el === 'object' ? (el as JsonObject)[spec.sub!] : undefined)) : [raw];
   return [...new Set(values.filter((v) => typeof v === 'string').map((v) => foldKey(spec, v)!).filter(Boolean))];
 }
 

@@ -38,6 +38,8 @@ export class ResourceSchema {
   }
 
   /** Resolves a path, case-insensitively (RFC 7643 §2.1). Throws `invalidPath` naming what is unknown. */
+  resolve(path: AttrPath & { sub: string }): ResolvedAttr & { sub: AttributeDef };
+  resolve(path: AttrPath): ResolvedAttr;
   resolve(path: AttrPath): ResolvedAttr {
     let def: AttributeDef | undefined;
     let urn: string | undefined;
