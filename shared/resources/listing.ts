@@ -96,7 +96,8 @@ export class Listing {
     }
     const items = buffer.items.splice(0, count);
     const more = buffer.items.length > 0;
-    if (more) this.readAheads.set(key(items.at(-1)!.meta.id), buffer);
+    const last = items.at(-1);
+    if (more && last) this.readAheads.set(key(last.meta.id), buffer);
     return { items, more };
   }
 

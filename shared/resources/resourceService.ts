@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { badRequest, resourceNotFound, ScimError } from '../scim/errors';
-import { JsonObject } from '../scim/document';
+import { isJsonObject, JsonObject, JsonValue } from '../scim/document';
 import { elementMatches, validateFilter } from '../scim/filterEvaluation';
 import { encodeCursor, ListQuery, queryFingerprint } from '../scim/listQuery';
 import { listResponse } from '../scim/listResponse';
@@ -252,7 +252,7 @@ export class ResourceService {
     if (unknown.length) {
       throw badRequest('invalidValue', `Unknown member id${unknown.length > 1 ? 's' : ''} ${unknown.slice(0, 10).map((u) => `"${u}"`).join(', ')}${unknown.length > 10 ? ` and ${unknown.length - 10} more` : ''}: provision the user or group before adding it to a group.`);
     }
-    return unique.map((id) => found.get(id)!);
+    return unique.flatMap((id) => found.get(id) ?? []);
   }
 
   /** The rows a member delta adds and removes; `replace`/clear and filtered removes read the current members. */
@@ -286,7 +286,7 @@ export class ResourceService {
 
 /** SHA-256 of the canonical form (keys sorted) of what a create stores, members included. */
 function createDigest(type: string, doc: JsonObject, members: string[] | undefined): string {
-  const canonical = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as JsonObject)[k])])) : v;
+  const canonical = (v: JsonValue | undefined): unknown =>
+    Array.isArray(v) ? v.map(canonical) : isJsonObject(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])])) : v;
   return createHash('sha256').update(JSON.stringify([type, canonical(doc), [...new Set(members ?? [])].sort()])).digest('base64url');
 }

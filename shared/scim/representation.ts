@@ -1,6 +1,6 @@
 import { badRequest } from './errors';
 import { AttrPath, parseAttrPath } from './filter';
-import { JsonObject } from './document';
+import { isJsonObject, JsonArray, JsonObject, objectAt } from './document';
 import { ResourceSchema } from './resourceSchema';
 import { AttributeDef } from './schemaDefinitions';
 
@@ -47,7 +47,8 @@ export function toRepresentation(stored: JsonObject, meta: ResourceMeta, schema:
     return ret !== 'request';
   };
 
-  const out: JsonObject = { schemas: [schema.core.id], id: meta.id };
+  const schemas: JsonArray = [schema.core.id];
+  const out: JsonObject = { schemas, id: meta.id };
   const copy = (src: JsonObject, dst: JsonObject, urn: string | undefined, defs: AttributeDef[]) => {
     for (const def of defs) {
       const value = src[def.name];
@@ -57,7 +58,7 @@ export function toRepresentation(stored: JsonObject, meta: ResourceMeta, schema:
         if (!subs.length) continue;
         const pick = (el: JsonObject) => Object.fromEntries(subs.filter((s) => el[s.name] !== undefined).map((s) => [s.name, el[s.name]]));
         // An element with none of the wanted sub-attributes is left out rather than returned as `{}`.
-        const picked = Array.isArray(value) ? value.map((el) => pick(el as JsonObject)).filter((el) => Object.keys(el).length) : pick(value as JsonObject);
+        const picked = Array.isArray(value) ? value.filter(isJsonObject).map(pick).filter((el) => Object.keys(el).length) : isJsonObject(value) ? pick(value) : {};
         if (Array.isArray(picked) ? picked.length : Object.keys(picked).length) dst[def.name] = picked;
       } else if (wants(urn, def)) {
         dst[def.name] = value;
@@ -66,13 +67,13 @@ export function toRepresentation(stored: JsonObject, meta: ResourceMeta, schema:
   };
   copy(stored, out, undefined, [schema.resolve({ attr: 'externalId' }).def, ...schema.core.attributes]);
   for (const ext of schema.extensions) {
-    const src = stored[ext.id] as JsonObject | undefined;
+    const src = objectAt(stored, ext.id);
     if (!src) continue;
     const dst: JsonObject = {};
     copy(src, dst, ext.id, ext.attributes);
     if (Object.keys(dst).length) {
       out[ext.id] = dst;
-      (out.schemas as string[]).push(ext.id);
+      schemas.push(ext.id);
     }
   }
   const metaDef = schema.resolve({ attr: 'meta' }).def;

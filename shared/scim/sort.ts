@@ -1,6 +1,6 @@
 import { badRequest } from './errors';
 import { parseAttrPath } from './filter';
-import { JsonObject } from './document';
+import { isJsonObject, JsonObject, JsonValue, objectAt } from './document';
 import { comparedAttr, foldCase } from './filterEvaluation';
 import { instantOf } from './instant';
 import { ResolvedAttr, ResourceSchema } from './resourceSchema';
@@ -40,10 +40,10 @@ export function parseSort(sortBy: string | undefined, sortOrder: string | undefi
  */
 export function sortKey(resource: JsonObject, spec: SortSpec): SortKey {
   const { urn, def, sub } = spec.attr;
-  const holder = urn ? (resource[urn] as JsonObject | undefined) : resource;
-  let v: unknown = holder?.[def.name];
-  if (Array.isArray(v)) v = v.find((el) => el && typeof el === 'object' && (el as JsonObject).primary === true) ?? v[0];
-  if (def.type === 'complex') v = v && typeof v === 'object' ? (v as JsonObject)[(sub ?? spec.leaf).name] : undefined;
+  const holder = urn ? objectAt(resource, urn) : resource;
+  let v: JsonValue | undefined = holder?.[def.name];
+  if (Array.isArray(v)) v = v.find((el) => isJsonObject(el) && el.primary === true) ?? v[0];
+  if (def.type === 'complex') v = isJsonObject(v) ? v[(sub ?? spec.leaf).name] : undefined;
   if (v === undefined || v === null || v === '') return undefined;
   switch (spec.leaf.type) {
     case 'integer': case 'decimal': return numberOrMissing(Number(v));

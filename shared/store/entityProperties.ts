@@ -1,5 +1,5 @@
 import { ScimError } from '../scim/errors';
-import { JsonObject } from '../scim/document';
+import { isJsonObject, JsonObject, parseJson } from '../scim/document';
 
 /*
  * Table Storage limits, counted the way Azure counts them: a string property holds at most 64 KiB of UTF-16
@@ -44,14 +44,18 @@ export function encodeDocument(type: string, data: JsonObject): DocumentProperti
   }
   const bytes = parts.reduce((sum, part, i) => sum + 12 + 2 * partName(i).length + 2 * part.length, 0);
   if (bytes > DOCUMENT_BYTES || parts.length > MAX_PARTS) throw tooLarge(type, data, bytes);
-  return Object.fromEntries(parts.map((part, i) => [partName(i), part])) as DocumentProperties;
+  const [doc, ...more] = parts;
+  return { doc, ...Object.fromEntries(more.map((part, i) => [partName(i + 1), part])) };
 }
 
 /** The resource's JSON from its `doc`, `doc1`, … properties (a select may return absent ones as null). */
 export function decodeDocument(entity: Record<string, unknown>): JsonObject {
   let json = '';
-  for (let i = 0; typeof entity[partName(i)] === 'string'; i++) json += entity[partName(i)] as string;
-  return JSON.parse(json) as JsonObject;
+  for (let i = 0, part = entity.doc; typeof part === 'string'; part = entity[partName(++i)]) json += part;
+  const doc = parseJson(json);
+  // encodeDocument writes objects only; anything else is a row this code did not write.
+  if (!isJsonObject(doc)) throw new Error('The stored document is not a JSON object.');
+  return doc;
 }
 
 /**
@@ -66,7 +70,7 @@ export const boundedColumn = (value: string): string => value.slice(0, partEnd(v
 export const pushableLiteral = (value: string | boolean): boolean => typeof value !== 'string' || value.length < MAX_COLUMN_CHARS;
 
 function tooLarge(type: string, data: JsonObject, bytes: number): ScimError {
-  const sizes = Object.entries(data as Record<string, unknown>).map(([name, value]) => [name, JSON.stringify(value)?.length ?? 0] as const);
+  const sizes = Object.entries(data).map(([name, value]) => [name, JSON.stringify(value)?.length ?? 0] as const);
   const [largest, chars] = sizes.reduce((a, b) => (b[1] > a[1] ? b : a), ['', 0] as const);
   return new ScimError(
     413,

@@ -1,5 +1,5 @@
 import { JsonObject } from '../scim/document';
-import { ColumnSpec, indexKeysOf, Pushdown, QueryLayout } from '../scim/queryPlan';
+import { ColumnSpec, IndexSpec, indexKeysOf, Pushdown, QueryLayout } from '../scim/queryPlan';
 import { ResourceTypeName } from '../scim/resourceSchema';
 import { boundedColumn, pushableLiteral } from './entityProperties';
 import { indexKey, odataString, uniqueIndexKey } from './keys';
@@ -63,7 +63,11 @@ export function indexRows(tenant: string, type: ResourceTypeName, id: string, da
   );
 }
 
-export const uniqueIndexOf = (type: ResourceTypeName) => TABLE_LAYOUT[type].indexes.find((i) => i.unique)!;
+export function uniqueIndexOf(type: ResourceTypeName): IndexSpec {
+  const index = TABLE_LAYOUT[type].indexes.find((i) => i.unique);
+  if (!index) throw new Error(`TABLE_LAYOUT declares no unique index for ${type}.`);
+  return index;
+}
 
 /**
  * Push-downs as an OData conjunction. Column names come from the layout, never from the request; every value is a

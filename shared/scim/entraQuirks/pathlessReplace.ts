@@ -1,3 +1,5 @@
+import { isJsonObject } from '../document';
+
 /**
  * Entra quirk (aadOptscim062020, spec §(b)4): a path-less replace whose value object uses attribute *paths* as keys:
  * `{"displayName":"…","name.givenName":"…","urn:…:enterprise:2.0:User:employeeNumber":"…"}`.
@@ -8,8 +10,8 @@
 export function splitPathlessValue(value: Record<string, unknown>, isExtensionUrn: (key: string) => boolean): Array<{ path: string; value: unknown }> {
   const ops: Array<{ path: string; value: unknown }> = [];
   for (const [key, v] of Object.entries(value)) {
-    if (isExtensionUrn(key) && v && typeof v === 'object' && !Array.isArray(v)) {
-      for (const [extKey, extValue] of Object.entries(v as Record<string, unknown>)) ops.push({ path: `${key}:${extKey}`, value: extValue });
+    if (isExtensionUrn(key) && isJsonObject(v)) {
+      for (const [extKey, extValue] of Object.entries(v)) ops.push({ path: `${key}:${extKey}`, value: extValue });
     } else {
       ops.push({ path: key, value: v });
     }
