@@ -1,3 +1,5 @@
+import { JsonObject } from './document';
+
 /** RFC 7644 §3.12 error types (and RFC 9865 §2.1's paging ones); `scimType` is only set where an RFC names one. */
 export type ScimType =
   | 'invalidFilter' | 'tooMany' | 'uniqueness' | 'mutability' | 'invalidSyntax'
@@ -17,7 +19,7 @@ export class ScimError extends Error {
     super(detail);
   }
 
-  toBody(): Record<string, unknown> {
+  toBody(): JsonObject {
     return {
       schemas: [ERROR_SCHEMA],
       status: String(this.status),
