@@ -52,8 +52,9 @@ const storeUnavailable = (cause: unknown) =>
  * Decides whether a bearer token may act for a tenant. Credentials are cached per tenant; a token that is not in
  * the cache reloads them (one load in flight per tenant, at most one per interval, rate-limited overall), which is
  * what makes rotation seamless: a freshly issued token is found on its first use, or on the retry after the
- * interval when the tenant was read moments before. No request ever sleeps for a read slot. When the source is unreachable, cached tokens keep working
- * and unknown ones get 503 — never 401, which would push the Entra job towards quarantine for our outage.
+ * interval when the tenant was read moments before. No request ever sleeps for a read slot. When the source is
+ * unreachable, cached tokens keep working and unknown ones get 503 — never 401, which would push the Entra job
+ * towards quarantine for our outage.
  * The same 401 answers a wrong token, a token of another tenant and a tenant that does not exist.
  */
 export class Authenticator {
@@ -101,7 +102,8 @@ export class Authenticator {
       // budget is spent.
       return this.fallBack(tenant, cached, token);
     }
-    // Without a fresh entry every request needs the read, so all of them share the one in flight.
+    // The one request allowed to re-read a fresh entry waits for its read; without a fresh entry every request
+    // needs a read, so they all share the one in flight.
     const entry = await this.reload(tenant, fresh ? undefined : cached && STALE_PATIENCE_MS);
     if (!entry) return this.fallBack(tenant, cached, token);
     if (!(await this.accepts(tenant, entry, token))) throw unauthorized();
