@@ -107,6 +107,18 @@ describe('Authenticator', () => {
     expect(await first).toBe(401);
   });
 
+  it('lets concurrent requests of a tenant not read yet share one read, so a cold instance refuses no valid token', async () => {
+    const c = clock();
+    const s = store({ acme: [token('a', 'acme-token-0123456789')] }, c);
+    s.delayMs = 3_000;
+    const auth = authenticator(s, c, { minReloadMs: 60_000 });
+    const burst = Promise.all(Array.from({ length: 20 }, () => statusOf(auth.authenticate('acme', 'acme-token-0123456789'))));
+    await c.untilWaiting();
+    c.advance(3_000);
+    expect(await burst).toEqual(Array(20).fill(200));
+    expect(s.loads).toBe(1);
+  });
+
   it('finds a token issued after the last read on its first use, or on the retry once the interval has passed', async () => {
     const c = clock();
     const s = store({ acme: [token('old', 'old-token-0123456789')] }, c);
