@@ -9,6 +9,7 @@ import { entraJobsSchema } from './notify/entraJobs';
  * Every app setting the service reads, validated once. README.md § Configuration documents each; a missing or
  * malformed one stops start-up with a message naming it rather than failing on the first request.
  */
+
 /** A setting holding JSON, parsed and then validated by `schema`. */
 const jsonSetting = <T extends z.ZodTypeAny>(name: string, fallback: string, schema: T) =>
   z
@@ -114,23 +115,69 @@ export const settingsSchema = z
     /** JSON `{"<tenant>": {"servicePrincipalId": "…", "jobId": "…"}}`: read Entra's own job status from Microsoft Graph. */
     SCIM_ENTRA_JOBS: jsonSetting('SCIM_ENTRA_JOBS', '{}', entraJobsSchema),
     SCIM_GRAPH_URL: z.string().url().default('https://graph.microsoft.com/v1.0'),
-  })
-  .refine((s) => s.SCIM_STORAGE_CONNECTION_STRING || s.SCIM_TABLE_ENDPOINT, {
-    message: 'set SCIM_STORAGE_CONNECTION_STRING (local) or SCIM_TABLE_ENDPOINT (Azure, managed identity)',
-  })
-  .refine((s) => !s.SCIM_ACS_ENDPOINT || s.SCIM_MAIL_FROM, {
-    message: 'SCIM_ACS_ENDPOINT needs SCIM_MAIL_FROM, a sender address of a domain linked to the Communication Services resource',
   });
 
 export type Settings = z.infer<typeof settingsSchema>;
 
+/**
+ * Settings that only work together. Checked on the given settings beside the schema (an object refinement would
+ * be skipped whenever a single field is wrong), so one start-up names every problem at once.
+ */
+const COMPANIONS: { setting: string; holds: (given: Record<string, string>) => boolean; reason: string }[] = [
+  {
+    setting: 'SCIM_STORAGE_CONNECTION_STRING',
+    holds: (g) => Boolean(g.SCIM_STORAGE_CONNECTION_STRING || g.SCIM_TABLE_ENDPOINT),
+    reason: 'set SCIM_STORAGE_CONNECTION_STRING (local) or SCIM_TABLE_ENDPOINT (Azure, managed identity)',
+  },
+  {
+    setting: 'SCIM_ACS_ENDPOINT',
+    holds: (g) => !g.SCIM_ACS_ENDPOINT || Boolean(g.SCIM_MAIL_FROM),
+    reason: 'SCIM_ACS_ENDPOINT needs SCIM_MAIL_FROM, a sender address of a domain linked to the Communication Services resource',
+  },
+];
+
+/**
+ * Reasons never quote what was given: a setting may hold a secret (a token, a connection string). zod's own
+ * messages quote the input only for enums; a number that is not one reads better in words too.
+ */
+const withoutValues: z.ZodErrorMap = (issue, ctx) => {
+  if (issue.code === 'invalid_enum_value') return { message: `must be one of ${issue.options.join(', ')}` };
+  if (issue.code === 'invalid_type' && issue.received === 'nan') return { message: 'must be a number' };
+  return { message: ctx.defaultError };
+};
+
+export interface SettingProblem {
+  /** The setting, with the position inside it for JSON settings (`SCIM_TENANT_TOKENS.acme`). */
+  setting: string;
+  reason: string;
+}
+
+/**
+ * The app settings cannot be used. Its message lists every problem, one a line, names and reasons only. It has no
+ * stack: the fix is the operator's, and the hosts log an uncaught error's stack, which would say nothing here.
+ */
+export class InvalidSettings extends Error {
+  constructor(readonly problems: SettingProblem[]) {
+    super(`Invalid app settings (values not shown):\n${problems.map((p) => `  ${p.setting}: ${p.reason}`).join('\n')}`);
+    this.name = 'InvalidSettings';
+    this.stack = `${this.name}: ${this.message}`;
+  }
+
+  /** The settings to fix, each once. */
+  get settings(): string[] {
+    return [...new Set(this.problems.map((p) => p.setting.split('.')[0]))];
+  }
+}
+
+/** The settings from `env`, or InvalidSettings naming every one that is wrong. */
 export function readSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   // A setting left blank (as in local.settings.sample.json or an emptied app setting) means "not set".
-  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
-  const parsed = settingsSchema.safeParse(given);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'settings'}: ${i.message}`).join('; ');
-    throw new Error(`Invalid app settings: ${problems}`);
-  }
+  const given = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1].trim() !== ''));
+  const parsed = settingsSchema.safeParse(given, { errorMap: withoutValues });
+  const problems: SettingProblem[] = [
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => ({ setting: i.path.join('.'), reason: i.message }))),
+    ...COMPANIONS.filter((c) => !c.holds(given)).map(({ setting, reason }) => ({ setting, reason })),
+  ];
+  if (problems.length || !parsed.success) throw new InvalidSettings(problems);
   return parsed.data;
 }

@@ -1,6 +1,6 @@
 import { tableAccount } from './azureClients';
 import { Clock } from './clock';
-import { readSettings, Settings } from './config';
+import { InvalidSettings, readSettings, Settings } from './config';
 import { buildSchemaRegistry, SchemaRegistry } from './scim/resourceSchema';
 import { Repository } from './resources/repository';
 import { ResourceService } from './resources/resourceService';
@@ -54,11 +54,25 @@ export interface Runtime {
 const keyVault = () => ({ ...(require('./auth/keyVaultTokens') as typeof import('./auth/keyVaultTokens')), ...(require('./auth/keyVaultClient') as typeof import('./auth/keyVaultClient')) });
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-let current: Runtime | undefined;
+let current: Runtime | InvalidSettings | undefined;
 
+/**
+ * The process's runtime, built on first use. Settings are read once: when they are invalid, every later call
+ * throws the same InvalidSettings (the answer to a request, the failure of a timer) without reading them again.
+ */
 export function runtime(): Runtime {
-  current ??= createRuntime(readSettings());
+  current ??= settingsOrProblems();
+  if (current instanceof InvalidSettings) throw current;
   return current;
+}
+
+function settingsOrProblems(): Runtime | InvalidSettings {
+  try {
+    return createRuntime(readSettings());
+  } catch (e) {
+    if (e instanceof InvalidSettings) return e;
+    throw e;
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { readSettings } from '../shared/config';
+import { InvalidSettings, readSettings } from '../shared/config';
 import { createRuntime, Runtime } from '../shared/runtime';
 import { DEFAULT_TENANT, tenantIdSchema } from '../shared/auth/tenantId';
 import { knownTenants, tokenInventory } from '../shared/auth/tokenInventory';
@@ -55,6 +55,10 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, print: (l
     if (e instanceof UsageError) {
       print(`error: ${e.message}`);
       return 2;
+    }
+    if (e instanceof InvalidSettings) {
+      print(`error: ${e.message}`); // every bad setting, one a line
+      return 1;
     }
     print(`error: ${(e as Error).message.split('\n')[0]}`);
     return 1;

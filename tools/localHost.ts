@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { startAzurite } from './embeddedAzurite';
 import { startFunctionsHost } from './functionsHost';
-import { NOTIFY_SCHEDULE } from '../shared/config';
+import { NOTIFY_SCHEDULE, readSettings } from '../shared/config';
 
 /**
  * `npm start`: the registered functions at http://127.0.0.1:${PORT:-7071}/scim/v2 (and /scim/{tenant}/v2), on an in-memory Azurite unless a
@@ -14,10 +14,11 @@ async function main() {
   if (azurite) env.SCIM_STORAGE_CONNECTION_STRING = azurite.connectionString;
   // The notifier's timer reads its schedule from this setting (%SCIM_NOTIFY_SCHEDULE%); Azure gets it from infra/.
   env.SCIM_NOTIFY_SCHEDULE ||= NOTIFY_SCHEDULE;
-  if (!env.SCIM_TOKEN) {
-    env.SCIM_TOKEN = randomBytes(32).toString('base64url');
-    console.log(`SCIM_TOKEN was not set; generated a token for this run (shown once):\n  ${env.SCIM_TOKEN}`);
-  }
+  const generated = !env.SCIM_TOKEN;
+  if (generated) env.SCIM_TOKEN = randomBytes(32).toString('base64url');
+  // Every setting is checked before anything is served: a bad one stops the run here, each named (InvalidSettings).
+  readSettings(env);
+  if (generated) console.log(`SCIM_TOKEN was not set; generated a token for this run (shown once):\n  ${env.SCIM_TOKEN}`);
   const host = await startFunctionsHost({
     appRoot: join(__dirname, '..', '..'),
     functionsDir: join(__dirname, '..', 'functions'),

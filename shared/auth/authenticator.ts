@@ -9,8 +9,9 @@ export interface AuthenticatorOptions {
   /** How long loaded credentials are trusted; a revoked token keeps working at most this long. */
   cacheMs: number;
   /**
-   * A tenant's credentials are read at most this often; an unknown token arriving sooner waits for the next read
-   * (so a token issued a moment ago is still found, and a flood of bad tokens costs one read per interval).
+   * A token missing from a tenant's current credentials re-reads them at most this often; one arriving sooner is
+   * answered 401 at once (Entra's retry after the interval finds a token issued meanwhile), so a flood of bad
+   * tokens costs one read and holds one request per interval.
    */
   minReloadMs?: number;
   /** Reloads across all tenants per second, so guessed tenant names cannot hammer Key Vault either. */
@@ -49,9 +50,11 @@ const storeUnavailable = (cause: unknown) =>
 
 /**
  * Decides whether a bearer token may act for a tenant. Credentials are cached per tenant; a token that is not in
- * the cache reloads them (one load in flight per tenant, rate-limited), which is what makes rotation seamless: a
- * freshly issued token is found on its first use. When the source is unreachable, cached tokens keep working
- * and unknown ones get 503 — never 401, which would push the Entra job towards quarantine for our outage.
+ * the cache reloads them (one load in flight per tenant, at most one per interval, rate-limited overall), which is
+ * what makes rotation seamless: a freshly issued token is found on its first use, or on the retry after the
+ * interval when the tenant was read moments before. No request ever sleeps for a read slot. When the source is
+ * unreachable, cached tokens keep working and unknown ones get 503 — never 401, which would push the Entra job
+ * towards quarantine for our outage.
  * The same 401 answers a wrong token, a token of another tenant and a tenant that does not exist.
  */
 export class Authenticator {
@@ -81,16 +84,26 @@ export class Authenticator {
     const cached = this.entries.get(tenant);
     const fresh = cached !== undefined && this.clock.now() - cached.loadedAt < this.options.cacheMs;
     if (fresh && (await this.accepts(tenant, cached, token))) return;
-    // A JWT is judged by its signature and claims alone; re-reading the tenant's tokens cannot change the verdict.
-    if (fresh && this.judgesJwt(cached, token)) throw unauthorized();
-    const wait = this.reloadWait(tenant);
-    if (wait === undefined) return this.fallBack(tenant, cached, token);
-    if (wait > 0) {
-      // The tenant was read moments ago. If that read failed (no fresh entry), this is an outage; otherwise the
-      // token may have been issued since, so it waits for the next allowed read — which also slows down guessing.
-      if (!fresh) return this.fallBack(tenant, cached, token);
-      await this.clock.sleep(wait);
+    // Decided in the same turn as the read it may start, so concurrent requests see that read as in flight.
+    const permit = this.reloadPermit(tenant);
+    if (fresh) {
+      // A JWT is judged by its signature and claims alone; re-reading the tenant's tokens cannot change the verdict.
+      if (this.judgesJwt(cached, token)) throw unauthorized();
+      // The token is not among those just read. Only a token issued since could make it valid, and only one such
+      // request per tenant and interval may wait for a read; every other is refused without holding a request
+      // slot, so unauthenticated traffic cannot queue out Entra. Refused means 503 while reads are failing or
+      // over budget (the verdict is unknown), else 401.
+      if (permit !== 'read') {
+        if (permit === 'overBudget' || this.failures.has(tenant)) return this.fallBack(tenant, cached, token);
+        throw unauthorized();
+      }
+    } else if (permit === 'overBudget' || permit === 'tooSoon') {
+      // Nothing current to judge by, and no read allowed: the last one failed moments ago (an outage) or the
+      // budget is spent.
+      return this.fallBack(tenant, cached, token);
     }
+    // The one request allowed to re-read a fresh entry waits for its read; without a fresh entry every request
+    // needs a read, so they all share the one in flight.
     const entry = await this.reload(tenant, fresh ? undefined : cached && STALE_PATIENCE_MS);
     if (!entry) return this.fallBack(tenant, cached, token);
     if (!(await this.accepts(tenant, entry, token))) throw unauthorized();
@@ -138,15 +151,15 @@ export class Authenticator {
     return matched !== undefined;
   }
 
-  /** Milliseconds until this tenant may be read again (0: now), or undefined when the overall budget is spent. */
-  private reloadWait(tenant: string): number | undefined {
-    if (this.loading.has(tenant)) return 0; // joining a read in flight costs nothing
+  /** Whether this tenant's credentials may be read now ('read'), are being read ('reading'), or not yet. */
+  private reloadPermit(tenant: string): 'read' | 'reading' | 'tooSoon' | 'overBudget' {
+    if (this.loading.has(tenant)) return 'reading';
     const now = this.clock.now();
     const last = this.lastReload.get(tenant);
-    if (last !== undefined && now - last < this.minReloadMs) return last + this.minReloadMs - now;
+    if (last !== undefined && now - last < this.minReloadMs) return 'tooSoon';
     const second = Math.floor(now / 1000);
     if (this.budget.second !== second) this.budget = { second, used: 0 };
-    return this.budget.used < (this.options.reloadsPerSecond ?? 20) ? 0 : undefined;
+    return this.budget.used < (this.options.reloadsPerSecond ?? 20) ? 'read' : 'overBudget';
   }
 
   /**

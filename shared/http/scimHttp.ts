@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { parseJson } from '../scim/document';
 import { errorMessage, ScimError } from '../scim/errors';
 import { dependencyFault, describe } from '../azureFaults';
+import { InvalidSettings } from '../config';
+import { misconfigured } from './misconfiguration';
 
 /** The parts of an HTTP request the endpoints use; `@azure/functions`' HttpRequest satisfies it structurally. */
 export interface ScimHttpRequest {
@@ -36,10 +38,12 @@ export const noContent = (headers: Record<string, string> = {}): ScimHttpRespons
  * The one place errors become responses. A ScimError is the client's; a failing dependency is classified by its
  * cause (azureFaults: 503 with Retry-After, so Entra retries later instead of counting a hard failure, or 400 when
  * storage refused the data); anything else is a 500 that carries only a correlation id — the details go to the
- * log, never a stack trace or token to the client. The id is the request's own (X-Correlation-Id, the activity
+ * log, never a stack trace or token to the client. Invalid app settings answer every request with a 500 that names
+ * them (misconfiguration.ts). The id is the request's own (X-Correlation-Id, the activity
  * log's record), so the operator finds the log line from either.
  */
 export function errorResponse(error: unknown, log: Logger, correlationId: string = randomUUID()): ScimHttpResponse {
+  if (error instanceof InvalidSettings) return scimJson(500, misconfigured(error, log).toBody());
   if (error instanceof ScimError) {
     if (error.status >= 500 && error.cause !== undefined) log.error(`${error.status} ${error.detail} Cause: ${dependencyFault(error.cause)?.log ?? describe(error.cause)}`);
     return scimJson(error.status, error.toBody(), error.headers);

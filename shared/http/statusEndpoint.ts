@@ -2,6 +2,8 @@ import { buildStatusReport, statusSources } from '../activity/statusReport';
 import { renderStatusPage, statusJson } from '../activity/statusPage';
 import { errorFields } from '../azureFaults';
 import { Runtime, runtime } from '../runtime';
+import { InvalidSettings } from '../config';
+import { misconfigured } from './misconfiguration';
 import { Logger, ScimHttpResponse } from './scimHttp';
 
 const DAY_MS = 86_400_000;
@@ -28,15 +30,24 @@ export function statusEndpoint(rt: () => Runtime = runtime) {
         ? { status: 200, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }, body: JSON.stringify(statusJson(report)) }
         : { status: 200, headers: PAGE_HEADERS, body: renderStatusPage(report) };
     } catch (e) {
+      if (e instanceof InvalidSettings) {
+        const message = misconfigured(e, log).detail;
+        return json
+          ? { status: 500, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }, body: JSON.stringify({ error: message }) }
+          : { status: 500, headers: PAGE_HEADERS, body: plainPage(message) };
+      }
       const err = errorFields(e);
       log.error(`status view: the activity log could not be read (${[err.name, err.code, err.statusCode].filter(Boolean).join(' ')})`);
       const message = 'The activity log cannot be read right now (storage unavailable); retry in a minute.';
       return json
         ? { status: 503, headers: { 'Content-Type': 'application/json', 'Retry-After': '60' }, body: JSON.stringify({ error: message }) }
-        : { status: 503, headers: { ...PAGE_HEADERS, 'Retry-After': '60' }, body: `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SCIM provisioning status</title></head><body><p>${message}</p></body></html>` };
+        : { status: 503, headers: { ...PAGE_HEADERS, 'Retry-After': '60' }, body: plainPage(message) };
     }
   };
 }
+
+/** A page with one message (plain text: setting names and fixed wording, nothing to escape). */
+const plainPage = (message: string) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SCIM provisioning status</title></head><body><p>${message}</p></body></html>`;
 
 /** JSON when application/json is acceptable and ranked above HTML (a browser's Accept lists text/html first). */
 function wantsJson(accept: string | null): boolean {

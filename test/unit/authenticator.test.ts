@@ -79,38 +79,73 @@ describe('Authenticator', () => {
     expect(await statusOf(auth.authenticate('acme', 'disabled-token-0123456789'))).toBe(401);
   });
 
-  it('lets a flood of bad tokens cost one store read per interval, and holds each guess until then', async () => {
+  it('lets a flood of bad tokens cost one store read per interval, holding only the request that waits for it', async () => {
     const c = clock();
     const s = store({ acme: [token('a', 'acme-token-0123456789')] }, c);
     s.delayMs = 20;
-    const auth = authenticator(s, c, { minReloadMs: 300_000 });
+    const auth = authenticator(s, c, { minReloadMs: 60_000 });
+    // Nothing read yet: every request needs the tenant's tokens, so all share the one read in flight.
     const flood = Promise.all(Array.from({ length: 50 }, (_, i) => statusOf(auth.authenticate('acme', `guess-${i}-0123456789`))));
     await c.untilWaiting();
     c.advance(20); // the store answers
     expect((await flood).every((st) => st === 401)).toBe(true);
-    expect(s.loads).toBe(1); // one read in flight, shared by all
+    expect(s.loads).toBe(1);
+    // Read moments ago: every guess is refused at once, the clock never moving, nothing read.
+    const again = await Promise.all(Array.from({ length: 50 }, (_, i) => statusOf(auth.authenticate('acme', `guess-again-${i}`))));
+    expect(again.every((st) => st === 401)).toBe(true);
+    expect(s.loads).toBe(1);
+    // The interval has passed: the first guess re-reads and waits for that read alone; the rest are refused at once.
+    c.advance(60_000);
+    s.delayMs = 3_000; // a slow read, so the test sees who waits for it
     let answered = 0;
-    const again = Promise.all(Array.from({ length: 50 }, (_, i) => statusOf(auth.authenticate('acme', `guess-again-${i}`)).finally(() => answered++)));
-    await c.untilWaiting(50);
-    expect([answered, s.loads]).toEqual([0, 1]); // every guess held, nothing read
-    c.advance(300_000); // the interval has passed: one read for all of them
+    const first = statusOf(auth.authenticate('acme', 'guess-late-0')).finally(() => answered++);
+    const rest = await Promise.all(Array.from({ length: 49 }, (_, i) => statusOf(auth.authenticate('acme', `guess-late-${i + 1}`))));
+    expect(rest.every((st) => st === 401)).toBe(true);
     await c.untilWaiting();
-    c.advance(20);
-    expect((await again).every((st) => st === 401)).toBe(true);
-    expect(s.loads).toBe(2);
+    expect([answered, s.loads]).toEqual([0, 2]);
+    c.advance(3_000);
+    expect(await first).toBe(401);
   });
 
-  it('finds a token issued moments after the last read, by waiting for the next allowed read', async () => {
+  it('lets concurrent requests of a tenant not read yet share one read, so a cold instance refuses no valid token', async () => {
+    const c = clock();
+    const s = store({ acme: [token('a', 'acme-token-0123456789')] }, c);
+    s.delayMs = 3_000;
+    const auth = authenticator(s, c, { minReloadMs: 60_000 });
+    const burst = Promise.all(Array.from({ length: 20 }, () => statusOf(auth.authenticate('acme', 'acme-token-0123456789'))));
+    await c.untilWaiting();
+    c.advance(3_000);
+    expect(await burst).toEqual(Array(20).fill(200));
+    expect(s.loads).toBe(1);
+  });
+
+  it('finds a token issued after the last read on its first use, or on the retry once the interval has passed', async () => {
     const c = clock();
     const s = store({ acme: [token('old', 'old-token-0123456789')] }, c);
     const auth = authenticator(s, c, { minReloadMs: 5_000 });
     expect(await statusOf(auth.authenticate('acme', 'old-token-0123456789'))).toBe(200);
-    s.tokens.acme = [...s.tokens.acme, token('new', 'new-token-0123456789')];
-    const fresh = statusOf(auth.authenticate('acme', 'new-token-0123456789'));
-    await c.untilWaiting();
     c.advance(5_000);
-    expect(await fresh).toBe(200);
+    s.tokens.acme = [...s.tokens.acme, token('new', 'new-token-0123456789')];
+    expect(await statusOf(auth.authenticate('acme', 'new-token-0123456789'))).toBe(200); // first use: a read
     expect(s.loads).toBe(2);
+    s.tokens.acme = [...s.tokens.acme, token('newer', 'newer-token-0123456789')];
+    expect(await statusOf(auth.authenticate('acme', 'newer-token-0123456789'))).toBe(401); // read moments ago
+    c.advance(5_000);
+    expect(await statusOf(auth.authenticate('acme', 'newer-token-0123456789'))).toBe(200); // Entra's retry
+    expect(s.loads).toBe(3);
+  });
+
+  it('answers 503, not 401, to a token it cannot check because the last read failed', async () => {
+    const s = store({ acme: [token('a', 'acme-token-0123456789')] });
+    const c = clock();
+    const auth = authenticator(s, c, { minReloadMs: 5_000 });
+    expect(await statusOf(auth.authenticate('acme', 'acme-token-0123456789'))).toBe(200);
+    c.advance(5_000);
+    s.down = true;
+    expect(await statusOf(auth.authenticate('acme', 'rotated-token-0123456789'))).toBe(503);
+    expect(await statusOf(auth.authenticate('acme', 'rotated-token-0123456789'))).toBe(503); // at once, nothing read
+    expect(s.loads).toBe(2);
+    expect(await statusOf(auth.authenticate('acme', 'acme-token-0123456789'))).toBe(200);
   });
 
   it('caps store reads across guessed tenant names, answering 503 beyond the budget', async () => {

@@ -1,4 +1,4 @@
-import { readSettings } from '../../shared/config';
+import { InvalidSettings, readSettings } from '../../shared/config';
 
 const base = { SCIM_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' };
 
@@ -36,6 +36,38 @@ describe('app settings', () => {
   it('reads the mail settings that azd up sets for the notifier', () => {
     const s = readSettings({ ...base, SCIM_ACS_ENDPOINT: 'https://acs-x.unitedstates.communication.azure.com', SCIM_MAIL_FROM: 'DoNotReply@0a1b.azurecomm.net' });
     expect([s.SCIM_ACS_ENDPOINT, s.SCIM_MAIL_FROM]).toEqual(['https://acs-x.unitedstates.communication.azure.com', 'DoNotReply@0a1b.azurecomm.net']);
+  });
+
+  it('names every bad setting at once, with its reason and never its value', () => {
+    const bad = {
+      SCIM_TOKEN: 'short-secret-1',
+      SCIM_MAX_SCAN: 'lots-of-them',
+      SCIM_EXTENSIONS: '[{"id": "urn:acme:ext", "attributes": [',
+      SCIM_ACTIVITY: 'sometimes-secret',
+      SCIM_TENANT_TOKENS: '{"acme": "tiny-secret-2"}',
+      SCIM_ACS_ENDPOINT: 'https://acs-contoso.communication.azure.com',
+    };
+    let error: unknown;
+    try {
+      readSettings(bad);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InvalidSettings);
+    const invalid = error as InvalidSettings;
+    expect(invalid.problems).toEqual([
+      { setting: 'SCIM_TOKEN', reason: 'a Secret Token must be at least 16 characters' },
+      { setting: 'SCIM_TENANT_TOKENS.acme.0', reason: 'a Secret Token must be at least 16 characters' },
+      { setting: 'SCIM_EXTENSIONS', reason: 'SCIM_EXTENSIONS must be JSON' },
+      { setting: 'SCIM_MAX_SCAN', reason: 'must be a number' },
+      { setting: 'SCIM_ACTIVITY', reason: 'must be one of on, off' },
+      // The pairings are checked even though single fields failed, and the storage setting is missing here.
+      { setting: 'SCIM_STORAGE_CONNECTION_STRING', reason: expect.stringContaining('SCIM_TABLE_ENDPOINT') },
+      { setting: 'SCIM_ACS_ENDPOINT', reason: expect.stringContaining('needs SCIM_MAIL_FROM') },
+    ]);
+    expect(invalid.settings).toEqual(['SCIM_TOKEN', 'SCIM_TENANT_TOKENS', 'SCIM_EXTENSIONS', 'SCIM_MAX_SCAN', 'SCIM_ACTIVITY', 'SCIM_STORAGE_CONNECTION_STRING', 'SCIM_ACS_ENDPOINT']);
+    for (const value of ['short-secret-1', 'lots-of-them', 'sometimes-secret', 'tiny-secret-2', 'acs-contoso']) expect(invalid.message).not.toContain(value);
+    expect(invalid.stack).not.toMatch(/\n\s+at /);
   });
 
   it('needs one of the two storage settings', () => {
