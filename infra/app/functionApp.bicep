@@ -1,5 +1,6 @@
 // The SCIM service: a Flex Consumption (FC1) Function App on Node 22 / Linux, HTTPS only, TLS 1.2+, no FTP and
-// no basic-auth publishing, running as the user-assigned identity. azd finds it by the azd-service-name tag.
+// no basic-auth publishing (the publishing policies below; Flex rejects siteConfig.ftpsState), running as the
+// user-assigned identity. azd finds it by the azd-service-name tag.
 param planName string
 param appName string
 param location string
@@ -74,7 +75,6 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
       http20Enabled: true
       ipSecurityRestrictions: restrictToEntra ? concat([entraRule], operatorRules) : []
       ipSecurityRestrictionsDefaultAction: restrictToEntra ? 'Deny' : 'Allow'
