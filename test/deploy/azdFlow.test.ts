@@ -1,10 +1,11 @@
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { check } from '../../tools/check';
 import { EmbeddedAzurite, startAzurite } from '../../tools/embeddedAzurite';
+import { serveAppFolder } from './servedApp';
 import { AzureYaml, deployableFiles, ignoredBy, npmDependenciesUpToDate, readAzureYaml, run, runHooks, ServiceConfig, Step } from './azdService';
 
 /**
@@ -116,21 +117,9 @@ describe('azd up from a fresh clone', () => {
     beforeAll(async () => {
       azurite = await startAzurite();
       // The clone's own build of the local host, which `npm run build` above produced.
-      app = spawn(process.execPath, [join(clone, 'dist', 'tools', 'serveApp.js'), deployed], {
-        env: { PATH: process.env.PATH, SCIM_TOKEN: TOKEN, SCIM_STORAGE_CONNECTION_STRING: azurite.connectionString },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stderr = '';
-      app.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-      const ready = await new Promise<{ url: string }>((ok, fail) => {
-        let out = '';
-        app.stdout!.on('data', (c: Buffer) => {
-          out += c.toString();
-          if (out.includes('\n')) ok(JSON.parse(out.split('\n')[0]));
-        });
-        app.once('exit', (code) => fail(new Error(`the deployed app exited with ${code}: ${stderr}`)));
-      });
-      base = `${ready.url}/scim/v2`;
+      const served = await serveAppFolder(process.execPath, join(clone, 'dist', 'tools', 'serveApp.js'), deployed, { SCIM_TOKEN: TOKEN, SCIM_STORAGE_CONNECTION_STRING: azurite.connectionString });
+      app = served.child;
+      base = `${served.ready.url}/scim/v2`;
     }, 120_000);
 
     afterAll(async () => {
