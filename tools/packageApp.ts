@@ -3,8 +3,8 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, w
 import { join, resolve, sep } from 'node:path';
 
 /**
- * `npm run package`: writes `package/`, exactly the folder azd zips and deploys (azure.yaml `dist: package`, local
- * build): host.json, one esbuild bundle of every function file with the SDKs it uses, a package.json whose `main`
+ * `npm run package`: writes `package/`, exactly the folder azd zips and deploys (azure.yaml: the service's
+ * prepackage hook runs this, `dist: package`, no remote build): host.json, one esbuild bundle of every function file with the SDKs it uses, a package.json whose `main`
  * names that bundle and that has no dependencies at all (nothing to install in Azure), and .funcignore.
  * One bundle rather than one per function: the functions share one runtime (token cache, paging caches) per
  * instance, and requiring one file is what keeps cold start short (README § Deploy). The SDKs that only some

@@ -1,5 +1,6 @@
 // The SCIM service: a Flex Consumption (FC1) Function App on Node 22 / Linux, HTTPS only, TLS 1.2+, no FTP and
-// no basic-auth publishing, running as the user-assigned identity. azd finds it by the azd-service-name tag.
+// no basic-auth publishing (the publishing policies below; Flex rejects siteConfig.ftpsState), running as the
+// user-assigned identity. azd finds it by the azd-service-name tag.
 param planName string
 param appName string
 param location string
@@ -23,9 +24,10 @@ param instanceMemoryMB int
 param httpPerInstanceConcurrency int
 param restrictToEntra bool
 param operatorIpRanges string[]
-param scimExtensions string
+// JSON-valued settings arrive as values (azd parses them) and become the setting's JSON text here.
+param scimExtensions array
 param notifyTo string
-param entraJobs string
+param entraJobs object
 @description('Days of provisioning activity kept for the status view and the notifier (one table per day).')
 @minValue(1)
 param activityRetentionDays int = 30
@@ -74,7 +76,6 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
       http20Enabled: true
       ipSecurityRestrictions: restrictToEntra ? concat([entraRule], operatorRules) : []
       ipSecurityRestrictionsDefaultAction: restrictToEntra ? 'Deny' : 'Allow'
@@ -115,7 +116,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     SCIM_KEY_VAULT_URL: vaultUri
     SCIM_ACS_ENDPOINT: mailEndpoint
     SCIM_MAIL_FROM: mailFrom
-    SCIM_EXTENSIONS: scimExtensions
+    SCIM_EXTENSIONS: string(scimExtensions)
     // The activity log (README § Activity log and status view): on, flushed each minute, its own day tables.
     SCIM_ACTIVITY: 'on'
     SCIM_ACTIVITY_FLUSH_SECONDS: '60'
@@ -126,7 +127,7 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     SCIM_NOTIFY_TO: notifyTo
     // The status page the mails link to.
     SCIM_PUBLIC_URL: 'https://${site.properties.defaultHostName}'
-    SCIM_ENTRA_JOBS: entraJobs
+    SCIM_ENTRA_JOBS: string(entraJobs)
   }
 }
 

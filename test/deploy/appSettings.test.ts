@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { settingsSchema } from '../../shared/config';
-import { BicepFile, infraFiles, properties, propertyName, stringValue, valueAt } from './bicep';
+import { appSettingsSetBy, infraFiles } from './bicep';
 
 /**
  * One list of app settings: what the code reads (shared/config.ts, any other process.env read in shared/ or
@@ -64,26 +64,12 @@ function otherReads(): string[] {
   return [...names];
 }
 
-/** Names set by `Microsoft.Web/sites/config` 'appsettings' resources and `siteConfig.appSettings` arrays. */
-function settingsSetBy(files: BicepFile[]): string[] {
-  return files.flatMap((file) =>
-    file.resources.flatMap((r) => {
-      if (r.type === 'Microsoft.Web/sites/config' && stringValue(valueAt(r.body, 'name')) === 'appsettings') {
-        const values = valueAt(r.body, 'properties');
-        return values ? properties(values).map(propertyName) : [];
-      }
-      const list = r.type === 'Microsoft.Web/sites' ? valueAt(r.body, 'properties.siteConfig.appSettings') : undefined;
-      return list ? list.namedChildren.map((entry) => stringValue(valueAt(entry ?? undefined, 'name')) ?? '?') : [];
-    }),
-  );
-}
-
 let read: string[];
 let set: string[];
 
 beforeAll(async () => {
   read = [...new Set([...Object.keys(schemaShape()), ...otherReads()])].sort();
-  set = settingsSetBy(await infraFiles()).sort();
+  set = (await infraFiles()).flatMap((f) => appSettingsSetBy(f).map((s) => s.name)).sort();
 });
 
 describe('app settings: the code and infra/ agree', () => {

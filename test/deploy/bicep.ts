@@ -117,3 +117,18 @@ export function decoratorsOf(declaration: Node): string[] {
   if (previous?.type !== 'decorators') return [];
   return descendants(previous, 'decorator').map((d) => d.namedChildren[0]?.childForFieldName('function')?.text ?? '');
 }
+
+/**
+ * The app settings a file sets, each with the node naming it: the properties of `Microsoft.Web/sites/config`
+ * 'appsettings' resources and the `name`s of `siteConfig.appSettings` entries.
+ */
+export function appSettingsSetBy(file: BicepFile): { name: string; node: Node }[] {
+  return file.resources.flatMap((r) => {
+    if (r.type === 'Microsoft.Web/sites/config' && stringValue(valueAt(r.body, 'name')) === 'appsettings') {
+      const values = valueAt(r.body, 'properties');
+      return values ? properties(values).map((p) => ({ name: propertyName(p), node: p })) : [];
+    }
+    const list = r.type === 'Microsoft.Web/sites' ? valueAt(r.body, 'properties.siteConfig.appSettings') : undefined;
+    return list ? list.namedChildren.filter((e): e is Node => e !== null).map((entry) => ({ name: stringValue(valueAt(entry, 'name')) ?? '?', node: entry })) : [];
+  });
+}

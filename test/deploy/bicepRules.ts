@@ -1,5 +1,5 @@
 import type { Node } from 'web-tree-sitter';
-import { BicepFile, BicepResource, decoratorsOf, descendants, propertyName, properties, stringValue, valueAt } from './bicep';
+import { appSettingsSetBy, BicepFile, BicepResource, decoratorsOf, descendants, propertyName, properties, stringValue, valueAt } from './bicep';
 
 /**
  * Lint rules over parsed Bicep: what issue 11 asks of the deployment, checkable without a Bicep compiler. Each rule
@@ -75,11 +75,79 @@ export const functionAppHardened: Rule = (file) =>
   created(file, 'Microsoft.Web/sites').flatMap((site) => [
     ...expectProperty(file, site, 'properties.httpsOnly', ['true']),
     ...expectProperty(file, site, 'properties.siteConfig.minTlsVersion', ['1.2', '1.3']),
-    ...expectProperty(file, site, 'properties.siteConfig.ftpsState', ['Disabled']),
     ...expectProperty(file, site, 'properties.functionAppConfig.runtime.name', ['node']),
     // Azure's Node 22 is what the packaged app is tested on (test/deploy/packagedApp.test.ts).
     ...expectProperty(file, site, 'properties.functionAppConfig.runtime.version', ['22']),
   ]);
+
+/**
+ * Microsoft Learn, "App settings reference for Azure Functions" § Flex Consumption plan deprecations
+ * (https://learn.microsoft.com/azure/azure-functions/functions-app-settings#flex-consumption-plan-deprecations):
+ * on Flex these app settings are replaced by `functionAppConfig` or not valid, and these site properties are not
+ * supported — newer regions reject a site carrying one (ARM error 51021 for `ftpsState`). This repository deploys
+ * to Flex only (functionAppHardened requires `functionAppConfig.runtime`), so every site and app setting is held to it.
+ */
+export const FLEX_UNSUPPORTED_APP_SETTINGS = [
+  'ENABLE_ORYX_BUILD',
+  'FUNCTIONS_EXTENSION_VERSION',
+  'FUNCTIONS_WORKER_RUNTIME',
+  'FUNCTIONS_WORKER_RUNTIME_VERSION',
+  'FUNCTIONS_MAX_HTTP_CONCURRENCY',
+  'FUNCTIONS_WORKER_PROCESS_COUNT',
+  'FUNCTIONS_WORKER_DYNAMIC_CONCURRENCY_ENABLED',
+  'SCM_DO_BUILD_DURING_DEPLOYMENT',
+  'WEBSITE_CONTENTAZUREFILECONNECTIONSTRING',
+  'WEBSITE_CONTENTOVERVNET',
+  'WEBSITE_CONTENTSHARE',
+  'WEBSITE_DNS_SERVER',
+  'WEBSITE_MAX_DYNAMIC_APPLICATION_SCALE_OUT',
+  'WEBSITE_NODE_DEFAULT_VERSION',
+  'WEBSITE_RUN_FROM_PACKAGE',
+  'WEBSITE_SKIP_CONTENTSHARE_VALIDATION',
+  'WEBSITE_VNET_ROUTE_ALL',
+];
+export const FLEX_UNSUPPORTED_SITE_PROPERTIES = [
+  'alwaysOn',
+  'containerSize',
+  'ftpsState',
+  'isReserved',
+  'isXenon',
+  'javaVersion',
+  'linuxFxVersion',
+  'netFrameworkVersion',
+  'powerShellVersion',
+  'functionAppScaleLimit',
+  'preWarmedInstanceCount',
+  'use32BitWorkerProcess',
+  'vnetBackupRestoreEnabled',
+  'vnetContentShareEnabled',
+  'vnetImagePullEnabled',
+  'vnetRouteAllEnabled',
+  'windowsFxVersion',
+];
+
+/** Azure treats app setting and property names case-insensitively, and Learn's table mixes cases. */
+const listed = (names: string[]) => new Set(names.map((n) => n.toLowerCase()));
+const unsupportedSetting = listed(FLEX_UNSUPPORTED_APP_SETTINGS);
+const unsupportedProperty = listed(FLEX_UNSUPPORTED_SITE_PROPERTIES);
+
+/** The objects a site's properties may sit in: the site's `properties` and `siteConfig`, and a 'web' config resource. */
+function siteConfigObjects(file: BicepFile): Node[] {
+  const sites = created(file, 'Microsoft.Web/sites').flatMap((s) => [valueAt(s.body, 'properties'), valueAt(s.body, 'properties.siteConfig')]);
+  const web = created(file, 'Microsoft.Web/sites/config').filter((c) => stringValue(valueAt(c.body, 'name')) === 'web').map((c) => valueAt(c.body, 'properties'));
+  return [...sites, ...web].filter((o): o is Node => o?.type === 'object');
+}
+
+export const flexConsumptionSupported: Rule = (file) => [
+  ...appSettingsSetBy(file)
+    .filter((s) => unsupportedSetting.has(s.name.toLowerCase()))
+    .map((s) => at(file, s.node, `app setting ${s.name} is not supported on Flex Consumption; functionAppConfig carries runtime, scale and deployment`)),
+  ...siteConfigObjects(file).flatMap((o) =>
+    properties(o)
+      .filter((p) => unsupportedProperty.has(propertyName(p).toLowerCase()))
+      .map((p) => at(file, p, `site property ${propertyName(p)} is not supported on Flex Consumption`)),
+  ),
+];
 
 export const storageLockedDown: Rule = (file) =>
   created(file, 'Microsoft.Storage/storageAccounts').flatMap((account) => [
@@ -141,6 +209,7 @@ export const RULES: Record<string, Rule> = {
   noKeys,
   noSecretOutputs,
   functionAppHardened,
+  flexConsumptionSupported,
   storageLockedDown,
   keyVaultRbacOnly,
   localAuthDisabled,

@@ -1,4 +1,4 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,8 @@ import { startAzurite, EmbeddedAzurite } from '../../tools/embeddedAzurite';
 import { request } from '../support/scimServer';
 import { G, PO, U } from '../support/urns';
 import { AZURE_NODE_VERSION, azureNodeBinary } from './azureNode';
+import { ignoredBy } from './azdService';
+import { serveAppFolder } from './servedApp';
 
 const ROOT = join(__dirname, '..', '..');
 const TOKEN = 'packaged-app-token-0123456789abcdef';
@@ -76,10 +78,10 @@ describe('the artifact that `npm run package` writes and azd deploys', () => {
     const azureYaml = readFileSync(join(ROOT, 'azure.yaml'), 'utf8');
     expect(azureYaml).toMatch(/^\s+dist: package$/m);
     expect(azureYaml).toMatch(/^\s+remoteBuild: false$/m);
-    const ignored = readFileSync(join(artifact.dir, '.funcignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const patterns = readFileSync(join(artifact.dir, '.funcignore'), 'utf8');
     // Listing node_modules is how azd and Core Tools decide on a remote build; it must not be here.
-    expect(ignored).not.toContain('node_modules');
-    for (const kept of ['host.json', 'main.js', 'package.json', ...LAZY_MODULES.map(lazyFile)]) expect(ignored.some((pattern) => globMatches(pattern, kept))).toBe(false);
+    expect([...ignoredBy(patterns, ['node_modules/'])]).toEqual([]);
+    expect([...ignoredBy(patterns, ['host.json', 'main.js', 'package.json', 'lazy/', ...LAZY_MODULES.map(lazyFile)])]).toEqual([]);
   });
 });
 
@@ -92,7 +94,7 @@ describe.each([
   const scim = (method: string, path: string, body?: unknown) => request(`${base}${path}`, method, body, { Authorization: `Bearer ${TOKEN}` });
 
   beforeAll(async () => {
-    const started = await serve(binary(), {
+    const started = await serveAppFolder(binary(), runner, artifact.dir, {
       SCIM_TOKEN: TOKEN,
       SCIM_STORAGE_CONNECTION_STRING: azurite.connectionString,
       SCIM_ENTRA_TENANTS: JSON.stringify({ default: ENTRA_TID }),
@@ -161,24 +163,4 @@ describe.each([
     const fired = await fetch(`${base.replace(/\/scim\/v2$/, '')}/admin/functions/membershipCleanup`, { method: 'POST' });
     expect(fired.status).toBe(202);
   });
-
-  async function serve(node: string, env: Record<string, string>) {
-    const child = spawn(node, [runner, artifact.dir], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
-    const ready = await new Promise<{ url: string; node: string }>((ok, fail) => {
-      let out = '';
-      child.stdout!.on('data', (c: Buffer) => {
-        out += c.toString();
-        if (out.includes('\n')) ok(JSON.parse(out.split('\n')[0]));
-      });
-      child.once('exit', (code) => fail(new Error(`the packaged app exited with ${code}: ${stderr}`)));
-    });
-    return { child, ready };
-  }
 });
-
-/** .funcignore lines are gitignore patterns; the few forms used here: a name, or `*.ext`, or `prefix*`. */
-function globMatches(pattern: string, file: string): boolean {
-  return new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(file);
-}
