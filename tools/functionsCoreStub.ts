@@ -12,9 +12,13 @@ export interface RegisteredBinding {
   [key: string]: unknown;
 }
 
-export interface Registration {
+/** What a function is to the host: its name and bindings (what indexing reports, in the local host or the worker). */
+export interface IndexedFunction {
   name: string;
   bindings: Record<string, RegisteredBinding>;
+}
+
+export interface Registration extends IndexedFunction {
   handler: (...args: unknown[]) => unknown;
 }
 

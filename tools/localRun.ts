@@ -1,0 +1,27 @@
+import { randomBytes } from 'node:crypto';
+import { EmbeddedAzurite, startAzurite } from './embeddedAzurite';
+import { NOTIFY_SCHEDULE } from '../shared/config';
+
+/**
+ * The app settings of a local run (`npm start`, `npm run start:worker`), filled in `env`: storage is an in-memory
+ * Azurite unless a storage setting is given, the notifier's schedule its default, and the default tenant's token
+ * SCIM_TOKEN or a fresh one, printed once.
+ */
+export async function prepareLocalRun(env: NodeJS.ProcessEnv, print: (line: string) => void): Promise<EmbeddedAzurite | undefined> {
+  const azurite = env.SCIM_STORAGE_CONNECTION_STRING || env.SCIM_TABLE_ENDPOINT ? undefined : await startAzurite();
+  if (azurite) env.SCIM_STORAGE_CONNECTION_STRING = azurite.connectionString;
+  // The notifier's timer reads its schedule from this setting (%SCIM_NOTIFY_SCHEDULE%); Azure gets it from infra/.
+  env.SCIM_NOTIFY_SCHEDULE ||= NOTIFY_SCHEDULE;
+  if (!env.SCIM_TOKEN) {
+    env.SCIM_TOKEN = randomBytes(32).toString('base64url');
+    print(`SCIM_TOKEN was not set; generated a token for this run (shown once):\n  ${env.SCIM_TOKEN}`);
+  }
+  return azurite;
+}
+
+/** What a local run prints once it serves: the Tenant URLs, the admin command line for its Azurite, the functions. */
+export function describeLocalRun(url: string, azurite: EmbeddedAzurite | undefined, functions: string[], print: (line: string) => void): void {
+  print(`SCIM endpoint: ${url}/scim/v2, named tenants at ${url}/scim/{tenant}/v2  (storage: ${azurite ? 'embedded Azurite, in memory' : 'configured'})`);
+  if (azurite) print(`Admin command line against this run, from another shell:\n  SCIM_STORAGE_CONNECTION_STRING='${azurite.connectionString}' npm run admin -- tenant list`);
+  print(`Functions: ${functions.join(', ')}. Ctrl-C stops.`);
+}
