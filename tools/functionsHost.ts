@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { IndexedFunction, Registration, RpcHttp, RpcTypedData } from './functionsCoreStub';
 import { decodePath, hostRoutes, matchRoute } from './hostRoutes';
 import { RequestThrottle } from './requestThrottle';
+import { toRpcHttp } from './rpcHttp';
 
 /**
  * A small stand-in for the Azure Functions host (which cannot be installed here, see README): it loads the app's
@@ -116,10 +117,7 @@ export async function startFunctionsHost(options: { appRoot: string; functionsDi
     const release = await admitted;
     try {
       const body = await readBody(req);
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-      const http: RpcHttp = { method: req.method, url: url.toString(), headers, params: hit.params, body: body.length ? { bytes: body } : undefined };
-      send(res, (await invoke(hit.route.registration, { http })).returnValue?.http);
+      send(res, (await invoke(hit.route.registration, { http: toRpcHttp(req, url, hit.params, body) })).returnValue?.http);
     } finally {
       release();
     }

@@ -7,7 +7,7 @@ import { readBody, readHostJson, refusedSchedule, send, TIMER_TRIGGER_DATA, time
 import { decodePath, hostRoutes, matchRoute } from '../hostRoutes';
 import type { NodeWorker } from './nodeWorker';
 import { MAX_MESSAGE_LENGTH, startRpcServer, WorkerStream } from './rpcChannel';
-import { REQUIRED_CAPABILITIES, toRpcHttp } from './rpcHttp';
+import { REQUIRED_CAPABILITIES, toRpcHttp } from '../rpcHttp';
 
 /**
  * A test host that runs a packaged app in Azure's own Node.js worker, driving it over gRPC as the Functions host
