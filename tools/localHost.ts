@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { startFunctionsHost } from './functionsHost';
-import { describeLocalRun, prepareLocalRun } from './localRun';
+import { describeLocalRun, prepareLocalRun, runUntilStopped } from './localRun';
 
 /**
  * `npm start`: the registered functions at http://127.0.0.1:${PORT:-7071}/scim/v2 (and /scim/{tenant}/v2), on an in-memory Azurite unless a
@@ -17,16 +17,7 @@ async function main() {
     log: print,
   });
   describeLocalRun(host.url, azurite, host.registrations.map((r) => r.name), print);
-  const stop = async () => {
-    await host.close();
-    await azurite?.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  return [() => host.close(), async () => azurite?.close()];
 }
 
-main().catch((e: Error) => {
-  console.error(`Could not start: ${e.message}`);
-  process.exit(1);
-});
+runUntilStopped(main);

@@ -25,3 +25,21 @@ export function describeLocalRun(url: string, azurite: EmbeddedAzurite | undefin
   if (azurite) print(`Admin command line against this run, from another shell:\n  SCIM_STORAGE_CONNECTION_STRING='${azurite.connectionString}' npm run admin -- tenant list`);
   print(`Functions: ${functions.join(', ')}. Ctrl-C stops.`);
 }
+
+/** Runs a local server until Ctrl-C or SIGTERM, then closes what `start` returned, in that order. */
+export function runUntilStopped(start: () => Promise<(() => Promise<unknown>)[]>): void {
+  start().then(
+    (closers) => {
+      const stop = async () => {
+        for (const close of closers) await close();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    },
+    (e: Error) => {
+      console.error(`Could not start: ${e.message}`);
+      process.exit(1);
+    },
+  );
+}

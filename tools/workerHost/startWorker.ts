@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { packageApp } from '../packageApp';
-import { describeLocalRun, prepareLocalRun } from '../localRun';
+import { describeLocalRun, prepareLocalRun, runUntilStopped } from '../localRun';
 import { locateNodeWorker } from './nodeWorker';
 import { startWorkerHost } from './workerHost';
 
@@ -20,17 +20,10 @@ async function main() {
   const host = await startWorkerHost({ appRoot: artifact.dir, worker, env, port: Number(env.PORT ?? 7071), log: print });
   print(`Azure's Node.js worker ${worker.version} (${worker.dir}) serves ${artifact.dir}`);
   describeLocalRun(host.url, azurite, host.functions.map((f) => f.name), print);
-  const stop = async () => {
-    const code = await host.close();
-    print(`The worker exited with ${code} after workerTerminate.`);
-    await azurite?.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  return [
+    async () => print(`The worker exited with ${await host.close()} after workerTerminate.`),
+    async () => azurite?.close(),
+  ];
 }
 
-main().catch((e: Error) => {
-  console.error(`Could not start: ${e.message}`);
-  process.exit(1);
-});
+runUntilStopped(main);
