@@ -6,6 +6,8 @@ import { join, resolve } from 'node:path';
 import { startAzurite } from './embeddedAzurite';
 import { percentile } from './benchService';
 import { BUNDLE_OPTIONS, packageApp, startBytes } from './packageApp';
+import { locateNodeWorker, NodeWorker } from './workerHost/nodeWorker';
+import { startWorkerHost } from './workerHost/workerHost';
 
 /**
  * `npm run bench:coldstart -- [rounds=15] [--node <path to another node binary>]`: process start → first answered
@@ -15,7 +17,10 @@ import { BUNDLE_OPTIONS, packageApp, startBytes } from './packageApp';
  * `GET /scim/v2/ServiceProviderConfig` with the token from SCIM_TOKEN; Azurite runs in this process, not in the
  * measured ones. A fourth column serves a one-function app, bundled the same way, through the same local host:
  * what the stand-in host costs by itself (in Azure the Functions host and worker are already running), so the
- * packaged app's start splits into the host's part and the app's own.
+ * packaged app's start splits into the host's part and the app's own. With Azure's Node.js worker at hand
+ * (FUNCTIONS_NODE_WORKER_DIR), a fifth column runs the packaged app in it, as Azure does: from spawning the worker
+ * (the Functions host is already running, here in this process) through worker init, indexing and function loads
+ * to the first answered request.
  */
 const ROOT = resolve(__dirname, '..', '..');
 const args = process.argv.slice(2);
@@ -58,6 +63,21 @@ async function coldStart(argv: string[], path: string, env: Record<string, strin
   }
 }
 
+/** Worker process start → first answered request, the worker driven by tools/workerHost/ from this process. */
+async function workerColdStart(worker: NodeWorker, appRoot: string, path: string, env: Record<string, string>): Promise<Start> {
+  const t0 = performance.now();
+  const host = await startWorkerHost({ appRoot, worker, node, env: { PATH: process.env.PATH, ...env } });
+  try {
+    const t1 = performance.now();
+    const res = await fetch(`${host.url}${path}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    await res.text();
+    const t2 = performance.now();
+    return { listening: t1 - t0, firstRequest: t2 - t1, total: t2 - t0, status: res.status };
+  } finally {
+    await host.close();
+  }
+}
+
 /** The benchmarks' one-function app (tools/benchPing), packaged like ours: one bundle with @azure/functions. */
 async function oneFunctionApp(dir: string): Promise<string> {
   mkdirSync(dir, { recursive: true });
@@ -81,6 +101,9 @@ async function main() {
       [`packaged (${(startBytes(artifact) / 1024).toFixed(0)} KiB loaded at start, ${(artifact.bytes / 1024).toFixed(0)} KiB in all)`, () => coldStart([serveApp, artifact.dir], '/scim/v2/ServiceProviderConfig', settings)],
       ['unbundled (dist/ + node_modules)', () => coldStart([serveApp, ROOT], '/scim/v2/ServiceProviderConfig', settings)],
     ];
+    const worker = locateNodeWorker(ROOT);
+    if ('missing' in worker) console.log(`Without the column for Azure's Node.js worker: ${worker.missing}\n`);
+    else variants.push([`packaged, in Azure's Node.js worker ${worker.version} (worker spawn → initialised, indexed, loaded)`, () => workerColdStart(worker, artifact.dir, '/scim/v2/ServiceProviderConfig', settings)]);
 
     // Storage excluded means the first request must not need it: with storage unreachable it should still be 200.
     const unreachable = 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:9/devstoreaccount1';
@@ -103,8 +126,9 @@ async function main() {
     variants.forEach(([name], v) => {
       console.log(`| ${name} | ${p(samples[v], 'listening', 50).toFixed(0)} | ${p(samples[v], 'firstRequest', 50).toFixed(1)} | ${p(samples[v], 'total', 50).toFixed(0)} | ${p(samples[v], 'total', 95).toFixed(0)} |`);
     });
-    const [floor, host, packaged, unbundled] = samples.map((s) => p(s, 'total', 50));
+    const [floor, host, packaged, unbundled, inWorker] = samples.map((s) => p(s, 'total', 50));
     console.log(`\npackaged / floor: ${(packaged / floor).toFixed(2)}; packaged / unbundled: ${(packaged / unbundled).toFixed(2)}; above the floor: packaged ${(packaged - floor).toFixed(0)} ms (the host's part ${(host - floor).toFixed(0)} ms, the app's ${(packaged - host).toFixed(0)} ms), unbundled ${(unbundled - floor).toFixed(0)} ms`);
+    if (inWorker !== undefined) console.log(`in Azure's Node.js worker: ${(inWorker - floor).toFixed(0)} ms above the floor, ${(inWorker / packaged).toFixed(2)} × the local host's packaged start`);
     console.log(
       probe.status === 200
         ? 'The first request needs no storage (200 with storage unreachable).'

@@ -1,3 +1,5 @@
+import type { RpcHttpRequest } from './rpcHttp';
+
 /**
  * Stands in for `@azure/functions-core`, the module the real Functions worker injects. `@azure/functions` hands
  * every `app.http()` / `app.timer()` registration to `registerFunction`; recording them here lets the local host
@@ -12,9 +14,13 @@ export interface RegisteredBinding {
   [key: string]: unknown;
 }
 
-export interface Registration {
+/** What a function is to the host: its name and bindings (what indexing reports, in the local host or the worker). */
+export interface IndexedFunction {
   name: string;
   bindings: Record<string, RegisteredBinding>;
+}
+
+export interface Registration extends IndexedFunction {
   handler: (...args: unknown[]) => unknown;
 }
 
@@ -45,13 +51,14 @@ export interface CoreInvocationContext {
 export interface InvocationModel {
   getArguments(): Promise<{ context: unknown; inputs: unknown[] }>;
   invokeFunction(context: unknown, inputs: unknown[], handler: Registration['handler']): Promise<unknown>;
-  getResponse(context: unknown, result: unknown): Promise<{ returnValue?: RpcTypedData }>;
+  getResponse(context: unknown, result: unknown): Promise<{ returnValue?: { http?: RpcHttp } }>;
 }
 
 /** The worker protocol's typed data, in the shapes the local host sends and reads. */
 export interface RpcTypedData {
   json?: string;
-  http?: RpcHttp;
+  /** A request (tools/rpcHttp.ts builds it as the host does) or a function's response. */
+  http?: RpcHttp | RpcHttpRequest;
 }
 
 export interface RpcHttp {

@@ -5,9 +5,10 @@ import Module from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Registration, RpcHttp, RpcTypedData } from './functionsCoreStub';
+import type { IndexedFunction, Registration, RpcHttp, RpcTypedData } from './functionsCoreStub';
 import { decodePath, hostRoutes, matchRoute } from './hostRoutes';
 import { RequestThrottle } from './requestThrottle';
+import { toRpcHttp } from './rpcHttp';
 
 /**
  * A small stand-in for the Azure Functions host (which cannot be installed here, see README): it loads the app's
@@ -116,10 +117,7 @@ export async function startFunctionsHost(options: { appRoot: string; functionsDi
     const release = await admitted;
     try {
       const body = await readBody(req);
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers[k] = v;
-      const http: RpcHttp = { method: req.method, url: url.toString(), headers, params: hit.params, body: body.length ? { bytes: body } : undefined };
-      send(res, (await invoke(hit.route.registration, { http })).returnValue?.http);
+      send(res, (await invoke(hit.route.registration, { http: toRpcHttp(req, url, hit.params, body) })).returnValue?.http);
     } finally {
       release();
     }
@@ -145,15 +143,10 @@ export async function startFunctionsHost(options: { appRoot: string; functionsDi
   }
 
   async function fireTimer(name: string, res: ServerResponse) {
-    const registration = registrations.find((r) => r.name.toLowerCase() === name.toLowerCase() && Object.values(r.bindings).some((b) => b.type === 'timerTrigger'));
-    if (!registration) return send(res, { statusCode: '404' });
-    const unresolved = unresolvedSetting(Object.values(registration.bindings).find((b) => b.type === 'timerTrigger')!.schedule);
-    if (unresolved) {
-      log(`[error] ${registration.name}: '%${unresolved}%' does not resolve to a value (set the app setting ${unresolved})`);
-      return send(res, { statusCode: '500', body: { string: `'%${unresolved}%' does not resolve to a value` } });
-    }
-    // What the host sends a timer function, PascalCase as on the wire; the library camel-cases it.
-    await invoke(registration, { json: JSON.stringify({ Schedule: { AdjustForDST: false }, ScheduleStatus: { Last: '', Next: '', LastUpdated: '' }, IsPastDue: false }) });
+    const timer = timerNamed(registrations, name);
+    if (!timer) return send(res, { statusCode: '404' });
+    if (refusedSchedule(timer.fn.name, timer.schedule, res, log)) return;
+    await invoke(timer.fn, TIMER_TRIGGER_DATA);
     send(res, { statusCode: '202' });
   }
 
@@ -167,6 +160,18 @@ export async function startFunctionsHost(options: { appRoot: string; functionsDi
   };
 }
 
+/** What the host sends a timer function, PascalCase as on the wire; the library camel-cases it. */
+export const TIMER_TRIGGER_DATA: RpcTypedData = { json: JSON.stringify({ Schedule: { AdjustForDST: false }, ScheduleStatus: { Last: '', Next: '', LastUpdated: '' }, IsPastDue: false }) };
+
+/** The timer a `POST /admin/functions/{name}` fires (any letter case, as the host's admin API), if there is one. */
+export function timerNamed<R extends IndexedFunction>(functions: R[], name: string): { fn: R; schedule?: string } | undefined {
+  for (const fn of functions) {
+    const trigger = Object.values(fn.bindings).find((b) => b.type === 'timerTrigger');
+    if (trigger && fn.name.toLowerCase() === name.toLowerCase()) return { fn, schedule: trigger.schedule };
+  }
+  return undefined;
+}
+
 /**
  * The host reads a schedule written `%NAME%` from the app setting NAME and keeps a function whose setting is
  * missing from running ("does not resolve to a value"); the same here, so a missing setting shows locally too.
@@ -176,7 +181,16 @@ export function unresolvedSetting(schedule: string | undefined, env: NodeJS.Proc
   return m && !env[m[1]]?.trim() ? m[1] : undefined;
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+/** Answers 500 as the host does when a timer's `%SETTING%` schedule names a missing app setting; true when it did. */
+export function refusedSchedule(name: string, schedule: string | undefined, res: ServerResponse, log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): boolean {
+  const unresolved = unresolvedSetting(schedule, env);
+  if (!unresolved) return false;
+  log(`[error] ${name}: '%${unresolved}%' does not resolve to a value (set the app setting ${unresolved})`);
+  send(res, { statusCode: '500', body: { string: `'%${unresolved}%' does not resolve to a value` } });
+  return true;
+}
+
+export function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((ok, fail) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -186,7 +200,7 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
 }
 
 /** Writes an RPC-shaped HTTP response (its cookies aside: the app sets none); a handler that returned nothing gets a 204. */
-function send(res: ServerResponse, r: RpcHttp | undefined) {
+export function send(res: ServerResponse, r: RpcHttp | undefined) {
   res.writeHead(Number(r?.statusCode ?? 204), r?.headers ?? {});
   res.end(r?.body?.bytes?.length ? r.body.bytes : r?.body?.string);
 }

@@ -1,4 +1,4 @@
-import type { Registration } from './functionsCoreStub';
+import type { IndexedFunction } from './functionsCoreStub';
 
 /**
  * The real Functions host's HTTP routing rules, for the local host: which registrations it refuses at load time,
@@ -6,8 +6,8 @@ import type { Registration } from './functionsCoreStub';
  * azure-webjobs-sdk-extensions): `ScriptHost.ValidateHttpFunction`/`HttpRoutesConflict`,
  * `WebJobsRouteBuilder.RouteComparison`, and the `HttpMethodRouteConstraint` each function's route carries.
  */
-export interface HostRoute {
-  registration: Registration;
+export interface HostRoute<R extends IndexedFunction = IndexedFunction> {
+  registration: R;
   template: string;
   /** The template under the prefix, as the host compares it: `scim/v2/Users/{id?}`. */
   segments: Segment[];
@@ -75,9 +75,9 @@ const FUNCTION_NAME = /^[a-z][a-z0-9_-]{0,127}$/i;
  * `admin` or `runtime` — the host's own API, whatever the route prefix — and two functions with the same route and
  * a method in common.
  */
-export function hostRoutes(prefix: string, registrations: Registration[]): HostRoute[] {
-  const seen = new Map<string, Registration>();
-  const routes: HostRoute[] = [];
+export function hostRoutes<R extends IndexedFunction>(prefix: string, registrations: R[]): HostRoute<R>[] {
+  const seen = new Map<string, R>();
+  const routes: HostRoute<R>[] = [];
   for (const registration of registrations) {
     const name = registration.name;
     if (!FUNCTION_NAME.test(name) || name.toLowerCase() === 'host') throw new Error(`Function name "${name}" is invalid: use letters, digits, "_" and "-", starting with a letter.`);
@@ -107,7 +107,7 @@ const trimmed = (template: string) => template.replace(/^\/+|\/+$/g, '').toLower
  * a separate check: a route whose methods do not include it is passed over, so the next one (e.g. a catch-all) may
  * answer, and when none does the answer is 404 — the host itself never answers 405.
  */
-export function matchRoute(routes: HostRoute[], method: string, path: string): { route: HostRoute; params: Record<string, string> } | undefined {
+export function matchRoute<R extends IndexedFunction>(routes: HostRoute<R>[], method: string, path: string): { route: HostRoute<R>; params: Record<string, string> } | undefined {
   for (const route of routes) {
     if (route.methods.size && !route.methods.has(method)) continue;
     const m = route.pattern.exec(path);

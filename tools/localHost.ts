@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { startAzurite } from './embeddedAzurite';
 import { startFunctionsHost } from './functionsHost';
-import { NOTIFY_SCHEDULE, readSettings } from '../shared/config';
+import { describeLocalRun, prepareLocalRun, runUntilStopped } from './localRun';
 
 /**
  * `npm start`: the registered functions at http://127.0.0.1:${PORT:-7071}/scim/v2 (and /scim/{tenant}/v2), on an in-memory Azurite unless a
@@ -10,34 +8,16 @@ import { NOTIFY_SCHEDULE, readSettings } from '../shared/config';
  */
 async function main() {
   const env = process.env;
-  const azurite = env.SCIM_STORAGE_CONNECTION_STRING || env.SCIM_TABLE_ENDPOINT ? undefined : await startAzurite();
-  if (azurite) env.SCIM_STORAGE_CONNECTION_STRING = azurite.connectionString;
-  // The notifier's timer reads its schedule from this setting (%SCIM_NOTIFY_SCHEDULE%); Azure gets it from infra/.
-  env.SCIM_NOTIFY_SCHEDULE ||= NOTIFY_SCHEDULE;
-  const generated = !env.SCIM_TOKEN;
-  if (generated) env.SCIM_TOKEN = randomBytes(32).toString('base64url');
-  // Every setting is checked before anything is served: a bad one stops the run here, each named (InvalidSettings).
-  readSettings(env);
-  if (generated) console.log(`SCIM_TOKEN was not set; generated a token for this run (shown once):\n  ${env.SCIM_TOKEN}`);
+  const print = (line: string) => console.log(line);
+  const azurite = await prepareLocalRun(env, print);
   const host = await startFunctionsHost({
     appRoot: join(__dirname, '..', '..'),
     functionsDir: join(__dirname, '..', 'functions'),
     port: Number(env.PORT ?? 7071),
-    log: (line) => console.log(line),
+    log: print,
   });
-  console.log(`SCIM endpoint: ${host.url}/scim/v2, named tenants at ${host.url}/scim/{tenant}/v2  (storage: ${azurite ? 'embedded Azurite, in memory' : 'configured'})`);
-  if (azurite) console.log(`Admin command line against this run, from another shell:\n  SCIM_STORAGE_CONNECTION_STRING='${azurite.connectionString}' npm run admin -- tenant list`);
-  console.log(`Functions: ${host.registrations.map((r) => r.name).join(', ')}. Ctrl-C stops.`);
-  const stop = async () => {
-    await host.close();
-    await azurite?.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  describeLocalRun(host.url, azurite, host.registrations.map((r) => r.name), print);
+  return [() => host.close(), async () => azurite?.close()];
 }
 
-main().catch((e: Error) => {
-  console.error(`Could not start: ${e.message}`);
-  process.exit(1);
-});
+runUntilStopped(main);

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { locateNodeWorker } from '../../tools/workerHost/nodeWorker';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
@@ -101,5 +102,13 @@ describe('npm run bench:coldstart', () => {
     expect(packaged).toMatch(/^\| packaged \(\d+ KiB loaded at start, \d+ KiB in all\) \|/);
     expect(out).toMatch(/above the floor: packaged -?\d+ ms \(the host's part -?\d+ ms, the app's -?\d+ ms\)/);
     expect(out).toContain('The first request needs no storage (200 with storage unreachable).');
+    const worker = locateNodeWorker(join(__dirname, '..', '..'));
+    if ('missing' in worker) {
+      expect(out).toContain(`Without the column for Azure's Node.js worker: ${worker.missing}`);
+    } else {
+      const inWorker = out.split('\n').find((line) => line.startsWith(`| packaged, in Azure's Node.js worker ${worker.version} (`));
+      expect(cells(inWorker).map((c) => NUMBER.test(c))).toEqual([true, true, true, true]);
+      expect(out).toMatch(/in Azure's Node\.js worker: -?\d+ ms above the floor, \d+\.\d\d × the local host's packaged start/);
+    }
   }, 180_000);
 });
