@@ -1,5 +1,5 @@
 import { tableAccount } from './azureClients';
-import { Clock } from './clock';
+import { Clock, systemClock } from './clock';
 import { readSettings, Settings } from './config';
 import { buildSchemaRegistry, SchemaRegistry } from './scim/resourceSchema';
 import { Repository } from './resources/repository';
@@ -42,6 +42,8 @@ export interface Runtime {
   alarms?: AlarmStateSource;
   /** The notifier's alarm state rows per tenant (issue 13), which it reads and writes under ETags. */
   alarmStates: AlarmStates;
+  /** The service's time (tests move it): what the timers judge by. */
+  clock: Clock;
 }
 
 /**
@@ -57,6 +59,11 @@ let current: Runtime | undefined;
 
 export function runtime(): Runtime {
   current ??= createRuntime(readSettings());
+  return current;
+}
+
+/** The process's runtime if one was built: shutdown work must not build one just to find nothing to do. */
+export function builtRuntime(): Runtime | undefined {
   return current;
 }
 
@@ -106,5 +113,6 @@ export function createRuntime(settings: Settings, options: { clock?: Clock } = {
     activity: createActivityLog(settings, account, schemas.all),
     alarms: alarmStatus(alarmStates),
     alarmStates,
+    clock: options.clock ?? systemClock,
   };
 }

@@ -28,7 +28,7 @@ async function main() {
   if (azurite) console.log(`Admin command line against this run, from another shell:\n  SCIM_STORAGE_CONNECTION_STRING='${azurite.connectionString}' npm run admin -- tenant list`);
   console.log(`Functions: ${host.registrations.map((r) => r.name).join(', ')}. Ctrl-C stops.`);
   const stop = async () => {
-    await host.close();
+    await host.terminate(); // the app's appTerminate hooks write what it holds in memory, so before the storage stops
     await azurite?.close();
     process.exit(0);
   };

@@ -49,3 +49,10 @@ export interface ActivityReader {
 }
 
 export const isFailure = (status: number) => status >= 400;
+
+/**
+ * The end of the log's settled past at `now`: every minute before it ended at least `settleMs` ago, so whatever
+ * any instance counted in it has been written (ActivityLog.settleMs). A judgement over younger minutes could see
+ * a failure, stored at once, next to successes still waiting in another instance's memory.
+ */
+export const settledBefore = (now: Date, settleMs: number) => new Date(Math.floor((now.getTime() - settleMs) / 60_000) * 60_000);

@@ -47,6 +47,7 @@ export function createNotifier(rt: Runtime, activity: ActivityReader, log: (line
       defaultTo: s.SCIM_NOTIFY_TO,
       from: s.SCIM_MAIL_FROM ?? LOCAL_SENDER,
       publicUrl: publicUrlOf(s),
+      settleMs: rt.activity.settleMs,
     },
   });
 }
