@@ -17,7 +17,7 @@ import { TableTokenSource } from './store/tokenTable';
 import { TenantDirectory } from './store/tenantDirectory';
 import { TokenUsage } from './store/tokenUsage';
 import { ActivityLog, createActivityLog } from './activity/activityLog';
-import type { AlarmStateSource } from './activity/statusReport';
+import type { TenantAlarmSource } from './activity/statusReport';
 import { AlarmStates } from './store/alarmStates';
 import { alarmStatus } from './notify/alarmStatus';
 
@@ -39,7 +39,7 @@ export interface Runtime {
   /** The per-tenant record of request outcomes (issue 12), fed by the pipeline and read by the status view. */
   activity: ActivityLog;
   /** The notifier's verdict per tenant as the status view shows it (issue 13); tests may replace it. */
-  alarms?: AlarmStateSource;
+  alarms?: TenantAlarmSource;
   /** The notifier's alarm state rows per tenant (issue 13), which it reads and writes under ETags. */
   alarmStates: AlarmStates;
   /** The service's time (tests move it): what the timers judge by. */

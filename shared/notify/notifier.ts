@@ -1,5 +1,6 @@
-import { settledBefore } from '../activity/outcome';
-import { ActivityReader, UNKNOWN_TENANT } from './activitySource';
+import { ActivityReader, settledBefore, UNKNOWN_TENANT } from '../activity/outcome';
+import { ScimError } from '../scim/errors';
+import { retryOnConflict } from '../store/optimisticRetry';
 import type { EntraJobStatus } from './entraJobs';
 import { AlarmState, alarmStateSchema, EMPTY_STATE, MailIntent, PendingMail, ruleMemory, step } from './incident';
 import { MailContent, renderMail, renderStorageMail } from './mailContent';
@@ -67,6 +68,8 @@ const FAILURES_READ = 200;
 
 /** Reading what the notifier judges by failed: the storage (or the activity log on it) is unreachable. */
 class StorageUnreadable extends Error {}
+/** A write under an ETag found the row changed since it was read. */
+class LostToAnotherWriter extends Error {}
 
 const reading = async <T>(p: Promise<T>): Promise<T> => {
   try {
@@ -215,12 +218,18 @@ export class Notifier {
 
   /** Read-modify-write of the pending mails under the ETag, retried when another writer came between. */
   private async updatePending(tenant: string, change: (pending: PendingMail[]) => PendingMail[]) {
-    for (let attempt = 0; attempt < 5; attempt++) {
+    const attempt = async () => {
       const { document, etag } = await reading(this.deps.alarms.read(tenant));
       const state = parseAlarmState(document);
-      if (await reading(this.deps.alarms.write(tenant, { ...state, pending: change(state.pending) }, etag))) return;
+      if (!(await reading(this.deps.alarms.write(tenant, { ...state, pending: change(state.pending) }, etag)))) throw new LostToAnotherWriter();
+    };
+    try {
+      await retryOnConflict(attempt, (e) => e instanceof LostToAnotherWriter);
+    } catch (e) {
+      // What the retry gives up with is a SCIM 503 for a request; here it is the run's storage problem.
+      if (e instanceof ScimError && e.status === 503) throw new StorageUnreadable(`the alarm state of ${tenant} kept changing while recording sent mail`);
+      throw e;
     }
-    throw new StorageUnreadable(`the alarm state of ${tenant} kept changing while recording sent mail`);
   }
 
   /** Its dedupe state may be what cannot be read, so this mail is limited per instance: once an hour. */

@@ -1,7 +1,7 @@
 import type { Settings } from '../config';
 import type { Runtime } from '../runtime';
 import { knownTenants, tokenInventory } from '../auth/tokenInventory';
-import type { ActivityReader } from './activitySource';
+import type { ActivityReader } from '../activity/outcome';
 import { AcsTransport } from './acsTransport';
 import { EntraJobReader } from './entraJobs';
 import type { MailTransport } from './mailTransport';
