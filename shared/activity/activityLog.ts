@@ -1,7 +1,7 @@
 import type { Settings } from '../config';
 import { SchemaDef } from '../scim/schemaDefinitions';
 import { TableAccount } from '../azureClients';
-import { ActivityTables } from './activityTables';
+import { ActivityTables } from '../store/activityTables';
 import { ActivityReader, RequestOutcome } from './outcome';
 import { ActivityRecorder } from './recorder';
 import { TableActivityReader } from './reader';
