@@ -11,7 +11,9 @@ import { TestClock } from '../support/testClock';
  * request was recorded, while the HTTP instance still holds its success counts in memory (until its next flush,
  * SCIM_ACTIVITY_FLUSH_SECONDS) and has already written its failures. Here the HTTP instance is the local host with
  * the app's function files; the timer's instance is a second runtime over the same Azurite with its own recorder
- * and reader, as a separate worker would have.
+ * and reader, as a separate worker would have. Taking the HTTP instance away is the local host's terminate(), which
+ * follows Azure/azure-functions-nodejs-worker `src/eventHandlers/terminateWorker.ts`: on the host's WorkerTerminate
+ * the worker runs the `appTerminate` hooks the app registered (`src/hooks/executeHooks.ts`), then exits.
  */
 const MIN = 60_000;
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
