@@ -16,10 +16,11 @@ app.timer('provisioningNotifier', {
   schedule: '%SCIM_NOTIFY_SCHEDULE%',
   handler: async (_timer, context) => {
     const rt = runtime();
-    // This instance's own success counts are flushed on a timer; judge with them, not a flush behind.
+    // Counts this instance holds are written first: where the timer shares its instance with the HTTP functions
+    // (npm start, plans without per-function scaling) a failed flush then does not leave the judged minutes short.
     await rt.activity.recorder?.flush();
     log = (line) => context.log(line);
-    notifier ??= createNotifier(rt, rt.activity.reader, (line) => log(line));
+    notifier ??= createNotifier(rt, rt.activity.reader, (line) => log(line), () => new Date(rt.clock.now()));
     const run = await notifier.run();
     context.log(`notifier: judged ${run.evaluated} tenant(s), sent ${run.sent.length} mail(s)${run.sent.map((m) => `\n  ${m.to.join(', ')}: ${m.subject}`).join('')}`);
     for (const problem of run.problems) context.warn(`notifier: ${problem}`);

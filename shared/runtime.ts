@@ -1,5 +1,5 @@
 import { tableAccount } from './azureClients';
-import { Clock } from './clock';
+import { Clock, systemClock } from './clock';
 import { InvalidSettings, readSettings, Settings } from './config';
 import { buildSchemaRegistry, SchemaRegistry } from './scim/resourceSchema';
 import { Repository } from './resources/repository';
@@ -17,7 +17,7 @@ import { TableTokenSource } from './store/tokenTable';
 import { TenantDirectory } from './store/tenantDirectory';
 import { TokenUsage } from './store/tokenUsage';
 import { ActivityLog, createActivityLog } from './activity/activityLog';
-import type { AlarmStateSource } from './activity/statusReport';
+import type { TenantAlarmSource } from './activity/statusReport';
 import { AlarmStates } from './store/alarmStates';
 import { alarmStatus } from './notify/alarmStatus';
 
@@ -39,9 +39,11 @@ export interface Runtime {
   /** The per-tenant record of request outcomes (issue 12), fed by the pipeline and read by the status view. */
   activity: ActivityLog;
   /** The notifier's verdict per tenant as the status view shows it (issue 13); tests may replace it. */
-  alarms?: AlarmStateSource;
+  alarms?: TenantAlarmSource;
   /** The notifier's alarm state rows per tenant (issue 13), which it reads and writes under ETags. */
   alarmStates: AlarmStates;
+  /** The service's time (tests move it): what the timers judge by. */
+  clock: Clock;
 }
 
 /**
@@ -73,6 +75,11 @@ function settingsOrProblems(): Runtime | InvalidSettings {
     if (e instanceof InvalidSettings) return e;
     throw e;
   }
+}
+
+/** The process's runtime if one was built: shutdown work must not build one just to find nothing to do. */
+export function builtRuntime(): Runtime | undefined {
+  return current instanceof InvalidSettings ? undefined : current;
 }
 
 /**
@@ -121,5 +128,6 @@ export function createRuntime(settings: Settings, options: { clock?: Clock } = {
     activity: createActivityLog(settings, account, schemas.all),
     alarms: alarmStatus(alarmStates),
     alarmStates,
+    clock: options.clock ?? systemClock,
   };
 }

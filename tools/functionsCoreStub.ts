@@ -77,5 +77,27 @@ export function setProgrammingModel(programmingModel: ProgrammingModel): void {
 export function getProgrammingModel(): ProgrammingModel | undefined {
   return model;
 }
-export function registerHook() { return { dispose() {} }; }
+/**
+ * App-level hooks (`app.hook.appStart`, `app.hook.appTerminate`…) as the real worker keeps them: a list per hook
+ * name, run one after another, awaited (azure-functions-nodejs-worker `src/hooks/registerHook.ts`,
+ * `src/hooks/executeHooks.ts`).
+ */
+export type HookCallback = (context: HookContext) => unknown;
+export interface HookContext {
+  hookData: Record<string, unknown>;
+  appHookData: Record<string, unknown>;
+}
+
+const hooks = new Map<string, HookCallback[]>();
+
+export function registerHook(hookName: string, callback: HookCallback) {
+  const list = hooks.get(hookName) ?? [];
+  hooks.set(hookName, [...list, callback]);
+  return { dispose: () => hooks.set(hookName, (hooks.get(hookName) ?? []).filter((c) => c !== callback)) };
+}
+
+/** Runs the hooks registered under `hookName` in registration order, each awaited before the next. */
+export async function executeHooks(hookName: string, context: HookContext = { hookData: {}, appHookData: {} }): Promise<void> {
+  for (const callback of hooks.get(hookName) ?? []) await callback(context);
+}
 export const version = 'local';

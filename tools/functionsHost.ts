@@ -21,8 +21,18 @@ export interface FunctionsHost {
   url: string;
   server: Server;
   registrations: Registration[];
+  /** Stops serving at once, cutting open connections (tests, benchmarks). */
   close(): Promise<void>;
+  /**
+   * A shutdown as the Functions host does it: no new requests, the running ones finish, then the worker runs the
+   * app's `appTerminate` hooks (azure-functions-nodejs-worker `src/eventHandlers/terminateWorker.ts`, on the
+   * host's WorkerTerminate). What `npm start` and `serveApp` do on SIGINT and SIGTERM.
+   */
+  terminate(): Promise<void>;
 }
+
+/** How long a shutdown waits for running requests before cutting them (the app's own timeout is far shorter). */
+const DRAIN_MS = 10_000;
 
 const STUB = resolve(__dirname, 'functionsCoreStub');
 
@@ -157,6 +167,17 @@ export async function startFunctionsHost(options: { appRoot: string; functionsDi
     server,
     registrations,
     close: () => new Promise((ok) => { server.closeAllConnections(); server.close(() => ok()); }),
+    terminate: async () => {
+      await new Promise<void>((ok) => {
+        const cut = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+        server.close(() => {
+          clearTimeout(cut);
+          ok();
+        });
+        server.closeIdleConnections();
+      });
+      await core.executeHooks('appTerminate');
+    },
   };
 }
 

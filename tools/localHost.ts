@@ -17,7 +17,8 @@ async function main() {
     log: print,
   });
   describeLocalRun(host.url, azurite, host.registrations.map((r) => r.name), print);
-  return [() => host.close(), async () => azurite?.close()];
+  // terminate() runs the app's appTerminate hooks, which write what it holds in memory: before the storage stops.
+  return [() => host.terminate(), async () => azurite?.close()];
 }
 
 runUntilStopped(main);

@@ -11,7 +11,7 @@ async function main() {
   const appRoot = resolve(process.argv[2] ?? '.');
   const host = await startFunctionsHost({ appRoot, port: Number(process.env.PORT ?? 0) });
   console.log(JSON.stringify({ url: host.url, node: process.version, readyMs: Math.round(process.uptime() * 1000) }));
-  const stop = () => host.close().then(() => process.exit(0));
+  const stop = () => host.terminate().then(() => process.exit(0));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

@@ -1,7 +1,7 @@
 import type { Settings } from '../config';
 import { SchemaDef } from '../scim/schemaDefinitions';
 import { TableAccount } from '../azureClients';
-import { ActivityTables } from './activityTables';
+import { ActivityTables } from '../store/activityTables';
 import { ActivityReader, RequestOutcome } from './outcome';
 import { ActivityRecorder } from './recorder';
 import { TableActivityReader } from './reader';
@@ -16,11 +16,19 @@ export interface ActivityLog {
   /** A SCIM error detail with attribute values masked, as the log may keep it. */
   scrubDetail(detail: string): string;
   reader: ActivityReader;
+  /**
+   * How long after a minute ends every instance's counts of it are written: a request is recorded when it ends,
+   * then waits for the next flush, whose write is bounded by the storage deadline. See settledBefore.
+   */
+  settleMs: number;
   tables: ActivityTables;
   recorder?: ActivityRecorder;
 }
 
-type ActivitySettings = Pick<Settings, 'SCIM_ACTIVITY' | 'SCIM_ACTIVITY_FLUSH_SECONDS' | 'SCIM_ACTIVITY_TABLE_PREFIX'>;
+type ActivitySettings = Pick<Settings, 'SCIM_ACTIVITY' | 'SCIM_ACTIVITY_FLUSH_SECONDS' | 'SCIM_ACTIVITY_TABLE_PREFIX' | 'SCIM_STORAGE_TIMEOUT_MS'>;
+
+/** host.json's functionTimeout: the longest a request can run before it is recorded (under its arrival time). */
+const LONGEST_REQUEST_MS = 60_000;
 
 export function createActivityLog(settings: ActivitySettings, account: TableAccount, schemas: SchemaDef[], log: (line: string) => void = console.warn): ActivityLog {
   const tables = new ActivityTables(account, settings.SCIM_ACTIVITY_TABLE_PREFIX);
@@ -30,6 +38,7 @@ export function createActivityLog(settings: ActivitySettings, account: TableAcco
     observe: recorder ? (o) => recorder.observe(o) : () => Promise.resolve(),
     scrubDetail: detailScrubber(schemas),
     reader: new TableActivityReader(tables),
+    settleMs: LONGEST_REQUEST_MS + settings.SCIM_ACTIVITY_FLUSH_SECONDS * 1000 + settings.SCIM_STORAGE_TIMEOUT_MS,
     tables,
     recorder,
   };

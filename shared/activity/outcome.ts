@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 /**
- * What the activity log holds, shared with the notifier (its port in shared/notify/activitySource.ts has the same
- * shape). Ids only, never attribute values or tokens: the log is read by operators who may not see the directory.
+ * What the activity log holds, and the one declaration of it: the recorder, the status view and the notifier all
+ * use these. Ids only, never attribute values or tokens: the log is read by operators who may not see the directory.
  */
 export const OPERATIONS = ['probe', 'match', 'list', 'create', 'read', 'update', 'disable', 'delete', 'memberAdd', 'memberRemove', 'discovery'] as const;
 export const operationSchema = z.enum(OPERATIONS);
@@ -49,3 +49,10 @@ export interface ActivityReader {
 }
 
 export const isFailure = (status: number) => status >= 400;
+
+/**
+ * The end of the log's settled past at `now`: every minute before it ended at least `settleMs` ago, so whatever
+ * any instance counted in it has been written (ActivityLog.settleMs). A judgement over younger minutes could see
+ * a failure, stored at once, next to successes still waiting in another instance's memory.
+ */
+export const settledBefore = (now: Date, settleMs: number) => new Date(Math.floor((now.getTime() - settleMs) / 60_000) * 60_000);

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { TransactionAction } from '@azure/data-tables';
+import { ActivityTables, ActivityWrite, countWrite, MinuteTally, tenantIndexWrite } from '../store/activityTables';
 import { MAX_TRANSACTION } from '../store/partitionTable';
-import { ActivityTables, countKey, DAY_MS, failureRow, hourOf, minuteOf, TENANT_INDEX_PARTITION, tenantIndexKey } from './activityTables';
-import { isFailure, Operation, RequestOutcome } from './outcome';
+import { hourOf, minuteOf } from './minutes';
+import { isFailure, RequestOutcome } from './outcome';
 
 export interface RecorderOptions {
   /** Successes are counted in memory and written this often (SCIM_ACTIVITY_FLUSH_SECONDS). */
@@ -29,16 +29,9 @@ export interface RecorderStats {
   failuresLost: number;
 }
 
-interface Tally {
-  tenant: string;
-  minute: number;
-  operation: Operation;
-  status: number;
-  count: number;
+interface Tally extends MinuteTally {
   /** The count this tally's row holds in the table. */
   written: number;
-  /** Names the tally's own row: `{instance}.{serial}`. */
-  writer: string;
 }
 
 /**
@@ -54,7 +47,7 @@ const RESOLVED = Promise.resolve();
 /**
  * Records request outcomes for one process. Recording never fails a request: a failure's record gets at most
  * `failureWaitMs` of the response's time; successes cost a map update and are written as per-minute totals by a
- * flush every `flushMs`, in this instance's own rows (see activityTables.ts), so a crash loses at most one flush
+ * flush every `flushMs`, in this instance's own rows (see shared/store/activityTables.ts), so a crash loses at most one flush
  * interval of success counts and concurrent instances never lose each other's counts.
  */
 export class ActivityRecorder {
@@ -131,10 +124,7 @@ export class ActivityRecorder {
   }
 
   private storeFailure(o: RequestOutcome, at: number): Promise<void> {
-    const write = this.tables
-      .forWriting(Math.floor(at / DAY_MS) * DAY_MS)
-      .then((table) => table.upsertEntity(failureRow(o), 'Replace'))
-      .then(
+    const write = this.tables.putFailure(o).then(
         () => {
           this.stats.failuresStored++;
         },
@@ -165,28 +155,24 @@ export class ActivityRecorder {
   private async writeTallies(): Promise<void> {
     const dirty = [...this.tallies.values()].filter((t) => t.count !== t.written);
     const unindexed = [...this.indexed.values()].filter((i) => !i.written);
-    const batches = new Map<string, { day: number; writes: Array<{ action: TransactionAction; done: () => void }> }>();
-    const add = (day: number, partition: string, action: TransactionAction, done: () => void) => {
-      const key = `${day}|${partition}`;
+    const batches = new Map<string, { day: number; writes: Array<{ write: ActivityWrite; done: () => void }> }>();
+    const add = (write: ActivityWrite, done: () => void) => {
+      const key = `${write.day}|${write.partition}`;
       let batch = batches.get(key);
-      if (!batch) batches.set(key, (batch = { day, writes: [] }));
-      batch.writes.push({ action, done });
+      if (!batch) batches.set(key, (batch = { day: write.day, writes: [] }));
+      batch.writes.push({ write, done });
     };
     for (const t of dirty) {
       const count = t.count;
-      const row = { partitionKey: t.tenant, rowKey: countKey(t.minute, t.operation, t.status, t.writer), minute: new Date(t.minute).toISOString(), operation: t.operation, status: t.status, count };
-      add(dayOf(t.minute), t.tenant, ['upsert', row, 'Replace'], () => (t.written = count));
+      add(countWrite({ ...t, count }), () => (t.written = count));
     }
-    for (const i of unindexed) {
-      add(dayOf(i.hour), TENANT_INDEX_PARTITION, ['upsert', { partitionKey: TENANT_INDEX_PARTITION, rowKey: tenantIndexKey(i.hour, i.tenant) }, 'Merge'], () => (i.written = true));
-    }
+    for (const i of unindexed) add(tenantIndexWrite(i.hour, i.tenant), () => (i.written = true));
     const results = await Promise.allSettled(
       [...batches.values()].map(async ({ day, writes }) => {
-        const table = await this.tables.forWriting(day);
         // A transaction spans one partition and at most 100 rows; every batch here is one partition.
         for (let i = 0; i < writes.length; i += MAX_TRANSACTION) {
           const chunk = writes.slice(i, i + MAX_TRANSACTION);
-          await table.submitTransaction(chunk.map((w) => w.action));
+          await this.tables.write(day, chunk.map((w) => w.write));
           chunk.forEach((w) => w.done());
         }
       }),
@@ -203,8 +189,6 @@ export class ActivityRecorder {
     for (const [key, i] of this.indexed) if (i.written && i.hour < currentHour - 3_600_000) this.indexed.delete(key);
   }
 }
-
-const dayOf = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
 
 /** Status and codes only: SDK errors can carry request URLs and headers, and those may hold credentials. */
 function describe(e: unknown): string {

@@ -1,4 +1,5 @@
-import { ActivityTables, DAY_MS } from './activityTables';
+import type { ActivityTables } from '../store/activityTables';
+import { DAY_MS } from './minutes';
 
 /**
  * Drops the day tables whose every record is older than `retentionDays`: one list and one delete per expired

@@ -9,13 +9,19 @@ export const RECENT_FAILURES = 20;
 const BUCKETS = 24;
 
 /**
- * The notifier's verdict on a tenant (issue 13), shown next to the activity when the notifier provides it.
- * This is the slot it fills: set `Runtime.alarms` (the page and `admin status` read it through statusSources).
+ * The notifier's verdict on a tenant as the status view shows it, next to the activity when the notifier provides
+ * it (shared/notify/alarmStatus.ts derives it from the notifier's alarm state). This is the slot it fills: set
+ * `Runtime.alarms` (the page and `admin status` read it through statusSources).
  */
-export const alarmStateSchema = z.object({ state: z.string(), since: z.string().optional(), reason: z.string().optional() });
-export type AlarmState = z.infer<typeof alarmStateSchema>;
-export interface AlarmStateSource {
-  alarmOf(tenant: string): Promise<AlarmState | undefined>;
+export const tenantAlarmSchema = z.object({
+  /** `incident` while one is open, else `ok`. */
+  state: z.string(),
+  since: z.string().optional(),
+  reason: z.string().optional(),
+});
+export type TenantAlarm = z.infer<typeof tenantAlarmSchema>;
+export interface TenantAlarmSource {
+  alarmOf(tenant: string): Promise<TenantAlarm | undefined>;
 }
 
 const totalsSchema = z.object({
@@ -51,7 +57,7 @@ export const tenantStatusSchema = z.object({
   buckets: z.array(z.object({ from: z.string(), requests: z.number().int(), failures: z.number().int() })),
   recentFailures: z.array(requestOutcomeSchema),
   tokens: z.array(tokenSchema),
-  alarm: alarmStateSchema.optional(),
+  alarm: tenantAlarmSchema.optional(),
 });
 export type TenantStatus = z.infer<typeof tenantStatusSchema>;
 
@@ -68,10 +74,10 @@ export interface StatusSources {
   reader: ActivityReader;
   knownTenants(): Promise<string[]>;
   tokens(tenant: string): Promise<TenantStatus['tokens']>;
-  alarms?: AlarmStateSource;
+  alarms?: TenantAlarmSource;
 }
 
-export function statusSources(rt: Runtime, alarms: AlarmStateSource | undefined = rt.alarms): StatusSources {
+export function statusSources(rt: Runtime, alarms: TenantAlarmSource | undefined = rt.alarms): StatusSources {
   return {
     reader: rt.activity.reader,
     knownTenants: () => knownTenants(rt),

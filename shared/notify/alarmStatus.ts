@@ -1,21 +1,14 @@
+import type { TenantAlarm, TenantAlarmSource } from '../activity/statusReport';
 import type { AlarmBook } from './notifier';
 import { parseAlarmState } from './notifier';
 import { REASON_TEXT } from './reasons';
-
-/** One tenant's alarm as the status view (GET /scim/status, `admin status`) shows it. */
-export interface TenantAlarm {
-  /** `incident` while one is open, else `ok`. */
-  state: string;
-  since?: string;
-  reason?: string;
-}
 
 /**
  * The notifier's verdict per tenant, read from its alarm state: the open incident and its reason, or `ok`, each
  * with the data problems (404 on a read, 409) and expiring tokens of its last evaluation. Undefined for a
  * tenant the notifier has not judged yet.
  */
-export function alarmStatus(alarms: Pick<AlarmBook, 'read'>) {
+export function alarmStatus(alarms: Pick<AlarmBook, 'read'>): TenantAlarmSource {
   return {
     async alarmOf(tenant: string): Promise<TenantAlarm | undefined> {
       const { document } = await alarms.read(tenant);

@@ -1,4 +1,6 @@
-import { ActivityReader, UNKNOWN_TENANT } from './activitySource';
+import { ActivityReader, settledBefore, UNKNOWN_TENANT } from '../activity/outcome';
+import { ScimError } from '../scim/errors';
+import { retryOnConflict } from '../store/optimisticRetry';
 import type { EntraJobStatus } from './entraJobs';
 import { AlarmState, alarmStateSchema, EMPTY_STATE, MailIntent, PendingMail, ruleMemory, step } from './incident';
 import { MailContent, renderMail, renderStorageMail } from './mailContent';
@@ -28,6 +30,8 @@ export interface NotifierOptions {
   defaultTo: string[];
   from: string;
   publicUrl?: string;
+  /** Only minutes that ended this long ago are judged (ActivityLog.settleMs): younger ones may still be partial. */
+  settleMs: number;
 }
 
 export interface NotifierDeps {
@@ -64,6 +68,8 @@ const FAILURES_READ = 200;
 
 /** Reading what the notifier judges by failed: the storage (or the activity log on it) is unreachable. */
 class StorageUnreadable extends Error {}
+/** A write under an ETag found the row changed since it was read. */
+class LostToAnotherWriter extends Error {}
 
 const reading = async <T>(p: Promise<T>): Promise<T> => {
   try {
@@ -96,7 +102,8 @@ export class Notifier {
     const now = clock();
     const report: NotifierRun = { at: now.toISOString(), evaluated: 0, sent: [], problems: [] };
     try {
-      const [known, active, judged] = await reading(Promise.all([facts.tenants(), activity.tenants(new Date(now.getTime() - ACTIVITY_WINDOW_MS), now), alarms.list()]));
+      const settled = settledBefore(now, this.deps.options.settleMs);
+      const [known, active, judged] = await reading(Promise.all([facts.tenants(), activity.tenants(new Date(settled.getTime() - ACTIVITY_WINDOW_MS), settled), alarms.list()]));
       const tenants = [...new Set([...known, ...active, ...judged.map((j) => j.tenant)])].filter((t) => t !== UNKNOWN_TENANT).sort();
       const rows = new Map(judged.map((j) => [j.tenant, j]));
       for (const tenant of tenants) {
@@ -126,14 +133,17 @@ export class Notifier {
       if (!flushed) return;
       ({ state, etag } = flushed);
     }
-    const from = new Date(now.getTime() - ACTIVITY_WINDOW_MS);
-    const [counts, failures, recipients] = await reading(Promise.all([activity.counts(tenant, from, now), activity.failures(tenant, from, now, FAILURES_READ), facts.recipients(tenant)]));
+    // Judged as of the end of the settled past: with each function scaled on instances of its own, successes
+    // counted elsewhere may not be written yet, while failures are written at once. Younger minutes wait a run.
+    const settled = settledBefore(now, options.settleMs);
+    const from = new Date(settled.getTime() - ACTIVITY_WINDOW_MS);
+    const [counts, failures, recipients] = await reading(Promise.all([activity.counts(tenant, from, settled), activity.failures(tenant, from, settled, FAILURES_READ), facts.recipients(tenant)]));
     // Tokens may live in Key Vault: a vault outage is not the connector's storage, and the other rules still apply.
     const tokens = await facts.tokens(tenant).catch((e: Error) => {
       report.problems.push(`${tenant}: token expiry not checked: ${e.message.split('\n')[0]}`);
       return [];
     });
-    const ev = evaluate({ tenant, now, thresholds: options.thresholds, counts, failures, tokens, memory: ruleMemory(state), entra: await entra?.status(tenant) });
+    const ev = evaluate({ tenant, now: settled, thresholds: options.thresholds, counts, failures, tokens, memory: ruleMemory(state), entra: await entra?.status(tenant) });
     const { next, mails } = step(state, ev, { recoveryMinutes: options.recoveryMinutes, seriesWarningDays: options.thresholds.backoffWarningDays });
     const to = recipients.length ? recipients : options.defaultTo;
     if (mails.length && !to.length) report.problems.push(`${tenant}: ${mails.length} mail(s) decided but nobody to send them to: set SCIM_NOTIFY_TO or npm run admin -- tenant set ${tenant} --notify …`);
@@ -208,12 +218,18 @@ export class Notifier {
 
   /** Read-modify-write of the pending mails under the ETag, retried when another writer came between. */
   private async updatePending(tenant: string, change: (pending: PendingMail[]) => PendingMail[]) {
-    for (let attempt = 0; attempt < 5; attempt++) {
+    const attempt = async () => {
       const { document, etag } = await reading(this.deps.alarms.read(tenant));
       const state = parseAlarmState(document);
-      if (await reading(this.deps.alarms.write(tenant, { ...state, pending: change(state.pending) }, etag))) return;
+      if (!(await reading(this.deps.alarms.write(tenant, { ...state, pending: change(state.pending) }, etag)))) throw new LostToAnotherWriter();
+    };
+    try {
+      await retryOnConflict(attempt, (e) => e instanceof LostToAnotherWriter);
+    } catch (e) {
+      // What the retry gives up with is a SCIM 503 for a request; here it is the run's storage problem.
+      if (e instanceof ScimError && e.status === 503) throw new StorageUnreadable(`the alarm state of ${tenant} kept changing while recording sent mail`);
+      throw e;
     }
-    throw new StorageUnreadable(`the alarm state of ${tenant} kept changing while recording sent mail`);
   }
 
   /** Its dedupe state may be what cannot be read, so this mail is limited per instance: once an hour. */

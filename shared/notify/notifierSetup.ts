@@ -1,7 +1,7 @@
 import type { Settings } from '../config';
 import type { Runtime } from '../runtime';
 import { knownTenants, tokenInventory } from '../auth/tokenInventory';
-import type { ActivityReader } from './activitySource';
+import type { ActivityReader } from '../activity/outcome';
 import { AcsTransport } from './acsTransport';
 import { EntraJobReader } from './entraJobs';
 import type { MailTransport } from './mailTransport';
@@ -47,6 +47,7 @@ export function createNotifier(rt: Runtime, activity: ActivityReader, log: (line
       defaultTo: s.SCIM_NOTIFY_TO,
       from: s.SCIM_MAIL_FROM ?? LOCAL_SENDER,
       publicUrl: publicUrlOf(s),
+      settleMs: rt.activity.settleMs,
     },
   });
 }

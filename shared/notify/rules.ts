@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { MinuteCount, Operation, RequestOutcome } from './activitySource';
+import type { MinuteCount, Operation, RequestOutcome } from '../activity/outcome';
 import type { EntraJobStatus } from './entraJobs';
 import { FAILURE_REASONS, Reason, REASONS } from './reasons';
 

@@ -1,7 +1,7 @@
 import { JsonObject as Json } from '../scim/document';
 import { decodeDocument, DocumentProperties, encodeDocument } from './entityProperties';
 import { ALARMS_PARTITION } from './keys';
-import { statusOf } from '../azureFaults';
+import { tolerating } from '../azureFaults';
 import { PartitionTable } from './partitionTable';
 
 /** A rendered mail waiting to be sent can exceed one string property: the state is stored like a resource's document. */
@@ -23,33 +23,18 @@ export class AlarmStates {
 
   /** The new ETag, or undefined when another writer changed (or created) the row since `etag` was read. */
   async write(tenant: string, document: unknown, etag: string | undefined): Promise<string | undefined> {
-    await this.table.init();
     const entity = { partitionKey: ALARMS_PARTITION, rowKey: tenant, ...encodeDocument('alarm state', document as Json) };
-    try {
-      const res = etag
-        ? await this.table.client.updateEntity(entity as never, 'Replace', { etag })
-        : await this.table.client.createEntity(entity as never);
-      return res.etag;
-    } catch (e) {
-      if (statusOf(e) === 412 || statusOf(e) === 409) return undefined;
-      throw e;
-    }
+    return tolerating(etag ? this.table.replace(entity, etag) : this.table.create(entity), undefined, 412, 409);
   }
 
   /** Every tenant's state with its ETag: one query per timer run instead of a read per tenant. */
   async list(): Promise<{ tenant: string; document: unknown; etag: string }[]> {
-    await this.table.init();
     const out: { tenant: string; document: unknown; etag: string }[] = [];
     for await (const row of this.table.range<AlarmRow & { etag: string }>(ALARMS_PARTITION, '')) out.push({ tenant: row.rowKey, document: decodeDocument(row), etag: row.etag });
     return out;
   }
 
   async forget(tenant: string): Promise<void> {
-    await this.table.init();
-    try {
-      await this.table.client.deleteEntity(ALARMS_PARTITION, tenant);
-    } catch (e) {
-      if (statusOf(e) !== 404) throw e;
-    }
+    await this.table.deleteRow(ALARMS_PARTITION, tenant);
   }
 }

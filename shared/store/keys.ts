@@ -64,3 +64,7 @@ export function encodeKeyPart(value: string): string {
 
 /** OData string literal: single quotes doubled, so no value can close the literal and widen a query. */
 export const odataString = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** The rows of one partition with `low` ≤ key < `high`, and `where` (a further OData conjunction) if given. */
+export const keyRangeFilter = (partition: string, low: string, high: string, where?: string) =>
+  `PartitionKey eq ${odataString(partition)} and RowKey ge ${odataString(low)} and RowKey lt ${odataString(high)}${where ? ` and (${where})` : ''}`;

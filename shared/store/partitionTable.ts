@@ -1,7 +1,7 @@
 import { TableClient, TableTransactionResponse, TransactionAction } from '@azure/data-tables';
 import { tolerating } from '../azureFaults';
 import { inBatches, LOOKUP_PARALLELISM } from './inBatches';
-import { odataString, prefixEnd } from './keys';
+import { keyRangeFilter, odataString, prefixEnd } from './keys';
 
 /** Entity-group transactions span one partition and at most 100 operations. */
 export const MAX_TRANSACTION = 100;
@@ -38,14 +38,19 @@ export class PartitionTable {
   /** Rows with `low` ≤ key < `high`, in key order; `where` is a further OData conjunction built by the caller. */
   async *between<T extends object>(tenant: string, low: string, high: string, select?: string[], where?: string): AsyncGenerator<T & { rowKey: string }> {
     await this.init();
-    const filter = `PartitionKey eq ${odataString(tenant)} and RowKey ge ${odataString(low)} and RowKey lt ${odataString(high)}${where ? ` and (${where})` : ''}`;
-    yield* this.client.listEntities<T & { rowKey: string }>({ queryOptions: { filter, select } });
+    yield* this.client.listEntities<T & { rowKey: string }>({ queryOptions: { filter: keyRangeFilter(tenant, low, high, where), select } });
   }
 
-  /** Replaces a row only if it is unchanged since it was read (412 otherwise). */
-  async replace<T extends { partitionKey: string; rowKey: string }>(entity: T, etag: string): Promise<void> {
+  /** Writes a row that must not exist yet (409 otherwise); the answer is its ETag. */
+  async create<T extends { partitionKey: string; rowKey: string }>(entity: T): Promise<string | undefined> {
     await this.init();
-    await this.client.updateEntity(entity, 'Replace', { etag });
+    return (await this.client.createEntity(entity)).etag;
+  }
+
+  /** Replaces a row only if it is unchanged since it was read (412 otherwise); the answer is its new ETag. */
+  async replace<T extends { partitionKey: string; rowKey: string }>(entity: T, etag: string): Promise<string | undefined> {
+    await this.init();
+    return (await this.client.updateEntity(entity, 'Replace', { etag })).etag;
   }
 
   /** Merges properties into an existing row, whatever its version (404 if it is gone). */
@@ -60,10 +65,10 @@ export class PartitionTable {
     await this.client.upsertEntity(entity, 'Replace');
   }
 
-  /** Deletes a row; a row already gone is no error (deletes are retried and raced). */
-  async deleteRow(partition: string, rowKey: string): Promise<void> {
+  /** Deletes a row; a row already gone is no error (deletes are retried and raced). False when there was none. */
+  async deleteRow(partition: string, rowKey: string): Promise<boolean> {
     await this.init();
-    await tolerating(this.client.deleteEntity(partition, rowKey), undefined, 404);
+    return tolerating(this.client.deleteEntity(partition, rowKey).then(() => true), false, 404);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { TENANTS_PARTITION } from './keys';
-import { statusOf } from '../azureFaults';
+import { tolerating } from '../azureFaults';
 import { PartitionTable } from './partitionTable';
 
 export interface TenantRecord {
@@ -23,14 +23,8 @@ export class TenantDirectory {
 
   /** False when the tenant already exists. */
   async create(tenant: string, entraTenantIds: string[]): Promise<boolean> {
-    await this.table.init();
-    try {
-      await this.table.client.createEntity({ partitionKey: TENANTS_PARTITION, rowKey: tenant, created: new Date(), entraTenantIds: JSON.stringify(entraTenantIds) });
-      return true;
-    } catch (e) {
-      if (statusOf(e) === 409) return false;
-      throw e;
-    }
+    const row = { partitionKey: TENANTS_PARTITION, rowKey: tenant, created: new Date(), entraTenantIds: JSON.stringify(entraTenantIds) };
+    return tolerating(this.table.create(row).then(() => true), false, 409);
   }
 
   async get(tenant: string): Promise<TenantRecord | undefined> {
@@ -39,7 +33,6 @@ export class TenantDirectory {
   }
 
   async list(): Promise<TenantRecord[]> {
-    await this.table.init();
     const out: TenantRecord[] = [];
     for await (const row of this.table.range<TenantRow>(TENANTS_PARTITION, '')) out.push(toRecord(row));
     return out;
@@ -47,26 +40,12 @@ export class TenantDirectory {
 
   /** Replaces the tenant's notification recipients; false when the tenant has no directory entry. */
   async setNotify(tenant: string, addresses: string[]): Promise<boolean> {
-    await this.table.init();
-    try {
-      await this.table.client.updateEntity({ partitionKey: TENANTS_PARTITION, rowKey: tenant, notify: JSON.stringify(addresses) }, 'Merge');
-      return true;
-    } catch (e) {
-      if (statusOf(e) === 404) return false;
-      throw e;
-    }
+    return tolerating(this.table.merge({ partitionKey: TENANTS_PARTITION, rowKey: tenant, notify: JSON.stringify(addresses) }).then(() => true), false, 404);
   }
 
   /** False when there was no such tenant. */
   async delete(tenant: string): Promise<boolean> {
-    await this.table.init();
-    try {
-      await this.table.client.deleteEntity(TENANTS_PARTITION, tenant);
-      return true;
-    } catch (e) {
-      if (statusOf(e) === 404) return false;
-      throw e;
-    }
+    return this.table.deleteRow(TENANTS_PARTITION, tenant);
   }
 }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ManagedTokenSource, StoredToken, tokenDigest } from '../auth/tokenSource';
 import { TOKENS_PARTITION } from './keys';
-import { statusOf } from '../azureFaults';
+import { tolerating } from '../azureFaults';
 import { PartitionTable } from './partitionTable';
 
 interface TokenRow {
@@ -23,37 +23,27 @@ export class TableTokenSource implements ManagedTokenSource {
   constructor(private readonly table: PartitionTable) {}
 
   async tokens(tenant: string): Promise<StoredToken[]> {
-    await this.table.init();
     const out: StoredToken[] = [];
     for await (const row of this.table.range<TokenRow>(TOKENS_PARTITION, `${tenant}~`)) out.push(toToken(row));
     return out;
   }
 
   async issue(tenant: string, value: string, expires?: Date): Promise<StoredToken> {
-    await this.table.init();
     const id = randomBytes(6).toString('hex');
     const row = { partitionKey: TOKENS_PARTITION, rowKey: rowKeyOf(tenant, id), tenant, digest: tokenDigest(value).toString('hex'), created: new Date(), enabled: true, ...(expires ? { expires } : {}) };
-    await this.table.client.createEntity(row);
+    await this.table.create(row);
     return toToken(row);
   }
 
   async revoke(tenant: string, id: string): Promise<boolean> {
-    await this.table.init();
-    try {
-      await this.table.client.updateEntity({ partitionKey: TOKENS_PARTITION, rowKey: rowKeyOf(tenant, id), enabled: false }, 'Merge');
-      return true;
-    } catch (e) {
-      if (statusOf(e) === 404) return false;
-      throw e;
-    }
+    return tolerating(this.table.merge({ partitionKey: TOKENS_PARTITION, rowKey: rowKeyOf(tenant, id), enabled: false }).then(() => true), false, 404);
   }
 
   async removeTenant(tenant: string): Promise<void> {
-    for (const token of await this.tokens(tenant)) await this.table.client.deleteEntity(TOKENS_PARTITION, rowKeyOf(tenant, token.id));
+    for (const token of await this.tokens(tenant)) await this.table.deleteRow(TOKENS_PARTITION, rowKeyOf(tenant, token.id));
   }
 
   async tenants(): Promise<string[]> {
-    await this.table.init();
     const tenants = new Set<string>();
     for await (const row of this.table.range<{ tenant: string }>(TOKENS_PARTITION, '', ['tenant'])) tenants.add(row.tenant);
     return [...tenants];

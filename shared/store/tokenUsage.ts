@@ -21,19 +21,17 @@ export class TokenUsage {
     // start the first request would also pay for creating the table.
     setImmediate(() =>
       void this.table
-        .init()
-        .then(() => this.table.client.upsertEntity({ partitionKey: TOKEN_USE_PARTITION, rowKey: key, lastUsed: at }, 'Replace'))
+        .upsert({ partitionKey: TOKEN_USE_PARTITION, rowKey: key, lastUsed: at })
         .catch(() => this.recorded.delete(key)), // retried on the next use; a lost hint must not fail provisioning
     );
   }
 
   /** Drops a deleted tenant's records. */
   async forget(tenant: string): Promise<void> {
-    for (const tokenId of (await this.lastUsed(tenant)).keys()) await this.table.client.deleteEntity(TOKEN_USE_PARTITION, `${tenant}~${tokenId}`);
+    for (const tokenId of (await this.lastUsed(tenant)).keys()) await this.table.deleteRow(TOKEN_USE_PARTITION, `${tenant}~${tokenId}`);
   }
 
   async lastUsed(tenant: string): Promise<Map<string, Date>> {
-    await this.table.init();
     const out = new Map<string, Date>();
     for await (const row of this.table.range<{ lastUsed: Date }>(TOKEN_USE_PARTITION, `${tenant}~`)) out.set(row.rowKey.slice(tenant.length + 1), row.lastUsed);
     return out;

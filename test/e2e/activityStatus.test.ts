@@ -3,7 +3,7 @@ import { createActivityLog } from '../../shared/activity/activityLog';
 import { statusJsonSchema, StatusJson } from '../../shared/activity/statusPage';
 import { scimEndpoint } from '../../shared/http/pipeline';
 import { createRuntime, runtime } from '../../shared/runtime';
-import { AlarmStateSource } from '../../shared/activity/statusReport';
+import { TenantAlarmSource } from '../../shared/activity/statusReport';
 import { tableAccount } from '../../shared/azureClients';
 import { startAzurite } from '../../tools/embeddedAzurite';
 import { runAdmin } from '../../tools/admin';
@@ -150,7 +150,7 @@ describe('the activity log and GET /scim/status (local contract, issue 12 item 5
 
   it('shows the notifier\'s alarm state in both views once Runtime.alarms is set (the slot issue 13 fills)', async () => {
     const rt = runtime();
-    const alarms: AlarmStateSource = { alarmOf: async (tenant) => (tenant === 'default' ? { state: 'incident', since: '2026-11-30T08:00:00.000Z', reason: '5 of 10 requests failed' } : undefined) };
+    const alarms: TenantAlarmSource = { alarmOf: async (tenant) => (tenant === 'default' ? { state: 'incident', since: '2026-11-30T08:00:00.000Z', reason: '5 of 10 requests failed' } : undefined) };
     expect(tenantOf(await status(), 'default')!.alarm).toBeUndefined();
     expect((await admin('status', 'default')).out).not.toMatch(/^alarm/m);
     rt.alarms = alarms;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ActivityTables } from '../../shared/activity/activityTables';
+import { ActivityTables } from '../../shared/store/activityTables';
 import { Operation, RequestOutcome } from '../../shared/activity/outcome';
 import { TableActivityReader } from '../../shared/activity/reader';
 import { ActivityRecorder } from '../../shared/activity/recorder';

@@ -1,4 +1,4 @@
-import type { ActivityReader, MinuteCount, Operation, RequestOutcome } from '../../shared/notify/activitySource';
+import type { ActivityReader, MinuteCount, Operation, RequestOutcome } from '../../shared/activity/outcome';
 
 type Kept = RequestOutcome & { ms: number; minute: string };
 

@@ -12,6 +12,7 @@ export const OPTIONS: NotifierOptions = {
   defaultTo: ['ops@example.com'],
   from: 'scim-notifier@example.com',
   publicUrl: 'https://scim.example.com',
+  settleMs: 0,
 };
 
 /** Tenants with fixed recipients and token inventories, as the directory and token sources would answer. */
