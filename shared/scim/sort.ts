@@ -1,6 +1,6 @@
 import { badRequest } from './errors';
 import { parseAttrPath } from './filter';
-import { comparedAttr, foldCase, Json } from './filterEvaluation';
+import { comparedAttr, foldCase, Json, scalarText } from './filterEvaluation';
 import { instantOf } from './instant';
 import { ResolvedAttr, ResourceSchema } from './resourceSchema';
 import { AttributeDef } from './schemaDefinitions';
@@ -47,8 +47,11 @@ export function sortKey(resource: Json, spec: SortSpec): SortKey {
   switch (spec.leaf.type) {
     case 'integer': case 'decimal': return numberOrMissing(Number(v));
     case 'dateTime': return instantOf(v);
-    case 'boolean': return v === true || String(v).toLowerCase() === 'true' ? 1 : 0;
-    default: return foldCase(String(v), spec.leaf);
+    case 'boolean': return v === true || scalarText(v)?.toLowerCase() === 'true' ? 1 : 0;
+    default: {
+      const text = scalarText(v);
+      return text === undefined ? undefined : foldCase(text, spec.leaf);
+    }
   }
 }
 
