@@ -20,7 +20,7 @@ export interface FunctionsHost {
   url: string;
   server: Server;
   registrations: Registration[];
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 const STUB = resolve(__dirname, 'functionsCoreStub');
@@ -57,8 +57,9 @@ export function loadPackagedApp(appRoot: string): Registration[] {
 
 function requireFunctionFiles(paths: string[]): Registration[] {
   installCoreStub();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- after installCoreStub (an import runs before it)
   const stub = require('@azure/functions-core') as typeof import('./functionsCoreStub');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the function files are known only at run time
   for (const path of paths) require(path);
   return stub.registrations;
 }

@@ -27,10 +27,18 @@ async function main() {
   console.log(`SCIM endpoint: ${host.url}/scim/v2, named tenants at ${host.url}/scim/{tenant}/v2  (storage: ${azurite ? 'embedded Azurite, in memory' : 'configured'})`);
   if (azurite) console.log(`Admin command line against this run, from another shell:\n  SCIM_STORAGE_CONNECTION_STRING='${azurite.connectionString}' npm run admin -- tenant list`);
   console.log(`Functions: ${host.registrations.map((r) => r.name).join(', ')}. Ctrl-C stops.`);
-  const stop = async () => {
-    await host.close();
-    await azurite?.close();
-    process.exit(0);
+  // A close that fails still ends the process, with the reason and a failing code (not an unhandled rejection).
+  const stop = () => {
+    host
+      .close()
+      .then(() => azurite?.close())
+      .then(
+        () => process.exit(0),
+        (e: Error) => {
+          console.error(`Could not stop cleanly: ${e.message}`);
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -198,7 +198,7 @@ function applyFiltered(container: Json, t: ResolvedAttr, filter: Filter, sub: st
     return (coerce(t.def, [merged], where(t, sub)) as Json[])[0] ?? {};
   });
   // An element this operation made primary wins, even over an existing primary that sits later in the list.
-  const setPrimary = updated.map((el, i) => hit[i] && (el as Json).primary === true).lastIndexOf(true);
+  const setPrimary = updated.map((el, i) => hit[i] && el.primary === true).lastIndexOf(true);
   setOrDelete(container, name, keepLastPrimary(updated, setPrimary < 0 ? undefined : setPrimary));
 }
 

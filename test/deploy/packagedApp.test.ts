@@ -165,10 +165,10 @@ describe.each([
   async function serve(node: string, env: Record<string, string>) {
     const child = spawn(node, [runner, artifact.dir], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const ready = await new Promise<{ url: string; node: string }>((ok, fail) => {
       let out = '';
-      child.stdout!.on('data', (c: Buffer) => {
+      child.stdout.on('data', (c: Buffer) => {
         out += c.toString();
         if (out.includes('\n')) ok(JSON.parse(out.split('\n')[0]));
       });

@@ -10,7 +10,7 @@ export function normaliseManager(value: unknown): unknown {
   if (value === null || value === '') return undefined;
   if (typeof value === 'string') return { value };
   if (Array.isArray(value)) return value.length === 0 ? undefined : normaliseManager(value[0]);
-  if (typeof value === 'object' && Object.keys(value as object).length === 0) return undefined;
+  if (typeof value === 'object' && Object.keys(value).length === 0) return undefined;
   if (typeof value === 'object' && (value as Record<string, unknown>).value === '') return undefined;
   return value;
 }
