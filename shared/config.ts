@@ -31,7 +31,7 @@ export const DEFAULT_STORAGE_TIMEOUT_MS = 10_000;
 export const NOTIFY_SCHEDULE = '0 */5 * * * *';
 
 const secretToken = z.string().min(16, 'a Secret Token must be at least 16 characters');
-const oneOrMany = <T extends z.ZodTypeAny>(item: T) => z.preprocess((v) => (Array.isArray(v) ? v : [v]), z.array(item));
+const oneOrMany = <T extends z.ZodTypeAny>(item: T) => z.preprocess((v): unknown => (Array.isArray(v) ? v : [v]), z.array(item));
 const entraTenantId = z.string().uuid('an Entra tenant id is a GUID').transform((s) => s.toLowerCase());
 
 export const settingsSchema = z

@@ -214,5 +214,12 @@ function columns(rows: string[][]): string {
 }
 
 if (require.main === module) {
-  runAdmin(process.argv.slice(2), process.env, (line) => console.log(line)).then((code) => process.exit(code));
+  runAdmin(process.argv.slice(2), process.env, (line) => console.log(line)).then(
+    (code) => process.exit(code),
+    // runAdmin turns every failure it knows into a message and an exit code; this is what escapes it.
+    (e: Error) => {
+      console.error(`error: ${e.message}`);
+      process.exit(1);
+    },
+  );
 }

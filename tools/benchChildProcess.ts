@@ -11,7 +11,7 @@ export interface ChildService<T> {
   pid: number;
   /** The child's resident memory now, and its peak, in bytes (asked over IPC, answered by the child). */
   memory(): Promise<{ rss: number; maxRss: number }>;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 type Message<T> = { ready: T } | { failed: string } | { memory: { rss: number; maxRss: number } };
@@ -61,11 +61,12 @@ function stop(child: ChildProcess): Promise<void> {
  * Started by hand (no IPC channel), it prints what it would announce as one JSON line and runs until Ctrl-C, so
  * e.g. `node dist/tools/storageProcess.js` gives a storage connection string to point other tools at.
  */
-export function serveAsChild<T>(start: () => Promise<{ info: T; close(): Promise<void> }>): void {
+export function serveAsChild<T>(start: () => Promise<{ info: T; close: () => Promise<void> }>): void {
   const send = process.send?.bind(process);
   start().then(
     ({ info, close }) => {
-      const stop = () => close().finally(() => process.exit(0));
+      // The process ends whether or not close succeeds; the exit comes first, so a rejection is never unhandled.
+      const stop = () => void close().finally(() => process.exit(0));
       if (!send) {
         console.log(JSON.stringify(info));
         process.once('SIGINT', stop);

@@ -47,7 +47,7 @@ async function coldStart(argv: string[], path: string, env: Record<string, strin
   try {
     const url = await new Promise<string>((ok, fail) => {
       let out = '';
-      child.stdout!.on('data', (c: Buffer) => {
+      child.stdout.on('data', (c: Buffer) => {
         out += c.toString();
         if (out.includes('\n')) ok((JSON.parse(out.split('\n')[0]) as { url: string }).url);
       });

@@ -169,6 +169,6 @@ export class RawFloor {
 function userColumns(d: UserData): Record<string, string | boolean> {
   const out: Record<string, string | boolean> = {};
   if (typeof d.active === 'boolean') out.c_active = d.active;
-  for (const attr of ['title', 'userType', 'displayName'] as const) if (typeof d[attr] === 'string') out[`c_${attr}`] = (d[attr] as string).toLowerCase();
+  for (const attr of ['title', 'userType', 'displayName'] as const) if (typeof d[attr] === 'string') out[`c_${attr}`] = d[attr].toLowerCase();
   return out;
 }

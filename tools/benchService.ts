@@ -14,7 +14,7 @@ export interface BenchService {
   /** One SCIM request to the default tenant; any status is returned, none thrown. */
   scim(method: string, path: string, body?: unknown): Promise<ScimAnswer>;
   /** The same, for benchmarks that must never time a failure: an error status throws. */
-  call(method: string, path: string, body?: unknown): Promise<ScimAnswer>;
+  call: (method: string, path: string, body?: unknown) => Promise<ScimAnswer>;
   close(): Promise<void>;
 }
 

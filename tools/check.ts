@@ -46,5 +46,12 @@ export async function check(argv: string[], env: NodeJS.ProcessEnv, print: (text
 }
 
 if (require.main === module) {
-  check(process.argv.slice(2), process.env, (text) => console.log(text)).then((code) => process.exit(code));
+  check(process.argv.slice(2), process.env, (text) => console.log(text)).then(
+    (code) => process.exit(code),
+    // A failing step is a result; this is what escapes them (a crash), reported without a stack trace.
+    (e: Error) => {
+      console.error(`check could not run: ${e.message}`);
+      process.exit(1);
+    },
+  );
 }

@@ -12,7 +12,7 @@ export const devStorageConnectionString = (tableEndpoint: string) =>
 
 export interface EmbeddedAzurite {
   connectionString: string;
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /**
@@ -23,7 +23,7 @@ export interface EmbeddedAzurite {
  * index; the answer is the same document. Without this, benchmarks at 100,000 users measure the emulator.
  */
 function usePointReadIndex() {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- Azurite's own copy of lokijs, found at run time
   const loki = require(require.resolve('lokijs', { paths: [require.resolve('azurite/package.json')] }));
   const proto = loki.Collection.prototype;
   if (proto.findOne.rowKeyFirst) return;
@@ -45,7 +45,7 @@ function usePointReadIndex() {
  * that subset unchanged, so the answer is the same.
  */
 function useKeyRangeIndex() {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- an internal module Azurite does not export
   const store = require('azurite/dist/src/table/persistence/LokiTableMetadataStore').default.prototype;
   if (store.queryTableEntities.keyRange) return;
   const query = store.queryTableEntities;
@@ -81,7 +81,7 @@ function useKeyRangeIndex() {
  * so its internal modules are used and the version is pinned in package.json.
  */
 export async function startAzurite(): Promise<EmbeddedAzurite> {
-  /* eslint-disable @typescript-eslint/no-require-imports */
+  /* eslint-disable @typescript-eslint/no-require-imports -- internal modules Azurite does not export */
   const TableServer = require('azurite/dist/src/table/TableServer').default;
   const TableConfiguration = require('azurite/dist/src/table/TableConfiguration').default;
   /* eslint-enable @typescript-eslint/no-require-imports */

@@ -22,13 +22,13 @@ export interface FunctionsHost {
   server: Server;
   registrations: Registration[];
   /** Stops serving at once, cutting open connections (tests, benchmarks). */
-  close(): Promise<void>;
+  close: () => Promise<void>;
   /**
    * A shutdown as the Functions host does it: no new requests, the running ones finish, then the worker runs the
    * app's `appTerminate` hooks (azure-functions-nodejs-worker `src/eventHandlers/terminateWorker.ts`, on the
    * host's WorkerTerminate). What `npm start` and `serveApp` do on SIGINT and SIGTERM.
    */
-  terminate(): Promise<void>;
+  terminate: () => Promise<void>;
 }
 
 /** How long a shutdown waits for running requests before cutting them (the app's own timeout is far shorter). */
@@ -68,8 +68,9 @@ export function loadPackagedApp(appRoot: string): Registration[] {
 
 function requireFunctionFiles(paths: string[]): Registration[] {
   installCoreStub();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- after installCoreStub (an import runs before it)
   const stub = require('@azure/functions-core') as typeof import('./functionsCoreStub');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the function files are known only at run time
   for (const path of paths) require(path);
   return stub.registrations;
 }

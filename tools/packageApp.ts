@@ -1,4 +1,4 @@
-import { build, Metafile, Plugin } from 'esbuild';
+import { build, Plugin } from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 
@@ -56,7 +56,7 @@ export async function packageApp(root: string, outDir = join(root, 'package')): 
       build({ ...BUNDLE_OPTIONS, stdin: { contents: `module.exports = require('${module}');`, resolveDir: root, loader: 'js', sourcefile: `${module}.js` }, outfile: join(outDir, lazyFile(module)), absWorkingDir: root }),
     ),
   );
-  const bundled = [main, ...lazy].flatMap(({ metafile }) => Object.keys((metafile as Metafile).inputs)).filter((f) => !f.startsWith('<stdin>'));
+  const bundled = [main, ...lazy].flatMap(({ metafile }) => Object.keys(metafile.inputs)).filter((f) => !f.startsWith('<stdin>'));
   const source = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string; description: string; engines: object };
   writeFileSync(
     join(outDir, 'package.json'),
@@ -72,7 +72,7 @@ export async function packageApp(root: string, outDir = join(root, 'package')): 
 const lazyModules: Plugin = {
   name: 'lazy-modules',
   setup(b) {
-    const names = new RegExp(`^(${LAZY_MODULES.map((m) => m.replace(/[.\/]/g, '\\$&')).join('|')})$`);
+    const names = new RegExp(`^(${LAZY_MODULES.map((m) => m.replace(/[./]/g, '\\$&')).join('|')})$`);
     b.onResolve({ filter: names }, (args) => ({ path: `./${lazyFile(args.path)}`, external: true }));
   },
 };

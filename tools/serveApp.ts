@@ -11,7 +11,16 @@ async function main() {
   const appRoot = resolve(process.argv[2] ?? '.');
   const host = await startFunctionsHost({ appRoot, port: Number(process.env.PORT ?? 0) });
   console.log(JSON.stringify({ url: host.url, node: process.version, readyMs: Math.round(process.uptime() * 1000) }));
-  const stop = () => host.terminate().then(() => process.exit(0));
+  // A close that fails still ends the process, with the reason and a failing code (not an unhandled rejection).
+  const stop = () => {
+    host.terminate().then(
+      () => process.exit(0),
+      (e: Error) => {
+        console.error(`Could not stop cleanly: ${e.message}`);
+        process.exit(1);
+      },
+    );
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

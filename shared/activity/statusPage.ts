@@ -15,7 +15,7 @@ export const statusJson = (report: StatusReport): StatusJson => ({
   tenants: report.tenants.map(({ totals, ...rest }) => ({ ...rest, last24h: totals })),
 });
 
-const esc = (s: unknown) => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const esc = (s: string | null | undefined) => (s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 const when = (iso: string | null | undefined) => (iso ? esc(iso.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z')) : '—');
 

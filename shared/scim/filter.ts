@@ -142,7 +142,7 @@ class Parser {
   private attrExpression(): Filter {
     const tok = this.take();
     if (tok.t !== 'word') throw this.unexpected(tok, 'an attribute name');
-    let pathText = tok.v;
+    const pathText = tok.v;
     if (this.peek().t === '[') {
       this.take();
       const inner = this.or();

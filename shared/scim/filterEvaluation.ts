@@ -134,7 +134,9 @@ function compare(actual: unknown, op: CompareOp, expected: Exclude<Literal, null
       return instant !== undefined && bound !== undefined && ordered(instant, op, bound);
     }
     default: {
-      const a = foldCase(String(actual), def);
+      const text = scalarText(actual);
+      if (text === undefined) return false;
+      const a = foldCase(text, def);
       const e = foldCase(String(expected), def);
       switch (op) {
         case 'co': return a.includes(e);
@@ -148,6 +150,13 @@ function compare(actual: unknown, op: CompareOp, expected: Exclude<Literal, null
 
 /** Strings compare case-insensitively unless the attribute is caseExact (RFC 7643 §2.2; RFC 7644 §3.4.2.3 for sorting). */
 export const foldCase = (text: string, def: AttributeDef) => (def.caseExact ? text : text.toLowerCase());
+
+/**
+ * A stored value as the text a string comparison sees. An object has none: a complex attribute without a `value`
+ * (`name co "object"`) must not match through "[object Object]", nor must data that no longer fits its schema.
+ */
+export const scalarText = (v: unknown): string | undefined =>
+  typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
 
 function ordered<T extends number | string>(a: T, op: string, e: T): boolean {
   switch (op) {

@@ -1,5 +1,6 @@
 import { Filter } from './filter';
 import { isJsonObject, JsonObject, listOf } from './document';
+import { scalarText } from './filterEvaluation';
 import { instantOf } from './instant';
 import { RELATION, relationValueEq } from './relationFilter';
 import { ResourceSchema } from './resourceSchema';
@@ -34,7 +35,7 @@ export interface QueryLayout {
 }
 
 const foldKey = (spec: IndexSpec, v: unknown) => {
-  const text = typeof v === 'number' || typeof v === 'boolean' ? String(v) : typeof v === 'string' ? v : undefined;
+  const text = scalarText(v);
   return text === undefined ? undefined : spec.caseExact ? text : text.toLowerCase();
 };
 

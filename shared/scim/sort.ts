@@ -1,7 +1,7 @@
 import { badRequest } from './errors';
 import { parseAttrPath } from './filter';
 import { isJsonObject, JsonObject, JsonValue, objectAt } from './document';
-import { comparedAttr, foldCase } from './filterEvaluation';
+import { comparedAttr, foldCase, scalarText } from './filterEvaluation';
 import { instantOf } from './instant';
 import { ResolvedAttr, ResourceSchema } from './resourceSchema';
 import { AttributeDef } from './schemaDefinitions';
@@ -48,8 +48,11 @@ export function sortKey(resource: JsonObject, spec: SortSpec): SortKey {
   switch (spec.leaf.type) {
     case 'integer': case 'decimal': return numberOrMissing(Number(v));
     case 'dateTime': return instantOf(v);
-    case 'boolean': return v === true || String(v).toLowerCase() === 'true' ? 1 : 0;
-    default: return foldCase(String(v), spec.leaf);
+    case 'boolean': return v === true || scalarText(v)?.toLowerCase() === 'true' ? 1 : 0;
+    default: {
+      const text = scalarText(v);
+      return text === undefined ? undefined : foldCase(text, spec.leaf);
+    }
   }
 }
 

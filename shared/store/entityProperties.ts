@@ -38,7 +38,7 @@ function partEnd(s: string, start: number, n: number): number {
 export function encodeDocument(type: string, data: JsonObject): DocumentProperties {
   const json = JSON.stringify(data);
   const parts: string[] = [];
-  for (let at = 0, end = 0; at < json.length; at = end) {
+  for (let at = 0, end: number; at < json.length; at = end) {
     end = partEnd(json, at, PART_CHARS);
     parts.push(json.slice(at, end));
   }

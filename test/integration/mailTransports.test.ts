@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
-import type { AccessToken, TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { AcsTransport } from '../../shared/notify/acsTransport';
 import { SmtpTransport } from '../../shared/notify/smtpTransport';
 import { OutboxTransport } from '../../shared/notify/outboxTransport';
@@ -23,7 +23,7 @@ const MESSAGE: MailMessage = {
 const staticCredential = (token: string, scopes: string[] = []): TokenCredential => ({
   getToken: async (scope) => {
     scopes.push(...(Array.isArray(scope) ? scope : [scope]));
-    return { token, expiresOnTimestamp: Date.now() + 3_600_000 } as AccessToken;
+    return { token, expiresOnTimestamp: Date.now() + 3_600_000 };
   },
 });
 

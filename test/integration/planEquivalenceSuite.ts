@@ -161,7 +161,7 @@ export function planEquivalenceSuite(options: { storage?: () => Promise<Embedded
         fc.constantFrom('externalId eq "G-1"', 'externalId eq "g-1"', 'displayName sw "s"', 'meta.created gt "2000-01-01T00:00:00Z"'),
       );
       // The naive side needs the members, which listings leave out unless asked for.
-      const withMembers = await Promise.all(allGroups.map(async (g) => (await s.scim('GET', `/Groups/${g.id}`)).body));
+      const withMembers = await Promise.all(allGroups.map(async (g) => (await s.scim('GET', `/Groups/${g.id as string}`)).body));
       await fc.assert(
         fc.asyncProperty(combine(groupLeaf), async (filter) => {
           expect(await served('/Groups', filter)).toEqual(naive(withMembers, parseFilter(filter), group));

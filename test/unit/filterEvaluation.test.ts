@@ -55,6 +55,12 @@ describe('string comparison and case sensitivity', () => {
     expect(hit('externalId eq AliceExt')).toBe(true);
   });
 
+  test('a complex attribute without a value sub-attribute matches no text, not through "[object Object]"', () => {
+    expect(hit('name co "object"')).toBe(false);
+    expect(hit('name eq "[object Object]"')).toBe(false);
+    expect(hit('name.familyName co "mit"')).toBe(true);
+  });
+
   test('id matches case-exactly', () => {
     expect(hit('id eq "a1B2-c3"')).toBe(true);
     expect(hit('id eq "A1b2-C3"')).toBe(false);

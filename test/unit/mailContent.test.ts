@@ -27,8 +27,8 @@ it('names the tenant and the reason in the subject and gives evidence, data prob
   expect(mail.text).toContain('2026-06-01T10:01:00.000Z | update User u-1 | 400 | invalidValue | Attribute "title" must be a string <not an object>. | c0ffee-1');
   expect(mail.text).toContain('404 on a read by id: 2');
   expect(mail.text).toContain('409 uniqueness: 1');
-  expect(mail.text).toMatch(/What Entra will do\n  Entra keeps retrying failed objects each cycle/);
-  expect(mail.text).toMatch(/What to do\n  1\. Read the scimType and detail/);
+  expect(mail.text).toMatch(/What Entra will do\n {2}Entra keeps retrying failed objects each cycle/);
+  expect(mail.text).toMatch(/What to do\n {2}1\. Read the scimType and detail/);
   expect(mail.text).toContain('Status page\n  https://scim-contoso.azurewebsites.net/scim/status');
   // The HTML form carries the same content, escaped.
   expect(mail.html).toContain('<td>Attribute &#34;title&#34; must be a string &#60;not an object&#62;.</td>');

@@ -53,6 +53,11 @@ describe('sortBy / sortOrder (RFC 7644 §3.4.2.3)', () => {
     expect(order('emails.value', 'descending')).toEqual(['u0', 'u3', 'u2', 'u1']);
   });
 
+  it('sorts a stored object where the schema says string (data that no longer fits it) as missing', () => {
+    const stale = [{ id: 's1', title: { text: 'a' } }, { id: 's2', title: 'b' }];
+    expect(order('title', undefined, stale)).toEqual(['s2', 's1']);
+  });
+
   it('sorts integers numerically and booleans false before true', () => {
     const people = [
       { id: 'p1', [SPOKE]: { badgeNumber: 10, contractor: true } },
