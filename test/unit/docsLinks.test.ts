@@ -1,0 +1,40 @@
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { brokenLinks, headingAnchors } from '../support/markdownLinks';
+
+const root = resolve(__dirname, '../..');
+const docs = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
+
+describe('links in the README and docs/', () => {
+  test.each(docs)('every relative link in %s leads to a file and, for Markdown, to a heading in it', (file) => {
+    expect(brokenLinks(join(root, file))).toEqual([]);
+  });
+
+  test('the docs that the README and code comments point at exist', () => {
+    expect(docs).toEqual(expect.arrayContaining(['docs/architecture.md', 'docs/operations.md', 'docs/benchmarks.md']));
+  });
+});
+
+describe('the link check itself', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'docs-links-'));
+  writeFileSync(join(dir, 'target.md'), '# Storage model\n## Row kinds in a tenant\'s partition\n## Notes\n## Notes\n```\n# not a heading\n```\n');
+
+  test('names GitHub\'s anchors: punctuation dropped, spaces as hyphens, repeats numbered, code fences skipped', () => {
+    expect([...headingAnchors("# Storage model\n## `npm run bench:cycle`\n## A, B\n## A, B\n```\n# code\n```\n")]).toEqual(['storage-model', 'npm-run-benchcycle', 'a-b', 'a-b-1']);
+  });
+
+  test('reports a missing file and a missing heading, and accepts existing ones, external URLs and links in code', () => {
+    const page = join(dir, 'page.md');
+    writeFileSync(page, [
+      'ok [a](target.md) [b](target.md#storage-model) [c](target.md#notes-1) [d](#local) [e](https://example.com/x.md)',
+      '## Local',
+      'bad [f](missing.md) and [g](target.md#no-such-heading)',
+      '`[h](in-code-span.md)`',
+      '```',
+      '[i](in-fence.md)',
+      '```',
+    ].join('\n'));
+    expect(brokenLinks(page).map((b) => [b.line, b.target])).toEqual([[3, 'missing.md'], [3, 'target.md#no-such-heading']]);
+  });
+});
