@@ -1,4 +1,4 @@
-// `azd up` entry point: one resource group holding the SCIM connector and everything it needs (README § Deploy).
+// `azd up` entry point: one resource group holding the SCIM connector and everything it needs (docs/operations.md#deploy-to-azure).
 // Raw resources with pinned API versions, no registry modules, so that `npm test` can check every line offline.
 targetScope = 'subscription'
 
@@ -53,13 +53,13 @@ param httpPerInstanceConcurrency int = 16
 @description('Where Azure Communication Services keeps mail data, e.g. "United States", "Europe".')
 param emailDataLocation string = 'United States'
 
-@description('App setting SCIM_EXTENSIONS: JSON array of custom schema extensions (README § Custom attributes). A parameter so that `azd provision` keeps it: the templates own every app setting.')
+@description('App setting SCIM_EXTENSIONS: JSON array of custom schema extensions (docs/operations.md#custom-attributes). A parameter so that `azd provision` keeps it: the templates own every app setting.')
 param scimExtensions string = '[]'
 
 @description('App setting SCIM_NOTIFY_TO: comma-separated addresses the provisioning notifier mails by default (per tenant: `npm run admin -- tenant set <id> --notify …`). Empty: only tenants with their own recipients are mailed.')
 param notifyTo string = ''
 
-@description('App setting SCIM_ENTRA_JOBS: JSON map tenant → {servicePrincipalId, jobId} for reading Entra\'s own job status through Graph (README § Notifications: needs the Synchronization.Read.All app role on the identity).')
+@description('App setting SCIM_ENTRA_JOBS: JSON map tenant → {servicePrincipalId, jobId} for reading Entra\'s own job status through Graph (docs/operations.md#notifications: needs the Synchronization.Read.All app role on the identity).')
 param entraJobs string = '{}'
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))

@@ -3,13 +3,13 @@ import { knownTenants, tokenInventory } from '../auth/tokenInventory';
 import type { Runtime } from '../runtime';
 import { ActivityReader, isFailure, MinuteCount, OPERATIONS, operationSchema, requestOutcomeSchema } from './outcome';
 
-/** Failures listed per tenant (issue 12: the last 20). */
+/** Failures listed per tenant (the last 20). */
 export const RECENT_FAILURES = 20;
 /** The chart's resolution: the window cut into this many bars (hours for the page's 24 h). */
 const BUCKETS = 24;
 
 /**
- * The notifier's verdict on a tenant (issue 13), shown next to the activity when the notifier provides it.
+ * The notifier's verdict on a tenant, shown next to the activity when the notifier provides it.
  * This is the slot it fills: set `Runtime.alarms` (the page and `admin status` read it through statusSources).
  */
 export const alarmStateSchema = z.object({ state: z.string(), since: z.string().optional(), reason: z.string().optional() });

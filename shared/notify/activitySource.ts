@@ -1,6 +1,6 @@
 /**
- * The notifier's view of the activity log (issue 12), declared here as a port so the two can be built apart.
- * The activity log's reader satisfies it structurally (../../briefs/iface.md); the 48-hour simulation feeds an
+ * The notifier's view of the activity log, declared here as a port so the two can be built apart.
+ * The activity log's reader satisfies it structurally; the 48-hour simulation feeds an
  * in-memory one. Field names are the seam: do not rename them on one side only.
  */
 export type Operation = 'probe' | 'match' | 'list' | 'create' | 'read' | 'update' | 'disable' | 'delete' | 'memberAdd' | 'memberRemove' | 'discovery';

@@ -53,7 +53,7 @@ it('tenant delete also forgets the tenant\'s alarm state, so the notifier stops 
   expect((await rt.alarmStates.read('initech')).document).toBeUndefined();
 });
 
-describe('local contract (issue 13 item 5): wrong tokens on /scim/v2, the timer fired over HTTP, mail through SMTP', () => {
+describe('local contract: wrong tokens on /scim/v2, the timer fired over HTTP, mail through SMTP', () => {
   const fire = async () => (await fetch(`${s.host.url}/admin/functions/provisioningNotifier`, { method: 'POST' })).status;
   const alarmOf = async (tenant: string) => {
     const res = await request(`${s.host.url}/scim/status`, 'GET', undefined, { Accept: 'application/json' });

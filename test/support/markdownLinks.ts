@@ -61,3 +61,16 @@ export function brokenLinks(file: string): BrokenLink[] {
   }
   return broken;
 }
+
+/** Mentions of `docs/….md` or `docs/….md#heading` in a source file (comments, messages) whose file or heading is missing. */
+export function brokenDocReferences(file: string, root: string): BrokenLink[] {
+  const broken: BrokenLink[] = [];
+  readFileSync(file, 'utf8').split('\n').forEach((text, i) => {
+    for (const [target, path, anchor] of text.matchAll(/\b(docs\/[\w.-]+\.md)(?:#([\w-]+))?/g)) {
+      const resolved = resolve(root, path);
+      if (!existsSync(resolved)) broken.push({ file, line: i + 1, target, reason: `no file ${resolved}` });
+      else if (anchor !== undefined && !headingAnchors(readFileSync(resolved, 'utf8')).has(anchor)) broken.push({ file, line: i + 1, target, reason: `no heading #${anchor} in ${resolved}` });
+    }
+  });
+  return broken;
+}

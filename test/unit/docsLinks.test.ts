@@ -1,7 +1,7 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { brokenLinks, headingAnchors } from '../support/markdownLinks';
+import { brokenDocReferences, brokenLinks, headingAnchors } from '../support/markdownLinks';
 
 const root = resolve(__dirname, '../..');
 const docs = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
@@ -9,6 +9,13 @@ const docs = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.en
 describe('links in the README and docs/', () => {
   test.each(docs)('every relative link in %s leads to a file and, for Markdown, to a heading in it', (file) => {
     expect(brokenLinks(join(root, file))).toEqual([]);
+  });
+
+  test('every docs/… reference in code, tests and templates names an existing file and heading', () => {
+    const sources = ['shared', 'functions', 'tools', 'test', 'infra']
+      .flatMap((dir) => readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' }).map((f) => join(root, dir, f)))
+      .filter((f) => /\.(ts|bicep|py|json)$/.test(f) && f !== __filename); // this file plants broken ones on purpose
+    expect(sources.flatMap((f) => brokenDocReferences(f, root))).toEqual([]);
   });
 
   test('the docs that the README and code comments point at exist', () => {
@@ -36,5 +43,13 @@ describe('the link check itself', () => {
       '```',
     ].join('\n'));
     expect(brokenLinks(page).map((b) => [b.line, b.target])).toEqual([[3, 'missing.md'], [3, 'target.md#no-such-heading']]);
+  });
+
+  test('reports a docs/ reference in source whose file or heading is missing', () => {
+    mkdirSync(join(dir, 'docs'), { recursive: true });
+    writeFileSync(join(dir, 'docs', 'target.md'), '# Storage model\n');
+    const source = join(dir, 'source.ts');
+    writeFileSync(source, '// (docs/target.md#storage-model) fine\n// (docs/target.md#gone) and docs/missing.md\n');
+    expect(brokenDocReferences(source, dir).map((b) => [b.line, b.target])).toEqual([[2, 'docs/target.md#gone'], [2, 'docs/missing.md']]);
   });
 });
