@@ -44,13 +44,16 @@ function relativeLinks(text: string): string[] {
   return [...withoutCode.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)].map((m) => m[1]).filter((t) => !/^[a-z][a-z0-9+.-]*:/i.test(t));
 }
 
-/** Every relative link of `file` whose target file, or heading within a Markdown target, does not exist. */
-export function brokenLinks(file: string): BrokenLink[] {
+/**
+ * Every relative link of `file` whose target file, or heading within a Markdown target, does not exist; links are
+ * resolved from `base` (the file's own folder unless given).
+ */
+export function brokenLinks(file: string, base = dirname(file)): BrokenLink[] {
   const broken: BrokenLink[] = [];
   for (const { text, line } of proseLines(readFileSync(file, 'utf8'))) {
     for (const target of relativeLinks(text)) {
       const [path, anchor] = target.split('#', 2);
-      const resolved = path ? resolve(dirname(file), decodeURI(path)) : file;
+      const resolved = path ? resolve(base, decodeURI(path)) : file;
       if (!existsSync(resolved)) {
         broken.push({ file, line, target, reason: `no file ${resolved}` });
         continue;
