@@ -93,6 +93,7 @@ export function dependencyOptions(timeoutMs: number) {
  * for loading it.
  */
 export function managedIdentity(): TokenCredential {
+  // `require` returns `any`; the cast names the module it loads, so it only restores that module's type.
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- literal, so a bundler still includes it
   const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
   return new DefaultAzureCredential();

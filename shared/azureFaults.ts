@@ -1,7 +1,27 @@
+import { z } from 'zod';
+import { parseJson } from './scim/document';
 import { ScimError, unavailable } from './scim/errors';
 
-/** Azure SDK errors carry the HTTP status in `statusCode` (Table Storage's own code sits in `details.errorCode`). */
-export const statusOf = (e: unknown): number | undefined => (e as { statusCode?: number } | undefined)?.statusCode;
+/**
+ * What the Azure SDKs' RestError and Node's system errors carry: the HTTP status in `statusCode`, a code in `code`
+ * (Node: `ECONNREFUSED`; Table transactions: the service's code), Table Storage's own code in `details.errorCode`.
+ * A field of another type, or a thrown value that is no object, reads as absent.
+ */
+const thrownErrorSchema = z
+  .object({
+    name: z.string().optional().catch(undefined),
+    message: z.string().optional().catch(undefined),
+    statusCode: z.number().optional().catch(undefined),
+    code: z.string().optional().catch(undefined),
+    details: z.object({ errorCode: z.string().optional().catch(undefined) }).optional().catch(undefined),
+  })
+  .catch({});
+export type ThrownError = z.infer<typeof thrownErrorSchema>;
+
+/** The fields of whatever a `catch` received, typed; the value itself is left as it is. */
+export const errorFields = (e: unknown): ThrownError => thrownErrorSchema.parse(e);
+
+export const statusOf = (e: unknown): number | undefined => errorFields(e).statusCode;
 
 /** The one way to accept some answers as outcomes rather than errors (404 on a delete that raced, 409 on a create). */
 export async function tolerating<T, F>(operation: Promise<T>, fallback: F, ...statuses: number[]): Promise<T | F> {
@@ -35,11 +55,11 @@ export interface DependencyFault {
  * what this request asked it to store is 400 naming the reason.
  */
 export function dependencyFault(e: unknown): DependencyFault | undefined {
-  const err = e as { name?: string; statusCode?: number } | undefined;
-  if (err?.name === 'DependencyTimeout' || err?.name === 'AbortError') {
+  const err = errorFields(e);
+  if (err.name === 'DependencyTimeout' || err.name === 'AbortError') {
     return { error: unavailable('Storage did not answer in time.'), log: `${describe(e)} (storage unavailable)` };
   }
-  if (err?.name !== 'RestError') return undefined;
+  if (err.name !== 'RestError') return undefined;
   const status = err.statusCode;
   // No status: the connection failed (refused, reset, DNS). 408, 429, 5xx: Azure's own "busy, try again".
   if (status === undefined || status === 408 || status === 429 || status >= 500) {
@@ -55,14 +75,14 @@ export function dependencyFault(e: unknown): DependencyFault | undefined {
   if (status === 404 || status === 409 || status === 412) {
     return { error: unavailable('The resource kept changing while this request wrote it.'), log: `${describe(e)} (a write lost to concurrent writes)` };
   }
-  const detail = `Table Storage refused this request (${errorCode(e) ?? status}): ${firstSentence(e)} Shorten or correct the values it names and retry.`;
+  const detail = `Table Storage refused this request (${errorCode(err) ?? status}): ${firstSentence(e)} Shorten or correct the values it names and retry.`;
   return { error: new ScimError(400, detail, 'invalidValue'), log: `${describe(e)} (storage refused the request)` };
 }
 
 /** Message and error code only: SDK errors can carry request headers, and those hold credentials. */
 export function describe(e: unknown): string {
-  const err = e as { name?: string; statusCode?: number } | undefined;
-  return [err?.name ?? 'Error', errorCode(e), err?.statusCode, serviceMessage(e).replace(/\s+/g, ' ').slice(0, 300)].filter((p) => p !== undefined && p !== '').join(' ');
+  const err = errorFields(e);
+  return [err.name ?? 'Error', errorCode(err), err.statusCode, serviceMessage(e).replace(/\s+/g, ' ').slice(0, 300)].filter((p) => p !== undefined && p !== '').join(' ');
 }
 
 /**
@@ -70,20 +90,19 @@ export function describe(e: unknown): string {
  * `message` (`{"odata.error":{"code":…,"message":{"value":…}}}`); transactions and Key Vault give the text.
  */
 function serviceMessage(e: unknown): string {
-  const message = String((e as { message?: string } | undefined)?.message ?? e);
+  const message = errorFields(e).message ?? String(e);
   try {
-    const value = (JSON.parse(message) as { 'odata.error'?: { message?: { value?: unknown } } })['odata.error']?.message?.value;
-    return typeof value === 'string' ? value : message;
+    const body = odataErrorSchema.safeParse(parseJson(message));
+    return body.success ? body.data['odata.error'].message.value : message;
   } catch {
     return message;
   }
 }
 
+const odataErrorSchema = z.object({ 'odata.error': z.object({ message: z.object({ value: z.string() }) }) });
+
 /** Transactions put the service's code in `code`; single operations in `details.errorCode`. */
-function errorCode(e: unknown): string | undefined {
-  const err = e as { code?: string; details?: { errorCode?: string } } | undefined;
-  return err?.details?.errorCode ?? err?.code;
-}
+const errorCode = (err: ThrownError): string | undefined => err.details?.errorCode ?? err.code;
 
 /** Storage messages continue with "RequestId:… Time:…" lines that mean nothing to a client. */
 const firstSentence = (e: unknown) => serviceMessage(e).split('\n')[0].slice(0, 300);

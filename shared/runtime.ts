@@ -47,7 +47,8 @@ export interface Runtime {
 /**
  * Modules only some deployments use (Key Vault; the managed identity in azureClients.ts), loaded when the settings
  * ask for them: with jose (loaded by the first JWT) they were most of the first function module's ~0.45 s load,
- * paid also by deployments that never use them.
+ * paid also by deployments that never use them. `require` returns `any`; each cast names the very module it
+ * loads, so it restores that module's type and assumes nothing more.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- literal requires, so a bundler still includes them */
 const keyVault = () => ({ ...(require('./auth/keyVaultTokens') as typeof import('./auth/keyVaultTokens')), ...(require('./auth/keyVaultClient') as typeof import('./auth/keyVaultClient')) });

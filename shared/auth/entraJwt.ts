@@ -1,4 +1,5 @@
 import type { createRemoteJWKSet } from 'jose';
+import { errorFields } from '../azureFaults';
 import { TtlCache } from '../ttlCache';
 import { tokenDigest } from './tokenSource';
 
@@ -47,10 +48,12 @@ export class EntraJwtVerifier {
         clockTolerance: SKEW_SECONDS,
         requiredClaims: ['exp'],
       });
-      // The issuer already names the tenant; `tid` must agree when present.
-      const issuerTenant = entraTenantIds.find((tid) => payload.iss === `https://sts.windows.net/${tid}/`)!;
-      if (payload.tid !== undefined && payload.tid !== issuerTenant) return false;
-      this.verified.set(digest, { issuerTenant, expiresMs: (payload.exp! + SKEW_SECONDS) * 1000 });
+      // The issuer already names the tenant; `tid` must agree when present. jwtVerify has checked the issuer against
+      // these tenants and required `exp`, so the first two conditions only type what it has checked.
+      const issuerTenant = entraTenantIds.find((tid) => payload.iss === `https://sts.windows.net/${tid}/`);
+      const { exp, tid } = payload;
+      if (issuerTenant === undefined || exp === undefined || (tid !== undefined && tid !== issuerTenant)) return false;
+      this.verified.set(digest, { issuerTenant, expiresMs: (exp + SKEW_SECONDS) * 1000 });
       return true;
     } catch (e) {
       if (e instanceof jose.errors.JWKSTimeout || isFetchFailure(e, jose.errors)) throw new KeySetUnavailable('Entra key set unreachable');
@@ -63,7 +66,8 @@ export class EntraJwtVerifier {
 function isFetchFailure(e: unknown, errors: typeof import('jose').errors): boolean {
   if (e instanceof errors.JWKSInvalid) return true;
   if (e instanceof errors.JOSEError) return e.code === 'ERR_JOSE_GENERIC' && /JSON Web Key Set HTTP response/.test(e.message);
-  return typeof (e as { code?: unknown })?.code === 'string' && /^E[A-Z]+$/.test((e as { code: string }).code); // ECONNREFUSED, ENOTFOUND, …
+  const { code } = errorFields(e);
+  return code !== undefined && /^E[A-Z]+$/.test(code); // ECONNREFUSED, ENOTFOUND, …
 }
 
 /** A compact JWS (header.payload.signature, base64url) rather than an opaque Secret Token. */

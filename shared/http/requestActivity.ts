@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { classify } from '../activity/classify';
 import { isFailure, RequestOutcome, UNKNOWN_TENANT } from '../activity/outcome';
+import { errorFields } from '../azureFaults';
 import type { Runtime } from '../runtime';
+import { isJsonObject, JsonValue, parseJson } from '../scim/document';
 import { Logger, ScimHttpRequest, ScimHttpResponse } from './scimHttp';
 
 export const CORRELATION_HEADER = 'X-Correlation-Id';
@@ -39,7 +41,7 @@ export function beginRequestActivity(raw: ScimHttpRequest) {
       const latencyMs = Math.round(Number(process.hrtime.bigint() - clock) / 1e4) / 100;
       await party.rt.activity.observe(await outcomeOf(party, res, latencyMs));
     } catch (e) {
-      log.warn(`activity log: request ${correlationId} not recorded (${(e as Error)?.name ?? 'Error'})`);
+      log.warn(`activity log: request ${correlationId} not recorded (${errorFields(e).name ?? 'Error'})`);
     }
     return answered;
   }
@@ -48,8 +50,8 @@ export function beginRequestActivity(raw: ScimHttpRequest) {
     const url = new URL(raw.url);
     const method = raw.method.toUpperCase();
     // Only a body the endpoint already read is looked at, and only where it decides the step (PATCH/PUT, .search).
-    const needsBody = body !== undefined && (method === 'PATCH' || method === 'PUT' || url.pathname.toLowerCase().endsWith('/.search'));
-    const step = classify({ method, path: url.pathname, query: url.searchParams, body: needsBody ? await parsed(body!) : undefined, status: res.status, responseBody: res.body });
+    const read = body !== undefined && (method === 'PATCH' || method === 'PUT' || url.pathname.toLowerCase().endsWith('/.search')) ? body : undefined;
+    const step = classify({ method, path: url.pathname, query: url.searchParams, body: read ? await parsed(read) : undefined, status: res.status, responseBody: res.body });
     const failed = isFailure(res.status) ? errorOf(res.body) : {};
     return {
       at: new Date(started).toISOString(),
@@ -67,9 +69,9 @@ export function beginRequestActivity(raw: ScimHttpRequest) {
   return { req, correlationId, finish };
 }
 
-async function parsed(text: Promise<string>): Promise<unknown> {
+async function parsed(text: Promise<string>): Promise<JsonValue | undefined> {
   try {
-    return JSON.parse(await text) as unknown;
+    return parseJson(await text);
   } catch {
     return undefined;
   }
@@ -77,7 +79,8 @@ async function parsed(text: Promise<string>): Promise<unknown> {
 
 function errorOf(body: string | undefined): { scimType?: string; detail?: string } {
   try {
-    const e = JSON.parse(body ?? '') as { scimType?: unknown; detail?: unknown };
+    const e = parseJson(body ?? '');
+    if (!isJsonObject(e)) return {};
     return { scimType: typeof e.scimType === 'string' ? e.scimType : undefined, detail: typeof e.detail === 'string' ? e.detail : undefined };
   } catch {
     return {};

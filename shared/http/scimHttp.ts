@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ScimError } from '../scim/errors';
+import { parseJson } from '../scim/document';
+import { errorMessage, ScimError } from '../scim/errors';
 import { dependencyFault, describe } from '../azureFaults';
 
 /** The parts of an HTTP request the endpoints use; `@azure/functions`' HttpRequest satisfies it structurally. */
@@ -61,9 +62,9 @@ export async function readJsonBody(req: ScimHttpRequest, maxBytes: number): Prom
   if (Buffer.byteLength(text, 'utf8') > maxBytes) throw tooLarge(maxBytes);
   if (text.trim() === '') throw new ScimError(400, 'The request body is empty; send a SCIM JSON document.', 'invalidSyntax');
   try {
-    return JSON.parse(text) as unknown;
+    return parseJson(text);
   } catch (e) {
-    throw new ScimError(400, `The request body is not valid JSON: ${(e as Error).message}.`, 'invalidSyntax');
+    throw new ScimError(400, `The request body is not valid JSON: ${errorMessage(e)}.`, 'invalidSyntax');
   }
 }
 

@@ -1,5 +1,6 @@
 import { buildStatusReport, statusSources } from '../activity/statusReport';
 import { renderStatusPage, statusJson } from '../activity/statusPage';
+import { errorFields } from '../azureFaults';
 import { Runtime, runtime } from '../runtime';
 import { Logger, ScimHttpResponse } from './scimHttp';
 
@@ -27,8 +28,8 @@ export function statusEndpoint(rt: () => Runtime = runtime) {
         ? { status: 200, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }, body: JSON.stringify(statusJson(report)) }
         : { status: 200, headers: PAGE_HEADERS, body: renderStatusPage(report) };
     } catch (e) {
-      const err = e as { name?: string; code?: string; statusCode?: number };
-      log.error(`status view: the activity log could not be read (${[err?.name, err?.code, err?.statusCode].filter(Boolean).join(' ')})`);
+      const err = errorFields(e);
+      log.error(`status view: the activity log could not be read (${[err.name, err.code, err.statusCode].filter(Boolean).join(' ')})`);
       const message = 'The activity log cannot be read right now (storage unavailable); retry in a minute.';
       return json
         ? { status: 503, headers: { 'Content-Type': 'application/json', 'Retry-After': '60' }, body: JSON.stringify({ error: message }) }

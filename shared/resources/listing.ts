@@ -1,5 +1,6 @@
 import { badRequest } from '../scim/errors';
-import { Json, matches, validateFilter } from '../scim/filterEvaluation';
+import { JsonObject } from '../scim/document';
+import { matches, validateFilter } from '../scim/filterEvaluation';
 import { CursorPosition, decodeCursor, encodeCursor, ListQuery, queryFingerprint } from '../scim/listQuery';
 import { planQuery } from '../scim/queryPlan';
 import { RELATION, relationIdsInFilter } from '../scim/relationFilter';
@@ -95,7 +96,8 @@ export class Listing {
     }
     const items = buffer.items.splice(0, count);
     const more = buffer.items.length > 0;
-    if (more) this.readAheads.set(key(items.at(-1)!.meta.id), buffer);
+    const last = items.at(-1);
+    if (more && last) this.readAheads.set(key(last.meta.id), buffer);
     return { items, more };
   }
 
@@ -123,7 +125,7 @@ export class Listing {
 
   private async evaluate(tenant: string, schema: ResourceSchema, query: ListQuery, sort: SortSpec | undefined, withMemberships: boolean): Promise<StoredResource[]> {
     const relationIdsNamed = relationIdsInFilter(query.filter, schema);
-    const hits: Array<{ r: StoredResource; view: Json }> = [];
+    const hits: Array<{ r: StoredResource; view: JsonObject }> = [];
     let examined = 0;
     const plan = planQuery(query.filter, schema, this.repo.resources.layout[schema.name]);
     for await (const r of this.repo.resources.candidates(tenant, schema.name, plan, withMemberships)) {
@@ -139,7 +141,7 @@ export class Listing {
   }
 
   /** The membership facts a filter needs: which of the ids it names are members of this group, or groups of this user. */
-  private async relationFacts(tenant: string, schema: ResourceSchema, resourceId: string, ids: string[]): Promise<Json[]> {
+  private async relationFacts(tenant: string, schema: ResourceSchema, resourceId: string, ids: string[]): Promise<JsonObject[]> {
     const hits = await Promise.all(ids.map(async (id) => {
       const [groupId, memberId] = schema.name === 'Group' ? [resourceId, id] : [id, resourceId];
       return (await this.repo.memberships.isMember(tenant, groupId, memberId)) ? { value: id } : undefined;
@@ -152,7 +154,7 @@ export class Listing {
  * Filters may test server-owned attributes too (`id eq`, `meta.lastModified gt`), which live outside the document,
  * and the memberships the filter names (`members` of a group, `groups` of a user), which live in membership rows.
  */
-const filterable = (r: StoredResource, schema: ResourceSchema, memberships?: Json[]): Json => ({
+const filterable = (r: StoredResource, schema: ResourceSchema, memberships?: JsonObject[]): JsonObject => ({
   ...r.data,
   ...(memberships ? { [RELATION[schema.name]]: memberships } : {}),
   id: r.meta.id,

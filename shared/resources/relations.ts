@@ -1,4 +1,4 @@
-import { Json } from '../scim/filterEvaluation';
+import { JsonObject } from '../scim/document';
 import { Projection } from '../scim/representation';
 import { RELATION } from '../scim/relationFilter';
 import { ResourceSchema, ResourceTypeName } from '../scim/resourceSchema';
@@ -48,7 +48,7 @@ export class Relations {
     const relation = RELATION[schema.name];
     if (!projectionIncludes(projection, relation)) return r;
     if (schema.name === 'Group') {
-      const members: Json[] = [];
+      const members: JsonObject[] = [];
       for await (const m of this.memberships.members(tenant, r.meta.id)) {
         members.push({ value: m.value, $ref: `${baseUrl}/${m.type}s/${m.value}`, type: m.type, ...(m.display !== undefined ? { display: m.display } : {}) });
       }
@@ -57,8 +57,7 @@ export class Relations {
     const ids = r.memberOf ?? (await (groupIdsOf ?? ((id: string) => this.memberships.groupsOf(tenant, 'User', id)))(r.meta.id));
     // A deleted group's rows may still await purging: it must not show, so each group is looked up.
     const groups = (await Promise.all(ids.map(async (id) => ({ id, group: await this.groupName(tenant, id) }))))
-      .filter((g) => g.group !== null)
-      .map(({ id, group }) => ({ value: id, $ref: `${baseUrl}/Groups/${id}`, ...(group!.display !== undefined ? { display: group!.display } : {}), type: 'direct' }));
+      .flatMap(({ id, group }) => (group === null ? [] : [{ value: id, $ref: `${baseUrl}/Groups/${id}`, ...(group.display !== undefined ? { display: group.display } : {}), type: 'direct' }]));
     return groups.length ? { ...r, data: { ...r.data, groups } } : r;
   }
 
@@ -67,7 +66,7 @@ export class Relations {
     const known = this.groupNames.get(key);
     if (known !== undefined) return known;
     const group = await this.resources.get(tenant, 'Group', id);
-    const name = group ? { display: group.data.displayName as string | undefined } : null;
+    const name = group ? { display: typeof group.data.displayName === 'string' ? group.data.displayName : undefined } : null;
     this.groupNames.set(key, name);
     return name;
   }

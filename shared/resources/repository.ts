@@ -1,4 +1,4 @@
-import { Json } from '../scim/filterEvaluation';
+import { JsonObject } from '../scim/document';
 import { QueryLayout, QueryPlan } from '../scim/queryPlan';
 import { ResourceMeta } from '../scim/representation';
 import { ResourceTypeName } from '../scim/resourceSchema';
@@ -10,7 +10,7 @@ import { ResourceTypeName } from '../scim/resourceSchema';
  */
 export interface StoredResource {
   meta: ResourceMeta;
-  data: Json;
+  data: JsonObject;
   /** Digest of the create request's canonical body, to recognise a retried create (SCIM_CREATE_REPLAY_SECONDS). */
   createDigest?: string;
   /** Ids of the groups this resource is a direct member of, when the read included them (`withMemberships`). */
@@ -30,15 +30,15 @@ export interface ResourceRepository {
   /** `withMemberships`: with `memberOf`, read in the same round trip. */
   get(tenant: string, type: ResourceTypeName, id: string, withMemberships?: boolean): Promise<StoredResource | undefined>;
   /** Writes the resource with its index rows atomically; a taken unique key is 409 `uniqueness` and writes nothing. */
-  create(tenant: string, type: ResourceTypeName, data: Json, createDigest: string): Promise<StoredResource>;
+  create(tenant: string, type: ResourceTypeName, data: JsonObject, createDigest: string): Promise<StoredResource>;
   /** The resource that holds the unique key `data` would claim (userName, group displayName), if any. */
-  holderOfUniqueKey(tenant: string, type: ResourceTypeName, data: Json): Promise<StoredResource | undefined>;
+  holderOfUniqueKey(tenant: string, type: ResourceTypeName, data: JsonObject): Promise<StoredResource | undefined>;
   /**
    * Re-runs `transform` on the current state until it is written without a concurrent change in between; `ifMatch`
    * is the client's RFC 7644 §3.14 precondition (412 on mismatch, never retried). 404 when the resource is gone.
    * The answer has `memberOf`, read with the resource.
    */
-  update(tenant: string, type: ResourceTypeName, id: string, transform: (current: StoredResource) => Json, ifMatch?: string): Promise<StoredResource & { memberOf: string[] }>;
+  update(tenant: string, type: ResourceTypeName, id: string, transform: (current: StoredResource) => JsonObject, ifMatch?: string): Promise<StoredResource & { memberOf: string[] }>;
   /** Deletes the resource with its index rows and its memberships in every group. */
   delete(tenant: string, type: ResourceTypeName, id: string, ifMatch?: string): Promise<void>;
   /**

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { badRequest, resourceNotFound, ScimError } from '../scim/errors';
-import { elementMatches, Json, validateFilter } from '../scim/filterEvaluation';
+import { isJsonObject, JsonObject, JsonValue } from '../scim/document';
+import { elementMatches, validateFilter } from '../scim/filterEvaluation';
 import { encodeCursor, ListQuery, queryFingerprint } from '../scim/listQuery';
 import { listResponse } from '../scim/listResponse';
 import { MemberDelta, memberDisplay, memberIds, splitGroupPatch } from '../scim/memberPatch';
@@ -23,7 +24,7 @@ export interface RequestScope {
 
 /** A resource as the client sees it, with the version for the ETag header. */
 export interface Representation {
-  body: Json;
+  body: JsonObject;
   version: string;
   location: string;
 }
@@ -92,7 +93,7 @@ export class ResourceService {
     return this.represent(scope, schema, fresh, projection, false);
   }
 
-  private async replayOf(tenant: string, schema: ResourceSchema, doc: Json, digest: string): Promise<StoredResource | undefined> {
+  private async replayOf(tenant: string, schema: ResourceSchema, doc: JsonObject, digest: string): Promise<StoredResource | undefined> {
     const holder = await this.repo.resources.holderOfUniqueKey(tenant, schema.name, doc);
     const recent = holder && this.now() - Date.parse(holder.meta.created) <= this.options.createReplaySeconds * 1000;
     return recent && holder.createDigest === digest ? holder : undefined;
@@ -190,7 +191,7 @@ export class ResourceService {
     const total = totals.reduce((a, b) => a + b, 0);
 
     // The page spans the concatenation of the types' results: skip whole types, then take from each in turn.
-    const resources: Json[] = [];
+    const resources: JsonObject[] = [];
     let skip = offset;
     for (const [i, schema] of schemas.entries()) {
       const want = query.count - resources.length;
@@ -214,7 +215,7 @@ export class ResourceService {
   }
 
   /** Writes a document change; a new name reaches the membership rows that show it (RFC 7643 §4.2 `display`). */
-  private async updateDocument(tenant: string, schema: ResourceSchema, id: string, transform: (current: StoredResource) => Json, ifMatch: string | undefined) {
+  private async updateDocument(tenant: string, schema: ResourceSchema, id: string, transform: (current: StoredResource) => JsonObject, ifMatch: string | undefined) {
     let before: string | undefined;
     const updated = await this.repo.resources.update(tenant, schema.name, id, (current) => {
       before = memberDisplay(current.data);
@@ -233,7 +234,7 @@ export class ResourceService {
    * clears them). Unknown attributes are dropped; their names (never values) are logged so an operator can fix
    * Entra's mapping.
    */
-  private documentOf(scope: RequestScope, body: unknown, schema: ResourceSchema): { doc: Json; members?: string[] } {
+  private documentOf(scope: RequestScope, body: unknown, schema: ResourceSchema): { doc: JsonObject; members?: string[] } {
     const ignored: string[] = [];
     const doc = toStoredResource(body, schema, ignored);
     if (ignored.length) scope.log.warn(`${schema.name} body: ignored unknown attribute(s) ${ignored.slice(0, 20).join(', ')}; declare custom ones in SCIM_EXTENSIONS`);
@@ -251,7 +252,7 @@ export class ResourceService {
     if (unknown.length) {
       throw badRequest('invalidValue', `Unknown member id${unknown.length > 1 ? 's' : ''} ${unknown.slice(0, 10).map((u) => `"${u}"`).join(', ')}${unknown.length > 10 ? ` and ${unknown.length - 10} more` : ''}: provision the user or group before adding it to a group.`);
     }
-    return unique.map((id) => found.get(id)!);
+    return unique.flatMap((id) => found.get(id) ?? []);
   }
 
   /** The rows a member delta adds and removes; `replace`/clear and filtered removes read the current members. */
@@ -271,7 +272,7 @@ export class ResourceService {
     return { add: await this.resolveMembers(tenant, groupId, add), remove: [...remove] };
   }
 
-  private async representPage(scope: RequestScope, schema: ResourceSchema, page: ListPage, projection: Projection): Promise<Json[]> {
+  private async representPage(scope: RequestScope, schema: ResourceSchema, page: ListPage, projection: Projection): Promise<JsonObject[]> {
     const groupIdsOf = this.showsGroups(schema, projection) ? await this.relations.pageLookups(scope.tenant, schema.name, page.resources, page.consecutive ?? false) : undefined;
     return Promise.all(page.resources.map(async (r) => (await this.represent(scope, schema, r, projection, true, groupIdsOf)).body));
   }
@@ -284,8 +285,8 @@ export class ResourceService {
 }
 
 /** SHA-256 of the canonical form (keys sorted) of what a create stores, members included. */
-function createDigest(type: string, doc: Json, members: string[] | undefined): string {
-  const canonical = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Json)[k])])) : v;
+function createDigest(type: string, doc: JsonObject, members: string[] | undefined): string {
+  const canonical = (v: JsonValue | undefined): unknown =>
+    Array.isArray(v) ? v.map(canonical) : isJsonObject(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])])) : v;
   return createHash('sha256').update(JSON.stringify([type, canonical(doc), [...new Set(members ?? [])].sort()])).digest('base64url');
 }

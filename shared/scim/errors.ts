@@ -1,3 +1,5 @@
+import { JsonObject } from './document';
+
 /** RFC 7644 §3.12 error types (and RFC 9865 §2.1's paging ones); `scimType` is only set where an RFC names one. */
 export type ScimType =
   | 'invalidFilter' | 'tooMany' | 'uniqueness' | 'mutability' | 'invalidSyntax'
@@ -17,7 +19,7 @@ export class ScimError extends Error {
     super(detail);
   }
 
-  toBody(): Record<string, unknown> {
+  toBody(): JsonObject {
     return {
       schemas: [ERROR_SCHEMA],
       status: String(this.status),
@@ -26,6 +28,9 @@ export class ScimError extends Error {
     };
   }
 }
+
+/** What went wrong, from anything a `catch` receives: an Error's message, else the thrown value as text. */
+export const errorMessage = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 export const badRequest = (scimType: ScimType, detail: string) => new ScimError(400, detail, scimType);
 export const notFound = (detail: string) => new ScimError(404, detail);

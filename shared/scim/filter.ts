@@ -1,10 +1,12 @@
+import { parseJson } from './document';
 import { badRequest } from './errors';
 
 /**
  * RFC 7644 §3.4.2.2 filters, parsed once into a tree that query planning, in-memory evaluation and PATCH value
  * paths all share. Lenient where Entra is sloppy: bare (unquoted) values and case-insensitive keywords.
  */
-export type CompareOp = 'eq' | 'ne' | 'co' | 'sw' | 'ew' | 'gt' | 'ge' | 'lt' | 'le';
+const COMPARE_OPS = ['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'] as const;
+export type CompareOp = (typeof COMPARE_OPS)[number];
 export type Literal = string | number | boolean | null;
 
 /** An attribute path as written: optional schema URN, attribute, optional sub-attribute. */
@@ -21,7 +23,6 @@ export type Filter =
   | { kind: 'not'; filter: Filter }
   | { kind: 'valuePath'; path: AttrPath; filter: Filter };
 
-const COMPARE_OPS = new Set(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le']);
 
 type Token =
   | { t: 'word'; v: string; pos: number }
@@ -35,7 +36,7 @@ function tokenize(input: string): Token[] {
   while (i < input.length) {
     const c = input[i];
     if (/\s/.test(c)) { i++; continue; }
-    if ('()[]'.includes(c)) { tokens.push({ t: c as '(' | ')' | '[' | ']', pos: i }); i++; continue; }
+    if (c === '(' || c === ')' || c === '[' || c === ']') { tokens.push({ t: c, pos: i }); i++; continue; }
     if (c === '"') {
       const start = i;
       let j = i + 1;
@@ -47,7 +48,8 @@ function tokenize(input: string): Token[] {
       if (j >= input.length) throw invalidFilter(`unterminated string starting at position ${start + 1}`);
       raw += '"';
       try {
-        tokens.push({ t: 'string', v: JSON.parse(raw) as string, pos: start });
+        // `raw` is a quoted JSON string literal, so it parses to a string (or throws).
+        tokens.push({ t: 'string', v: String(parseJson(raw)), pos: start });
       } catch {
         throw invalidFilter(`invalid escape in string starting at position ${start + 1}`);
       }
@@ -161,13 +163,13 @@ class Parser {
   private comparison(path: AttrPath): Filter {
     const opTok = this.take();
     if (opTok.t !== 'word') throw this.unexpected(opTok, 'an operator (eq, ne, co, sw, ew, gt, ge, lt, le, pr)');
-    const op = opTok.v.toLowerCase();
-    if (op === 'pr') return { kind: 'present', path };
-    if (!COMPARE_OPS.has(op)) throw this.unexpected(opTok, 'an operator (eq, ne, co, sw, ew, gt, ge, lt, le, pr)');
+    if (opTok.v.toLowerCase() === 'pr') return { kind: 'present', path };
+    const op = COMPARE_OPS.find((o) => o === opTok.v.toLowerCase());
+    if (!op) throw this.unexpected(opTok, 'an operator (eq, ne, co, sw, ew, gt, ge, lt, le, pr)');
     const valTok = this.take();
-    if (valTok.t === 'string') return { kind: 'compare', path, op: op as CompareOp, value: valTok.v };
+    if (valTok.t === 'string') return { kind: 'compare', path, op, value: valTok.v };
     if (valTok.t !== 'word') throw this.unexpected(valTok, 'a value');
-    return { kind: 'compare', path, op: op as CompareOp, value: bareLiteral(valTok.v) };
+    return { kind: 'compare', path, op, value: bareLiteral(valTok.v) };
   }
 }
 

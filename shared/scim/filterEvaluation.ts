@@ -1,10 +1,9 @@
+import { isJsonObject, JsonObject, objectAt } from './document';
 import { badRequest } from './errors';
 import { AttrPath, CompareOp, Filter, Literal } from './filter';
 import { instantOf } from './instant';
 import { ResourceSchema, findAttr, formatPath } from './resourceSchema';
 import { AttributeDef } from './schemaDefinitions';
-
-export type Json = Record<string, unknown>;
 
 /** Checks every path in the tree against the schema once, so a bad attribute is a 400 before any I/O. */
 export function validateFilter(filter: Filter, schema: ResourceSchema, scope?: AttributeDef): void {
@@ -42,15 +41,15 @@ function tryResolve(schema: ResourceSchema, path: AttrPath): AttributeDef | unde
 }
 
 /** Evaluates a filter against a stored resource (canonical form). Pure; used for residual filtering and tests. */
-export function matches(filter: Filter, resource: Json, schema: ResourceSchema): boolean {
+export function matches(filter: Filter, resource: JsonObject, schema: ResourceSchema): boolean {
   return evalNode(filter, { resource, schema });
 }
 
 interface Scope {
-  resource: Json;
+  resource: JsonObject;
   schema: ResourceSchema;
   /** Set inside `attr[...]`: the element being tested and its definition. */
-  element?: { value: Json; def: AttributeDef };
+  element?: { value: JsonObject; def: AttributeDef };
 }
 
 function evalNode(f: Filter, s: Scope): boolean {
@@ -73,7 +72,7 @@ function evalNode(f: Filter, s: Scope): boolean {
       const { def, urn } = s.schema.resolve(f.path);
       const raw = container(s.resource, urn)?.[def.name];
       const elements = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
-      return elements.some((el) => el && typeof el === 'object' && evalNode(f.filter, { ...s, element: { value: el as Json, def } }));
+      return elements.some((el) => isJsonObject(el) && evalNode(f.filter, { ...s, element: { value: el, def } }));
     }
   }
 }
@@ -81,20 +80,21 @@ function evalNode(f: Filter, s: Scope): boolean {
 const present = (pairs: Array<[unknown, AttributeDef]>) =>
   pairs.some(([v]) => v !== undefined && v !== null && v !== '' && !(Array.isArray(v) && v.length === 0));
 
-const container = (resource: Json, urn?: string) => (urn ? (resource[urn] as Json | undefined) : resource);
+const container = (resource: JsonObject, urn?: string) => (urn ? objectAt(resource, urn) : resource);
 
 /** The (value, definition) pairs a path denotes; multi-valued complex without sub-attribute means its `value`. */
 function values(path: AttrPath, s: Scope): Array<[unknown, AttributeDef]> {
   if (s.element) {
-    const sub = findAttr(s.element.def.subAttributes ?? [], path.attr)!;
-    return [[s.element.value[sub.name], sub]];
+    // validateFilter has checked the path against these sub-attributes, so `sub` is missing only for unchecked input.
+    const sub = findAttr(s.element.def.subAttributes ?? [], path.attr);
+    return sub ? [[s.element.value[sub.name], sub]] : [];
   }
   const { urn, def, sub } = s.schema.resolve(path);
   const raw = container(s.resource, urn)?.[def.name];
   const items = def.multiValued ? (Array.isArray(raw) ? raw : []) : [raw];
   const leaf = sub ?? comparedAttr(def);
   if (!leaf) return items.map((v) => [v, def]);
-  return items.map((v) => [v && typeof v === 'object' ? (v as Json)[leaf.name] : undefined, leaf]);
+  return items.map((v) => [isJsonObject(v) ? v[leaf.name] : undefined, leaf]);
 }
 
 /** What a comparison (or sort) on a complex attribute without a sub-attribute uses: its `value` (`emails eq "x"`). */
@@ -130,7 +130,8 @@ function compare(actual: unknown, op: CompareOp, expected: Exclude<Literal, null
       return ordered(Number(actual), op, Number(expected));
     case 'dateTime': {
       const instant = instantOf(actual);
-      return instant !== undefined && ordered(instant, op, instantOf(expected)!);
+      const bound = instantOf(expected);
+      return instant !== undefined && bound !== undefined && ordered(instant, op, bound);
     }
     default: {
       const a = foldCase(String(actual), def);
@@ -160,6 +161,6 @@ function ordered<T extends number | string>(a: T, op: string, e: T): boolean {
 }
 
 /** Tests one element of a multi-valued complex attribute against a value filter (`emails[type eq "work"]`). */
-export function elementMatches(filter: Filter, element: Json, def: AttributeDef, schema: ResourceSchema): boolean {
+export function elementMatches(filter: Filter, element: JsonObject, def: AttributeDef, schema: ResourceSchema): boolean {
   return evalNode(filter, { resource: {}, schema, element: { value: element, def } });
 }

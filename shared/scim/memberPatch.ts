@@ -1,7 +1,7 @@
 import { badRequest } from './errors';
 import { Filter, parseFilter } from './filter';
 import { valuesToRemove } from './entraQuirks';
-import { Json } from './filterEvaluation';
+import { isJsonObject, JsonObject } from './document';
 import { PatchOperation } from './patch';
 
 /**
@@ -27,8 +27,8 @@ export function splitGroupPatch(operations: PatchOperation[]): { documentOps: Pa
   const documentOps: PatchOperation[] = [];
   const delta = emptyDelta();
   for (const op of operations) {
-    if (op.path === undefined && op.value && typeof op.value === 'object' && !Array.isArray(op.value)) {
-      const { members, rest } = takeMembers(op.value as Record<string, unknown>);
+    if (op.path === undefined && isJsonObject(op.value)) {
+      const { members, rest } = takeMembers(op.value);
       if (members !== undefined) applyWholeMembers(delta, op.op, members);
       if (Object.keys(rest).length) documentOps.push({ ...op, value: rest });
       continue;
@@ -38,7 +38,7 @@ export function splitGroupPatch(operations: PatchOperation[]): { documentOps: Pa
       documentOps.push(op);
       continue;
     }
-    const tail = op.path!.slice(m[0].length);
+    const tail = m.input.slice(m[0].length);
     if (tail === '') applyWholeMembers(delta, op.op, op.value);
     else if (tail.startsWith('[') && tail.endsWith(']') && op.op === 'remove') applyFilteredRemove(delta, parseFilter(tail.slice(1, -1)));
     else {
@@ -48,8 +48,8 @@ export function splitGroupPatch(operations: PatchOperation[]): { documentOps: Pa
   return { documentOps, delta };
 }
 
-function takeMembers(value: Record<string, unknown>) {
-  const rest: Record<string, unknown> = {};
+function takeMembers(value: JsonObject) {
+  const rest: JsonObject = {};
   let members: unknown;
   for (const [k, v] of Object.entries(value)) {
     if (MEMBERS_PATH.test(k) && k.replace(MEMBERS_PATH, '') === '') members = v;
@@ -108,7 +108,7 @@ export function memberIds(value: unknown): string[] {
   if (value === undefined || value === null) return [];
   const list = Array.isArray(value) ? value : [value];
   return list.map((item, i) => {
-    const id = typeof item === 'string' ? item : (item as { value?: unknown } | null)?.value;
+    const id = typeof item === 'string' ? item : isJsonObject(item) ? item.value : undefined;
     if (typeof id !== 'string' || id === '') {
       throw badRequest('invalidValue', `members[${i}] needs a "value" with the id of a User or Group; got ${JSON.stringify(item)?.slice(0, 80)}.`);
     }
@@ -118,5 +118,5 @@ export function memberIds(value: unknown): string[] {
 
 
 /** The name a group shows for a member (RFC 7643 §4.2 `members.display`): its displayName, else a user's userName. */
-export const memberDisplay = (data: Json): string | undefined =>
+export const memberDisplay = (data: JsonObject): string | undefined =>
   typeof data.displayName === 'string' ? data.displayName : typeof data.userName === 'string' ? data.userName : undefined;

@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { badRequest } from './errors';
+import { isJsonObject, JsonObject, JsonValue, listOf, objectAt, objectsIn } from './document';
+import { badRequest, errorMessage } from './errors';
 import { AttrPath, Filter, parseAttrPath, parseFilter } from './filter';
-import { elementMatches, Json, validateFilter } from './filterEvaluation';
+import { elementMatches, validateFilter } from './filterEvaluation';
 import { elementFromFilter, splitPathlessValue, valuesToRemove } from './entraQuirks';
 import { ResolvedAttr, ResourceSchema, findAttr } from './resourceSchema';
 import { assertRequired, coerce } from './resourceInput';
+import { AttributeDef } from './schemaDefinitions';
 
 export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
@@ -59,11 +61,11 @@ function parsePatchPath(text: string): PatchPath {
  * Applies RFC 7644 §3.5.2 operations to a stored resource and returns the new one; the input is not modified, so
  * a failing operation leaves nothing half-applied.
  */
-export function applyPatch(resource: Json, operations: PatchOperation[], schema: ResourceSchema): Json {
+export function applyPatch(resource: JsonObject, operations: PatchOperation[], schema: ResourceSchema): JsonObject {
   const next = structuredClone(resource);
   for (const op of operations) applyOperation(next, op, schema);
   for (const ext of schema.extensions) {
-    const v = next[ext.id] as Json | undefined;
+    const v = objectAt(next, ext.id);
     if (v && Object.keys(v).length === 0) delete next[ext.id];
   }
   // RFC 7644 §3.5.2.2: a PATCH that unassigns a required attribute fails with `mutability`.
@@ -71,12 +73,12 @@ export function applyPatch(resource: Json, operations: PatchOperation[], schema:
   return next;
 }
 
-function applyOperation(res: Json, op: PatchOperation, schema: ResourceSchema): void {
+function applyOperation(res: JsonObject, op: PatchOperation, schema: ResourceSchema): void {
   if (op.path === undefined) {
     if (op.op === 'remove') throw badRequest('noTarget', 'A "remove" operation needs a "path" (RFC 7644 §3.5.2.2).');
-    if (!isObject(op.value)) throw badRequest('invalidValue', `A path-less "${op.op}" needs an object of attributes as its value.`);
+    if (!isJsonObject(op.value)) throw badRequest('invalidValue', `A path-less "${op.op}" needs an object of attributes as its value.`);
     const attributes = Object.fromEntries(
-      Object.entries(withoutSchemas(op.value)).map(([k, v]) => [k, schema.extension(k) && isObject(v) ? withoutSchemas(v) : v]),
+      Object.entries(withoutSchemas(op.value)).map(([k, v]) => [k, schema.extension(k) && isJsonObject(v) ? withoutSchemas(v) : v]),
     );
     for (const part of splitPathlessValue(attributes, (k) => !!schema.extension(k))) {
       applyOperation(res, { op: op.op, path: part.path, value: part.value }, schema);
@@ -87,7 +89,7 @@ function applyOperation(res: Json, op: PatchOperation, schema: ResourceSchema): 
   if (ext) {
     if (op.op === 'remove') { delete res[ext.id]; return; }
     // Checked here: the path-less form would hand a non-object straight back to this branch, without end.
-    if (!isObject(op.value)) {
+    if (!isJsonObject(op.value)) {
       throw badRequest('invalidValue', `"${op.op}" on "${ext.id}" needs an object of ${ext.name} attributes as its value.`);
     }
     // The path is valid; a key the extension lacks makes the value unacceptable (as for `name` with an unknown sub).
@@ -104,9 +106,9 @@ function applyOperation(res: Json, op: PatchOperation, schema: ResourceSchema): 
     throw badRequest('mutability', `"${op.path}" is read-only and cannot be modified.`);
   }
   if (op.op !== 'remove' && op.value === undefined) throw badRequest('invalidValue', `"${op.op}" on "${op.path}" needs a "value".`);
-  const container = target.urn ? ((res[target.urn] as Json | undefined) ?? (res[target.urn] = {})) : res;
-  if (path.filter) applyFiltered(container, target, path.filter, sub?.name, op, schema);
-  else if (sub) applySub(container, target, sub.name, op);
+  const container = target.urn ? (objectAt(res, target.urn) ?? (res[target.urn] = {})) : res;
+  if (path.filter) applyFiltered(container, target, path.filter, sub, op, schema);
+  else if (sub) applySub(container, target, sub, op);
   else applyWhole(container, target, op);
 }
 
@@ -114,12 +116,12 @@ function where(t: ResolvedAttr, sub?: string) {
   return `${t.urn ? t.urn + ':' : ''}${t.def.name}${sub ? '.' + sub : ''}`;
 }
 
-function applyWhole(container: Json, t: ResolvedAttr, op: PatchOperation): void {
+function applyWhole(container: JsonObject, t: ResolvedAttr, op: PatchOperation): void {
   const name = t.def.name;
   if (op.op === 'remove') {
     const listed = t.def.multiValued ? valuesToRemove(op.value) : undefined;
     if (listed) {
-      const keep = asArray(container[name]).filter((el) => !listed.includes(String((el as Json)?.value ?? el)));
+      const keep = listOf(container[name]).filter((el) => !listed.includes(String((isJsonObject(el) ? el.value : undefined) ?? el)));
       setOrDelete(container, name, keep);
     } else {
       delete container[name];
@@ -128,12 +130,12 @@ function applyWhole(container: Json, t: ResolvedAttr, op: PatchOperation): void 
   }
   const value = coerce(t.def, op.value, where(t), t.urn);
   if (t.def.multiValued) {
-    const incoming = (value as unknown[] | undefined) ?? [];
-    const existing = op.op === 'add' ? asArray(container[name]) : [];
+    const incoming = listOf(value);
+    const existing = op.op === 'add' ? listOf(container[name]) : [];
     const merged = [...existing, ...incoming.filter((n) => !existing.some((e) => sameValue(e, n)))];
     setOrDelete(container, name, keepLastPrimary(merged));
-  } else if (t.def.type === 'complex' && value && container[name] && !isReference(t)) {
-    container[name] = { ...(container[name] as Json), ...(value as Json) };
+  } else if (t.def.type === 'complex' && isJsonObject(value) && objectAt(container, name) && !isReference(t)) {
+    container[name] = { ...objectAt(container, name), ...value };
   } else if (value === undefined) {
     delete container[name];
   } else {
@@ -144,18 +146,18 @@ function applyWhole(container: Json, t: ResolvedAttr, op: PatchOperation): void 
 /** A reference like `manager` is replaced whole: merging would keep a stale `$ref` of the previous manager. */
 const isReference = (t: ResolvedAttr) => !!findAttr(t.def.subAttributes ?? [], '$ref');
 
-function applySub(container: Json, t: ResolvedAttr, sub: string, op: PatchOperation): void {
+function applySub(container: JsonObject, t: ResolvedAttr, subDef: AttributeDef, op: PatchOperation): void {
   const name = t.def.name;
-  const subDef = findAttr(t.def.subAttributes!, sub)!;
+  const sub = subDef.name;
   if (t.def.multiValued) {
     if (op.op !== 'remove') {
       throw badRequest('invalidPath', `"${where(t, sub)}" is ambiguous on a multi-valued attribute; use a value filter such as ${name}[type eq "work"].${sub}.`);
     }
-    const list = asArray(container[name]).map((el) => { const c = { ...(el as Json) }; delete c[subDef.name]; return c; });
+    const list = listOf(container[name]).map((el) => (isJsonObject(el) ? omit(el, sub) : el));
     setOrDelete(container, name, list);
     return;
   }
-  const current = { ...((container[name] as Json | undefined) ?? {}) };
+  const current = { ...objectAt(container, name) };
   if (op.op === 'remove') delete current[subDef.name];
   else {
     const v = coerce(subDef, op.value, where(t, sub));
@@ -166,61 +168,62 @@ function applySub(container: Json, t: ResolvedAttr, sub: string, op: PatchOperat
   else delete container[name];
 }
 
-function applyFiltered(container: Json, t: ResolvedAttr, filter: Filter, sub: string | undefined, op: PatchOperation, schema: ResourceSchema): void {
+function applyFiltered(container: JsonObject, t: ResolvedAttr, filter: Filter, subDef: AttributeDef | undefined, op: PatchOperation, schema: ResourceSchema): void {
   if (!t.def.multiValued || t.def.type !== 'complex') {
     throw badRequest('invalidPath', `"${t.def.name}" is not a multi-valued complex attribute, so a value filter cannot select from it.`);
   }
   try {
     validateFilter(filter, schema, t.def);
   } catch (e) {
-    throw badRequest('invalidPath', `Invalid value filter on "${t.def.name}": ${(e as Error).message}`);
+    throw badRequest('invalidPath', `Invalid value filter on "${t.def.name}": ${errorMessage(e)}`);
   }
   const name = t.def.name;
-  const list = asArray(container[name]) as Json[];
+  const sub = subDef?.name;
+  const list = objectsIn(container[name]);
   const hit = list.map((el) => elementMatches(filter, el, t.def, schema));
   if (op.op === 'remove') {
-    const next = sub ? list.map((el, i) => (hit[i] ? omit(el, findAttr(t.def.subAttributes!, sub)!.name) : el)) : list.filter((_, i) => !hit[i]);
+    const next = sub ? list.map((el, i) => (hit[i] ? omit(el, sub) : el)) : list.filter((_, i) => !hit[i]);
     setOrDelete(container, name, next);
     return;
   }
-  const subDef = sub ? findAttr(t.def.subAttributes!, sub)! : undefined;
-  const newPart = subDef ? { [subDef.name]: op.value } : op.value;
+  const newPart = sub ? { [sub]: op.value } : op.value;
+  // Object.assign rather than a spread: the value is still unchecked here (coerce checks it) and may be no object.
+  const withPart = (base: JsonObject): unknown => Object.assign({}, base, newPart);
   if (!hit.some(Boolean)) {
     const seed = elementFromFilter(filter);
     if (!seed) throw badRequest('noTarget', `No "${name}" value matches the filter, and the filter does not describe one to create.`);
-    const created = coerce(t.def, { ...seed, ...(newPart as Json) }, where(t, sub)) as Json[];
+    const created = listOf(coerce(t.def, withPart(seed), where(t, sub)));
     setOrDelete(container, name, keepLastPrimary([...list, ...created]));
     return;
   }
   const updated = list.map((el, i) => {
     if (!hit[i]) return el;
-    const merged = subDef || op.op === 'add' ? { ...el, ...(newPart as Json) } : (newPart as Json);
-    return (coerce(t.def, [merged], where(t, sub)) as Json[])[0] ?? {};
+    const merged = subDef || op.op === 'add' ? withPart(el) : newPart;
+    return objectsIn(coerce(t.def, [merged], where(t, sub)))[0] ?? {};
   });
   // An element this operation made primary wins, even over an existing primary that sits later in the list.
-  const setPrimary = updated.map((el, i) => hit[i] && (el as Json).primary === true).lastIndexOf(true);
+  const setPrimary = updated.map((el, i) => hit[i] && el.primary === true).lastIndexOf(true);
   setOrDelete(container, name, keepLastPrimary(updated, setPrimary < 0 ? undefined : setPrimary));
 }
-
-const isObject = (v: unknown): v is Json => !!v && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * A `schemas` key in a PATCH value names the schemas its attributes come from, as in a POST body (where
  * toStoredResource drops it); it is not an attribute to set.
  */
-const withoutSchemas = (value: Json): Json => Object.fromEntries(Object.entries(value).filter(([k]) => k.toLowerCase() !== 'schemas'));
+const withoutSchemas = (value: JsonObject): JsonObject => Object.fromEntries(Object.entries(value).filter(([k]) => k.toLowerCase() !== 'schemas'));
 
-const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
-const omit = (o: Json, key: string) => { const c = { ...o }; delete c[key]; return c; };
+const omit = (o: JsonObject, key: string) => { const c = { ...o }; delete c[key]; return c; };
 const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-function setOrDelete(container: Json, name: string, list: unknown[]) {
+function setOrDelete(container: JsonObject, name: string, list: JsonValue[]) {
   if (list.length) container[name] = list;
   else delete container[name];
 }
 
 /** RFC 7643 §2.4: at most one `primary: true`; the value set last wins (`last`, by default the last in the list). */
-function keepLastPrimary(list: unknown[], last = list.map((el) => (el as Json)?.primary === true).lastIndexOf(true)): unknown[] {
+function keepLastPrimary(list: JsonValue[], last = list.map(isPrimary).lastIndexOf(true)): JsonValue[] {
   if (last < 0) return list;
-  return list.map((el, i) => ((el as Json).primary === true && i !== last ? { ...(el as Json), primary: false } : el));
+  return list.map((el, i) => (isJsonObject(el) && el.primary === true && i !== last ? { ...el, primary: false } : el));
 }
+
+const isPrimary = (el: JsonValue) => isJsonObject(el) && el.primary === true;

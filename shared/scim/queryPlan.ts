@@ -1,5 +1,5 @@
 import { Filter } from './filter';
-import { Json } from './filterEvaluation';
+import { isJsonObject, JsonObject, listOf } from './document';
 import { instantOf } from './instant';
 import { RELATION, relationValueEq } from './relationFilter';
 import { ResourceSchema } from './resourceSchema';
@@ -39,10 +39,16 @@ const foldKey = (spec: IndexSpec, v: unknown) => {
 };
 
 /** The keys a resource contributes to an index: its distinct non-empty values there, folded. */
-export function indexKeysOf(spec: IndexSpec, doc: Json): string[] {
+export function indexKeysOf(spec: IndexSpec, doc: JsonObject): string[] {
   const raw = doc[spec.attr];
-  const values = spec.sub ? (Array.isArray(raw) ? raw : [raw]).map((el) => (el && typeof el === 'object' ? (el as Json)[spec.sub!] : undefined)) : [raw];
-  return [...new Set(values.filter((v) => typeof v === 'string').map((v) => foldKey(spec, v)!).filter(Boolean))];
+  const { sub } = spec;
+  const values = sub ? listOf(raw).map((el) => (isJsonObject(el) ? el[sub] : undefined)) : [raw];
+  const keys = new Set<string>();
+  for (const v of values) {
+    const key = typeof v === 'string' ? foldKey(spec, v) : undefined;
+    if (key) keys.add(key);
+  }
+  return [...keys];
 }
 
 const named = (path: { attr: string; sub?: string }, attr: string, sub?: string) =>
@@ -52,8 +58,9 @@ const named = (path: { attr: string; sub?: string }, attr: string, sub?: string)
 function indexKeyOf(spec: IndexSpec, f: Filter): string | undefined {
   if (f.kind === 'compare' && f.op === 'eq' && !f.path.urn && named(f.path, spec.attr, spec.sub)) return foldKey(spec, f.value);
   // `emails[type eq "work"].value eq "x"` arrives as valuePath(emails, and(type eq work, value eq x)).
-  if (f.kind === 'valuePath' && spec.sub && f.path.attr.toLowerCase() === spec.attr.toLowerCase()) {
-    const inner = (g: Filter) => (g.kind === 'compare' && g.op === 'eq' && !g.path.sub && g.path.attr.toLowerCase() === spec.sub!.toLowerCase() ? foldKey(spec, g.value) : undefined);
+  const { sub } = spec;
+  if (f.kind === 'valuePath' && sub && f.path.attr.toLowerCase() === spec.attr.toLowerCase()) {
+    const inner = (g: Filter) => (g.kind === 'compare' && g.op === 'eq' && !g.path.sub && g.path.attr.toLowerCase() === sub.toLowerCase() ? foldKey(spec, g.value) : undefined);
     return inner(f.filter) ?? (f.filter.kind === 'and' ? inner(f.filter.left) ?? inner(f.filter.right) : undefined);
   }
   return undefined;

@@ -6,7 +6,7 @@ import { ResourceSchema, ResourceTypeName } from './resourceSchema';
 /** The attribute that holds a type's memberships: kept as membership rows, never in the resource's document. */
 export const RELATION: Record<ResourceTypeName, 'members' | 'groups'> = { Group: 'members', User: 'groups' };
 
-const isRelationValueEq = (f: Filter, relation: string, inside: boolean): f is Extract<Filter, { kind: 'compare' }> =>
+const isRelationValueEq = (f: Filter, relation: string, inside: boolean): f is Extract<Filter, { kind: 'compare' }> & { value: string } =>
   f.kind === 'compare' && f.op === 'eq' && typeof f.value === 'string' && !f.path.urn &&
   (inside ? f.path.attr.toLowerCase() === 'value' && !f.path.sub : f.path.attr.toLowerCase() === relation && (f.path.sub?.toLowerCase() ?? 'value') === 'value');
 
@@ -15,8 +15,8 @@ const isRelationValueEq = (f: Filter, relation: string, inside: boolean): f is E
  * single filter term pins, or undefined. Membership rows answer such a term by key.
  */
 export function relationValueEq(f: Filter, relation: string): string | undefined {
-  if (isRelationValueEq(f, relation, false)) return f.value as string;
-  if (f.kind === 'valuePath' && f.path.attr.toLowerCase() === relation && isRelationValueEq(f.filter, relation, true)) return f.filter.value as string;
+  if (isRelationValueEq(f, relation, false)) return f.value;
+  if (f.kind === 'valuePath' && f.path.attr.toLowerCase() === relation && isRelationValueEq(f.filter, relation, true)) return f.filter.value;
   return undefined;
 }
 
@@ -28,7 +28,7 @@ export function relationIdsInFilter(filter: Filter | undefined, schema: Resource
   const relation = RELATION[schema.name];
   // Ids are lower-case UUIDs: where the schema makes the relation's value case-insensitive (a user's groups, RFC 7643
   // §4.1.2), an id written in capitals names the same resource.
-  const valueDef = schema.resolve({ attr: relation, sub: 'value' }).sub!;
+  const valueDef = schema.resolve({ attr: relation, sub: 'value' }).sub;
   const ids: string[] = [];
   const unsupported = () =>
     badRequest('invalidFilter', `Invalid filter: ${relation} can be filtered only with ${relation}.value eq "<id>" (or ${relation}[value eq "<id>"]).`);
@@ -45,7 +45,7 @@ export function relationIdsInFilter(filter: Filter | undefined, schema: Resource
       case 'compare':
         if (!inside && f.path.attr.toLowerCase() !== relation) return;
         if (!isRelationValueEq(f, relation, inside)) throw unsupported();
-        ids.push(foldCase(f.value as string, valueDef));
+        ids.push(foldCase(f.value, valueDef));
     }
   };
   if (filter) visit(filter, false);

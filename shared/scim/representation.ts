@@ -1,6 +1,6 @@
 import { badRequest } from './errors';
 import { AttrPath, parseAttrPath } from './filter';
-import { Json } from './filterEvaluation';
+import { isJsonObject, JsonArray, JsonObject, objectAt } from './document';
 import { ResourceSchema } from './resourceSchema';
 import { AttributeDef } from './schemaDefinitions';
 
@@ -35,7 +35,7 @@ export function parseProjection(attributes?: string | null, excluded?: string | 
 }
 
 /** The resource as a client sees it: `schemas`, `id`, attributes per the projection and `returned` rules, `meta`. */
-export function toRepresentation(stored: Json, meta: ResourceMeta, schema: ResourceSchema, baseUrl: string, projection: Projection = {}): Json {
+export function toRepresentation(stored: JsonObject, meta: ResourceMeta, schema: ResourceSchema, baseUrl: string, projection: Projection = {}): JsonObject {
   const wants = (urn: string | undefined, def: AttributeDef, sub?: AttributeDef): boolean => {
     const ret = sub?.returned === 'never' || def.returned === 'never' ? 'never' : def.returned === 'always' ? 'always' : (sub?.returned ?? def.returned);
     if (ret === 'never') return false;
@@ -47,17 +47,18 @@ export function toRepresentation(stored: Json, meta: ResourceMeta, schema: Resou
     return ret !== 'request';
   };
 
-  const out: Json = { schemas: [schema.core.id], id: meta.id };
-  const copy = (src: Json, dst: Json, urn: string | undefined, defs: AttributeDef[]) => {
+  const schemas: JsonArray = [schema.core.id];
+  const out: JsonObject = { schemas, id: meta.id };
+  const copy = (src: JsonObject, dst: JsonObject, urn: string | undefined, defs: AttributeDef[]) => {
     for (const def of defs) {
       const value = src[def.name];
       if (value === undefined || def.name === 'id' || def.name === 'meta') continue;
       if (def.type === 'complex' && def.subAttributes) {
         const subs = def.subAttributes.filter((s) => wants(urn, def, s));
         if (!subs.length) continue;
-        const pick = (el: Json) => Object.fromEntries(subs.filter((s) => el[s.name] !== undefined).map((s) => [s.name, el[s.name]]));
+        const pick = (el: JsonObject) => Object.fromEntries(subs.filter((s) => el[s.name] !== undefined).map((s) => [s.name, el[s.name]]));
         // An element with none of the wanted sub-attributes is left out rather than returned as `{}`.
-        const picked = Array.isArray(value) ? value.map((el) => pick(el as Json)).filter((el) => Object.keys(el).length) : pick(value as Json);
+        const picked = Array.isArray(value) ? value.filter(isJsonObject).map(pick).filter((el) => Object.keys(el).length) : isJsonObject(value) ? pick(value) : {};
         if (Array.isArray(picked) ? picked.length : Object.keys(picked).length) dst[def.name] = picked;
       } else if (wants(urn, def)) {
         dst[def.name] = value;
@@ -66,13 +67,13 @@ export function toRepresentation(stored: Json, meta: ResourceMeta, schema: Resou
   };
   copy(stored, out, undefined, schema.core.attributes);
   for (const ext of schema.extensions) {
-    const src = stored[ext.id] as Json | undefined;
+    const src = objectAt(stored, ext.id);
     if (!src) continue;
-    const dst: Json = {};
+    const dst: JsonObject = {};
     copy(src, dst, ext.id, ext.attributes);
     if (Object.keys(dst).length) {
       out[ext.id] = dst;
-      (out.schemas as string[]).push(ext.id);
+      schemas.push(ext.id);
     }
   }
   const metaDef = schema.resolve({ attr: 'meta' }).def;

@@ -1,5 +1,5 @@
+import { isJsonObject, JsonArray, JsonObject, JsonValue, objectAt } from './document';
 import { badRequest, ScimType } from './errors';
-import { Json } from './filterEvaluation';
 import { normaliseManager, toBoolean } from './entraQuirks';
 import { ResourceSchema, findAttr } from './resourceSchema';
 import { AttributeDef, ENTERPRISE_USER_SCHEMA } from './schemaDefinitions';
@@ -12,12 +12,12 @@ import { AttributeDef, ENTERPRISE_USER_SCHEMA } from './schemaDefinitions';
  * added to `ignored`, for the caller to log: Microsoft's SCIM validator and reference server expect a misspelled
  * attribute to be dropped rather than fail the whole resource, and the response shows what was kept.
  */
-export function toStoredResource(body: unknown, schema: ResourceSchema, ignored: string[] = []): Json {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+export function toStoredResource(body: unknown, schema: ResourceSchema, ignored: string[] = []): JsonObject {
+  if (!isJsonObject(body)) {
     throw badRequest('invalidSyntax', `The request body must be a JSON object describing a ${schema.name}.`);
   }
-  const out: Json = {};
-  for (const [key, value] of Object.entries(body as Json)) {
+  const out: JsonObject = {};
+  for (const [key, value] of Object.entries(body)) {
     if (key.toLowerCase() === 'schemas') {
       if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) {
         throw badRequest('invalidSyntax', '"schemas" must be an array of schema URIs.');
@@ -27,9 +27,9 @@ export function toStoredResource(body: unknown, schema: ResourceSchema, ignored:
     const ext = schema.extension(key);
     if (ext) {
       if (value === null) continue;
-      if (typeof value !== 'object' || Array.isArray(value)) throw badRequest('invalidValue', `"${key}" must be an object of ${ext.name} attributes.`);
-      const inner: Json = {};
-      for (const [k, v] of Object.entries(value as Json)) {
+      if (!isJsonObject(value)) throw badRequest('invalidValue', `"${key}" must be an object of ${ext.name} attributes.`);
+      const inner: JsonObject = {};
+      for (const [k, v] of Object.entries(value)) {
         const def = findAttr(ext.attributes, k);
         if (!def) {
           ignored.push(`${ext.id}:${k}`);
@@ -48,7 +48,7 @@ export function toStoredResource(body: unknown, schema: ResourceSchema, ignored:
       continue;
     }
     if (resolved.def.mutability === 'readOnly' || resolved.sub) continue;
-    const target = resolved.urn ? ((out[resolved.urn] as Json | undefined) ?? (out[resolved.urn] = {})) : out;
+    const target = resolved.urn ? (objectAt(out, resolved.urn) ?? (out[resolved.urn] = {})) : out;
     setCoerced(target, resolved.def, value, key, resolved.urn);
   }
   assertRequired(out, schema);
@@ -61,21 +61,25 @@ function splitUrn(key: string) {
 }
 
 /** Sets `def` on `target` after coercion; `undefined` (null, empty manager) removes it. */
-export function setCoerced(target: Json, def: AttributeDef, value: unknown, where: string, urn?: string): void {
+export function setCoerced(target: JsonObject, def: AttributeDef, value: unknown, where: string, urn?: string): void {
   const v = coerce(def, value, where, urn);
   if (v === undefined) delete target[def.name];
   else target[def.name] = v;
 }
 
-/** Validates and canonicalises one attribute value against its definition. */
-export function coerce(def: AttributeDef, value: unknown, where: string, urn?: string): unknown {
+/** Validates and canonicalises one attribute value against its definition; undefined means "absent". */
+export function coerce(def: AttributeDef, value: unknown, where: string, urn?: string): JsonValue | undefined {
   if (value === null || value === undefined) return undefined;
   if (urn === ENTERPRISE_USER_SCHEMA && def.name === 'manager') value = normaliseManager(value);
   if (value === undefined) return undefined;
   if (def.multiValued) {
     const list = Array.isArray(value) ? value : [value];
-    const items = list.map((item, i) => coerceSingle(def, item, `${where}[${i}]`)).filter((x) => x !== undefined);
-    if (def.type === 'complex' && items.filter((x) => (x as Json).primary === true).length > 1) {
+    const items: JsonArray = [];
+    list.forEach((item, i) => {
+      const c = coerceSingle(def, item, `${where}[${i}]`);
+      if (c !== undefined) items.push(c);
+    });
+    if (def.type === 'complex' && items.filter((x) => isJsonObject(x) && x.primary === true).length > 1) {
       throw badRequest('invalidValue', `At most one "${def.name}" value may have "primary": true (RFC 7643 §2.4).`);
     }
     return items;
@@ -84,13 +88,13 @@ export function coerce(def: AttributeDef, value: unknown, where: string, urn?: s
   return coerceSingle(def, value, where);
 }
 
-function coerceSingle(def: AttributeDef, value: unknown, where: string): unknown {
+function coerceSingle(def: AttributeDef, value: unknown, where: string): JsonValue | undefined {
   if (value === null || value === undefined) return undefined;
   switch (def.type) {
     case 'complex': {
-      if (typeof value !== 'object' || Array.isArray(value)) throw typeError(where, 'an object', value);
-      const out: Json = {};
-      for (const [k, v] of Object.entries(value as Json)) {
+      if (!isJsonObject(value)) throw typeError(where, 'an object', value);
+      const out: JsonObject = {};
+      for (const [k, v] of Object.entries(value)) {
         const sub = findAttr(def.subAttributes ?? [], k);
         if (!sub) throw badRequest('invalidValue', `"${where}" has no sub-attribute "${k}".`);
         const c = coerceSingle(sub, v, `${where}.${sub.name}`);
@@ -122,7 +126,7 @@ const typeError = (where: string, expected: string, value: unknown) =>
   badRequest('invalidValue', `"${where}" must be ${expected}; got ${JSON.stringify(value)?.slice(0, 80)}.`);
 
 /** A body without a required attribute is `invalidValue` (RFC 7644 §3.12); PATCH passes its own `scimType`. */
-export function assertRequired(resource: Json, schema: ResourceSchema, scimType: ScimType = 'invalidValue'): void {
+export function assertRequired(resource: JsonObject, schema: ResourceSchema, scimType: ScimType = 'invalidValue'): void {
   for (const def of schema.core.attributes) {
     const v = resource[def.name];
     if (def.required && (v === undefined || v === '')) {

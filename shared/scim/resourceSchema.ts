@@ -37,7 +37,12 @@ export class ResourceSchema {
     return this.extensionsByLower.get(urn.toLowerCase());
   }
 
-  /** Resolves a path, case-insensitively (RFC 7643 §2.1). Throws `invalidPath` naming what is unknown. */
+  /**
+   * Resolves a path, case-insensitively (RFC 7643 §2.1). Throws `invalidPath` naming what is unknown, so a path
+   * that names a sub-attribute resolves with it (the first signature says so to callers).
+   */
+  resolve(path: AttrPath & { sub: string }): ResolvedAttr & { sub: AttributeDef };
+  resolve(path: AttrPath): ResolvedAttr;
   resolve(path: AttrPath): ResolvedAttr {
     let def: AttributeDef | undefined;
     let urn: string | undefined;

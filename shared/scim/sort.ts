@@ -1,6 +1,7 @@
 import { badRequest } from './errors';
 import { parseAttrPath } from './filter';
-import { comparedAttr, foldCase, Json } from './filterEvaluation';
+import { isJsonObject, JsonObject, JsonValue, objectAt } from './document';
+import { comparedAttr, foldCase } from './filterEvaluation';
 import { instantOf } from './instant';
 import { ResolvedAttr, ResourceSchema } from './resourceSchema';
 import { AttributeDef } from './schemaDefinitions';
@@ -37,12 +38,12 @@ export function parseSort(sortBy: string | undefined, sortOrder: string | undefi
  * The value a resource sorts by. A multi-valued attribute sorts by its primary value, else its first (RFC 7644
  * §3.4.2.3). Strings fold case unless the attribute is caseExact; dateTimes compare as instants.
  */
-export function sortKey(resource: Json, spec: SortSpec): SortKey {
+export function sortKey(resource: JsonObject, spec: SortSpec): SortKey {
   const { urn, def, sub } = spec.attr;
-  const holder = urn ? (resource[urn] as Json | undefined) : resource;
-  let v: unknown = holder?.[def.name];
-  if (Array.isArray(v)) v = v.find((el) => el && typeof el === 'object' && (el as Json).primary === true) ?? v[0];
-  if (def.type === 'complex') v = v && typeof v === 'object' ? (v as Json)[(sub ?? spec.leaf).name] : undefined;
+  const holder = urn ? objectAt(resource, urn) : resource;
+  let v: JsonValue | undefined = holder?.[def.name];
+  if (Array.isArray(v)) v = v.find((el) => isJsonObject(el) && el.primary === true) ?? v[0];
+  if (def.type === 'complex') v = isJsonObject(v) ? v[(sub ?? spec.leaf).name] : undefined;
   if (v === undefined || v === null || v === '') return undefined;
   switch (spec.leaf.type) {
     case 'integer': case 'decimal': return numberOrMissing(Number(v));

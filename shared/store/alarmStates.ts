@@ -1,4 +1,4 @@
-import { Json } from '../scim/filterEvaluation';
+import { JsonObject as Json } from '../scim/document';
 import { decodeDocument, DocumentProperties, encodeDocument } from './entityProperties';
 import { ALARMS_PARTITION } from './keys';
 import { statusOf } from '../azureFaults';

@@ -1,5 +1,5 @@
 import { ScimError } from '../scim/errors';
-import { Json } from '../scim/filterEvaluation';
+import { isJsonObject, JsonObject, parseJson } from '../scim/document';
 
 /*
  * Table Storage limits, counted the way Azure counts them: a string property holds at most 64 KiB of UTF-16
@@ -35,7 +35,7 @@ function partEnd(s: string, start: number, n: number): number {
  * may use what one entity can hold (about 500 K characters). Beyond that: 413, naming what to shorten. Entities
  * are always written whole (Replace), so a shorter document leaves no stale parts behind.
  */
-export function encodeDocument(type: string, data: Json): DocumentProperties {
+export function encodeDocument(type: string, data: JsonObject): DocumentProperties {
   const json = JSON.stringify(data);
   const parts: string[] = [];
   for (let at = 0, end = 0; at < json.length; at = end) {
@@ -44,14 +44,18 @@ export function encodeDocument(type: string, data: Json): DocumentProperties {
   }
   const bytes = parts.reduce((sum, part, i) => sum + 12 + 2 * partName(i).length + 2 * part.length, 0);
   if (bytes > DOCUMENT_BYTES || parts.length > MAX_PARTS) throw tooLarge(type, data, bytes);
-  return Object.fromEntries(parts.map((part, i) => [partName(i), part])) as DocumentProperties;
+  const [doc, ...more] = parts;
+  return { doc, ...Object.fromEntries(more.map((part, i) => [partName(i + 1), part])) };
 }
 
 /** The resource's JSON from its `doc`, `doc1`, … properties (a select may return absent ones as null). */
-export function decodeDocument(entity: Record<string, unknown>): Json {
+export function decodeDocument(entity: Record<string, unknown>): JsonObject {
   let json = '';
-  for (let i = 0; typeof entity[partName(i)] === 'string'; i++) json += entity[partName(i)] as string;
-  return JSON.parse(json) as Json;
+  for (let i = 0, part = entity.doc; typeof part === 'string'; part = entity[partName(++i)]) json += part;
+  const doc = parseJson(json);
+  // encodeDocument writes objects only; anything else is a row this code did not write.
+  if (!isJsonObject(doc)) throw new Error('The stored document is not a JSON object.');
+  return doc;
 }
 
 /**
@@ -65,8 +69,8 @@ export const boundedColumn = (value: string): string => value.slice(0, partEnd(v
 /** Whether a comparison with this literal can be pushed down to a bounded column. */
 export const pushableLiteral = (value: string | boolean): boolean => typeof value !== 'string' || value.length < MAX_COLUMN_CHARS;
 
-function tooLarge(type: string, data: Json, bytes: number): ScimError {
-  const sizes = Object.entries(data as Record<string, unknown>).map(([name, value]) => [name, JSON.stringify(value)?.length ?? 0] as const);
+function tooLarge(type: string, data: JsonObject, bytes: number): ScimError {
+  const sizes = Object.entries(data).map(([name, value]) => [name, JSON.stringify(value)?.length ?? 0] as const);
   const [largest, chars] = sizes.reduce((a, b) => (b[1] > a[1] ? b : a), ['', 0] as const);
   return new ScimError(
     413,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TransactionAction } from '@azure/data-tables';
 import { resourceNotFound, ScimError } from '../scim/errors';
-import { Json } from '../scim/filterEvaluation';
+import { JsonObject as Json } from '../scim/document';
 import { memberDisplay } from '../scim/memberPatch';
 import { indexKeysOf, QueryPlan } from '../scim/queryPlan';
 import { ResourceTypeName } from '../scim/resourceSchema';

@@ -1,5 +1,5 @@
-import { Json } from '../scim/filterEvaluation';
-import { ColumnSpec, indexKeysOf, Pushdown, QueryLayout } from '../scim/queryPlan';
+import { JsonObject } from '../scim/document';
+import { ColumnSpec, IndexSpec, indexKeysOf, Pushdown, QueryLayout } from '../scim/queryPlan';
 import { ResourceTypeName } from '../scim/resourceSchema';
 import { boundedColumn, pushableLiteral } from './entityProperties';
 import { indexKey, odataString, uniqueIndexKey } from './keys';
@@ -41,7 +41,7 @@ const columnName = (spec: ColumnSpec) => COLUMN_NAMES[spec.name] ?? `c_${spec.na
  * The typed column values of a document; absent values are left out, so they never match a comparison. Strings
  * are stored lower-cased (none of the declared ones is case-exact), dateTimes are the entity's own columns.
  */
-export function columnsOf(type: ResourceTypeName, data: Json): Record<string, string | boolean> {
+export function columnsOf(type: ResourceTypeName, data: JsonObject): Record<string, string | boolean> {
   const out: Record<string, string | boolean> = {};
   for (const col of TABLE_LAYOUT[type].columns) {
     if (col.attr === 'meta') continue;
@@ -53,7 +53,7 @@ export function columnsOf(type: ResourceTypeName, data: Json): Record<string, st
 }
 
 /** The index rows a resource owns: unique keys point at it, non-unique ones carry its id in the key. */
-export function indexRows(tenant: string, type: ResourceTypeName, id: string, data: Json) {
+export function indexRows(tenant: string, type: ResourceTypeName, id: string, data: JsonObject) {
   return TABLE_LAYOUT[type].indexes.flatMap((index) =>
     indexKeysOf(index, data).map((key) => ({
       partitionKey: tenant,
@@ -63,7 +63,11 @@ export function indexRows(tenant: string, type: ResourceTypeName, id: string, da
   );
 }
 
-export const uniqueIndexOf = (type: ResourceTypeName) => TABLE_LAYOUT[type].indexes.find((i) => i.unique)!;
+export function uniqueIndexOf(type: ResourceTypeName): IndexSpec {
+  const index = TABLE_LAYOUT[type].indexes.find((i) => i.unique);
+  if (!index) throw new Error(`TABLE_LAYOUT declares no unique index for ${type}.`);
+  return index;
+}
 
 /**
  * Push-downs as an OData conjunction. Column names come from the layout, never from the request; every value is a

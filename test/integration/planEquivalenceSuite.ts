@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { Filter, parseFilter } from '../../shared/scim/filter';
 import { matches } from '../../shared/scim/filterEvaluation';
+import { JsonObject } from '../../shared/scim/document';
 import { buildSchemaRegistry } from '../../shared/scim/resourceSchema';
 import { parseSort, sortBy, sortKey } from '../../shared/scim/sort';
 import { EmbeddedAzurite } from '../../tools/embeddedAzurite';
@@ -25,8 +26,8 @@ export function planEquivalenceSuite(options: { storage?: () => Promise<Embedded
   const { storage, share = 1, timeoutMs = 300_000 } = options;
   const runs = (n: number) => Math.ceil(n * share);
   let s: TestServer;
-  let allUsers: Record<string, unknown>[];
-  let allGroups: Record<string, unknown>[];
+  let allUsers: JsonObject[];
+  let allGroups: JsonObject[];
   const pools = { userName: [] as string[], externalId: [] as string[], email: [] as string[], title: [] as string[], id: [] as string[], displayName: [] as string[], groupId: [] as string[], lastModified: [] as string[] };
 
   beforeAll(async () => {
@@ -80,8 +81,8 @@ export function planEquivalenceSuite(options: { storage?: () => Promise<Embedded
   afterAll(() => s.close());
 
   /** Every resource a query returns, page by page with cursors. */
-  async function everything(endpoint: string, query: string, count = 50): Promise<Record<string, unknown>[]> {
-    const out: Record<string, unknown>[] = [];
+  async function everything(endpoint: string, query: string, count = 50): Promise<JsonObject[]> {
+    const out: JsonObject[] = [];
     let cursor = '';
     for (;;) {
       const res = await s.scim('GET', `${endpoint}?${query}&cursor=${cursor}&count=${count}`);
@@ -126,7 +127,7 @@ export function planEquivalenceSuite(options: { storage?: () => Promise<Embedded
       ),
     })).f;
 
-  const naive = (resources: Record<string, unknown>[], f: Filter, schema = user) => resources.filter((r) => matches(f, r, schema)).map((r) => r.id).sort();
+  const naive = (resources: JsonObject[], f: Filter, schema = user) => resources.filter((r) => matches(f, r, schema)).map((r) => r.id).sort();
   const served = async (endpoint: string, filter: string) => (await everything(endpoint, `filter=${encodeURIComponent(filter)}`)).map((r) => r.id).sort();
 
   describe('planned results equal a naive evaluation', () => {

@@ -1,4 +1,4 @@
-import { Json } from '../../shared/scim/filterEvaluation';
+import { JsonObject } from '../../shared/scim/document';
 import { applyPatch, parsePatchRequest, PATCH_OP_SCHEMA } from '../../shared/scim/patch';
 import { buildSchemaRegistry } from '../../shared/scim/resourceSchema';
 import { toStoredResource } from '../../shared/scim/resourceInput';
@@ -11,12 +11,12 @@ import { U, EU } from '../support/urns';
  */
 const { user: userSchema, group: groupSchema } = buildSchemaRegistry([]);
 
-const patchUser = (resource: Json, ...Operations: unknown[]) =>
+const patchUser = (resource: JsonObject, ...Operations: unknown[]) =>
   applyPatch(resource, parsePatchRequest({ schemas: [PATCH_OP_SCHEMA], Operations }), userSchema);
-const patchGroup = (resource: Json, ...Operations: unknown[]) =>
+const patchGroup = (resource: JsonObject, ...Operations: unknown[]) =>
   applyPatch(resource, parsePatchRequest({ schemas: [PATCH_OP_SCHEMA], Operations }), groupSchema);
 
-const alice = (): Json => ({
+const alice = (): JsonObject => ({
   userName: 'alice@contoso.com',
   active: true,
   name: { givenName: 'Alice', familyName: 'Smith' },
@@ -172,7 +172,7 @@ describe('pathlessReplace: a value object keyed by attribute paths', () => {
 });
 
 describe('removeWithValueList: Remove with a value list removes only those values', () => {
-  const team = (): Json => ({ displayName: 'Team', members: [{ value: 'u1' }, { value: 'u2' }, { value: 'u3' }] });
+  const team = (): JsonObject => ({ displayName: 'Team', members: [{ value: 'u1' }, { value: 'u2' }, { value: 'u3' }] });
 
   test('Entra form: {"op":"Remove","path":"members","value":[{"$ref":null,"value":"u2"}]} removes only u2', () => {
     const out = patchGroup(team(), { op: 'Remove', path: 'members', value: [{ $ref: null, value: 'u2' }] });

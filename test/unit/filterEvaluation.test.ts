@@ -1,5 +1,6 @@
 import { parseFilter } from '../../shared/scim/filter';
-import { elementMatches, Json, matches, validateFilter } from '../../shared/scim/filterEvaluation';
+import { JsonObject } from '../../shared/scim/document';
+import { elementMatches, matches, validateFilter } from '../../shared/scim/filterEvaluation';
 import { buildSchemaRegistry } from '../../shared/scim/resourceSchema';
 import { extensionConfigSchema } from '../../shared/scim/schemaDefinitions';
 import { scimErrorOf } from './expectScimError';
@@ -10,7 +11,7 @@ const userSchema = registry.user;
 const groupSchema = registry.group;
 
 /** A stored user as resourceEndpoint hands it to matches(): the document plus server-owned id and meta. */
-const user: Json = {
+const user: JsonObject = {
   id: 'a1B2-c3',
   userName: 'Test_User_Alice@Contoso.com',
   externalId: 'AliceExt',
@@ -29,7 +30,7 @@ const user: Json = {
 };
 
 /** Parses, validates and evaluates, as the list endpoint does. */
-const hit = (filter: string, resource: Json = user) => {
+const hit = (filter: string, resource: JsonObject = user) => {
   const f = parseFilter(filter);
   validateFilter(f, userSchema);
   return matches(f, resource, userSchema);

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { AttrPath, CompareOp, Filter, Literal, parseFilter } from '../../shared/scim/filter';
-import { Json, matches, validateFilter } from '../../shared/scim/filterEvaluation';
+import { JsonObject } from '../../shared/scim/document';
+import { matches, validateFilter } from '../../shared/scim/filterEvaluation';
 import { buildSchemaRegistry } from '../../shared/scim/resourceSchema';
 import { attributeSchema } from '../../shared/scim/schemaDefinitions';
 import { ScimError } from '../../shared/scim/errors';
@@ -103,7 +104,7 @@ const users = fc.record(
 );
 
 /** What a filter answers for a user: true/false, or "invalid" for a SCIM 400. Anything else escapes and fails. */
-function outcome(f: Filter, doc: Json): boolean | 'invalid' {
+function outcome(f: Filter, doc: JsonObject): boolean | 'invalid' {
   try {
     validateFilter(f, user);
     return matches(f, doc, user);
@@ -202,7 +203,7 @@ describe('filter grammar, property-based', () => {
 });
 
 describe('comparisons by type, property-based', () => {
-  const parsed = (text: string, doc: Json) => outcome(parseFilter(text), doc);
+  const parsed = (text: string, doc: JsonObject) => outcome(parseFilter(text), doc);
 
   it('treats null like an unassigned value (RFC 7643 §2.5): eq null is absence, ne null is presence', () => {
     fc.assert(

@@ -1,4 +1,4 @@
-import { Json } from '../../shared/scim/filterEvaluation';
+import { JsonObject } from '../../shared/scim/document';
 import { applyPatch, parsePatchRequest, PATCH_OP_SCHEMA, PatchOperation } from '../../shared/scim/patch';
 import { buildSchemaRegistry } from '../../shared/scim/resourceSchema';
 import { scimErrorOf } from './expectScimError';
@@ -8,9 +8,9 @@ const { user: userSchema, group: groupSchema } = buildSchemaRegistry([]);
 
 const body = (...Operations: unknown[]) => ({ schemas: [PATCH_OP_SCHEMA], Operations });
 /** Parses a PatchOp body and applies it to a user, as the PATCH endpoint does. */
-const patchUser = (resource: Json, ...ops: unknown[]) => applyPatch(resource, parsePatchRequest(body(...ops)), userSchema);
+const patchUser = (resource: JsonObject, ...ops: unknown[]) => applyPatch(resource, parsePatchRequest(body(...ops)), userSchema);
 
-const base = (): Json => ({
+const base = (): JsonObject => ({
   userName: 'alice@contoso.com',
   externalId: 'alice',
   displayName: 'Alice',
@@ -67,7 +67,7 @@ describe('add', () => {
     const out = patchUser(base(), { op: 'add', path: 'phoneNumbers', value: [{ type: 'work', value: '1' }] });
     expect(out.phoneNumbers).toEqual([{ type: 'work', value: '1' }]);
     const more = patchUser(base(), { op: 'add', path: 'emails', value: [{ type: 'other', value: 'a@other.example' }] });
-    expect(more.emails).toEqual([...(base().emails as Json[]), { type: 'other', value: 'a@other.example' }]);
+    expect(more.emails).toEqual([...(base().emails as JsonObject[]), { type: 'other', value: 'a@other.example' }]);
   });
 
   test('adding a value that is already there does not duplicate it', () => {
@@ -163,17 +163,17 @@ describe('replace', () => {
 
   test('add with a value filter merges into the matching element', () => {
     const out = patchUser(base(), { op: 'add', path: 'emails[type eq "home"]', value: { display: 'Home' } });
-    expect((out.emails as Json[])[1]).toEqual({ type: 'home', value: 'alice@home.example', display: 'Home' });
+    expect((out.emails as JsonObject[])[1]).toEqual({ type: 'home', value: 'alice@home.example', display: 'Home' });
   });
 
   test('a value filter matching several elements changes them all', () => {
     const out = patchUser(base(), { op: 'replace', path: 'emails[value co "alice"].display', value: 'A' });
-    expect((out.emails as Json[]).map((e) => e.display)).toEqual(['A', 'A']);
+    expect((out.emails as JsonObject[]).map((e) => e.display)).toEqual(['A', 'A']);
   });
 
   test('value filters use the whole filter language: and, or, not, case rules of the sub-attributes', () => {
-    const three = (): Json => ({ ...base(), emails: [...(base().emails as Json[]), { type: 'other', value: 'ALICE@Other.example' }] });
-    const displays = (path: string) => (patchUser(three(), { op: 'replace', path, value: 'X' }).emails as Json[]).map((e) => e.display ?? '-');
+    const three = (): JsonObject => ({ ...base(), emails: [...(base().emails as JsonObject[]), { type: 'other', value: 'ALICE@Other.example' }] });
+    const displays = (path: string) => (patchUser(three(), { op: 'replace', path, value: 'X' }).emails as JsonObject[]).map((e) => e.display ?? '-');
     expect(displays('emails[type eq "work" and primary eq true].display')).toEqual(['X', '-', '-']);
     expect(displays('emails[type eq "home" or value ew "@other.example"].display')).toEqual(['-', 'X', 'X']);
     expect(displays('emails[not (type eq "work") and (value sw "alice@h" or primary pr)].display')).toEqual(['-', 'X', '-']);
@@ -429,13 +429,13 @@ describe('primary uniqueness (RFC 7643 §2.4)', () => {
 
   test('a patch that does not touch primary leaves it alone', () => {
     const out = patchUser(base(), { op: 'replace', path: 'emails[type eq "home"].value', value: 'h2@home.example' });
-    expect((out.emails as Json[]).map((e) => e.primary)).toEqual([true, undefined]);
+    expect((out.emails as JsonObject[]).map((e) => e.primary)).toEqual([true, undefined]);
   });
 });
 
 describe('groups', () => {
-  const group = (): Json => ({ displayName: 'Team', members: [{ value: 'u1' }, { value: 'u2' }, { value: 'u3' }] });
-  const patchGroup = (g: Json, ...ops: unknown[]) => applyPatch(g, parsePatchRequest(body(...ops)), groupSchema);
+  const group = (): JsonObject => ({ displayName: 'Team', members: [{ value: 'u1' }, { value: 'u2' }, { value: 'u3' }] });
+  const patchGroup = (g: JsonObject, ...ops: unknown[]) => applyPatch(g, parsePatchRequest(body(...ops)), groupSchema);
 
   test('renaming a group replaces displayName', () => {
     expect(patchGroup(group(), { op: 'Replace', path: 'displayName', value: 'New' }).displayName).toBe('New');

@@ -1,4 +1,5 @@
 import { parseFilter } from '../../shared/scim/filter';
+import { JsonObject } from '../../shared/scim/document';
 import { indexKeysOf, planQuery, QueryPlan } from '../../shared/scim/queryPlan';
 import { TABLE_LAYOUT } from '../../shared/store/tableLayout';
 import { buildSchemaRegistry } from '../../shared/scim/resourceSchema';
@@ -155,7 +156,7 @@ describe('groups', () => {
 
 describe('index keys written for a resource', () => {
   const spec = (type: 'User' | 'Group', name: string) => TABLE_LAYOUT[type].indexes.find((i) => i.name === name)!;
-  const index = (type: 'User' | 'Group', name: string) => ({ unique: spec(type, name).unique, keys: (doc: Record<string, unknown>) => indexKeysOf(spec(type, name), doc) });
+  const index = (type: 'User' | 'Group', name: string) => ({ unique: spec(type, name).unique, keys: (doc: JsonObject) => indexKeysOf(spec(type, name), doc) });
 
   test('userName and group displayName keys are lower-cased and unique indexes', () => {
     expect(index('User', 'userName').keys({ userName: 'Alice@X.com' })).toEqual(['alice@x.com']);

@@ -1,4 +1,4 @@
-import { Json } from '../../shared/scim/filterEvaluation';
+import { JsonObject } from '../../shared/scim/document';
 import { parseProjection, ResourceMeta, toRepresentation } from '../../shared/scim/representation';
 import { buildSchemaRegistry } from '../../shared/scim/resourceSchema';
 import { extensionConfigSchema } from '../../shared/scim/schemaDefinitions';
@@ -10,7 +10,7 @@ const { user: userSchema, group: groupSchema } = buildSchemaRegistry([]);
 
 const meta: ResourceMeta = { id: 'u-123', created: '2024-01-10T08:00:00Z', lastModified: '2024-03-01T12:30:00Z', version: 'W/"3"' };
 
-const stored = (): Json => ({
+const stored = (): JsonObject => ({
   userName: 'alice@contoso.com',
   externalId: 'alice',
   displayName: 'Alice',
@@ -22,7 +22,7 @@ const stored = (): Json => ({
 });
 
 /** toRepresentation with `attributes` / `excludedAttributes` given as the query-string text. */
-const represent = (attributes?: string, excluded?: string, doc: Json = stored()) =>
+const represent = (attributes?: string, excluded?: string, doc: JsonObject = stored()) =>
   toRepresentation(doc, meta, userSchema, BASE, parseProjection(attributes, excluded));
 
 describe('the default representation', () => {
@@ -64,16 +64,16 @@ describe('the default representation', () => {
   });
 
   test('meta.location is built from the base URL, the endpoint and the id', () => {
-    expect((represent().meta as Json).location).toBe('https://scim.example.net/api/scim/v2/Users/u-123');
+    expect((represent().meta as JsonObject).location).toBe('https://scim.example.net/api/scim/v2/Users/u-123');
     const group = toRepresentation({ displayName: 'Team' }, { ...meta, id: 'g-9' }, groupSchema, BASE);
-    expect((group.meta as Json).location).toBe('https://scim.example.net/api/scim/v2/Groups/g-9');
-    expect((group.meta as Json).resourceType).toBe('Group');
+    expect((group.meta as JsonObject).location).toBe('https://scim.example.net/api/scim/v2/Groups/g-9');
+    expect((group.meta as JsonObject).resourceType).toBe('Group');
   });
 
   test('a client id or meta in the stored document cannot override the server\'s', () => {
     const out = represent(undefined, undefined, { ...stored(), id: 'forged', meta: { location: 'https://evil' } });
     expect(out.id).toBe('u-123');
-    expect((out.meta as Json).location).toBe(`${BASE}/Users/u-123`);
+    expect((out.meta as JsonObject).location).toBe(`${BASE}/Users/u-123`);
   });
 
   test('values come back exactly as stored', () => {

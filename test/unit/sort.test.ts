@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { buildSchemaRegistry } from '../../shared/scim/resourceSchema';
 import { attributeSchema } from '../../shared/scim/schemaDefinitions';
 import { parseSort, sortBy, sortKey } from '../../shared/scim/sort';
-import { Json } from '../../shared/scim/filterEvaluation';
+import { JsonObject } from '../../shared/scim/document';
 import { scimErrorOf } from './expectScimError';
 import { EU, SPOKE } from '../support/urns';
 
@@ -15,7 +15,7 @@ const { user, group } = buildSchemaRegistry([{
   ],
 }]);
 
-const users: Json[] = [
+const users: JsonObject[] = [
   { id: 'u1', userName: 'bob', externalId: 'B-2', name: { familyName: 'Zed' }, emails: [{ value: 'b@x.com' }, { value: 'a@x.com', primary: true }], meta: { lastModified: '2026-01-02T00:00:00+01:00' } },
   { id: 'u2', userName: 'Alice', externalId: 'a-1', name: { familyName: 'young' }, emails: [{ value: 'z@x.com' }], meta: { lastModified: '2026-01-01T23:30:00Z' }, [EU]: { employeeNumber: '10' } },
   { id: 'u3', userName: 'carol', externalId: 'A-3', meta: { lastModified: '2026-01-01T22:00:00.5Z' }, [EU]: { employeeNumber: '9' } },
@@ -94,7 +94,7 @@ describe('sortBy / sortOrder (RFC 7644 §3.4.2.3)', () => {
     fc.assert(
       fc.property(someUsers, fc.constantFrom('userName', 'emails', 'emails.value'), fc.boolean(), (items, by, descending) => {
         const spec = parseSort(by, descending ? 'descending' : undefined, user)!;
-        const sorted = sortBy(items as Json[], spec, (u) => sortKey(u, spec), (u) => String(u.id));
+        const sorted = sortBy(items as JsonObject[], spec, (u) => sortKey(u, spec), (u) => String(u.id));
         expect(sorted.map((u) => u.id).sort()).toEqual(items.map((u) => u.id).sort());
         for (let i = 1; i < sorted.length; i++) {
           const [a, b] = [sortKey(sorted[i - 1], spec), sortKey(sorted[i], spec)];

@@ -1,3 +1,5 @@
+import { isJsonObject } from '../document';
+
 /**
  * Entra quirk: `manager` arrives in three shapes (docs/architecture.md#entra-quirks):
  * - RFC 7643 §4.3 form: `{"value":"<id>"}` (optionally with `$ref`/`displayName`);
@@ -10,7 +12,6 @@ export function normaliseManager(value: unknown): unknown {
   if (value === null || value === '') return undefined;
   if (typeof value === 'string') return { value };
   if (Array.isArray(value)) return value.length === 0 ? undefined : normaliseManager(value[0]);
-  if (typeof value === 'object' && Object.keys(value as object).length === 0) return undefined;
-  if (typeof value === 'object' && (value as Record<string, unknown>).value === '') return undefined;
+  if (isJsonObject(value) && (Object.keys(value).length === 0 || value.value === '')) return undefined;
   return value;
 }

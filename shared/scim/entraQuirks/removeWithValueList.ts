@@ -1,3 +1,5 @@
+import { isJsonObject } from '../document';
+
 /**
  * Entra quirk (default job; docs/architecture.md#entra-quirks): `{"op":"Remove","path":"members","value":[{"value":"<id>"}]}`
  * means "remove exactly these members", not "clear the attribute" (a known peer bug empties the whole group).
@@ -10,7 +12,7 @@ export function valuesToRemove(value: unknown): string[] | undefined {
   if (list.length === 0) return undefined;
   return list.map((item) => {
     if (typeof item === 'string') return item;
-    if (item && typeof item === 'object' && typeof (item as { value?: unknown }).value === 'string') return (item as { value: string }).value;
+    if (isJsonObject(item) && typeof item.value === 'string') return item.value;
     return JSON.stringify(item);
   });
 }
