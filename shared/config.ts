@@ -6,7 +6,7 @@ import { ruleThresholdsSchema } from './notify/rules';
 import { entraJobsSchema } from './notify/entraJobs';
 
 /**
- * Every app setting the service reads, validated once. README.md § Configuration documents each; a missing or
+ * Every app setting the service reads, validated once. docs/operations.md#configuration-app-settings documents each; a missing or
  * malformed one stops start-up with a message naming it rather than failing on the first request.
  */
 
@@ -53,7 +53,7 @@ export const settingsSchema = z
     /** `https://<account>.table.core.windows.net`, reached with the app's managed identity (Azure). */
     SCIM_TABLE_ENDPOINT: z.string().url().optional(),
     SCIM_TABLE_NAME: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'SCIM_TABLE_NAME must be a valid table name').default('scim'),
-    /** JSON array of custom schema extensions; see README § Custom attributes. */
+    /** JSON array of custom schema extensions; see docs/operations.md#custom-attributes. */
     SCIM_EXTENSIONS: jsonSetting('SCIM_EXTENSIONS', '[]', extensionConfigSchema),
     SCIM_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
     /**
@@ -76,7 +76,7 @@ export const settingsSchema = z
      * busy call (at most 1.75 s of backoff) and is far above a healthy call (milliseconds; a 1,000-row page < 1 s).
      */
     SCIM_STORAGE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(DEFAULT_STORAGE_TIMEOUT_MS),
-    /** `on` | `off`: record every SCIM request's outcome in the activity log (README § Activity log and status view). */
+    /** `on` | `off`: record every SCIM request's outcome in the activity log (docs/operations.md#activity-log-and-status-view). */
     SCIM_ACTIVITY: z.string().default('on').transform((s) => s.toLowerCase()).pipe(z.enum(['on', 'off'])),
     /** How often each instance writes its per-minute success counts; a crash loses at most this window of them. */
     SCIM_ACTIVITY_FLUSH_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
@@ -85,7 +85,7 @@ export const settingsSchema = z
     /** The activity log's tables are `{prefix}{yyyymmdd}`, one per UTC day (8 characters are left for the date). */
     SCIM_ACTIVITY_TABLE_PREFIX: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,54}$/, 'SCIM_ACTIVITY_TABLE_PREFIX must be 3-55 letters and digits, starting with a letter').default('scimactivity'),
 
-    // The notifier (README § Notifications).
+    // The notifier (docs/operations.md#notifications).
     /** NCRONTAB of the provisioningNotifier timer; the Functions host reads it as `%SCIM_NOTIFY_SCHEDULE%`. */
     SCIM_NOTIFY_SCHEDULE: z.string().regex(/^\S+( \S+){5}$/, 'SCIM_NOTIFY_SCHEDULE is a six-field NCRONTAB expression, e.g. 0 */5 * * * *').default(NOTIFY_SCHEDULE),
     /** Comma-separated addresses mailed for tenants without their own recipients (`tenant set --notify`). */

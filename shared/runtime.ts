@@ -36,11 +36,11 @@ export interface Runtime {
   settingsTokens: SettingsTokenSource;
   tenants: TenantDirectory;
   tokenUsage: TokenUsage;
-  /** The per-tenant record of request outcomes (issue 12), fed by the pipeline and read by the status view. */
+  /** The per-tenant record of request outcomes, fed by the pipeline and read by the status view. */
   activity: ActivityLog;
-  /** The notifier's verdict per tenant as the status view shows it (issue 13); tests may replace it. */
+  /** The notifier's verdict per tenant as the status view shows it; tests may replace it. */
   alarms?: TenantAlarmSource;
-  /** The notifier's alarm state rows per tenant (issue 13), which it reads and writes under ETags. */
+  /** The notifier's alarm state rows per tenant, which it reads and writes under ETags. */
   alarmStates: AlarmStates;
   /** The service's time (tests move it): what the timers judge by. */
   clock: Clock;

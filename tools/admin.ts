@@ -17,7 +17,7 @@ const USAGE = `Usage: npm run admin -- <command>
   token list <tenant>                                            id, source, created, expires, last used (never the value)
   token revoke <tenant> <token id>                               the token stops working within SCIM_TOKEN_CACHE_SECONDS
   status [tenant] [--since 24h]                                  requests, failures and tokens per tenant (activity log)
-The tenant of /scim/v2 is "${DEFAULT_TENANT}". Settings come from the environment, as for the app (README § Configuration).`;
+The tenant of /scim/v2 is "${DEFAULT_TENANT}". Settings come from the environment, as for the app (docs/operations.md#configuration-app-settings).`;
 
 /** A problem the operator can fix: printed without a stack trace. */
 class UsageError extends Error {}

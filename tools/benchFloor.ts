@@ -4,7 +4,7 @@ import { inParallel } from './benchService';
 
 /**
  * The raw floor of each SCIM operation: the `@azure/data-tables` calls the operation inherently needs, on rows laid
- * out like the app's (README § Storage layout: R~, X~, C~, M~ rows and member → group rows after their member, JSON
+ * out like the app's (docs/architecture.md#storage-model: R~, X~, C~, M~ rows and member → group rows after their member, JSON
  * document plus typed columns) in a partition of the same table, so that both sides pay the same row sizes and the same table size. It is written
  * from the layout, not from the app's store, so the benchmarks keep measuring whatever the store becomes.
  */

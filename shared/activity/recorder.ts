@@ -7,7 +7,7 @@ import { isFailure, RequestOutcome } from './outcome';
 export interface RecorderOptions {
   /** Successes are counted in memory and written this often (SCIM_ACTIVITY_FLUSH_SECONDS). */
   flushMs: number;
-  /** How long a failing request waits for its record before the response goes out anyway (issue 12: 200 ms). */
+  /** How long a failing request waits for its record before the response goes out anyway (200 ms: docs/operations.md#activity-log-and-status-view). */
   failureWaitMs?: number;
   /**
    * Failures stored one by one per tenant and minute by this instance; beyond that (a flood of bad tokens) they

@@ -3,7 +3,7 @@ import { knownTenants, tokenInventory } from '../auth/tokenInventory';
 import type { Runtime } from '../runtime';
 import { ActivityReader, isFailure, MinuteCount, OPERATIONS, operationSchema, requestOutcomeSchema } from './outcome';
 
-/** Failures listed per tenant (issue 12: the last 20). */
+/** Failures listed per tenant (the last 20). */
 export const RECENT_FAILURES = 20;
 /** The chart's resolution: the window cut into this many bars (hours for the page's 24 h). */
 const BUCKETS = 24;

@@ -32,7 +32,7 @@ const malformedUrl = () => new ScimError(400, 'The URL is malformed: every "%" m
  */
 export function scimEndpoint(endpoint: (ctx: RequestContext) => Promise<ScimHttpResponse>, rt: () => Runtime = runtime) {
   return async (rawReq: ScimHttpRequest, log: Logger): Promise<ScimHttpResponse> => {
-    // Activity log hook (issue 12): correlation id, read-once body, and the outcome recorded at the end.
+    // Activity log hook: correlation id, read-once body, and the outcome recorded at the end.
     const activity = beginRequestActivity(rawReq);
     const req = activity.req;
     let party: RequestParty | undefined;

@@ -16,7 +16,7 @@ export interface RequestParty {
 }
 
 /**
- * The pipeline's hook into the activity log (issue 12). It gives the request a correlation id and a body that is
+ * The pipeline's hook into the activity log. It gives the request a correlation id and a body that is
  * read once however many readers ask (the endpoint, then the classifier), and when the response is ready records
  * the outcome and stamps the id on the response. Recording never changes the answer: any fault in it is logged.
  */

@@ -117,7 +117,7 @@ export class ResourceService {
   /**
    * RFC 7644 §3.5.2. A group's member operations become one net change of membership rows (its size does not
    * matter); the document operations are validated first, and unknown members refused, before anything is written.
-   * Answers undefined for groups: Entra expects 204 and must not receive the member list (spec §(a)9).
+   * Answers undefined for groups: Entra expects 204 and must not receive the member list (docs/architecture.md#entra-quirks).
    */
   async patch(scope: RequestScope, schema: ResourceSchema, id: string, operations: PatchOperation[], ifMatch: string | undefined, projection: Projection): Promise<Representation | undefined> {
     if (schema.name !== 'Group') {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Row keys of the one table, inside a tenant's partition (notes/design.md):
+ * Row keys of the one table, inside a tenant's partition (docs/architecture.md#storage-model):
  *   R~User~{id}                         a resource (User or Group), JSON document + typed columns
  *   R~User~{id}!{groupId}               member → group, right after its member: one range read returns a user
  *                                       with its `groups`; also for `members.value eq` filters and deletes

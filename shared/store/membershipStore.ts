@@ -20,7 +20,7 @@ type MemberRow = { memberId: string; memberType: ResourceTypeName; display?: str
 type Pending = Member & { removal: boolean };
 
 /**
- * Memberships as rows in both directions (notes/design.md): adding or removing members writes only the changed
+ * Memberships as rows in both directions (docs/architecture.md#storage-model): adding or removing members writes only the changed
  * rows, reading a group without members touches none of them, and a member's groups sit right after its own row,
  * so reading a user reads its groups in the same range read.
  */
