@@ -50,14 +50,17 @@ export class ResourceStore implements ResourceRepository {
   async get(tenant: string, type: ResourceTypeName, id: string, withMemberships = false): Promise<StoredResource | undefined> {
     if (withMemberships) {
       const span = await this.readSpan(tenant, type, id);
-      return span && toStored(span.entity, id, span.memberOf);
+      return span.entity && toStored(span.entity, id, span.memberOf);
     }
     const entity = await this.table.getRow<ResourceEntity>(tenant, resourceKey(type, id));
     return entity && toStored(entity, id);
   }
 
-  /** The resource's row and the member → group rows that follow it (and their guard's ETag), in one range read. */
-  private async readSpan(tenant: string, type: ResourceTypeName, id: string): Promise<{ entity: ResourceEntity; memberOf: string[]; guardEtag?: string } | undefined> {
+  /**
+   * The resource's row and the member → group rows that follow it (and their guard's ETag), in one range read;
+   * without its row, the rows a DELETE cut short left (see delete).
+   */
+  private async readSpan(tenant: string, type: ResourceTypeName, id: string): Promise<{ entity?: ResourceEntity; memberOf: string[]; guardEtag?: string }> {
     const key = resourceKey(type, id);
     const guardKey = membershipGuardKey(type, id);
     let entity: ResourceEntity | undefined;
@@ -68,7 +71,7 @@ export class ResourceStore implements ResourceRepository {
       else if (row.rowKey === guardKey) guardEtag = row.etag;
       else if (row.groupId !== undefined) memberOf.push(row.groupId);
     }
-    return entity && { entity, memberOf, guardEtag };
+    return { entity, memberOf, guardEtag };
   }
 
   async create(tenant: string, type: ResourceTypeName, data: Json, createDigest: string): Promise<StoredResource> {
@@ -112,9 +115,8 @@ export class ResourceStore implements ResourceRepository {
    */
   update(tenant: string, type: ResourceTypeName, id: string, transform: (current: StoredResource) => Json, ifMatch?: string): Promise<StoredResource & { memberOf: string[] }> {
     return this.writes.run(`${tenant}|${type}|${id}`, () => retryOnConflict(async () => {
-      const span = await this.readSpan(tenant, type, id);
-      if (!span) throw resourceNotFound(type, id);
-      const { entity, memberOf } = span;
+      const { entity, memberOf } = await this.readSpan(tenant, type, id);
+      if (!entity) throw resourceNotFound(type, id);
       const current = toStored(entity, id, memberOf);
       checkPrecondition(current, ifMatch);
       const data = transform(current);
@@ -149,17 +151,22 @@ export class ResourceStore implements ResourceRepository {
     let membershipsInTransaction = true;
     return this.writes.run(`${tenant}|${type}|${id}`, () => retryOnConflict(async () => {
       const span = await this.readSpan(tenant, type, id);
-      if (!span) throw resourceNotFound(type, id);
+      const guard = { partitionKey: tenant, rowKey: membershipGuardKey(type, id) };
+      const memberships = span.memberOf.flatMap((groupId) => [memberKey(groupId, id), memberOfKey(type, id, groupId)]);
+      if (!span.entity) {
+        // A DELETE whose process died after its transaction left the guard and any memberships beyond it; no add
+        // can have written them since (the resource is gone), so the retry that finds them removes them.
+        await this.table.deleteRows(tenant, [...memberships, ...(span.guardEtag ? [guard.rowKey] : [])]);
+        throw resourceNotFound(type, id);
+      }
       const current = toStored(span.entity, id);
       checkPrecondition(current, ifMatch);
-      const guard = { partitionKey: tenant, rowKey: membershipGuardKey(type, id) };
       const own: TransactionAction[] = [
         ['delete', { partitionKey: tenant, rowKey: span.entity.rowKey }],
         ...indexRows(tenant, type, id, current.data).map((r): TransactionAction => ['delete', r]),
         this.counters.delta(tenant, type, -1),
         span.guardEtag ? ['update', guard, 'Merge', { etag: span.guardEtag }] : ['create', guard],
       ];
-      const memberships = span.memberOf.flatMap((groupId) => [memberKey(groupId, id), memberOfKey(type, id, groupId)]);
       const together = membershipsInTransaction ? memberships.slice(0, MAX_TRANSACTION - own.length) : [];
       try {
         // Not this.submit: a 409 here is the guard created by a concurrent member add, not a taken unique key.

@@ -7,6 +7,7 @@ import { MembershipStore } from '../../shared/store/membershipStore';
 import { ResourceService, RequestScope } from '../../shared/resources/resourceService';
 import { buildSchemaRegistry } from '../../shared/scim/resourceSchema';
 import { ScimError } from '../../shared/scim/errors';
+import { danglingMemberships, rowKeysOf } from '../support/membershipRows';
 import { G, U } from '../support/urns';
 
 /**
@@ -62,28 +63,7 @@ function instance(gate: (label: string) => Promise<unknown> = async () => undefi
   return new ResourceService({ resources: new ResourceStore(table), memberships: new MembershipStore(table) }, schemas, { maxScan: 1000, createReplaySeconds: 0 });
 }
 
-async function rowKeys(tenant: string): Promise<string[]> {
-  const keys: string[] = [];
-  for await (const e of client.listEntities({ queryOptions: { filter: `PartitionKey eq '${tenant}'`, select: ['RowKey'] } })) keys.push(e.rowKey as string);
-  return keys;
-}
-
-/**
- * The membership rows that break the invariants: a group → member row without its group, its member or its
- * member → group twin, and a member → group row without its member, its group or its group → member twin.
- */
-function danglingMemberships(keys: string[]): string[] {
-  const present = new Set(keys);
-  const exists = (type: string, id: string) => present.has(`R~${type}~${id}`);
-  const dangling: string[] = [];
-  for (const key of keys) {
-    const m = /^M~([^~]+)~([^~]+)$/.exec(key);
-    if (m && !(exists('Group', m[1]) && (exists('User', m[2]) || exists('Group', m[2])) && (present.has(`R~User~${m[2]}!${m[1]}`) || present.has(`R~Group~${m[2]}!${m[1]}`)))) dangling.push(key);
-    const r = /^R~(User|Group)~([^~!]+)!([^~]+)$/.exec(key);
-    if (r && !(exists(r[1], r[2]) && exists('Group', r[3]) && present.has(`M~${r[3]}~${r[2]}`))) dangling.push(key);
-  }
-  return dangling;
-}
+const rowKeys = (tenant: string) => rowKeysOf(client, tenant);
 
 /** What each request may answer: success, or the SCIM error that says the resource is gone or unknown. */
 async function outcomeOf(request: Promise<unknown>): Promise<number> {
@@ -115,6 +95,20 @@ it('leaves no membership of a user deleted while ten groups add it, in any of tw
     expect(danglingMemberships(await rowKeys(tenant))).toEqual([]);
     expect((await rowKeys(tenant)).filter((k) => k.includes(userId))).toEqual([]);
   }
+});
+
+it('lets a retried DELETE remove what a DELETE killed after its transaction left: the guard and memberships, then 404', async () => {
+  const tenant = 'cut-short';
+  const svc = instance();
+  const user = (await svc.create(scope(tenant), schemas.user, { schemas: [U], userName: 'ada' }, {})).body.id as string;
+  const group = (await svc.create(scope(tenant), schemas.group, { schemas: [G], displayName: 'g' }, {})).body.id as string;
+  await addMember(svc, tenant, group, user);
+  // What a process killed right after the DELETE's transaction leaves when the memberships did not fit into it.
+  await client.submitTransaction([['delete', { partitionKey: tenant, rowKey: `R~User~${user}` }], ['delete', { partitionKey: tenant, rowKey: 'X~User~userName~ada' }]]);
+  expect((await rowKeys(tenant)).filter((k) => k.includes(user)).sort()).toEqual([`M~${group}~${user}`, `R~User~${user}!`, `R~User~${user}!${group}`]);
+
+  await expect(svc.delete(scope(tenant), schemas.user, user, undefined)).rejects.toMatchObject({ status: 404 });
+  expect((await rowKeys(tenant)).filter((k) => k.includes(user))).toEqual([]);
 });
 
 type Op =
