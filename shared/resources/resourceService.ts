@@ -105,9 +105,10 @@ export class ResourceService {
     let updated: StoredResource = await this.updateDocument(scope.tenant, schema, id, () => doc, ifMatch);
     if (resolved) {
       const wanted = new Set(resolved.map((m) => m.value));
-      const remove: string[] = [];
-      for await (const m of this.repo.memberships.members(scope.tenant, id)) if (!wanted.has(m.value)) remove.push(m.value);
-      await this.repo.memberships.change(scope.tenant, id, { add: resolved, remove });
+      const current = new Set<string>();
+      for await (const m of this.repo.memberships.members(scope.tenant, id)) current.add(m.value);
+      // Only new members are written (each add also touches the member's own row), as PATCH replace does.
+      await this.repo.memberships.change(scope.tenant, id, { add: resolved.filter((m) => !current.has(m.value)), remove: [...current].filter((m) => !wanted.has(m)) });
       updated = await this.mustGet(scope.tenant, schema, id);
     }
     return this.represent(scope, schema, updated, projection);
