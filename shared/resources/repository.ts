@@ -39,7 +39,10 @@ export interface ResourceRepository {
    * The answer has `memberOf`, read with the resource.
    */
   update(tenant: string, type: ResourceTypeName, id: string, transform: (current: StoredResource) => JsonObject, ifMatch?: string): Promise<StoredResource & { memberOf: string[] }>;
-  /** Deletes the resource with its index rows and its memberships in every group. */
+  /**
+   * Deletes the resource with its index rows and its memberships in every group; a member add racing it either
+   * lands first and leaves with it, or fails (see `MembershipRepository.change`). 404 when it is gone.
+   */
   delete(tenant: string, type: ResourceTypeName, id: string, ifMatch?: string): Promise<void>;
   /**
    * Candidates for a plan in id order; the caller re-applies the whole filter. `withMemberships`: resources found
@@ -70,7 +73,8 @@ export interface MembershipRepository {
   resolve(tenant: string, ids: string[]): Promise<Map<string, Member>>;
   /**
    * Applies the change and moves the group's `meta.version` in the same transactions, so a group deleted meanwhile
-   * makes it fail with 404 and write nothing. `ifMatch` makes it conditional on the group's version.
+   * makes it fail with 404 and write nothing; an added member deleted meanwhile makes it fail with 400 naming it,
+   * and no membership of it is written. `ifMatch` makes it conditional on the group's version.
    */
   change(tenant: string, groupId: string, change: MembershipChange, ifMatch?: string): Promise<void>;
   /** A renamed member's `display` in the groups it belongs to (bounded by its number of groups, not their size). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { badRequest, resourceNotFound, ScimError } from '../scim/errors';
+import { badRequest, resourceNotFound, ScimError, unknownMembers } from '../scim/errors';
 import { isJsonObject, JsonObject, JsonValue } from '../scim/document';
 import { elementMatches, validateFilter } from '../scim/filterEvaluation';
 import { encodeCursor, ListQuery, queryFingerprint } from '../scim/listQuery';
@@ -106,9 +106,10 @@ export class ResourceService {
     let updated: StoredResource = await this.updateDocument(scope.tenant, schema, id, () => doc, ifMatch);
     if (resolved) {
       const wanted = new Set(resolved.map((m) => m.value));
-      const remove: string[] = [];
-      for await (const m of this.repo.memberships.members(scope.tenant, id)) if (!wanted.has(m.value)) remove.push(m.value);
-      await this.repo.memberships.change(scope.tenant, id, { add: resolved, remove });
+      const current = new Set<string>();
+      for await (const m of this.repo.memberships.members(scope.tenant, id)) current.add(m.value);
+      // Only new members are written (each add also touches the member's own row), as PATCH replace does.
+      await this.repo.memberships.change(scope.tenant, id, { add: resolved.filter((m) => !current.has(m.value)), remove: [...current].filter((m) => !wanted.has(m)) });
       updated = await this.mustGet(scope.tenant, schema, id);
     }
     return this.represent(scope, schema, updated, projection);
@@ -249,9 +250,7 @@ export class ResourceService {
     if (groupId !== undefined && unique.includes(groupId)) throw badRequest('invalidValue', `A group cannot be a member of itself ("${groupId}").`);
     const found = await this.repo.memberships.resolve(tenant, unique);
     const unknown = unique.filter((id) => !found.has(id));
-    if (unknown.length) {
-      throw badRequest('invalidValue', `Unknown member id${unknown.length > 1 ? 's' : ''} ${unknown.slice(0, 10).map((u) => `"${u}"`).join(', ')}${unknown.length > 10 ? ` and ${unknown.length - 10} more` : ''}: provision the user or group before adding it to a group.`);
-    }
+    if (unknown.length) throw unknownMembers(unknown);
     return unique.flatMap((id) => found.get(id) ?? []);
   }
 
