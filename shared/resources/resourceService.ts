@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { badRequest, resourceNotFound, ScimError } from '../scim/errors';
+import { badRequest, resourceNotFound, ScimError, unknownMembers } from '../scim/errors';
 import { isJsonObject, JsonObject, JsonValue } from '../scim/document';
 import { elementMatches, validateFilter } from '../scim/filterEvaluation';
 import { encodeCursor, ListQuery, queryFingerprint } from '../scim/listQuery';
@@ -249,9 +249,7 @@ export class ResourceService {
     if (groupId !== undefined && unique.includes(groupId)) throw badRequest('invalidValue', `A group cannot be a member of itself ("${groupId}").`);
     const found = await this.repo.memberships.resolve(tenant, unique);
     const unknown = unique.filter((id) => !found.has(id));
-    if (unknown.length) {
-      throw badRequest('invalidValue', `Unknown member id${unknown.length > 1 ? 's' : ''} ${unknown.slice(0, 10).map((u) => `"${u}"`).join(', ')}${unknown.length > 10 ? ` and ${unknown.length - 10} more` : ''}: provision the user or group before adding it to a group.`);
-    }
+    if (unknown.length) throw unknownMembers(unknown);
     return unique.flatMap((id) => found.get(id) ?? []);
   }
 

@@ -5,6 +5,9 @@ import { createHash } from 'node:crypto';
  *   R~User~{id}                         a resource (User or Group), JSON document + typed columns
  *   R~User~{id}!{groupId}               member → group, right after its member: one range read returns a user
  *                                       with its `groups`; also for `members.value eq` filters and deletes
+ *   R~User~{id}!                        the member's membership guard: every transaction adding the member to a
+ *                                       group writes it, and the member's DELETE holds its ETag (or its absence),
+ *                                       so a membership and the member's delete cannot both commit unseen
  *   X~User~{index}~{key}                a unique index row → the resource id (userName, group displayName)
  *   X~User~{index}~{key}~{id}           a non-unique index row (externalId, email)
  *   M~{groupId}~{memberId}              group → member, with the member's type and display name
@@ -33,6 +36,8 @@ export const memberKey = (groupId: string, memberId: string) => `${memberPrefix(
 export const memberPrefix = (groupId: string) => `M~${encodeKeyPart(groupId)}~`;
 export const memberOfKey = (memberType: string, memberId: string, groupId: string) => `${memberOfPrefix(memberType, memberId)}${encodeKeyPart(groupId)}`;
 export const memberOfPrefix = (memberType: string, memberId: string) => `${resourceKey(memberType, memberId)}!`;
+/** Sorts first among the member's `!` rows; it has no `groupId`, which is how readers of those rows skip it. */
+export const membershipGuardKey = memberOfPrefix;
 /** The first key after a resource's row and its member → group rows (`"` follows `!`). */
 export const resourceSpanEnd = (type: string, id: string) => `${resourceKey(type, id)}"`;
 /**

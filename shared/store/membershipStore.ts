@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { TransactionAction } from '@azure/data-tables';
 import { statusOf, tolerating } from '../azureFaults';
-import { resourceNotFound, ScimError, unavailable } from '../scim/errors';
+import { resourceNotFound, ScimError, unavailable, unknownMembers } from '../scim/errors';
 import { ResourceTypeName } from '../scim/resourceSchema';
 import { Member, MembershipChange, MembershipRepository } from '../resources/repository';
-import { CLEANUP_PARTITION, encodeKeyPart, memberKey, memberOfKey, memberOfPrefix, memberPrefix, resourceKey, resourceSpanEnd } from './keys';
+import { CLEANUP_PARTITION, encodeKeyPart, memberKey, memberOfKey, memberOfPrefix, memberPrefix, membershipGuardKey, resourceKey, resourceSpanEnd } from './keys';
 import { boundedColumn } from './entityProperties';
 import { inBatches, LOOKUP_PARALLELISM } from './inBatches';
 import { MAX_TRANSACTION, PartitionTable } from './partitionTable';
 import { checkPrecondition, ResourceEntity, versionOf } from './resourceStore';
 
-/** Each membership is two rows (M and member → group); one operation per transaction is left for the group's version. */
-const PER_TRANSACTION = Math.floor((MAX_TRANSACTION - 1) / 2);
+/** One operation of each transaction is left for the group's version. */
+const OPERATIONS_PER_CHANGE = MAX_TRANSACTION - 1;
 /** Re-checks after a removal raced another removal of the same member, before answering 503. */
 const MAX_REMOVAL_RACES = 4;
 
@@ -35,7 +35,7 @@ export class MembershipStore implements MembershipRepository {
 
   async groupsOf(tenant: string, memberType: ResourceTypeName, memberId: string): Promise<string[]> {
     const ids: string[] = [];
-    for await (const row of this.table.range<{ groupId: string }>(tenant, memberOfPrefix(memberType, memberId), ['groupId'])) ids.push(row.groupId);
+    for await (const row of this.table.range<{ groupId?: string }>(tenant, memberOfPrefix(memberType, memberId), ['groupId'])) if (row.groupId !== undefined) ids.push(row.groupId);
     return ids;
   }
 
@@ -49,7 +49,7 @@ export class MembershipStore implements MembershipRepository {
     if (!memberIds.length) return byMember;
     const rows = this.table.between<{ groupId?: string }>(tenant, resourceKey(memberType, memberIds[0]), resourceSpanEnd(memberType, memberIds[memberIds.length - 1]), ['RowKey', 'groupId']);
     for await (const row of rows) {
-      if (row.groupId === undefined) continue; // a user's own row
+      if (row.groupId === undefined) continue; // a user's own row or its membership guard
       const member = byPrefix.get(row.rowKey.slice(0, row.rowKey.indexOf('!') + 1));
       if (member !== undefined) byMember.get(member)!.push(row.groupId);
     }
@@ -75,7 +75,10 @@ export class MembershipStore implements MembershipRepository {
   /**
    * Writes the changed rows with an unconditional merge of a fresh stamp into the group's own row in the same
    * transactions: parallel member changes never queue on the group's ETag, yet every change moves its version,
-   * and a group deleted meanwhile fails the transaction (404) so no orphan rows are written.
+   * and a group deleted meanwhile fails the transaction (404) so no orphan rows are written. Each added member's
+   * row is merged with nothing (it fails the transaction, 404, once the member is gone; only its ETag moves, never
+   * its version) and its membership guard is written, which fails the member's DELETE if that read its
+   * memberships before this committed (ResourceStore.delete): a membership never outlives its member.
    */
   async change(tenant: string, groupId: string, change: MembershipChange, ifMatch?: string): Promise<void> {
     let etag: string | undefined;
@@ -88,6 +91,8 @@ export class MembershipStore implements MembershipRepository {
     const actionsOf = (m: Pending): TransactionAction[] => m.removal
       ? [['delete', { partitionKey: tenant, rowKey: memberKey(groupId, m.value) }], ['delete', { partitionKey: tenant, rowKey: memberOfKey(m.type, m.value, groupId) }]]
       : [
+          ['update', { partitionKey: tenant, rowKey: resourceKey(m.type, m.value) }, 'Merge'],
+          ['upsert', { partitionKey: tenant, rowKey: membershipGuardKey(m.type, m.value) }, 'Merge'],
           ['upsert', { partitionKey: tenant, rowKey: memberKey(groupId, m.value), memberId: m.value, memberType: m.type, ...(m.display !== undefined ? { display: m.display } : {}) }, 'Replace'],
           ['upsert', { partitionKey: tenant, rowKey: memberOfKey(m.type, m.value, groupId), groupId }, 'Replace'],
         ];
@@ -96,10 +101,10 @@ export class MembershipStore implements MembershipRepository {
     let memberships: Pending[] = [...change.add.map((m) => ({ ...m, removal: false })), ...change.remove.map((value) => ({ value, type: 'User' as const, removal: true }))];
     for (let attempt = 0; memberships.length; attempt++) {
       try {
-        const chunks = Array.from({ length: Math.ceil(memberships.length / PER_TRANSACTION) }, (_, i) => memberships.slice(i * PER_TRANSACTION, (i + 1) * PER_TRANSACTION));
-        const write = (chunk: typeof memberships, ifEtag?: string) => {
+        const chunks = transactionsOf(memberships.map(actionsOf));
+        const write = (chunk: TransactionAction[], ifEtag?: string) => {
           const stamp = { partitionKey: tenant, rowKey: resourceKey('Group', groupId), memberStamp: newStamp(), lastModified: new Date().toISOString() };
-          return this.table.submit([ifEtag ? ['update', stamp, 'Merge', { etag: ifEtag }] : ['update', stamp, 'Merge'], ...chunk.flatMap(actionsOf)]);
+          return this.table.submit([ifEtag ? ['update', stamp, 'Merge', { etag: ifEtag }] : ['update', stamp, 'Merge'], ...chunk]);
         };
         // The first transaction carries the client's precondition; the others do not depend on each other.
         if (etag) await write(chunks.shift()!, etag);
@@ -109,9 +114,14 @@ export class MembershipStore implements MembershipRepository {
       } catch (e) {
         if (statusOf(e) === 412) throw new ScimError(412, `Group "${groupId}" changed after If-Match ${ifMatch} was checked; read it again and retry.`);
         if (statusOf(e) !== 404) throw e;
-        // 404: the group is gone, or a member to remove is not (or no longer) a member — removing it is a no-op —
-        // or is a group, whose member → group row sits next to that group's row.
+        // 404: the group is gone, or a member to add was deleted since it was looked up, or a member to remove is
+        // not (or no longer) a member — removing it is a no-op — or is a group, whose member → group row sits next
+        // to that group's row.
         if (!(await this.table.getRow(tenant, resourceKey('Group', groupId), ['RowKey']))) throw resourceNotFound('Group', groupId);
+        const adds = memberships.filter((m) => !m.removal).map((m) => m.value);
+        const existing = await this.resolve(tenant, adds);
+        const gone = adds.filter((id) => !existing.has(id));
+        if (gone.length) throw unknownMembers(gone);
         if (attempt >= MAX_REMOVAL_RACES) throw unavailable('Members of this group are being removed concurrently.', 5);
         const current = new Map<string, ResourceTypeName>();
         await inBatches(memberships.filter((m) => m.removal), LOOKUP_PARALLELISM, async (m) => {
@@ -172,6 +182,20 @@ export class MembershipStore implements MembershipRepository {
     }
     return true;
   }
+}
+
+/**
+ * Packs each membership's operations (an addition's four, a removal's two) into as few transactions as fit, never
+ * splitting one membership's operations over two.
+ */
+function transactionsOf(perMembership: TransactionAction[][]): TransactionAction[][] {
+  const transactions: TransactionAction[][] = [];
+  for (const actions of perMembership) {
+    const last = transactions[transactions.length - 1];
+    if (last && last.length + actions.length <= OPERATIONS_PER_CHANGE) last.push(...actions);
+    else transactions.push([...actions]);
+  }
+  return transactions;
 }
 
 const purgeKey = (tenant: string, groupId: string) => `${encodeKeyPart(tenant)}~${encodeKeyPart(groupId)}`;

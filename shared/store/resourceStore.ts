@@ -7,7 +7,7 @@ import { indexKeysOf, QueryPlan } from '../scim/queryPlan';
 import { ResourceTypeName } from '../scim/resourceSchema';
 import { ResourceRepository, StoredResource } from '../resources/repository';
 import { ResourceCounters } from './counters';
-import { indexPrefix, memberKey, memberOfKey, memberOfPrefix, prefixEnd, RESOURCE_ROWS, resourceKey, resourcePrefix, resourceSpanEnd, uniqueIndexKey } from './keys';
+import { indexPrefix, memberKey, memberOfKey, memberOfPrefix, membershipGuardKey, prefixEnd, RESOURCE_ROWS, resourceKey, resourcePrefix, resourceSpanEnd, uniqueIndexKey } from './keys';
 import { KeyedSerializer, retryOnConflict } from './optimisticRetry';
 import { statusOf } from '../azureFaults';
 import { MAX_TRANSACTION, PartitionTable } from './partitionTable';
@@ -56,16 +56,19 @@ export class ResourceStore implements ResourceRepository {
     return entity && toStored(entity, id);
   }
 
-  /** The resource's row and the member → group rows that follow it, in one range read. */
-  private async readSpan(tenant: string, type: ResourceTypeName, id: string): Promise<{ entity: ResourceEntity; memberOf: string[] } | undefined> {
+  /** The resource's row and the member → group rows that follow it (and their guard's ETag), in one range read. */
+  private async readSpan(tenant: string, type: ResourceTypeName, id: string): Promise<{ entity: ResourceEntity; memberOf: string[]; guardEtag?: string } | undefined> {
     const key = resourceKey(type, id);
+    const guardKey = membershipGuardKey(type, id);
     let entity: ResourceEntity | undefined;
+    let guardEtag: string | undefined;
     const memberOf: string[] = [];
     for await (const row of this.table.between<ResourceEntity & { groupId?: string }>(tenant, key, resourceSpanEnd(type, id))) {
       if (row.rowKey === key) entity = row;
+      else if (row.rowKey === guardKey) guardEtag = row.etag;
       else if (row.groupId !== undefined) memberOf.push(row.groupId);
     }
-    return entity && { entity, memberOf };
+    return entity && { entity, memberOf, guardEtag };
   }
 
   async create(tenant: string, type: ResourceTypeName, data: Json, createDigest: string): Promise<StoredResource> {
@@ -103,7 +106,8 @@ export class ResourceStore implements ResourceRepository {
   /**
    * Read, transform, write back under the entity's ETag. A change that moves no index row is one conditional
    * update; one that does is a transaction with the index rows. Writes to one resource queue within this process
-   * and retry with backoff across processes, so no update is lost and contention never surfaces as a 500. The
+   * and retry with backoff across processes, so no update is lost and contention never surfaces as a 500; a write
+   * that finds its row (or an old index row) gone re-reads too, so an update racing a DELETE answers 404. The
    * read is of the resource's span, so the answer knows the groups it belongs to without another read.
    */
   update(tenant: string, type: ResourceTypeName, id: string, transform: (current: StoredResource) => Json, ifMatch?: string): Promise<StoredResource & { memberOf: string[] }> {
@@ -127,16 +131,19 @@ export class ResourceStore implements ResourceRepository {
       if (indexActions.length) await this.submit(type, data, [['update', withoutUndefined(next), 'Replace', { etag: entity.etag }], ...indexActions]);
       else await this.table.replace(withoutUndefined(next), entity.etag!);
       return toStored(next, id, memberOf);
-    }, (e) => statusOf(e) === 412));
+    }, (e) => statusOf(e) === 412 || statusOf(e) === 404));
   }
 
   /**
    * Deletes the resource with its index rows, a counter delta and its memberships (both rows of each) in one
-   * transaction, all read in one range read. A transaction cannot delete under an ETag, so a concurrent update
-   * shows up instead as a missing old index row, and a concurrent member removal as a missing membership row
-   * (404 inside the transaction): then re-read, and delete the memberships after the transaction, skipping rows
-   * that are gone (as for memberships beyond one transaction's 100 rows), so no half-removed membership can
-   * block the delete.
+   * transaction, all read in one range read. The transaction also holds the membership guard as it was read (an
+   * update under its ETag, or a create if there was none): a member add that committed after the read moved or
+   * created it, so the delete fails (412/409) and re-reads, and one that commits later fails on the missing
+   * resource (MembershipStore.change) — no interleaving leaves a membership of a deleted resource. A transaction
+   * cannot delete under an ETag, so a concurrent update shows up instead as a missing old index row, and a
+   * concurrent member removal as a missing membership row (404 inside the transaction): then re-read, and delete
+   * the memberships after the transaction, skipping rows that are gone (as for memberships beyond one
+   * transaction's 100 rows), so no half-removed membership can block the delete. The guard goes last.
    */
   delete(tenant: string, type: ResourceTypeName, id: string, ifMatch?: string): Promise<void> {
     let membershipsInTransaction = true;
@@ -145,22 +152,25 @@ export class ResourceStore implements ResourceRepository {
       if (!span) throw resourceNotFound(type, id);
       const current = toStored(span.entity, id);
       checkPrecondition(current, ifMatch);
+      const guard = { partitionKey: tenant, rowKey: membershipGuardKey(type, id) };
       const own: TransactionAction[] = [
         ['delete', { partitionKey: tenant, rowKey: span.entity.rowKey }],
         ...indexRows(tenant, type, id, current.data).map((r): TransactionAction => ['delete', r]),
         this.counters.delta(tenant, type, -1),
+        span.guardEtag ? ['update', guard, 'Merge', { etag: span.guardEtag }] : ['create', guard],
       ];
       const memberships = span.memberOf.flatMap((groupId) => [memberKey(groupId, id), memberOfKey(type, id, groupId)]);
       const together = membershipsInTransaction ? memberships.slice(0, MAX_TRANSACTION - own.length) : [];
       try {
-        await this.submit(type, current.data, [...own, ...together.map((rowKey): TransactionAction => ['delete', { partitionKey: tenant, rowKey }])]);
+        // Not this.submit: a 409 here is the guard created by a concurrent member add, not a taken unique key.
+        await this.table.submit([...own, ...together.map((rowKey): TransactionAction => ['delete', { partitionKey: tenant, rowKey }])]);
       } catch (e) {
         if (statusOf(e) === 404) membershipsInTransaction = false;
         throw e;
       }
       this.counters.changed(tenant, type);
-      await this.table.deleteRows(tenant, memberships.slice(together.length));
-    }, (e) => statusOf(e) === 404));
+      await this.table.deleteRows(tenant, [...memberships.slice(together.length), guard.rowKey]);
+    }, (e) => [404, 409, 412].includes(statusOf(e) ?? 0)));
   }
 
   async *candidates(tenant: string, type: ResourceTypeName, plan: QueryPlan, withMemberships = false): AsyncGenerator<StoredResource> {
@@ -174,7 +184,7 @@ export class ResourceStore implements ResourceRepository {
       if (plan.kind === 'memberOf') {
         // The member may be a user or a group: its rows follow its own row, under either type.
         await Promise.all((['User', 'Group'] as const).map(async (memberType) => {
-          for await (const row of this.table.range<{ groupId: string }>(tenant, memberOfPrefix(memberType, plan.memberId), ['groupId'])) ids.push(row.groupId);
+          for await (const row of this.table.range<{ groupId?: string }>(tenant, memberOfPrefix(memberType, plan.memberId), ['groupId'])) if (row.groupId !== undefined) ids.push(row.groupId);
         }));
       } else if (TABLE_LAYOUT[type].indexes.find((i) => i.name === plan.index)?.unique) {
         const row = await this.table.getRow<{ resourceId: string }>(tenant, uniqueIndexKey(type, plan.index, plan.key));

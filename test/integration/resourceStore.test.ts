@@ -4,7 +4,7 @@ import { ResourceStore } from '../../shared/store/resourceStore';
 import { PartitionTable } from '../../shared/store/partitionTable';
 import { ResourceCounters } from '../../shared/store/counters';
 import { MembershipStore } from '../../shared/store/membershipStore';
-import { encodeKeyPart, memberOfKey, resourceKey, resourceSpanEnd } from '../../shared/store/keys';
+import { encodeKeyPart, memberOfKey, membershipGuardKey, resourceKey, resourceSpanEnd } from '../../shared/store/keys';
 import { planQuery } from '../../shared/scim/queryPlan';
 import { parseFilter } from '../../shared/scim/filter';
 import { buildSchemaRegistry } from '../../shared/scim/resourceSchema';
@@ -129,7 +129,8 @@ describe("a member's group rows, kept right after its own row", () => {
 
     const rows = await rowsOf(tenant);
     const adaRow = rows.indexOf(`R~User~${ada.meta.id}`);
-    expect(rows.slice(adaRow + 1, adaRow + 3)).toEqual([g1, g2].map((g) => memberOfKey('User', ada.meta.id, g.meta.id)).sort());
+    // First the membership guard every add writes (its DELETE holds it), then one row per group.
+    expect(rows.slice(adaRow + 1, adaRow + 4)).toEqual([membershipGuardKey('User', ada.meta.id), ...[g1, g2].map((g) => memberOfKey('User', ada.meta.id, g.meta.id)).sort()]);
     const groupIds = [g1.meta.id, g2.meta.id].sort();
     expect((await store.get(tenant, 'User', ada.meta.id, true))?.memberOf).toEqual(groupIds);
     expect((await store.get(tenant, 'User', ada.meta.id))?.memberOf).toBeUndefined();
@@ -163,7 +164,8 @@ describe("a member's group rows, kept right after its own row", () => {
     await memberships().change(tenant, outer.meta.id, { add: [inner, other].map((g) => ({ value: g.meta.id, type: 'Group' as const })), remove: [] });
     expect(await memberships().groupsOf(tenant, 'Group', inner.meta.id)).toEqual([outer.meta.id]);
     await memberships().change(tenant, outer.meta.id, { add: [], remove: [inner.meta.id] });
-    expect((await rowsOf(tenant)).filter((r) => r.includes(inner.meta.id) && r !== `R~Group~${inner.meta.id}`)).toEqual([]);
+    // The member's own row and its membership guard stay, which lives as long as the member does.
+    expect((await rowsOf(tenant)).filter((r) => r.includes(inner.meta.id)).sort()).toEqual([`R~Group~${inner.meta.id}`, membershipGuardKey('Group', inner.meta.id)]);
     await store.delete(tenant, 'Group', other.meta.id);
     expect(await memberships().isMember(tenant, outer.meta.id, other.meta.id)).toBe(false);
     expect((await rowsOf(tenant)).filter((r) => r.includes(other.meta.id))).toEqual([]);
