@@ -43,7 +43,8 @@ export interface ChangeOrigin {
 /** What the store adds when it writes a change: its identity in the feed, the time, the versions. */
 export type ChangeFacts = Pick<ChangeEvent, 'operation' | 'resourceType' | 'resourceId' | 'attributes' | 'membersAdded' | 'membersRemoved' | 'versionBefore' | 'versionAfter'>;
 
-const IDENTIFIERS = { User: ['userName', 'externalId'], Group: ['displayName', 'externalId'] } as const;
+/** The identifiers an event names its resource by, per type; the history finds resources by the same ones. */
+export const IDENTIFIERS = { User: ['userName', 'externalId'], Group: ['displayName', 'externalId'] } as const;
 
 /** The identifiers an event of `type` carries, taken from the resource document (strings only). */
 export function identifiersOf(type: ChangeEvent['resourceType'], doc: JsonObject): Pick<ChangeEvent, 'userName' | 'externalId' | 'displayName'> {
