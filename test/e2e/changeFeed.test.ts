@@ -1,6 +1,7 @@
 import { ChangeEvent, changeEventSchema } from '../../shared/scim/changeEvent';
 import { DEFAULT_TENANT } from '../../shared/auth/tenantId';
 import { request, ScimReply, startTestServer, TestServer } from '../support/scimServer';
+import { runAdmin } from '../../tools/admin';
 
 const U = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const G = 'urn:ietf:params:scim:schemas:core:2.0:Group';
@@ -104,4 +105,20 @@ it('answers a malformed cursor, a missing tenant or an unknown resource with a S
   expect((await status(`changes?tenant=${DEFAULT_TENANT}&limit=5000`)).status).toBe(400);
   const unknown = await status(`history?tenant=${DEFAULT_TENANT}&q=nobody`);
   expect(unknown.status).toBe(404);
+});
+
+it('prints the feed and a history on the admin command line', async () => {
+  const lines: string[] = [];
+  expect(await runAdmin(['changes', DEFAULT_TENANT], process.env, (l) => lines.push(l))).toBe(0);
+  const events = lines.slice(0, -1).map((l) => changeEventSchema.parse(JSON.parse(l)));
+  expect(events.length).toBeGreaterThanOrEqual(8);
+  expect(lines[lines.length - 1]).toBe(`next ${events[events.length - 1].id}`);
+  const after: string[] = [];
+  expect(await runAdmin(['changes', DEFAULT_TENANT, '--after', events[5].id], process.env, (l) => after.push(l))).toBe(0);
+  expect(after.slice(0, -1).map((l) => JSON.parse(l).id)).toEqual(events.slice(6).map((e) => e.id));
+  const history: string[] = [];
+  expect(await runAdmin(['history', DEFAULT_TENANT, 'Finance'], process.env, (l) => history.push(l))).toBe(0);
+  expect(history[0]).toMatch(/^Group \S+ \(current\) Finance$/);
+  expect(history.slice(1).map((l) => l.trim().split(/\s+/)[1])).toEqual(['members', 'patch', 'members', 'create']);
+  expect(await runAdmin(['changes', DEFAULT_TENANT, '--after', 'x'], process.env, () => undefined)).toBe(2);
 });
