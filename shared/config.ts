@@ -89,10 +89,6 @@ export const settingsSchema = z
     SCIM_CHANGES: z.string().default('on').transform((s) => s.toLowerCase()).pipe(z.enum(['on', 'off'])),
     /** Days of change events kept; the changeRetention timer removes older ones. */
     SCIM_CHANGES_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
-    /** An Azure Storage queue of the app's storage account that receives every change event (an outbox; opt-in). */
-    SCIM_CHANGES_QUEUE: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, 'SCIM_CHANGES_QUEUE must be a queue name: 3-63 lower-case letters, digits and single hyphens').optional(),
-    /** `https://<account>.queue.core.windows.net`, reached with the app's managed identity (Azure). */
-    SCIM_QUEUE_ENDPOINT: z.string().url().optional(),
     /** The activity log's tables are `{prefix}{yyyymmdd}`, one per UTC day (8 characters are left for the date). */
     SCIM_ACTIVITY_TABLE_PREFIX: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,54}$/, 'SCIM_ACTIVITY_TABLE_PREFIX must be 3-55 letters and digits, starting with a letter').default('scimactivity'),
 

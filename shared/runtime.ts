@@ -105,7 +105,7 @@ export function createRuntime(settings: Settings, options: { clock?: Clock } = {
     return { tokens: [...declared, ...issued], entraTenantIds: [...entra] };
   };
   const schemas = buildSchemaRegistry(settings.SCIM_EXTENSIONS);
-  const changes = new ChangeFeed(partitions, { outbox: settings.SCIM_CHANGES_QUEUE !== undefined, settleMs: settings.SCIM_STORAGE_TIMEOUT_MS + CLOCK_ALLOWANCE_MS });
+  const changes = new ChangeFeed(partitions, { settleMs: settings.SCIM_STORAGE_TIMEOUT_MS + CLOCK_ALLOWANCE_MS });
   const feed = settings.SCIM_CHANGES === 'on' ? changes : undefined;
   const repository: Repository = { resources: new ResourceStore(partitions, feed), memberships: new MembershipStore(partitions, feed) };
   return {

@@ -15,18 +15,17 @@ import { PartitionTable } from './partitionTable';
  *                                        history, with no scan of groups
  *   N~{type}~{attr}~{value}~{resourceId} a deleted resource's last identifier (lower-cased), so its history is
  *                                        found by name after the live index rows are gone
- *   Q~{eventId}                          the outbox: an event not yet pushed to SCIM_CHANGES_QUEUE
  * Every row but E is derived from its event, so retention deletes an expired event's rows from the event alone.
  */
 const EVENT = 'E~';
-const OUTBOX = 'Q~';
 const historyPrefix = (id: string) => `H~${encodeKeyPart(id)}~`;
 const deletedNamePrefix = (type: string, attr: string, value: string) => `N~${type}~${attr}~${encodeKeyPart(value.toLowerCase())}~`;
 
-/** Rows a change adds to its transaction besides its history rows per member (event, own history, outbox). */
+/**
+ * Rows a change adds to its transaction besides one history row per member: the event and its own history row,
+ * and one spare, kept for an outbox row.
+ */
 export const FEED_ROWS_PER_CHANGE = 3;
-/** A deleted user's userName and externalId rows. */
-export const FEED_ROWS_PER_DELETE = 2;
 
 /** How far apart the clocks of two instances may be (Azure syncs hosts over NTP to well within this). */
 export const CLOCK_ALLOWANCE_MS = 2_000;
@@ -35,8 +34,6 @@ export const CLOCK_ALLOWANCE_MS = 2_000;
 const eventId = (ms: number) => `${String(ms).padStart(15, '0')}-${randomBytes(6).toString('hex')}`;
 
 export interface FeedOptions {
-  /** Write an outbox row per event (SCIM_CHANGES_QUEUE is set). */
-  outbox: boolean;
   /**
    * How long after its stamp an event may still commit: the storage deadline (every write is abandoned by then)
    * plus the clock difference tolerated between instances. Readers see an event only once it is that old.
@@ -74,12 +71,10 @@ export class ChangeFeed {
   rows(event: ChangeEvent): TransactionAction[] {
     const json = JSON.stringify(event);
     const pk = event.tenant;
-    const concerned = [event.resourceId, ...event.membersAdded, ...event.membersRemoved];
     return [
       ['create', { partitionKey: pk, rowKey: EVENT + event.id, event: json }],
-      ...concerned.map((id): TransactionAction => ['create', { partitionKey: pk, rowKey: historyPrefix(id) + event.id, event: json }]),
+      ...historyKeys(event).map((rowKey): TransactionAction => ['create', { partitionKey: pk, rowKey, event: json }]),
       ...deletedNameKeys(event).map((rowKey): TransactionAction => ['upsert', { partitionKey: pk, rowKey, resourceId: event.resourceId }, 'Replace']),
-      ...(this.options.outbox ? [['create', { partitionKey: pk, rowKey: OUTBOX + event.id, event: json }] as TransactionAction] : []),
     ];
   }
 
@@ -128,25 +123,15 @@ export class ChangeFeed {
     const keys: string[] = [];
     for await (const row of this.table.between<{ event: string }>(tenant, EVENT, EVENT + eventId(cutoff).slice(0, 15), ['RowKey', 'event'])) {
       const event = parseEvent(row.event);
-      keys.push(...(this.rows(event) as [string, { rowKey: string }][]).map(([, e]) => e.rowKey));
+      keys.push(EVENT + event.id, ...historyKeys(event), ...deletedNameKeys(event));
       count++;
     }
-    // A deleted name row is shared by deletes of resources with the same id and name only; it goes with its event.
     await this.table.deleteRows(tenant, keys);
     return count;
   }
-
-  /** Events not yet pushed to the queue, oldest first, stamped at least `olderThanMs` ago (the request pushes its own). */
-  async undelivered(tenant: string, olderThanMs: number): Promise<ChangeEvent[]> {
-    const events: ChangeEvent[] = [];
-    for await (const row of this.table.between<{ event: string }>(tenant, OUTBOX, OUTBOX + eventId(this.now() - olderThanMs).slice(0, 15), ['event'])) events.push(parseEvent(row.event));
-    return events;
-  }
-
-  delivered(tenant: string, id: string): Promise<void> {
-    return this.table.deleteRow(tenant, OUTBOX + id);
-  }
 }
+
+const historyKeys = (e: ChangeEvent): string[] => [e.resourceId, ...e.membersAdded, ...e.membersRemoved].map((id) => historyPrefix(id) + e.id);
 
 const deletedNameKeys = (e: ChangeEvent): string[] =>
   e.operation !== 'delete' ? [] : (['userName', 'externalId', 'displayName'] as const).flatMap((attr) => (e[attr] === undefined ? [] : [deletedNamePrefix(e.resourceType, attr, e[attr]) + encodeKeyPart(e.resourceId)]));

@@ -25,11 +25,11 @@ async function rowsOf(tenant: string) {
 /** Stores writing through a feed whose clock reads `at`. */
 function storesAt(at: () => number) {
   const partitions = new PartitionTable(table);
-  const feed = new ChangeFeed(partitions, { outbox: true, settleMs: 0, now: at });
+  const feed = new ChangeFeed(partitions, { settleMs: 0, now: at });
   return { feed, resources: new ResourceStore(partitions, feed), memberships: new MembershipStore(partitions, feed) };
 }
 
-it('removes expired events with their history, name and outbox rows, reading only the expired events', async () => {
+it('removes expired events with their history and name rows, reading only the expired events', async () => {
   const tenant = 'retention';
   const old = storesAt(() => Date.now() - 100 * DAY);
   const ada = await old.resources.create(tenant, 'User', { userName: 'ada', externalId: 'e-ada' }, 'd', TEST_ORIGIN);
@@ -40,12 +40,12 @@ it('removes expired events with their history, name and outbox rows, reading onl
 
   const recent = storesAt(Date.now);
   const bob = await recent.resources.create(tenant, 'User', { userName: 'bob' }, 'd', TEST_ORIGIN);
-  const feedRowsBefore = (await rowsOf(tenant)).filter((k) => /^[EHNQ]~/.test(k));
+  const feedRowsBefore = (await rowsOf(tenant)).filter((k) => /^[EHN]~/.test(k));
 
   expect(await recent.feed.expire(tenant, Date.now() - 90 * DAY)).toBe(4);
-  const left = (await rowsOf(tenant)).filter((k) => /^[EHNQ]~/.test(k));
-  // Bob's create is all that is left of the feed: its event, its history row, its outbox row.
-  expect(left).toHaveLength(3);
+  const left = (await rowsOf(tenant)).filter((k) => /^[EHN]~/.test(k));
+  // Bob's create is all that is left of the feed: its event and its history row.
+  expect(left).toHaveLength(2);
   expect(feedRowsBefore.length).toBeGreaterThan(left.length);
   expect(await recent.feed.history(tenant, ada.meta.id)).toEqual([]);
   expect(await recent.feed.history(tenant, group.meta.id)).toEqual([]);
