@@ -82,6 +82,13 @@ export const settingsSchema = z
     SCIM_ACTIVITY_FLUSH_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     /** Days of activity kept; older day tables are dropped whole by the activityRetention timer. */
     SCIM_ACTIVITY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+    /**
+     * `on` | `off`: write a change event in the transaction of every change (docs/change-feed.md). On by default:
+     * the event rides in a transaction the change makes anyway, and without it there is no history to ask later.
+     */
+    SCIM_CHANGES: z.string().default('on').transform((s) => s.toLowerCase()).pipe(z.enum(['on', 'off'])),
+    /** Days of change events kept; the changeRetention timer removes older ones. */
+    SCIM_CHANGES_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
     /** The activity log's tables are `{prefix}{yyyymmdd}`, one per UTC day (8 characters are left for the date). */
     SCIM_ACTIVITY_TABLE_PREFIX: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,54}$/, 'SCIM_ACTIVITY_TABLE_PREFIX must be 3-55 letters and digits, starting with a letter').default('scimactivity'),
 

@@ -122,6 +122,9 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     SCIM_ACTIVITY_FLUSH_SECONDS: '60'
     SCIM_ACTIVITY_RETENTION_DAYS: string(activityRetentionDays)
     SCIM_ACTIVITY_TABLE_PREFIX: 'scimactivity'
+    // The change feed (docs/change-feed.md): events written with each change, kept 90 days.
+    SCIM_CHANGES: 'on'
+    SCIM_CHANGES_RETENTION_DAYS: '90'
     // The provisioning notifier (docs/operations.md#notifications): every 5 minutes, mail through ACS with the identity.
     SCIM_NOTIFY_SCHEDULE: '0 */5 * * * *'
     SCIM_NOTIFY_TO: notifyTo

@@ -2,6 +2,7 @@ import { bearerToken } from '../auth/bearer';
 import { tenantOfRoute } from '../auth/tenantId';
 import { notFound, ScimError } from '../scim/errors';
 import { Runtime, runtime } from '../runtime';
+import { ChangeOrigin } from '../scim/changeEvent';
 import { beginRequestActivity, RequestParty } from './requestActivity';
 import { errorResponse, Logger, ScimHttpRequest, ScimHttpResponse } from './scimHttp';
 
@@ -10,6 +11,8 @@ export interface RequestContext {
   rt: Runtime;
   tenant: string;
   log: Logger;
+  /** The request's correlation id and the id of the token that authenticated it, for the change events it writes. */
+  origin: ChangeOrigin;
 }
 
 /** RFC 3986 §2.1: `%` starts two hex digits of UTF-8. The hosts pass anything else through as sent. */
@@ -43,9 +46,9 @@ export function scimEndpoint(endpoint: (ctx: RequestContext) => Promise<ScimHttp
       const tenant = tenantOfRoute(req.params.tenant);
       if (!tenant) throw notFound('Not a SCIM tenant URL: a tenant id in /scim/{tenant}/v2 is 1-63 lower-case letters, digits and inner hyphens.');
       party = { rt: current, tenant, authenticated: false };
-      await current.auth.authenticate(tenant, bearerToken(req.headers.get('authorization')));
+      const tokenId = await current.auth.authenticate(tenant, bearerToken(req.headers.get('authorization')));
       party.authenticated = true;
-      res = await endpoint({ req, rt: current, tenant, log });
+      res = await endpoint({ req, rt: current, tenant, log, origin: { correlationId: activity.correlationId, tokenId } });
     } catch (e) {
       res = errorResponse(e, log, activity.correlationId);
     }

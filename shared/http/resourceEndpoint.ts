@@ -45,7 +45,7 @@ export function resourceEndpoint(pickSchema: (ctx: RequestContext) => ResourceSc
   };
 }
 
-export const scopeOf = (ctx: RequestContext): RequestScope => ({ tenant: ctx.tenant, baseUrl: baseUrlOf(ctx.req), log: ctx.log });
+export const scopeOf = (ctx: RequestContext): RequestScope => ({ tenant: ctx.tenant, baseUrl: baseUrlOf(ctx.req), log: ctx.log, origin: ctx.origin });
 
 function single(r: Representation, status = 200): ScimHttpResponse {
   return scimJson(status, r.body, { ETag: r.version, ...(status === 201 ? { Location: r.location } : {}) });

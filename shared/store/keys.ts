@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
  *   TOKENS_PARTITION    `{tenant}~{tokenId}` per Secret Token digest, when tokens are not kept in Key Vault
  *   TOKEN_USE_PARTITION `{tenant}~{tokenId}` when a token was last used
  *   ALARMS_PARTITION    `{tenant}` per tenant the notifier has judged: its alarm state under one ETag
+ *   FEED_TENANTS_PARTITION `{tenant}` per tenant with a change feed (shared/store/changeFeed.ts has its rows)
  * `~` never occurs inside an encoded part, so prefixes cannot collide; `!` sorts below every encoded character, so
  * a member's `!` rows come before the next resource's row, even one whose id extends this id.
  */
@@ -51,6 +52,7 @@ export const TENANTS_PARTITION = '~tenants';
 export const TOKENS_PARTITION = '~tokens';
 export const TOKEN_USE_PARTITION = '~tokenuse';
 export const ALARMS_PARTITION = '~alarms';
+export const FEED_TENANTS_PARTITION = '~feeds';
 
 /** The first key after every key that starts with `prefix` (all encoded characters sort below `~`). */
 export const prefixEnd = (prefix: string) => `${prefix}~`;

@@ -9,9 +9,8 @@ import { boundedColumn } from './entityProperties';
 import { inBatches, LOOKUP_PARALLELISM } from './inBatches';
 import { MAX_TRANSACTION, PartitionTable } from './partitionTable';
 import { checkPrecondition, ResourceEntity, versionOf } from './resourceStore';
-
-/** One operation of each transaction is left for the group's version. */
-const OPERATIONS_PER_CHANGE = MAX_TRANSACTION - 1;
+import { ChangeFeed, FEED_ROWS_PER_CHANGE } from './changeFeed';
+import { ChangeOrigin } from '../scim/changeEvent';
 /** Re-checks after a removal raced another removal of the same member, before answering 503. */
 const MAX_REMOVAL_RACES = 4;
 
@@ -25,7 +24,8 @@ type Pending = Member & { removal: boolean };
  * so reading a user reads its groups in the same range read.
  */
 export class MembershipStore implements MembershipRepository {
-  constructor(private readonly table: PartitionTable) {}
+  /** Without a feed (SCIM_CHANGES=off) changes are written without their events. */
+  constructor(private readonly table: PartitionTable, private readonly feed?: ChangeFeed) {}
 
   async *members(tenant: string, groupId: string): AsyncGenerator<Member> {
     for await (const row of this.table.range<MemberRow>(tenant, memberPrefix(groupId), ['memberId', 'memberType', 'display'])) {
@@ -79,32 +79,48 @@ export class MembershipStore implements MembershipRepository {
    * row is merged with nothing (it fails the transaction, 404, once the member is gone; only its ETag moves, never
    * its version) and its membership guard is written, which fails the member's DELETE if that read its
    * memberships before this committed (ResourceStore.delete): a membership never outlives its member.
+   * A group → member row is created, not upserted, so adding a member that already is one fails (409) and is
+   * dropped: an idempotent add writes nothing and records no event. Each transaction carries the event of the
+   * memberships it changes (a change larger than one transaction records one event per transaction).
    */
-  async change(tenant: string, groupId: string, change: MembershipChange, ifMatch?: string): Promise<void> {
+  async change(tenant: string, groupId: string, change: MembershipChange, origin: ChangeOrigin, ifMatch?: string): Promise<void> {
     let etag: string | undefined;
-    if (ifMatch !== undefined) {
-      const group = await this.table.getRow<ResourceEntity>(tenant, resourceKey('Group', groupId));
+    // With the feed on, the group is read for its event's name and versions (the write itself needs no read).
+    const group = ifMatch !== undefined || this.feed ? await this.table.getRow<ResourceEntity>(tenant, resourceKey('Group', groupId), ['version', 'memberStamp', 'display', 'lastModified']) : undefined;
+    if (ifMatch !== undefined || this.feed) {
       if (!group) throw resourceNotFound('Group', groupId);
       checkPrecondition({ meta: { version: versionOf(group) } }, ifMatch);
-      etag = group.etag;
+      if (ifMatch !== undefined) etag = group.etag;
     }
+    if (this.feed) await this.feed.noteTenant(tenant);
     const actionsOf = (m: Pending): TransactionAction[] => m.removal
       ? [['delete', { partitionKey: tenant, rowKey: memberKey(groupId, m.value) }], ['delete', { partitionKey: tenant, rowKey: memberOfKey(m.type, m.value, groupId) }]]
       : [
           ['update', { partitionKey: tenant, rowKey: resourceKey(m.type, m.value) }, 'Merge'],
           ['upsert', { partitionKey: tenant, rowKey: membershipGuardKey(m.type, m.value) }, 'Merge'],
-          ['upsert', { partitionKey: tenant, rowKey: memberKey(groupId, m.value), memberId: m.value, memberType: m.type, ...(m.display !== undefined ? { display: m.display } : {}) }, 'Replace'],
+          ['create', { partitionKey: tenant, rowKey: memberKey(groupId, m.value), memberId: m.value, memberType: m.type, ...(m.display !== undefined ? { display: m.display } : {}) }],
           ['upsert', { partitionKey: tenant, rowKey: memberOfKey(m.type, m.value, groupId), groupId }, 'Replace'],
         ];
     // Entra provisions no nested groups: a removed member is taken for a user, and a wrong guess fails the
     // transaction (404) like a member that is already gone, which reads the member's M row below.
     let memberships: Pending[] = [...change.add.map((m) => ({ ...m, removal: false })), ...change.remove.map((value) => ({ value, type: 'User' as const, removal: true }))];
+    // Each membership's history row (with the feed on) counts against the transaction's operations.
+    const perTransaction = MAX_TRANSACTION - 1 - (this.feed ? FEED_ROWS_PER_CHANGE : 0);
+    const historyRows = this.feed ? 1 : 0;
+    let versionBefore = group && versionOf(group);
     for (let attempt = 0; memberships.length; attempt++) {
       try {
-        const chunks = transactionsOf(memberships.map(actionsOf));
-        const write = (chunk: TransactionAction[], ifEtag?: string) => {
-          const stamp = { partitionKey: tenant, rowKey: resourceKey('Group', groupId), memberStamp: newStamp(), lastModified: new Date().toISOString() };
-          return this.table.submit([ifEtag ? ['update', stamp, 'Merge', { etag: ifEtag }] : ['update', stamp, 'Merge'], ...chunk]);
+        const chunks = transactionsOf(memberships, (m) => actionsOf(m), perTransaction, historyRows);
+        const write = ({ members, actions }: { members: Pending[]; actions: TransactionAction[] }, ifEtag?: string) => {
+          const memberStamp = newStamp();
+          const event = group && this.feed?.event(tenant, origin, {
+            operation: 'members', resourceType: 'Group', resourceId: groupId, attributes: ['members'],
+            membersAdded: members.filter((m) => !m.removal).map((m) => m.value), membersRemoved: members.filter((m) => m.removal).map((m) => m.value),
+            versionBefore: versionBefore ?? null, versionAfter: versionOf({ version: group.version, memberStamp }),
+          }, group.display === undefined ? {} : { displayName: group.display }, group.lastModified);
+          if (event) versionBefore = event.versionAfter ?? undefined;
+          const stamp = { partitionKey: tenant, rowKey: resourceKey('Group', groupId), memberStamp, lastModified: event?.time ?? new Date().toISOString() };
+          return this.table.submit([ifEtag ? ['update', stamp, 'Merge', { etag: ifEtag }] : ['update', stamp, 'Merge'], ...actions, ...(event ? this.feed!.rows(event) : [])]);
         };
         // The first transaction carries the client's precondition; the others do not depend on each other.
         if (etag) await write(chunks.shift()!, etag);
@@ -113,6 +129,17 @@ export class MembershipStore implements MembershipRepository {
         return;
       } catch (e) {
         if (statusOf(e) === 412) throw new ScimError(412, `Group "${groupId}" changed after If-Match ${ifMatch} was checked; read it again and retry.`);
+        if (statusOf(e) === 409) {
+          // A member to add already is one (or became one meanwhile, or an earlier transaction of this change
+          // committed before another failed): adding it again changes nothing.
+          const already = new Set<string>();
+          await inBatches(memberships.filter((m) => !m.removal), LOOKUP_PARALLELISM, async (m) => {
+            if (await this.isMember(tenant, groupId, m.value)) already.add(m.value);
+          });
+          memberships = memberships.filter((m) => m.removal || !already.has(m.value));
+          if (attempt >= MAX_REMOVAL_RACES) throw unavailable('Members of this group are being changed concurrently.', 5);
+          continue;
+        }
         if (statusOf(e) !== 404) throw e;
         // 404: the group is gone, or a member to add was deleted since it was looked up, or a member to remove is
         // not (or no longer) a member — removing it is a no-op — or is a group, whose member → group row sits next
@@ -185,15 +212,22 @@ export class MembershipStore implements MembershipRepository {
 }
 
 /**
- * Packs each membership's operations (an addition's four, a removal's two) into as few transactions as fit, never
- * splitting one membership's operations over two.
+ * Packs each membership's operations (an addition's four, a removal's two, plus `extra` rows each that are
+ * written beside them) into as few transactions of at most `limit` operations as fit, never splitting one
+ * membership's operations over two.
  */
-function transactionsOf(perMembership: TransactionAction[][]): TransactionAction[][] {
-  const transactions: TransactionAction[][] = [];
-  for (const actions of perMembership) {
+function transactionsOf(memberships: Pending[], actionsOf: (m: Pending) => TransactionAction[], limit: number, extra: number) {
+  const transactions: { members: Pending[]; actions: TransactionAction[]; size: number }[] = [];
+  for (const m of memberships) {
+    const actions = actionsOf(m);
     const last = transactions[transactions.length - 1];
-    if (last && last.length + actions.length <= OPERATIONS_PER_CHANGE) last.push(...actions);
-    else transactions.push([...actions]);
+    if (last && last.size + actions.length + extra <= limit) {
+      last.members.push(m);
+      last.actions.push(...actions);
+      last.size += actions.length + extra;
+    } else {
+      transactions.push({ members: [m], actions, size: actions.length + extra });
+    }
   }
   return transactions;
 }

@@ -6,6 +6,8 @@ import { memberDisplay } from '../scim/memberPatch';
 import { indexKeysOf, QueryPlan } from '../scim/queryPlan';
 import { ResourceTypeName } from '../scim/resourceSchema';
 import { ResourceRepository, StoredResource } from '../resources/repository';
+import { changedAttributes, ChangeOrigin, identifiersOf } from '../scim/changeEvent';
+import { ChangeFeed } from './changeFeed';
 import { ResourceCounters } from './counters';
 import { indexPrefix, memberKey, memberOfKey, memberOfPrefix, membershipGuardKey, prefixEnd, RESOURCE_ROWS, resourceKey, resourcePrefix, resourceSpanEnd, uniqueIndexKey } from './keys';
 import { KeyedSerializer, retryOnConflict } from './optimisticRetry';
@@ -43,7 +45,8 @@ export class ResourceStore implements ResourceRepository {
   private readonly counters: ResourceCounters;
   private readonly writes = new KeyedSerializer();
 
-  constructor(private readonly table: PartitionTable, private readonly now: () => Date = () => new Date()) {
+  /** Without a feed (SCIM_CHANGES=off) changes are written without their events. */
+  constructor(private readonly table: PartitionTable, private readonly feed?: ChangeFeed, private readonly now: () => Date = () => new Date()) {
     this.counters = new ResourceCounters(table);
   }
 
@@ -74,9 +77,12 @@ export class ResourceStore implements ResourceRepository {
     return { entity, memberOf, guardEtag };
   }
 
-  async create(tenant: string, type: ResourceTypeName, data: Json, createDigest: string): Promise<StoredResource> {
+  async create(tenant: string, type: ResourceTypeName, data: Json, createDigest: string, origin: ChangeOrigin): Promise<StoredResource> {
     const id = randomUUID();
-    const at = this.now().toISOString();
+    const event = await this.eventOf(tenant, origin, type, data, {
+      operation: 'create', resourceType: type, resourceId: id, attributes: changedAttributes({}, data), membersAdded: [], membersRemoved: [], versionBefore: null, versionAfter: 'W/"1"',
+    });
+    const at = event?.time ?? this.now().toISOString();
     const entity: ResourceEntity = {
       partitionKey: tenant, rowKey: resourceKey(type, id), ...encodeDocument(type, data), created: at, lastModified: at, version: 1,
       display: displayColumn(data), createDigest, ...columnsOf(type, data),
@@ -85,6 +91,7 @@ export class ResourceStore implements ResourceRepository {
       ['create', entity],
       ...indexRows(tenant, type, id, data).map((row): TransactionAction => ['create', row]),
       this.counters.delta(tenant, type, +1),
+      ...(event ? this.feed!.rows(event) : []),
     ]);
     this.counters.changed(tenant, type);
     return toStored(entity, id);
@@ -113,16 +120,23 @@ export class ResourceStore implements ResourceRepository {
    * that finds its row (or an old index row) gone re-reads too, so an update racing a DELETE answers 404. The
    * read is of the resource's span, so the answer knows the groups it belongs to without another read.
    */
-  update(tenant: string, type: ResourceTypeName, id: string, transform: (current: StoredResource) => Json, ifMatch?: string): Promise<StoredResource & { memberOf: string[] }> {
+  update(tenant: string, type: ResourceTypeName, id: string, operation: 'replace' | 'patch', origin: ChangeOrigin, transform: (current: StoredResource) => Json, ifMatch?: string): Promise<StoredResource & { memberOf: string[] }> {
     return this.writes.run(`${tenant}|${type}|${id}`, () => retryOnConflict(async () => {
       const { entity, memberOf } = await this.readSpan(tenant, type, id);
       if (!entity) throw resourceNotFound(type, id);
       const current = toStored(entity, id, memberOf);
       checkPrecondition(current, ifMatch);
       const data = transform(current);
+      const attributes = changedAttributes(current.data, data);
+      // A request that changes nothing writes nothing: no new version, no event.
+      if (!attributes.length) return current;
+      const versionAfter = versionOf({ version: entity.version + 1, memberStamp: entity.memberStamp });
+      const event = await this.eventOf(tenant, origin, type, data, {
+        operation, resourceType: type, resourceId: id, attributes, membersAdded: [], membersRemoved: [], versionBefore: current.meta.version, versionAfter,
+      }, entity.lastModified);
       const next: ResourceEntity = {
         partitionKey: tenant, rowKey: entity.rowKey, ...encodeDocument(type, data), created: entity.created,
-        lastModified: this.now().toISOString(), version: entity.version + 1, memberStamp: entity.memberStamp,
+        lastModified: event?.time ?? this.now().toISOString(), version: entity.version + 1, memberStamp: entity.memberStamp,
         display: displayColumn(data), createDigest: entity.createDigest, ...columnsOf(type, data),
       };
       const before = new Map(indexRows(tenant, type, id, current.data).map((r) => [r.rowKey, r]));
@@ -130,7 +144,8 @@ export class ResourceStore implements ResourceRepository {
       const indexActions: TransactionAction[] = [];
       for (const [key, row] of before) if (!after.has(key)) indexActions.push(['delete', row]);
       for (const [key, row] of after) if (!before.has(key)) indexActions.push(['create', row]);
-      if (indexActions.length) await this.submit(type, data, [['update', withoutUndefined(next), 'Replace', { etag: entity.etag }], ...indexActions]);
+      const feedRows = event ? this.feed!.rows(event) : [];
+      if (indexActions.length || feedRows.length) await this.submit(type, data, [['update', withoutUndefined(next), 'Replace', { etag: entity.etag }], ...indexActions, ...feedRows]);
       else await this.table.replace(withoutUndefined(next), entity.etag!);
       return toStored(next, id, memberOf);
     }, (e) => statusOf(e) === 412 || statusOf(e) === 404));
@@ -147,7 +162,7 @@ export class ResourceStore implements ResourceRepository {
    * the memberships after the transaction, skipping rows that are gone (as for memberships beyond one
    * transaction's 100 rows), so no half-removed membership can block the delete. The guard goes last.
    */
-  delete(tenant: string, type: ResourceTypeName, id: string, ifMatch?: string): Promise<void> {
+  delete(tenant: string, type: ResourceTypeName, id: string, origin: ChangeOrigin, ifMatch?: string): Promise<void> {
     let membershipsInTransaction = true;
     return this.writes.run(`${tenant}|${type}|${id}`, () => retryOnConflict(async () => {
       const span = await this.readSpan(tenant, type, id);
@@ -161,7 +176,11 @@ export class ResourceStore implements ResourceRepository {
       }
       const current = toStored(span.entity, id);
       checkPrecondition(current, ifMatch);
+      const event = await this.eventOf(tenant, origin, type, current.data, {
+        operation: 'delete', resourceType: type, resourceId: id, attributes: [], membersAdded: [], membersRemoved: [], versionBefore: current.meta.version, versionAfter: null,
+      }, span.entity.lastModified);
       const own: TransactionAction[] = [
+        ...(event ? this.feed!.rows(event) : []),
         ['delete', { partitionKey: tenant, rowKey: span.entity.rowKey }],
         ...indexRows(tenant, type, id, current.data).map((r): TransactionAction => ['delete', r]),
         this.counters.delta(tenant, type, -1),
@@ -222,6 +241,13 @@ export class ResourceStore implements ResourceRepository {
   async *ids(tenant: string, type: ResourceTypeName): AsyncGenerator<string> {
     const prefix = resourcePrefix(type);
     for await (const row of this.table.between<object>(tenant, prefix, prefixEnd(prefix), ['RowKey'], RESOURCE_ROWS)) yield row.rowKey.slice(prefix.length);
+  }
+
+  /** The event of a change about to be written, when the feed is on. */
+  private async eventOf(tenant: string, origin: ChangeOrigin, type: ResourceTypeName, data: Json, facts: Parameters<ChangeFeed['event']>[2], notBefore?: string) {
+    if (!this.feed) return undefined;
+    await this.feed.noteTenant(tenant);
+    return this.feed.event(tenant, origin, facts, identifiersOf(type, data), notBefore);
   }
 
   private async submit(type: ResourceTypeName, data: Json, actions: TransactionAction[]): Promise<void> {

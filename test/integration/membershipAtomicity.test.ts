@@ -9,6 +9,7 @@ import { buildSchemaRegistry } from '../../shared/scim/resourceSchema';
 import { ScimError } from '../../shared/scim/errors';
 import { danglingMemberships, rowKeysOf } from '../support/membershipRows';
 import { G, U } from '../support/urns';
+import { TEST_ORIGIN } from '../support/changeOrigin';
 
 /**
  * A membership never outlives its member or its group, whatever the order in which two instances' storage calls
@@ -19,7 +20,7 @@ import { G, U } from '../support/urns';
 let azurite: EmbeddedAzurite;
 let client: TableClient;
 const schemas = buildSchemaRegistry([]);
-const scope = (tenant: string): RequestScope => ({ tenant, baseUrl: 'https://scim.test/scim/v2', log: { warn: () => undefined } });
+const scope = (tenant: string): RequestScope => ({ tenant, baseUrl: 'https://scim.test/scim/v2', log: { warn: () => undefined }, origin: TEST_ORIGIN });
 
 beforeAll(async () => {
   azurite = await startAzurite();
