@@ -5,7 +5,7 @@ import { InvalidSettings, readSettings } from '../shared/config';
 import { createRuntime, Runtime } from '../shared/runtime';
 import { DEFAULT_TENANT, tenantIdSchema } from '../shared/auth/tenantId';
 import { knownTenants, tokenInventory } from '../shared/auth/tokenInventory';
-import { UNKNOWN_TENANT } from '../shared/activity/outcome';
+import { UNKNOWN_TENANT } from '../shared/store/activityRecords';
 import { buildStatusReport, statusSources } from '../shared/activity/statusReport';
 import { historyOf } from '../shared/resources/changeHistory';
 

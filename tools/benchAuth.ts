@@ -43,7 +43,7 @@ async function main() {
   const jwt = await entraToken(jwks.keys[0], ENTRA_TID);
 
   const log = { warn: () => undefined, error: (...args: unknown[]) => console.error(...args) };
-  const handler = (rt: Runtime) => scimEndpoint(resourceEndpoint((ctx) => ctx.rt.schemas.user), () => rt);
+  const handler = (rt: Runtime) => scimEndpoint(resourceEndpoint((ports) => ports.schemas.user), () => rt);
   const get = (rt: Runtime, token: string) => {
     const handle = handler(rt);
     const url = new URL(`http://127.0.0.1/scim/v2/Users/${user.meta.id}`);

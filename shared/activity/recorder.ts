@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { ActivityTables, ActivityWrite, countWrite, MinuteTally, tenantIndexWrite } from '../store/activityTables';
 import { MAX_TRANSACTION } from '../store/partitionTable';
-import { hourOf, minuteOf } from './minutes';
-import { isFailure, RequestOutcome } from './outcome';
+import { hourOf, minuteOf } from '../store/activityGrid';
+import { isFailure, RequestOutcome } from '../store/activityRecords';
 
 export interface RecorderOptions {
   /** Successes are counted in memory and written this often (SCIM_ACTIVITY_FLUSH_SECONDS). */

@@ -1,11 +1,17 @@
 import { z } from 'zod';
 import { tenantIdSchema } from '../auth/tenantId';
-import { historyOf } from '../resources/changeHistory';
+import { ChangeFeedReader, historyOf } from '../resources/changeHistory';
+import { ResourceRepository } from '../resources/repository';
 import { badRequest, notFound } from '../scim/errors';
-import { Runtime, runtime } from '../runtime';
 import { errorResponse, Logger, ScimHttpResponse } from './scimHttp';
 
 type StatusRequest = { query: URLSearchParams };
+
+/** What the feed's endpoints use of the app: the feed, and the resources for a history's current state. */
+export interface ChangesPorts {
+  changes: ChangeFeedReader;
+  repository: { resources: ResourceRepository };
+}
 
 const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' };
 
@@ -28,11 +34,11 @@ function parse<T extends z.ZodTypeAny>(schema: T, req: StatusRequest): z.infer<T
  * `GET /scim/status/changes?tenant=&after=&limit=`: the tenant's change events in feed order, `next` to resume
  * after them (docs/change-feed.md). Operators and the consuming app only, protected like `/scim/status`.
  */
-export function changesEndpoint(rt: () => Runtime = runtime) {
+export function changesEndpoint(ports: () => Pick<ChangesPorts, 'changes'>) {
   return async (req: StatusRequest, log: Logger): Promise<ScimHttpResponse> => {
     try {
       const { tenant, after, limit } = parse(changesQuery, req);
-      const page = await rt().changes.page(tenant, after, limit);
+      const page = await ports().changes.page(tenant, after, limit);
       return { status: 200, headers: JSON_HEADERS, body: JSON.stringify(page) };
     } catch (e) {
       return errorResponse(e, log);
@@ -41,11 +47,11 @@ export function changesEndpoint(rt: () => Runtime = runtime) {
 }
 
 /** `GET /scim/status/history?tenant=&q=`: the resource `q` names and its changes, newest first. */
-export function historyEndpoint(rt: () => Runtime = runtime) {
+export function historyEndpoint(ports: () => ChangesPorts) {
   return async (req: StatusRequest, log: Logger): Promise<ScimHttpResponse> => {
     try {
       const { tenant, q } = parse(historyQuery, req);
-      const { repository, changes } = rt();
+      const { repository, changes } = ports();
       const [first, ...others] = await historyOf(repository.resources, changes, tenant, q);
       if (!first) throw notFound(`No user or group of tenant "${tenant}" has, or had within the retention period, the id, userName, externalId or displayName given in q.`);
       return { status: 200, headers: JSON_HEADERS, body: JSON.stringify({ ...first, others: others.map((o) => o.resource) }) };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { MinuteCount, Operation, RequestOutcome } from '../activity/outcome';
+import type { MinuteCount, Operation, RequestOutcome } from '../store/activityRecords';
 import type { EntraJobStatus } from './entraJobs';
 import { FAILURE_REASONS, Reason, REASONS } from './reasons';
 

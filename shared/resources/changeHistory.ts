@@ -1,7 +1,6 @@
 import { ChangeEvent, identifiersOf, IDENTIFIERS } from '../scim/changeEvent';
 import { indexKeysOf } from '../scim/queryPlan';
 import { ResourceTypeName } from '../scim/resourceSchema';
-import { ChangeFeed } from '../store/changeFeed';
 import { ResourceRepository, StoredResource } from './repository';
 
 /** The resource a history is about: as it is now, or as its delete event last named it. */
@@ -23,13 +22,30 @@ export interface ResourceHistory {
   changes: ChangeEvent[];
 }
 
+/** A page of the feed in feed order, and the cursor to resume after it. */
+export interface FeedPage {
+  changes: ChangeEvent[];
+  /** Resume after this; the same cursor when nothing new has settled. */
+  next: string;
+}
+
+/** What readers of the feed use of it (implemented by shared/store/changeFeed.ts). */
+export interface ChangeFeedReader {
+  /** Settled events after `after`, oldest first, at most `limit`. */
+  page(tenant: string, after: string | undefined, limit: number): Promise<FeedPage>;
+  /** Every event of the resource `id` (its own, and membership events naming it), newest first. */
+  history(tenant: string, id: string): Promise<ChangeEvent[]>;
+  /** Ids of deleted resources of `type` whose delete event gave `attr` the value `value`. */
+  deletedWith(tenant: string, type: ResourceTypeName, attr: string, value: string): Promise<string[]>;
+}
+
 const TYPES = ['User', 'Group'] as const;
 
 /**
  * Finds the resources `q` names — by id, userName, externalId or displayName, living or deleted within the
  * retention period — through index rows and the feed's own rows only, never a scan; each with its history.
  */
-export async function historyOf(resources: ResourceRepository, feed: ChangeFeed, tenant: string, q: string): Promise<ResourceHistory[]> {
+export async function historyOf(resources: ResourceRepository, feed: ChangeFeedReader, tenant: string, q: string): Promise<ResourceHistory[]> {
   const found = new Map<string, ResourceSummary>();
   const live = (type: ResourceTypeName, r: StoredResource) => found.set(r.meta.id, currentSummary(type, r));
   for (const type of TYPES) {

@@ -5,6 +5,7 @@ import { parseJson } from '../scim/document';
 import { ResourceTypeName } from '../scim/resourceSchema';
 import { encodeKeyPart, FEED_TENANTS_PARTITION } from './keys';
 import { PartitionTable } from './partitionTable';
+import type { ChangeFeedReader, FeedPage } from '../resources/changeHistory';
 
 /**
  * Row keys of the change feed, inside the tenant's partition so that each is written in the transaction of its
@@ -42,14 +43,8 @@ export interface FeedOptions {
   now?: () => number;
 }
 
-export interface FeedPage {
-  changes: ChangeEvent[];
-  /** Resume after this; the same cursor when nothing new has settled. */
-  next: string;
-}
-
 /** The change feed's rows: written by the stores inside their transactions, read by the status endpoints. */
-export class ChangeFeed {
+export class ChangeFeed implements ChangeFeedReader {
   private readonly now: () => number;
   private readonly noted = new Set<string>();
 

@@ -7,7 +7,7 @@ import { packageApp, PackageResult } from '../../tools/packageApp';
 import { EmbeddedAzurite, startAzurite } from '../../tools/embeddedAzurite';
 import { locateNodeWorker, NodeWorker, WORKER_DIR_SETTING } from '../../tools/workerHost/nodeWorker';
 import { startWorkerHost, WorkerHost } from '../../tools/workerHost/workerHost';
-import { NOTIFY_SCHEDULE } from '../../shared/config';
+import { NOTIFY_SCHEDULE } from '../../shared/notify/notifySettings';
 import { startTestServer, TestServer, TOKEN } from '../support/scimServer';
 import { U } from '../support/urns';
 import { AZURE_NODE_VERSION, azureNodeBinary } from './azureNode';

@@ -79,7 +79,7 @@ describe('the activity log and GET /scim/status (local contract)', () => {
     expect(new Set(first.map((r) => r.headers.get('x-correlation-id'))).size).toBe(first.length);
     const crashing = scimEndpoint(async () => {
       throw new Error('boom');
-    });
+    }, runtime);
     const logged: string[] = [];
     const res = await crashing(
       { method: 'GET', url: `${s.base}/Users`, headers: new Headers({ authorization: `Bearer ${TOKEN}` }), query: new URLSearchParams(), params: {}, text: async () => '' },
