@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { extensionConfigSchema } from './scim/schemaDefinitions';
+import { parseJson } from './scim/document';
 import { tenantIdSchema } from './auth/tenantId';
 import { ENTRA_JWKS_URL } from './auth/entraJwt';
 import { ruleThresholdsSchema } from './notify/rules';
@@ -17,7 +18,7 @@ const jsonSetting = <T extends z.ZodTypeAny>(name: string, fallback: string, sch
     .default(fallback)
     .transform((s, ctx) => {
       try {
-        return JSON.parse(s) as unknown;
+        return parseJson(s);
       } catch {
         ctx.addIssue({ code: 'custom', message: `${name} must be JSON` });
         return z.NEVER;
