@@ -24,7 +24,8 @@ export function typeAssertions(fileName: string, text: string): TypeAssertion[] 
 
   /** The comment lines directly above `line` (0-based), skipping eslint directives, hold some explanation. */
   const explainedAbove = (line: number) => {
-    for (let l = line - 1; l >= 0 && COMMENT_LINE.test(lines[l]); l--) if (!DIRECTIVE.test(lines[l]) && /\w/.test(lines[l])) return true;
+    for (let l = line - 1; l >= 0 && COMMENT_LINE.test(lines[l]); l--)
+      if (!DIRECTIVE.test(lines[l]) && /\w/.test(lines[l])) return true;
     return false;
   };
 
@@ -46,12 +47,21 @@ export function typeAssertions(fileName: string, text: string): TypeAssertion[] 
 }
 
 const isCast = (node: ts.Node): node is ts.AsExpression | ts.TypeAssertion =>
-  (ts.isAsExpression(node) || ts.isTypeAssertionExpression(node)) && !(ts.isTypeReferenceNode(node.type) && node.type.typeName.getText() === 'const');
+  (ts.isAsExpression(node) || ts.isTypeAssertionExpression(node)) &&
+  !(ts.isTypeReferenceNode(node.type) && node.type.typeName.getText() === 'const');
 
 /** The statement, class member or object property the node belongs to: a comment above it covers the whole of it. */
 function enclosingStatement(node: ts.Node): ts.Node {
   let n = node;
-  while (n.parent && !ts.isBlock(n.parent) && !ts.isSourceFile(n.parent) && !ts.isModuleBlock(n.parent) && !ts.isCaseOrDefaultClause(n.parent) && !ts.isClassLike(n.parent) && !ts.isObjectLiteralExpression(n.parent)) {
+  while (
+    n.parent &&
+    !ts.isBlock(n.parent) &&
+    !ts.isSourceFile(n.parent) &&
+    !ts.isModuleBlock(n.parent) &&
+    !ts.isCaseOrDefaultClause(n.parent) &&
+    !ts.isClassLike(n.parent) &&
+    !ts.isObjectLiteralExpression(n.parent)
+  ) {
     n = n.parent;
   }
   return n;

@@ -10,7 +10,9 @@ const MAX_NON_NULL = 5;
 const found = ['shared', 'functions']
   .flatMap((dir) => readdirSync(join(ROOT, dir), { recursive: true, encoding: 'utf8' }).map((f) => join(dir, f)))
   .filter((f) => f.endsWith('.ts'))
-  .flatMap((file) => typeAssertions(file, readFileSync(join(ROOT, file), 'utf8')).map((a) => ({ ...a, at: `${file}:${a.line}` })));
+  .flatMap((file) =>
+    typeAssertions(file, readFileSync(join(ROOT, file), 'utf8')).map((a) => ({ ...a, at: `${file}:${a.line}` })),
+  );
 const listed = (kind: 'as' | '!') => found.filter((a) => a.kind === kind).map((a) => `${a.at} ${a.text}`);
 /** Over the limit, the failure lists every one of them, to choose which to remove. */
 const overLimit = (all: string[], max: number) => (all.length > max ? all : []);
@@ -45,9 +47,18 @@ describe('the assertion finder itself', () => {
     ');',
     'const g = <number>h;', // 13: the old assertion syntax counts too
   ].join('\n');
-  const result = typeAssertions('sample.ts', sample).map((a) => `${a.line} ${a.kind} ${a.explained ? 'explained' : 'unexplained'}`);
+  const result = typeAssertions('sample.ts', sample).map(
+    (a) => `${a.line} ${a.kind} ${a.explained ? 'explained' : 'unexplained'}`,
+  );
 
   it('counts `as` and `<T>` casts and `!`, but not `as const` or text in strings', () => {
-    expect(result).toEqual(['1 as unexplained', '3 ! explained', '6 ! explained', '8 ! unexplained', '11 as explained', '13 as unexplained']);
+    expect(result).toEqual([
+      '1 as unexplained',
+      '3 ! explained',
+      '6 ! explained',
+      '8 ! unexplained',
+      '11 as explained',
+      '13 as unexplained',
+    ]);
   });
 });
