@@ -57,8 +57,7 @@ interface IncidentMail {
 export type MailIntent =
   | (IncidentMail & { kind: 'opened' | 'reminder' | 'recovered' })
   | (IncidentMail & { kind: 'reasonChanged'; previousReason: Reason })
-  /** `day`: the day of the failure series. */
-  | (IncidentMail & { kind: 'seriesWarning'; day: number })
+  | (IncidentMail & { kind: 'seriesWarning'; /** The day of the failure series. */ day: number })
   | { kind: 'tokenExpiry'; tokenId: string; reason?: never };
 
 export interface StepOptions {
