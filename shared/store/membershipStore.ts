@@ -120,7 +120,8 @@ export class MembershipStore implements MembershipRepository {
           }, group.display === undefined ? {} : { displayName: group.display }, group.lastModified);
           if (event) versionBefore = event.versionAfter ?? undefined;
           const stamp = { partitionKey: tenant, rowKey: resourceKey('Group', groupId), memberStamp, lastModified: event?.time ?? new Date().toISOString() };
-          return this.table.submit([ifEtag ? ['update', stamp, 'Merge', { etag: ifEtag }] : ['update', stamp, 'Merge'], ...actions, ...(event ? this.feed!.rows(event) : [])]);
+          const written = this.table.submit([ifEtag ? ['update', stamp, 'Merge', { etag: ifEtag }] : ['update', stamp, 'Merge'], ...actions, ...(event ? this.feed!.rows(event) : [])]);
+          return event ? written.then(() => this.feed!.committed(event)) : written;
         };
         // The first transaction carries the client's precondition; the others do not depend on each other.
         if (etag) await write(chunks.shift()!, etag);

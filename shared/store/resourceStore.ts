@@ -93,6 +93,7 @@ export class ResourceStore implements ResourceRepository {
       this.counters.delta(tenant, type, +1),
       ...(event ? this.feed!.rows(event) : []),
     ]);
+    if (event) this.feed!.committed(event);
     this.counters.changed(tenant, type);
     return toStored(entity, id);
   }
@@ -147,6 +148,7 @@ export class ResourceStore implements ResourceRepository {
       const feedRows = event ? this.feed!.rows(event) : [];
       if (indexActions.length || feedRows.length) await this.submit(type, data, [['update', withoutUndefined(next), 'Replace', { etag: entity.etag }], ...indexActions, ...feedRows]);
       else await this.table.replace(withoutUndefined(next), entity.etag!);
+      if (event) this.feed!.committed(event);
       return toStored(next, id, memberOf);
     }, (e) => statusOf(e) === 412 || statusOf(e) === 404));
   }
@@ -194,6 +196,7 @@ export class ResourceStore implements ResourceRepository {
         if (statusOf(e) === 404) membershipsInTransaction = false;
         throw e;
       }
+      if (event) this.feed!.committed(event);
       this.counters.changed(tenant, type);
       await this.table.deleteRows(tenant, [...memberships.slice(together.length), guard.rowKey]);
     }, (e) => [404, 409, 412].includes(statusOf(e) ?? 0)));
