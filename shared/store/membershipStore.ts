@@ -51,7 +51,7 @@ export class MembershipStore implements MembershipRepository {
     for await (const row of rows) {
       if (row.groupId === undefined) continue; // a user's own row or its membership guard
       const member = byPrefix.get(row.rowKey.slice(0, row.rowKey.indexOf('!') + 1));
-      if (member !== undefined) byMember.get(member)!.push(row.groupId);
+      if (member !== undefined) byMember.get(member)?.push(row.groupId);
     }
     return byMember;
   }
@@ -120,13 +120,18 @@ export class MembershipStore implements MembershipRepository {
           }, group.display === undefined ? {} : { displayName: group.display }, group.lastModified);
           if (event) versionBefore = event.versionAfter ?? undefined;
           const stamp = { partitionKey: tenant, rowKey: resourceKey('Group', groupId), memberStamp, lastModified: event?.time ?? new Date().toISOString() };
-          const written = this.table.submit([ifEtag ? ['update', stamp, 'Merge', { etag: ifEtag }] : ['update', stamp, 'Merge'], ...actions, ...(event ? this.feed!.rows(event) : [])]);
-          return event ? written.then(() => this.feed!.committed(event)) : written;
+          const written = this.table.submit([ifEtag ? ['update', stamp, 'Merge', { etag: ifEtag }] : ['update', stamp, 'Merge'], ...actions, ...(event && this.feed ? this.feed.rows(event) : [])]);
+          return event ? written.then(() => this.feed?.committed(event)) : written;
         };
         // The first transaction carries the client's precondition; the others do not depend on each other.
-        if (etag) await write(chunks.shift()!, etag);
+        let parallel = chunks;
+        if (etag !== undefined && chunks.length) {
+          const [first, ...rest] = chunks;
+          await write(first, etag);
+          parallel = rest;
+        }
         etag = undefined;
-        await Promise.all(chunks.map((chunk) => write(chunk)));
+        await Promise.all(parallel.map((chunk) => write(chunk)));
         return;
       } catch (e) {
         if (statusOf(e) === 412) throw new ScimError(412, `Group "${groupId}" changed after If-Match ${ifMatch} was checked; read it again and retry.`);
@@ -156,7 +161,10 @@ export class MembershipStore implements MembershipRepository {
           const row = await this.table.getRow<MemberRow>(tenant, memberKey(groupId, m.value), ['memberType']);
           if (row) current.set(m.value, row.memberType);
         });
-        memberships = memberships.flatMap((m) => (!m.removal ? [m] : current.has(m.value) ? [{ ...m, type: current.get(m.value)! }] : []));
+        memberships = memberships.flatMap((m) => {
+          const type = current.get(m.value);
+          return !m.removal ? [m] : type ? [{ ...m, type }] : [];
+        });
       }
     }
   }
