@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { tenantIdSchema } from '../auth/tenantId';
-import { historyOf } from '../resources/changeHistory';
+import { historyOf, ResourceHistory, ResourceSummary } from '../resources/changeHistory';
 import { badRequest, notFound } from '../scim/errors';
 import { Runtime, runtime } from '../runtime';
 import { errorResponse, Logger, ScimHttpResponse } from './scimHttp';
@@ -40,15 +40,19 @@ export function changesEndpoint(rt: () => Runtime = runtime) {
   };
 }
 
+/** The history `tenant` and `q` of the query ask for: the first resource `q` names, and the others it names. */
+export async function lookUpHistory(rt: Runtime, req: StatusRequest): Promise<ResourceHistory & { others: ResourceSummary[] }> {
+  const { tenant, q } = parse(historyQuery, req);
+  const [first, ...others] = await historyOf(rt.repository.resources, rt.changes, tenant, q);
+  if (!first) throw notFound(`No user or group of tenant "${tenant}" has, or had within the retention period, the id, userName, externalId or displayName given in q.`);
+  return { ...first, others: others.map((o) => o.resource) };
+}
+
 /** `GET /scim/status/history?tenant=&q=`: the resource `q` names and its changes, newest first. */
 export function historyEndpoint(rt: () => Runtime = runtime) {
   return async (req: StatusRequest, log: Logger): Promise<ScimHttpResponse> => {
     try {
-      const { tenant, q } = parse(historyQuery, req);
-      const { repository, changes } = rt();
-      const [first, ...others] = await historyOf(repository.resources, changes, tenant, q);
-      if (!first) throw notFound(`No user or group of tenant "${tenant}" has, or had within the retention period, the id, userName, externalId or displayName given in q.`);
-      return { status: 200, headers: JSON_HEADERS, body: JSON.stringify({ ...first, others: others.map((o) => o.resource) }) };
+      return { status: 200, headers: JSON_HEADERS, body: JSON.stringify(await lookUpHistory(rt(), req)) };
     } catch (e) {
       return errorResponse(e, log);
     }
