@@ -12,8 +12,8 @@ import { ChangeOutbox } from './changeOutbox';
  * change (shared/store/keys.ts lists the rest):
  *   E~{eventId}                          the event: the feed, in event-id (= time) order
  *   H~{resourceId}~{eventId}             a copy per resource it concerns (the resource, each added or removed
- *                                        member; ids are unique across types): one range read is a resource's
- *                                        history, with no scan of groups
+ *                                        member, whose copy lists only that member; ids are unique across types):
+ *                                        one range read is a resource's history, with no scan of groups
  *   N~{type}~{attr}~{value}~{resourceId} a deleted resource's last identifier (lower-cased), so its history is
  *                                        found by name after the live index rows are gone
  *   O~{eventId}                          with a change queue: the event until the queue has it (changeOutbox.ts)
@@ -71,9 +71,17 @@ export class ChangeFeed implements ChangeFeedReader {
   rows(event: ChangeEvent): TransactionAction[] {
     const json = JSON.stringify(event);
     const pk = event.tenant;
+    // A member's copy names only that member: up to ~20 members share a transaction, and twenty copies of every
+    // member id would multiply the bytes each membership writes.
+    const memberCopy = (id: string, added: boolean): TransactionAction => [
+      'create',
+      { partitionKey: pk, rowKey: historyPrefix(id) + event.id, event: JSON.stringify({ ...event, membersAdded: added ? [id] : [], membersRemoved: added ? [] : [id] }) },
+    ];
     return [
       ['create', { partitionKey: pk, rowKey: EVENT + event.id, event: json }],
-      ...historyKeys(event).map((rowKey): TransactionAction => ['create', { partitionKey: pk, rowKey, event: json }]),
+      ['create', { partitionKey: pk, rowKey: historyPrefix(event.resourceId) + event.id, event: json }],
+      ...event.membersAdded.map((id) => memberCopy(id, true)),
+      ...event.membersRemoved.map((id) => memberCopy(id, false)),
       ...deletedNameKeys(event).map((rowKey): TransactionAction => ['upsert', { partitionKey: pk, rowKey, resourceId: event.resourceId }, 'Replace']),
       ...(this.options.outbox ? [this.options.outbox.row(event, json)] : []),
     ];

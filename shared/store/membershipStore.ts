@@ -83,14 +83,22 @@ export class MembershipStore implements MembershipRepository {
    * dropped: an idempotent add writes nothing and records no event. Each transaction carries the event of the
    * memberships it changes (a change larger than one transaction records one event per transaction).
    */
-  async change(tenant: string, groupId: string, change: MembershipChange, origin: ChangeOrigin, ifMatch?: string): Promise<void> {
+  async change(tenant: string, groupId: string, pending: MembershipChange | Promise<MembershipChange>, origin: ChangeOrigin, ifMatch?: string): Promise<void> {
     let etag: string | undefined;
-    // With the feed on, the group is read for its event's name and versions (the write itself needs no read).
-    const group = ifMatch !== undefined || this.feed ? await this.table.getRow<ResourceEntity>(tenant, resourceKey('Group', groupId), ['version', 'memberStamp', 'display', 'lastModified']) : undefined;
-    if (ifMatch !== undefined || this.feed) {
+    // With the feed on, the group is read for its event's name and versions (the write itself needs no read); the
+    // read runs while the caller still looks the members up, so it adds no round trip.
+    const needsGroup = ifMatch !== undefined || this.feed !== undefined;
+    const groupRead = needsGroup ? this.table.getRow<ResourceEntity>(tenant, resourceKey('Group', groupId), ['version', 'memberStamp', 'display', 'lastModified']) : Promise.resolve(undefined);
+    const [change, group] = await bothSettled(Promise.resolve(pending), groupRead);
+    if (needsGroup) {
       if (!group) throw resourceNotFound('Group', groupId);
       checkPrecondition({ meta: { version: versionOf(group) } }, ifMatch);
       if (ifMatch !== undefined) etag = group.etag;
+    }
+    if (!change.add.length && !change.remove.length) {
+      // Nothing to write, but a change of a missing group is still a 404.
+      if (!needsGroup && !(await this.table.getRow(tenant, resourceKey('Group', groupId), ['RowKey']))) throw resourceNotFound('Group', groupId);
+      return;
     }
     if (this.feed) await this.feed.noteTenant(tenant);
     const actionsOf = (m: Pending): TransactionAction[] => m.removal
@@ -239,6 +247,14 @@ function transactionsOf(memberships: Pending[], actionsOf: (m: Pending) => Trans
     }
   }
   return transactions;
+}
+
+/** Both values; when either failed, the first one's failure (the member lookup's 400 before the group's 404). */
+async function bothSettled<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  return [ra.value, rb.value];
 }
 
 const purgeKey = (tenant: string, groupId: string) => `${encodeKeyPart(tenant)}~${encodeKeyPart(groupId)}`;
