@@ -23,7 +23,7 @@ const changesQuery = z.object({
 const historyQuery = z.object({ tenant: tenantIdSchema, q: z.string().min(1, 'q is an id, userName, externalId or displayName').max(1024) });
 
 /** The query's parameters, or a 400 naming each one that is wrong (never echoing a value). */
-function parse<T extends z.ZodTypeAny>(schema: T, req: StatusRequest): z.infer<T> {
+function parse<Out, In>(schema: z.ZodType<Out, z.ZodTypeDef, In>, req: StatusRequest): Out {
   const given = Object.fromEntries([...req.query.entries()].filter(([, v]) => v !== ''));
   const parsed = schema.safeParse(given);
   if (!parsed.success) throw badRequest('invalidValue', parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; '));

@@ -49,7 +49,9 @@ function tokenize(input: string): Token[] {
       raw += '"';
       try {
         // `raw` is a quoted JSON string literal, so it parses to a string (or throws).
-        tokens.push({ t: 'string', v: String(parseJson(raw)), pos: start });
+        const text = parseJson(raw);
+        if (typeof text !== 'string') throw new SyntaxError('not a string literal');
+        tokens.push({ t: 'string', v: text, pos: start });
       } catch {
         throw invalidFilter(`invalid escape in string starting at position ${start + 1}`);
       }

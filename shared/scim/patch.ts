@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isJsonObject, JsonObject, JsonValue, listOf, objectAt, objectsIn } from './document';
 import { badRequest, errorMessage } from './errors';
 import { AttrPath, Filter, parseAttrPath, parseFilter } from './filter';
-import { elementMatches, validateFilter } from './filterEvaluation';
+import { elementMatches, scalarText, validateFilter } from './filterEvaluation';
 import { elementFromFilter, splitPathlessValue, valuesToRemove } from './entraQuirks';
 import { ResolvedAttr, ResourceSchema, findAttr } from './resourceSchema';
 import { assertRequired, coerce } from './resourceInput';
@@ -121,7 +121,10 @@ function applyWhole(container: JsonObject, t: ResolvedAttr, op: PatchOperation):
   if (op.op === 'remove') {
     const listed = t.def.multiValued ? valuesToRemove(op.value) : undefined;
     if (listed) {
-      const keep = listOf(container[name]).filter((el) => !listed.includes(String((isJsonObject(el) ? el.value : undefined) ?? el)));
+      const keep = listOf(container[name]).filter((el) => {
+        const text = scalarText((isJsonObject(el) ? el.value : undefined) ?? el);
+        return text === undefined || !listed.includes(text);
+      });
       setOrDelete(container, name, keep);
     } else {
       delete container[name];

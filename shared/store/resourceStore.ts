@@ -298,7 +298,8 @@ export function checkPrecondition(current: { meta: { version: string } }, ifMatc
 
 function uniquenessError(type: ResourceTypeName, data: Json) {
   const attr = uniqueIndexOf(type).attr;
-  const value = String(data[attr]);
+  const stored = data[attr];
+  const value = typeof stored === 'string' ? stored : JSON.stringify(stored);
   return new ScimError(
     409,
     `A ${type} with ${attr} "${value}" already exists (compared case-insensitively). Find it with ` +

@@ -83,7 +83,7 @@ export function resolveParameters(parametersFile: string, declarations: Paramete
       try {
         loaded.set(name, JSON.parse(replaced));
       } catch (e) {
-        throw new Error(`substituting parameter '${name}' (${declaration.type}): ${(e as Error).message}: value '${replaced}' is not valid JSON`);
+        throw new Error(`substituting parameter '${name}' (${declaration.type}): ${(e as Error).message}: value '${replaced}' is not valid JSON`, { cause: e });
       }
       continue;
     }
@@ -92,7 +92,7 @@ export function resolveParameters(parametersFile: string, declarations: Paramete
     try {
       resolved = JSON.parse(replaced);
     } catch (e) {
-      throw new Error(`error unmarshalling Bicep template parameters (${name}): ${(e as Error).message}`);
+      throw new Error(`error unmarshalling Bicep template parameters (${name}): ${(e as Error).message}`, { cause: e });
     }
     if (resolved.value === undefined || resolved.value === null) continue;
     if (resolved.value === '' && unset) continue;

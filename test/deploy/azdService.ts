@@ -85,7 +85,7 @@ export function run(command: string, args: string[], cwd: string, env: Record<st
     return execFileSync(command, args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', input, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
   } catch (e) {
     const failed = e as { status: number; stdout: string; stderr: string };
-    throw new Error(`${command} ${args.join(' ')} exited with ${failed.status}:\n${failed.stdout}\n${failed.stderr}`);
+    throw new Error(`${command} ${args.join(' ')} exited with ${failed.status}:\n${failed.stdout}\n${failed.stderr}`, { cause: e });
   }
 }
 

@@ -16,7 +16,8 @@ export function evaluate(node: Node, scope: Scope): BicepValue {
   switch (node.type) {
     case 'string': {
       const parts = node.namedChildren.map((c) => (c!.type === 'interpolation' ? evaluate(c!.namedChildren[0]!, scope) : c!.type === 'escape_sequence' ? ESCAPES[c!.text] ?? UNKNOWN : c!.text));
-      return parts.includes(UNKNOWN) ? UNKNOWN : parts.map((p) => (typeof p === 'string' ? p : armString(p))).join('');
+      const texts = parts.map((p) => (typeof p === 'string' ? p : armString(p)));
+      return texts.every((t): t is string => typeof t === 'string') ? texts.join('') : UNKNOWN;
     }
     case 'number':
       return Number(node.text);

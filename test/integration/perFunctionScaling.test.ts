@@ -30,7 +30,7 @@ beforeAll(async () => {
   s = await startTestServer({ SCIM_NOTIFY_TO: 'ops@example.com', SCIM_SMTP_URL: sink.url, SCIM_ACTIVITY_FLUSH_SECONDS: '60', SCIM_TENANT_TOKENS: JSON.stringify({ acme: ACME_TOKEN }) }, { clock });
 });
 afterAll(async () => {
-  await Promise.all(instances.map((rt) => rt.activity.recorder?.close()));
+  await Promise.all(instances.map(async (rt) => rt.activity.recorder?.close()));
   await s.close();
   await sink.close();
 });

@@ -145,7 +145,7 @@ export function planEquivalenceSuite(options: { storage?: () => Promise<Embedded
       await fc.assert(
         fc.asyncProperty(combine(userLeaf()), sorts, fc.integer({ min: 1, max: 60 }), async (filter, [by, order], count) => {
           const spec = parseSort(by, order, user)!;
-          const expected = sortBy(allUsers.filter((r) => matches(parseFilter(filter), r, user)), spec, (r) => sortKey(r, spec), (r) => String(r.id)).map((r) => r.id);
+          const expected = sortBy(allUsers.filter((r) => matches(parseFilter(filter), r, user)), spec, (r) => sortKey(r, spec), (r) => r.id as string).map((r) => r.id);
           const query = `filter=${encodeURIComponent(filter)}&sortBy=${encodeURIComponent(by)}&sortOrder=${order}`;
           expect((await everything('/Users', query, count)).map((r) => r.id)).toEqual(expected);
         }),

@@ -24,7 +24,7 @@ const users: JsonObject[] = [
 
 const order = (by: string, dir?: string, items = users, schema = user) => {
   const spec = parseSort(by, dir, schema)!;
-  return sortBy(items, spec, (u) => sortKey(u, spec), (u) => String(u.id)).map((u) => u.id);
+  return sortBy(items, spec, (u) => sortKey(u, spec), (u) => u.id as string).map((u) => u.id);
 };
 
 describe('sortBy / sortOrder (RFC 7644 §3.4.2.3)', () => {
@@ -99,11 +99,11 @@ describe('sortBy / sortOrder (RFC 7644 §3.4.2.3)', () => {
     fc.assert(
       fc.property(someUsers, fc.constantFrom('userName', 'emails', 'emails.value'), fc.boolean(), (items, by, descending) => {
         const spec = parseSort(by, descending ? 'descending' : undefined, user)!;
-        const sorted = sortBy(items as JsonObject[], spec, (u) => sortKey(u, spec), (u) => String(u.id));
+        const sorted = sortBy(items as JsonObject[], spec, (u) => sortKey(u, spec), (u) => u.id as string);
         expect(sorted.map((u) => u.id).sort()).toEqual(items.map((u) => u.id).sort());
         for (let i = 1; i < sorted.length; i++) {
           const [a, b] = [sortKey(sorted[i - 1], spec), sortKey(sorted[i], spec)];
-          if (a === b) expect(String(sorted[i - 1].id) < String(sorted[i].id)).toBe(true);
+          if (a === b) expect((sorted[i - 1].id as string) < (sorted[i].id as string)).toBe(true);
           else if (a === undefined) expect(descending).toBe(true);
           else if (b === undefined) expect(descending).toBe(false);
           else expect(descending ? a > b : a < b).toBe(true);
