@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
  * An Entra-like provisioning cycle against a deployed SCIM endpoint, in the order and the forms Entra sends
  * (../shared/spec/entra-scim.md §(a)): Test Connection probe, create, match, PATCHes, manager, disable, groups and
  * memberships, delete. Everything it creates is named under one unique prefix and deleted at the end, also after
- * a failure. Used by `npm run check` (tools/check.ts).
+ * a failure. Used by `npm run check` (cli/check.ts).
  */
 const U = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const EU = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
