@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCheck } from '../../tools/conformance/entraCycle';
+import { runCheck } from '../../shared/conformance/entraCycle';
 import { IndexedFunction } from '../../tools/localHost/functionsCoreStub';
 import { packageApp, PackageResult } from '../../tools/build/packageApp';
 import { EmbeddedAzurite, startAzurite } from '../../tools/localHost/embeddedAzurite';
