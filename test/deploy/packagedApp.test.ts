@@ -61,10 +61,10 @@ describe('the artifact that `npm run package` writes and azd deploys', () => {
     expect(readFileSync(join(artifact.dir, 'host.json'), 'utf8')).toBe(readFileSync(join(ROOT, 'host.json'), 'utf8'));
   });
 
-  it('bundles the functions and shared code, never tools/, tests or a dev dependency', () => {
+  it('bundles the functions and shared code, never cli/, tools/, tests or a dev dependency', () => {
     expect(artifact.bundled.some((f) => f.startsWith('functions/'))).toBe(true);
     expect(artifact.bundled.some((f) => f.startsWith('shared/'))).toBe(true);
-    expect(artifact.bundled.filter((f) => /^(tools|test)\//.test(f))).toEqual([]);
+    expect(artifact.bundled.filter((f) => /^(cli|tools|test)\//.test(f))).toEqual([]);
     const devOnly = Object.keys(root.devDependencies);
     expect(artifact.bundled.filter((f) => devOnly.some((d) => f.startsWith(`node_modules/${d}/`)))).toEqual([]);
   });

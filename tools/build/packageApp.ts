@@ -32,7 +32,7 @@ export interface PackageResult {
   dir: string;
   bytes: number;
   files: string[];
-  /** Every source file in the bundle, relative to the repository root (what tests check for tools/ and dev code). */
+  /** Every source file in the bundle, relative to the repository root (what tests check for cli/, tools/ and dev code). */
   bundled: string[];
 }
 
