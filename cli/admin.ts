@@ -5,9 +5,10 @@ import { InvalidSettings, readSettings } from '../shared/config';
 import { createRuntime, Runtime } from '../shared/runtime';
 import { DEFAULT_TENANT, tenantIdSchema } from '../shared/auth/tenantId';
 import { knownTenants, tokenInventory } from '../shared/auth/tokenInventory';
-import { UNKNOWN_TENANT } from '../shared/activity/outcome';
+import { UNKNOWN_TENANT } from '../shared/store/activityRecords';
 import { buildStatusReport, statusSources } from '../shared/activity/statusReport';
 import { deleteTenant } from '../shared/admin/tenantDeletion';
+import { historyOf } from '../shared/resources/changeHistory';
 
 const USAGE = `Usage: npm run admin -- <command>
   tenant create <tenant> [--entra-tenant <Entra tenant id>]...   create a tenant (optionally accepting Entra-issued tokens)
@@ -18,7 +19,9 @@ const USAGE = `Usage: npm run admin -- <command>
   token list <tenant>                                            id, source, created, expires, last used (never the value)
   token revoke <tenant> <token id>                               the token stops working within SCIM_TOKEN_CACHE_SECONDS
   status [tenant] [--since 24h]                                  requests, failures and tokens per tenant (activity log)
-The tenant of /scim/v2 is "${DEFAULT_TENANT}". Settings come from the environment, as for the app (README § Configuration).`;
+  changes <tenant> [--after <cursor>] [--follow]                 change events as JSON lines, then "next <cursor>"; --follow keeps waiting
+  history <tenant> <id | userName | externalId | displayName>    the resource as it is (or "deleted") and its changes, newest first
+The tenant of /scim/v2 is "${DEFAULT_TENANT}". Settings come from the environment, as for the app (docs/operations.md#configuration-app-settings).`;
 
 /** A problem the operator can fix: printed without a stack trace. */
 class UsageError extends Error {}
@@ -35,7 +38,7 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, print: (l
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { 'entra-tenant': { type: 'string', multiple: true }, notify: { type: 'string' }, 'purge-data': { type: 'boolean' }, expires: { type: 'string' }, days: { type: 'string' }, since: { type: 'string' }, help: { type: 'boolean' } },
+      options: { 'entra-tenant': { type: 'string', multiple: true }, notify: { type: 'string' }, 'purge-data': { type: 'boolean' }, expires: { type: 'string' }, days: { type: 'string' }, since: { type: 'string' }, after: { type: 'string' }, follow: { type: 'boolean' }, help: { type: 'boolean' } },
     });
   } catch (e) {
     print(`error: ${(e as Error).message}\n${USAGE}`);
@@ -50,6 +53,8 @@ export async function runAdmin(argv: string[], env: NodeJS.ProcessEnv, print: (l
   try {
     const rt = compose(readSettings(env));
     if (noun === 'status') await printStatus(rt, verb === undefined ? undefined : tenantOrBucket(verb), sinceOf(values.since), print);
+    else if (noun === 'changes') await printChanges(rt, tenantArg([verb]), values.after, values.follow ?? false, print);
+    else if (noun === 'history') await printHistory(rt, tenantArg([verb]), args[0], print);
     else await dispatch(rt, `${noun} ${verb ?? ''}`.trim(), args, values, print);
     return 0;
   } catch (e) {
@@ -144,7 +149,38 @@ async function dispatch(rt: Runtime, command: string, args: string[], options: O
   }
 }
 
-function tenantArg(args: string[]): string {
+/** How often `changes --follow` asks for new events once it has caught up. */
+const FOLLOW_INTERVAL_MS = 2_000;
+
+/** The feed as `GET /scim/status/changes` pages it: one event a JSON line, then the cursor to resume after. */
+async function printChanges(rt: Runtime, tenant: string, after: string | undefined, follow: boolean, print: (line: string) => void) {
+  if (after !== undefined && !/^[0-9]{15}-[0-9a-f]{12}$/.test(after)) throw new UsageError('--after takes a cursor: the "next" an earlier run printed');
+  let cursor = after;
+  for (;;) {
+    const page = await rt.changes.page(tenant, cursor, 1000);
+    for (const event of page.changes) print(JSON.stringify(event));
+    cursor = page.next || cursor;
+    if (page.changes.length === 1000) continue;
+    if (!follow) break;
+    await new Promise((r) => setTimeout(r, FOLLOW_INTERVAL_MS));
+  }
+  print(`next ${cursor ?? ''}`.trim());
+}
+
+async function printHistory(rt: Runtime, tenant: string, q: string | undefined, print: (line: string) => void) {
+  if (!q) throw new UsageError('history needs what to look for: an id, userName, externalId or displayName');
+  const found = await historyOf(rt.repository.resources, rt.changes, tenant, q);
+  if (!found.length) throw new UsageError(`no user or group of tenant ${tenant} has, or had within the retention period, "${q}" as id, userName, externalId or displayName`);
+  for (const { resource, changes } of found) {
+    print(`${resource.resourceType} ${resource.id} (${resource.state})${[resource.userName, resource.externalId, resource.displayName].filter(Boolean).map((n) => ` ${n}`).join('')}`);
+    for (const c of changes) {
+      const members = [...c.membersAdded.map((m) => `+${m}`), ...c.membersRemoved.map((m) => `-${m}`)];
+      print(`  ${c.time}  ${c.operation.padEnd(7)} ${c.resourceType === resource.resourceType && c.resourceId === resource.id ? '' : `${c.resourceType} ${c.displayName ?? c.resourceId} `}${[...c.attributes, ...members].join(' ')}  ${c.versionBefore ?? '-'} → ${c.versionAfter ?? '-'}  correlation ${c.correlationId}  token ${c.tokenId}`);
+    }
+  }
+}
+
+function tenantArg(args: (string | undefined)[]): string {
   const parsed = tenantIdSchema.safeParse(args[0]);
   if (!parsed.success) throw new UsageError(`tenant "${args[0] ?? ''}": ${parsed.error.issues[0].message}`);
   return parsed.data;

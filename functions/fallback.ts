@@ -1,6 +1,7 @@
 import { app, HttpMethod } from '@azure/functions';
 import { scimHttp } from '../shared/http/azureFunctions';
 import { noSuchEndpoint, notATenantUrl } from '../shared/http/fallbackEndpoint';
+import { runtime } from '../shared/runtime';
 
 /**
  * Catch-alls, so every answer under /scim is a SCIM Error, also where no endpoint matches. The host tries literal
@@ -9,5 +10,5 @@ import { noSuchEndpoint, notATenantUrl } from '../shared/http/fallbackEndpoint';
  */
 const EVERY_METHOD: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE'];
 
-scimHttp('noSuchEndpoint', { methods: EVERY_METHOD, path: '{*rest}', endpoint: noSuchEndpoint });
+scimHttp('noSuchEndpoint', { methods: EVERY_METHOD, path: '{*rest}', endpoint: noSuchEndpoint, ports: runtime });
 app.http('notATenantUrl', { methods: EVERY_METHOD, authLevel: 'anonymous', route: '{*path}', handler: async () => notATenantUrl() });

@@ -1,4 +1,5 @@
 import { RESOURCE_METHODS, scimHttp } from '../shared/http/azureFunctions';
 import { resourceEndpoint } from '../shared/http/resourceEndpoint';
+import { runtime } from '../shared/runtime';
 
-scimHttp('groups', { methods: RESOURCE_METHODS, path: 'Groups/{id?}', endpoint: resourceEndpoint((ctx) => ctx.rt.schemas.group) });
+scimHttp('groups', { methods: RESOURCE_METHODS, path: 'Groups/{id?}', endpoint: resourceEndpoint((ports) => ports.schemas.group), ports: runtime });

@@ -9,7 +9,7 @@ let notifier: Notifier | undefined;
 let log: (line: string) => void = (line) => console.log(line);
 
 /**
- * Judges every tenant's provisioning health and mails operators once per incident (README § Notifications).
+ * Judges every tenant's provisioning health and mails operators once per incident (docs/operations.md#notifications).
  * The schedule is the app setting SCIM_NOTIFY_SCHEDULE (default every 5 minutes), read by the Functions host.
  */
 app.timer('provisioningNotifier', {

@@ -1,4 +1,5 @@
 import { scimHttp } from '../shared/http/azureFunctions';
 import { rootSearchEndpoint } from '../shared/http/searchEndpoint';
+import { runtime } from '../shared/runtime';
 
-scimHttp('search', { methods: ['POST'], path: '.search', endpoint: rootSearchEndpoint });
+scimHttp('search', { methods: ['POST'], path: '.search', endpoint: rootSearchEndpoint, ports: runtime });

@@ -1,7 +1,8 @@
 import { app } from '@azure/functions';
 import { statusEndpoint } from '../shared/http/statusEndpoint';
+import { runtime } from '../shared/runtime';
 
-const endpoint = statusEndpoint();
+const endpoint = statusEndpoint(runtime);
 
 /**
  * `GET /scim/status` for operators (not for Entra). authLevel 'function': in Azure it needs a Functions key, not a

@@ -1,4 +1,4 @@
-// `azd up` entry point: one resource group holding the SCIM connector and everything it needs (README § Deploy).
+// `azd up` entry point: one resource group holding the SCIM connector and everything it needs (docs/operations.md#deploy-to-azure).
 // Raw resources with pinned API versions, no registry modules, so that `npm test` can check every line offline.
 targetScope = 'subscription'
 
@@ -53,13 +53,13 @@ param httpPerInstanceConcurrency int = 16
 @description('Where Azure Communication Services keeps mail data, e.g. "United States", "Europe".')
 param emailDataLocation string = 'United States'
 
-@description('App setting SCIM_EXTENSIONS: the custom schema extensions (README § Custom attributes), serialised into the setting by the app module. An array, so that azd parses the JSON in SCIM_EXTENSIONS instead of splicing it into the parameters file as text.')
+@description('App setting SCIM_EXTENSIONS: the custom schema extensions (docs/operations.md#custom-attributes), serialised into the setting by the app module. An array, so that azd parses the JSON in SCIM_EXTENSIONS instead of splicing it into the parameters file as text.')
 param scimExtensions array = []
 
 @description('App setting SCIM_NOTIFY_TO: comma-separated addresses the provisioning notifier mails by default (per tenant: `npm run admin -- tenant set <id> --notify …`). Empty: only tenants with their own recipients are mailed.')
 param notifyTo string = ''
 
-@description('App setting SCIM_ENTRA_JOBS: tenant → {servicePrincipalId, jobId} for reading Entra\'s own job status through Graph (README § Notifications: needs the Synchronization.Read.All app role on the identity). An object for the same reason as scimExtensions.')
+@description('App setting SCIM_ENTRA_JOBS: tenant → {servicePrincipalId, jobId} for reading Entra\'s own job status through Graph (docs/operations.md#notifications: needs the Synchronization.Read.All app role on the identity). An object for the same reason as scimExtensions.')
 param entraJobs object = {}
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))

@@ -2,7 +2,6 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { TableClient, TableServiceClient, TableServiceClientOptions } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/core-auth';
-import { DEFAULT_STORAGE_TIMEOUT_MS } from './config';
 import { DependencyTimeout } from './azureFaults';
 
 type PipelinePolicy = NonNullable<TableServiceClientOptions['additionalPolicies']>[number]['policy'];
@@ -98,6 +97,9 @@ export function managedIdentity(): TokenCredential {
   const { DefaultAzureCredential } = require('@azure/identity') as typeof import('@azure/identity');
   return new DefaultAzureCredential();
 }
+
+/** SCIM_STORAGE_TIMEOUT_MS's default (shared/config.ts), also for clients built outside the runtime (admin CLI, tests). */
+export const DEFAULT_STORAGE_TIMEOUT_MS = 10_000;
 
 export interface StorageSettings {
   SCIM_STORAGE_CONNECTION_STRING?: string;

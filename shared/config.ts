@@ -1,34 +1,16 @@
 import { z } from 'zod';
 import { extensionConfigSchema } from './scim/schemaDefinitions';
+import { DEFAULT_STORAGE_TIMEOUT_MS } from './azureClients';
 import { tenantIdSchema } from './auth/tenantId';
 import { ENTRA_JWKS_URL } from './auth/entraJwt';
-import { ruleThresholdsSchema } from './notify/rules';
-import { entraJobsSchema } from './notify/entraJobs';
+import { notifySettingsSchema } from './notify/notifySettings';
+import { activitySettingsSchema } from './activity/activitySettings';
+import { jsonSetting } from './jsonSetting';
 
 /**
- * Every app setting the service reads, validated once. README.md § Configuration documents each; a missing or
+ * Every app setting the service reads, validated once. docs/operations.md#configuration-app-settings documents each; a missing or
  * malformed one stops start-up with a message naming it rather than failing on the first request.
  */
-
-/** A setting holding JSON, parsed and then validated by `schema`. */
-const jsonSetting = <T extends z.ZodTypeAny>(name: string, fallback: string, schema: T) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((s, ctx) => {
-      try {
-        return JSON.parse(s) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: `${name} must be JSON` });
-        return z.NEVER;
-      }
-    })
-    .pipe(schema);
-
-/** SCIM_STORAGE_TIMEOUT_MS's default, also for clients built outside the runtime (admin CLI, tests). */
-export const DEFAULT_STORAGE_TIMEOUT_MS = 10_000;
-/** The notifier's default schedule: every 5 minutes. */
-export const NOTIFY_SCHEDULE = '0 */5 * * * *';
 
 const secretToken = z.string().min(16, 'a Secret Token must be at least 16 characters');
 const oneOrMany = <T extends z.ZodTypeAny>(item: T) => z.preprocess((v): unknown => (Array.isArray(v) ? v : [v]), z.array(item));
@@ -53,7 +35,7 @@ export const settingsSchema = z
     /** `https://<account>.table.core.windows.net`, reached with the app's managed identity (Azure). */
     SCIM_TABLE_ENDPOINT: z.string().url().optional(),
     SCIM_TABLE_NAME: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,62}$/, 'SCIM_TABLE_NAME must be a valid table name').default('scim'),
-    /** JSON array of custom schema extensions; see README § Custom attributes. */
+    /** JSON array of custom schema extensions; see docs/operations.md#custom-attributes. */
     SCIM_EXTENSIONS: jsonSetting('SCIM_EXTENSIONS', '[]', extensionConfigSchema),
     SCIM_MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
     /**
@@ -76,45 +58,16 @@ export const settingsSchema = z
      * busy call (at most 1.75 s of backoff) and is far above a healthy call (milliseconds; a 1,000-row page < 1 s).
      */
     SCIM_STORAGE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(DEFAULT_STORAGE_TIMEOUT_MS),
-    /** `on` | `off`: record every SCIM request's outcome in the activity log (README § Activity log and status view). */
-    SCIM_ACTIVITY: z.string().default('on').transform((s) => s.toLowerCase()).pipe(z.enum(['on', 'off'])),
-    /** How often each instance writes its per-minute success counts; a crash loses at most this window of them. */
-    SCIM_ACTIVITY_FLUSH_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
-    /** Days of activity kept; older day tables are dropped whole by the activityRetention timer. */
-    SCIM_ACTIVITY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
-    /** The activity log's tables are `{prefix}{yyyymmdd}`, one per UTC day (8 characters are left for the date). */
-    SCIM_ACTIVITY_TABLE_PREFIX: z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,54}$/, 'SCIM_ACTIVITY_TABLE_PREFIX must be 3-55 letters and digits, starting with a letter').default('scimactivity'),
-
-    // The notifier (README § Notifications).
-    /** NCRONTAB of the provisioningNotifier timer; the Functions host reads it as `%SCIM_NOTIFY_SCHEDULE%`. */
-    SCIM_NOTIFY_SCHEDULE: z.string().regex(/^\S+( \S+){5}$/, 'SCIM_NOTIFY_SCHEDULE is a six-field NCRONTAB expression, e.g. 0 */5 * * * *').default(NOTIFY_SCHEDULE),
-    /** Comma-separated addresses mailed for tenants without their own recipients (`tenant set --notify`). */
-    SCIM_NOTIFY_TO: z
-      .string()
-      .default('')
-      .transform((s) => s.split(',').map((a) => a.trim()).filter(Boolean))
-      .pipe(z.array(z.string().email('SCIM_NOTIFY_TO holds comma-separated mail addresses'))),
-    /** How long an incident must stay clear (with authenticated requests) before the "recovered" mail; 0 allowed. */
-    SCIM_NOTIFY_RECOVERY_MINUTES: z.coerce.number().int().min(0).default(60),
-    /** JSON overriding some of the rules' thresholds, e.g. `{"failureRatePercent": 30}`. */
-    SCIM_NOTIFY_RULES: jsonSetting('SCIM_NOTIFY_RULES', '{}', ruleThresholdsSchema),
-    /** The sender address (ACS: a MailFrom address of a domain linked to the resource). */
-    SCIM_MAIL_FROM: z.string().email('SCIM_MAIL_FROM must be an email address').optional(),
-    /** ACS endpoint `https://<resource>.communication.azure.com` (managed identity), or a connection string for local tests. */
-    SCIM_ACS_ENDPOINT: z
-      .string()
-      .refine((v) => /^https:\/\/[^\s/]+/i.test(v) || /^endpoint=https?:\/\/[^;]+;accesskey=.+$/i.test(v), "SCIM_ACS_ENDPOINT must be the Communication Service's https:// endpoint (or, against a local fake, an endpoint=…;accesskey=… connection string)")
-      .optional(),
-    /** `smtp://user:password@host:port` (or smtps://), used when SCIM_ACS_ENDPOINT is unset. */
-    SCIM_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'SCIM_SMTP_URL starts with smtp:// or smtps://').optional(),
-    /** Where `.eml` files go when neither ACS nor SMTP is configured. */
-    SCIM_MAIL_OUTBOX: z.string().min(1).default('./outbox'),
-    /** Base URL of this app for links in mails; defaults to https:// + WEBSITE_HOSTNAME (set by Azure). */
-    SCIM_PUBLIC_URL: z.string().url().optional(),
-    WEBSITE_HOSTNAME: z.string().optional(),
-    /** JSON `{"<tenant>": {"servicePrincipalId": "…", "jobId": "…"}}`: read Entra's own job status from Microsoft Graph. */
-    SCIM_ENTRA_JOBS: jsonSetting('SCIM_ENTRA_JOBS', '{}', entraJobsSchema),
-    SCIM_GRAPH_URL: z.string().url().default('https://graph.microsoft.com/v1.0'),
+    // The settings of the activity log and of the notifier are declared beside the code that reads them.
+    ...activitySettingsSchema.shape,
+    ...notifySettingsSchema.shape,
+    /**
+     * `on` | `off`: write a change event in the transaction of every change (docs/change-feed.md). On by default:
+     * the event rides in a transaction the change makes anyway, and without it there is no history to ask later.
+     */
+    SCIM_CHANGES: z.string().default('on').transform((s) => s.toLowerCase()).pipe(z.enum(['on', 'off'])),
+    /** Days of change events kept; the changeRetention timer removes older ones. */
+    SCIM_CHANGES_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   });
 
 export type Settings = z.infer<typeof settingsSchema>;

@@ -7,6 +7,7 @@ import { ResourceService } from './resources/resourceService';
 import { ResourceStore } from './store/resourceStore';
 import { PartitionTable } from './store/partitionTable';
 import { MembershipStore } from './store/membershipStore';
+import { ChangeFeed, CLOCK_ALLOWANCE_MS } from './store/changeFeed';
 import { Authenticator } from './auth/authenticator';
 import { EntraJwtVerifier } from './auth/entraJwt';
 import { SettingsTokenSource } from './auth/settingsTokens';
@@ -29,6 +30,8 @@ export interface Runtime {
   service: ResourceService;
   /** The storage behind the service, for the admin command line (a deleted tenant's data). */
   repository: Repository;
+  /** The change feed's reader (written by the stores when SCIM_CHANGES is on). */
+  changes: ChangeFeed;
   auth: Pick<Authenticator, 'authenticate' | 'knows'>;
   /** Where issued tokens live: Key Vault when configured, else the table (digests only). */
   tokens: ManagedTokenSource;
@@ -36,11 +39,11 @@ export interface Runtime {
   settingsTokens: SettingsTokenSource;
   tenants: TenantDirectory;
   tokenUsage: TokenUsage;
-  /** The per-tenant record of request outcomes (issue 12), fed by the pipeline and read by the status view. */
+  /** The per-tenant record of request outcomes, fed by the pipeline and read by the status view. */
   activity: ActivityLog;
-  /** The notifier's verdict per tenant as the status view shows it (issue 13); tests may replace it. */
+  /** The notifier's verdict per tenant as the status view shows it; tests may replace it. */
   alarms?: TenantAlarmSource;
-  /** The notifier's alarm state rows per tenant (issue 13), which it reads and writes under ETags. */
+  /** The notifier's alarm state rows per tenant, which it reads and writes under ETags. */
   alarmStates: AlarmStates;
   /** The service's time (tests move it): what the timers judge by. */
   clock: Clock;
@@ -109,12 +112,15 @@ export function createRuntime(settings: Settings, options: { clock?: Clock } = {
     return { tokens: [...declared, ...issued], entraTenantIds: [...entra] };
   };
   const schemas = buildSchemaRegistry(settings.SCIM_EXTENSIONS);
-  const repository: Repository = { resources: new ResourceStore(partitions), memberships: new MembershipStore(partitions) };
+  const changes = new ChangeFeed(partitions, { settleMs: settings.SCIM_STORAGE_TIMEOUT_MS + CLOCK_ALLOWANCE_MS });
+  const feed = settings.SCIM_CHANGES === 'on' ? changes : undefined;
+  const repository: Repository = { resources: new ResourceStore(partitions, feed), memberships: new MembershipStore(partitions, feed) };
   return {
     settings,
     schemas,
     service: new ResourceService(repository, schemas, { maxScan: settings.SCIM_MAX_SCAN, createReplaySeconds: settings.SCIM_CREATE_REPLAY_SECONDS }),
     repository,
+    changes,
     auth: new Authenticator(load, new EntraJwtVerifier(settings.SCIM_ENTRA_JWKS_URL), {
       cacheMs: settings.SCIM_TOKEN_CACHE_SECONDS * 1000,
       onUsed: (tenant, id) => tokenUsage.record(tenant, id),

@@ -117,12 +117,15 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     SCIM_ACS_ENDPOINT: mailEndpoint
     SCIM_MAIL_FROM: mailFrom
     SCIM_EXTENSIONS: string(scimExtensions)
-    // The activity log (README § Activity log and status view): on, flushed each minute, its own day tables.
+    // The activity log (docs/operations.md#activity-log-and-status-view): on, flushed each minute, its own day tables.
     SCIM_ACTIVITY: 'on'
     SCIM_ACTIVITY_FLUSH_SECONDS: '60'
     SCIM_ACTIVITY_RETENTION_DAYS: string(activityRetentionDays)
     SCIM_ACTIVITY_TABLE_PREFIX: 'scimactivity'
-    // The provisioning notifier (README § Notifications): every 5 minutes, mail through ACS with the identity.
+    // The change feed (docs/change-feed.md): events written with each change, kept 90 days.
+    SCIM_CHANGES: 'on'
+    SCIM_CHANGES_RETENTION_DAYS: '90'
+    // The provisioning notifier (docs/operations.md#notifications): every 5 minutes, mail through ACS with the identity.
     SCIM_NOTIFY_SCHEDULE: '0 */5 * * * *'
     SCIM_NOTIFY_TO: notifyTo
     // The status page the mails link to.

@@ -1,8 +1,8 @@
-import type { Settings } from '../config';
 import { SchemaDef } from '../scim/schemaDefinitions';
-import { TableAccount } from '../azureClients';
+import { StorageSettings, TableAccount } from '../azureClients';
+import { ActivitySettings } from './activitySettings';
 import { ActivityTables } from '../store/activityTables';
-import { ActivityReader, RequestOutcome } from './outcome';
+import { ActivityReader, RequestOutcome } from '../store/activityRecords';
 import { ActivityRecorder } from './recorder';
 import { TableActivityReader } from './reader';
 import { detailScrubber } from './scrubDetail';
@@ -25,12 +25,12 @@ export interface ActivityLog {
   recorder?: ActivityRecorder;
 }
 
-type ActivitySettings = Pick<Settings, 'SCIM_ACTIVITY' | 'SCIM_ACTIVITY_FLUSH_SECONDS' | 'SCIM_ACTIVITY_TABLE_PREFIX' | 'SCIM_STORAGE_TIMEOUT_MS'>;
+type LogSettings = Omit<ActivitySettings, 'SCIM_ACTIVITY_RETENTION_DAYS'> & Required<Pick<StorageSettings, 'SCIM_STORAGE_TIMEOUT_MS'>>;
 
 /** host.json's functionTimeout: the longest a request can run before it is recorded (under its arrival time). */
 const LONGEST_REQUEST_MS = 60_000;
 
-export function createActivityLog(settings: ActivitySettings, account: TableAccount, schemas: SchemaDef[], log: (line: string) => void = console.warn): ActivityLog {
+export function createActivityLog(settings: LogSettings, account: TableAccount, schemas: SchemaDef[], log: (line: string) => void = console.warn): ActivityLog {
   const tables = new ActivityTables(account, settings.SCIM_ACTIVITY_TABLE_PREFIX);
   const recorder = settings.SCIM_ACTIVITY === 'on' ? new ActivityRecorder(tables, { flushMs: settings.SCIM_ACTIVITY_FLUSH_SECONDS * 1000, log }) : undefined;
   return {

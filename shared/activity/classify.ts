@@ -1,7 +1,7 @@
 import { toBoolean } from '../scim/entraQuirks';
 import { parseFilter } from '../scim/filter';
 import { patchRequestSchema } from '../scim/patch';
-import { Operation } from './outcome';
+import { Operation } from '../store/activityRecords';
 
 /** The facts about one request and its answer that decide which provisioning step it was. */
 export interface RequestFacts {

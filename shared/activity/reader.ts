@@ -1,6 +1,6 @@
 import type { ActivityTables } from '../store/activityTables';
-import { ceilMinute, HOUR_MS, minuteOf } from './minutes';
-import { ActivityReader, MinuteCount, Operation, RequestOutcome, requestOutcomeSchema } from './outcome';
+import { ceilMinute, HOUR_MS, minuteOf } from '../store/activityGrid';
+import { ActivityReader, MinuteCount, Operation, RequestOutcome, requestOutcomeSchema } from '../store/activityRecords';
 
 /**
  * Reads the activity log for the status view and the notifier. Every query names one tenant's partition and a

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { ActivityTables, ActivityWrite, countWrite, MinuteTally, tenantIndexWrite } from '../store/activityTables';
 import { MAX_TRANSACTION } from '../store/partitionTable';
-import { hourOf, minuteOf } from './minutes';
-import { isFailure, RequestOutcome } from './outcome';
+import { hourOf, minuteOf } from '../store/activityGrid';
+import { isFailure, RequestOutcome } from '../store/activityRecords';
 
 export interface RecorderOptions {
   /** Successes are counted in memory and written this often (SCIM_ACTIVITY_FLUSH_SECONDS). */
   flushMs: number;
-  /** How long a failing request waits for its record before the response goes out anyway (issue 12: 200 ms). */
+  /** How long a failing request waits for its record before the response goes out anyway (200 ms: docs/operations.md#activity-log-and-status-view). */
   failureWaitMs?: number;
   /**
    * Failures stored one by one per tenant and minute by this instance; beyond that (a flood of bad tokens) they

@@ -1,5 +1,5 @@
 import type { ActivityTables } from '../store/activityTables';
-import { DAY_MS } from './minutes';
+import { DAY_MS } from '../store/activityGrid';
 
 /**
  * Drops the day tables whose every record is older than `retentionDays`: one list and one delete per expired

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { StatusReport, TenantStatus, tenantStatusSchema } from './statusReport';
 
-/** The JSON of `GET /scim/status` (issue 12's shape): a tenant's totals over the page's window are `last24h`. */
+/** The JSON of `GET /scim/status` (docs/operations.md#activity-log-and-status-view): a tenant's totals over the page's window are `last24h`. */
 export const statusJsonSchema = z.object({
   generatedAt: z.string(),
   from: z.string(),

@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import { knownTenants, tokenInventory } from '../auth/tokenInventory';
-import type { Runtime } from '../runtime';
-import { ActivityReader, isFailure, MinuteCount, OPERATIONS, operationSchema, requestOutcomeSchema } from './outcome';
+import { knownTenants, tokenInventory, TokenInventorySources } from '../auth/tokenInventory';
+import { ActivityReader, isFailure, MinuteCount, OPERATIONS, operationSchema, requestOutcomeSchema } from '../store/activityRecords';
 
-/** Failures listed per tenant (issue 12: the last 20). */
+/** Failures listed per tenant (the last 20). */
 export const RECENT_FAILURES = 20;
 /** The chart's resolution: the window cut into this many bars (hours for the page's 24 h). */
 const BUCKETS = 24;
@@ -11,7 +10,7 @@ const BUCKETS = 24;
 /**
  * The notifier's verdict on a tenant as the status view shows it, next to the activity when the notifier provides
  * it (shared/notify/alarmStatus.ts derives it from the notifier's alarm state). This is the slot it fills: set
- * `Runtime.alarms` (the page and `admin status` read it through statusSources).
+ * `alarms` of the status ports (the page and `admin status` read it through statusSources).
  */
 export const tenantAlarmSchema = z.object({
   /** `incident` while one is open, else `ok`. */
@@ -77,7 +76,13 @@ export interface StatusSources {
   alarms?: TenantAlarmSource;
 }
 
-export function statusSources(rt: Runtime, alarms: TenantAlarmSource | undefined = rt.alarms): StatusSources {
+/** What the status view is built from: the activity log, the tenants and their tokens, the notifier's verdicts. */
+export interface StatusPorts extends TokenInventorySources {
+  activity: { reader: ActivityReader };
+  alarms?: TenantAlarmSource;
+}
+
+export function statusSources(rt: StatusPorts, alarms: TenantAlarmSource | undefined = rt.alarms): StatusSources {
   return {
     reader: rt.activity.reader,
     knownTenants: () => knownTenants(rt),

@@ -28,6 +28,9 @@ export interface AuthenticatorOptions {
   declared?: (tenant: string) => StoredToken[];
 }
 
+/** What an Entra-issued token is recorded as where a Secret Token's id would be (change events). */
+export const ENTRA_JWT_TOKEN_ID = 'entra-jwt';
+
 /** How long a request with a stale cached entry waits for a reload before the stale entry answers. */
 const STALE_PATIENCE_MS = 2_000;
 
@@ -76,14 +79,19 @@ export class Authenticator {
     this.minReloadMs = Math.min(options.minReloadMs ?? 5_000, options.cacheMs);
   }
 
-  /** Resolves when `token` is valid for `tenant`; otherwise throws the ScimError to answer with (401 or 503). */
-  async authenticate(tenant: string, token: string | undefined): Promise<void> {
+  /**
+   * Resolves to the id of the token when `token` is valid for `tenant` (ENTRA_JWT_TOKEN_ID for an Entra-issued
+   * one); otherwise throws the ScimError to answer with (401 or 503).
+   */
+  async authenticate(tenant: string, token: string | undefined): Promise<string> {
     if (!token) throw unauthorized();
     const declared = this.options.declared?.(tenant);
-    if (declared?.length && this.matches(tenant, declared, token)) return;
+    const declaredId = declared?.length ? this.matches(tenant, declared, token) : undefined;
+    if (declaredId !== undefined) return declaredId;
     const cached = this.entries.get(tenant);
     const fresh = cached !== undefined && this.clock.now() - cached.loadedAt < this.options.cacheMs;
-    if (fresh && (await this.accepts(tenant, cached, token))) return;
+    const cachedId = fresh ? await this.accepts(tenant, cached, token) : undefined;
+    if (cachedId !== undefined) return cachedId;
     // Decided in the same turn as the read it may start, so concurrent requests see that read as in flight.
     const permit = this.reloadPermit(tenant);
     if (fresh) {
@@ -106,7 +114,9 @@ export class Authenticator {
     // needs a read, so they all share the one in flight.
     const entry = await this.reload(tenant, fresh ? undefined : cached && STALE_PATIENCE_MS);
     if (!entry) return this.fallBack(tenant, cached, token);
-    if (!(await this.accepts(tenant, entry, token))) throw unauthorized();
+    const id = await this.accepts(tenant, entry, token);
+    if (id === undefined) throw unauthorized();
+    return id;
   }
 
   /**
@@ -119,8 +129,9 @@ export class Authenticator {
   }
 
   /** The source cannot answer now: what was loaded before still counts, nothing else can be decided. */
-  private async fallBack(tenant: string, cached: Entry | undefined, token: string): Promise<void> {
-    if (cached && (await this.accepts(tenant, cached, token))) return;
+  private async fallBack(tenant: string, cached: Entry | undefined, token: string): Promise<string> {
+    const id = cached && (await this.accepts(tenant, cached, token));
+    if (id !== undefined) return id;
     throw storeUnavailable(this.failures.get(tenant) ?? new Error('token store reads are rate-limited (reloadsPerSecond) and this tenant is not cached'));
   }
 
@@ -128,11 +139,12 @@ export class Authenticator {
     return this.jwt !== undefined && entry.credentials.entraTenantIds.length > 0 && looksLikeJwt(token);
   }
 
-  private async accepts(tenant: string, entry: Entry, token: string): Promise<boolean> {
+  /** The id of the token if `entry` accepts it. */
+  private async accepts(tenant: string, entry: Entry, token: string): Promise<string | undefined> {
     const { tokens, entraTenantIds } = entry.credentials;
     if (this.jwt && this.judgesJwt(entry, token)) {
       try {
-        return await this.jwt.verify(token, entraTenantIds);
+        return (await this.jwt.verify(token, entraTenantIds)) ? ENTRA_JWT_TOKEN_ID : undefined;
       } catch (e) {
         if (e instanceof KeySetUnavailable) throw storeUnavailable(e);
         throw e;
@@ -141,14 +153,14 @@ export class Authenticator {
     return this.matches(tenant, tokens, token);
   }
 
-  private matches(tenant: string, tokens: StoredToken[], token: string): boolean {
+  private matches(tenant: string, tokens: StoredToken[], token: string): string | undefined {
     const presented = tokenDigest(token);
     const now = this.clock.now();
     let matched: string | undefined;
     // Every candidate is compared, in constant time, so timing reveals neither which token nor how much matched.
     for (const t of tokens) if (t.digest.length === presented.length && timingSafeEqual(t.digest, presented) && isUsable(t, now)) matched = t.id;
     if (matched !== undefined) this.options.onUsed?.(tenant, matched);
-    return matched !== undefined;
+    return matched;
   }
 
   /** Whether this tenant's credentials may be read now ('read'), are being read ('reading'), or not yet. */

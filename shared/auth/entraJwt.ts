@@ -3,7 +3,7 @@ import { errorFields } from '../azureFaults';
 import { TtlCache } from '../ttlCache';
 import { tokenDigest } from './tokenSource';
 
-/** The audience of the tokens Entra's provisioning service sends to non-gallery apps (spec §(f)). */
+/** The audience of the tokens Entra's provisioning service sends to non-gallery apps (docs/operations.md#tenants-and-tokens). */
 export const ENTRA_PROVISIONING_AUDIENCE = '8adf8e6e-67b2-4cf2-a259-e3dc5476c621';
 
 /** Entra's published signing keys for v1 tokens (issuer `https://sts.windows.net/{tid}/`). */

@@ -1,7 +1,6 @@
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import { SecretClient } from '@azure/keyvault-secrets';
-import { dependencyOptions, managedIdentity } from '../azureClients';
-import { DEFAULT_STORAGE_TIMEOUT_MS } from '../config';
+import { DEFAULT_STORAGE_TIMEOUT_MS, dependencyOptions, managedIdentity } from '../azureClients';
 
 /** Any token will do for the local fake of the Key Vault protocol: it checks that one is sent, not what it says. */
 const localCredential: TokenCredential = {

@@ -3,9 +3,9 @@ import { isJsonObject, JsonValue, objectsIn, parseJson } from '../scim/document'
 import { errorMessage } from '../scim/errors';
 
 /**
- * An Entra-like provisioning cycle against a deployed SCIM endpoint, in the order and the forms Entra sends (Microsoft
- * Learn, "Tutorial: Develop and plan provisioning for a SCIM endpoint in Microsoft Entra ID"): Test Connection probe,
- * create, match, PATCHes, manager, disable, groups and memberships, delete. Everything it creates is named under one unique prefix and deleted at the end, also after
+ * An Entra-like provisioning cycle against a deployed SCIM endpoint, in the order and the forms Entra sends
+ * (docs/architecture.md#entra-quirks): Test Connection probe, create, match, PATCHes, manager, disable, groups and
+ * memberships, delete. Everything it creates is named under one unique prefix and deleted at the end, also after
  * a failure. Used by `npm run check` (cli/check.ts).
  */
 const U = 'urn:ietf:params:scim:schemas:core:2.0:User';

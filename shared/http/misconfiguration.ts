@@ -1,6 +1,5 @@
 import type { InvalidSettings } from '../config';
 import { ScimError } from '../scim/errors';
-import type { Logger } from './scimHttp';
 
 /** The process's settings never change, so their problems are logged once, by the first invocation that meets them. */
 const logged = new WeakSet<InvalidSettings>();
@@ -12,7 +11,7 @@ const logged = new WeakSet<InvalidSettings>();
  * §3.12 names none for a server fault); the detail names the settings, never their values, while the reasons go
  * to the log only.
  */
-export function misconfigured(invalid: InvalidSettings, log: Logger): ScimError {
+export function misconfigured(invalid: InvalidSettings, log: { error(message: string): void }): ScimError {
   if (!logged.has(invalid)) {
     logged.add(invalid);
     log.error(`The service cannot serve requests until these app settings are fixed. ${invalid.message}`);

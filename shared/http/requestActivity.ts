@@ -1,22 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import { classify } from '../activity/classify';
-import { isFailure, RequestOutcome, UNKNOWN_TENANT } from '../activity/outcome';
+import { isFailure, RequestOutcome, UNKNOWN_TENANT } from '../store/activityRecords';
 import { errorFields } from '../azureFaults';
-import type { Runtime } from '../runtime';
+import type { ActivityLog } from '../activity/activityLog';
+import type { Authenticator } from '../auth/authenticator';
+import type { Clock } from '../clock';
 import { isJsonObject, JsonValue, parseJson } from '../scim/document';
 import { Logger, ScimHttpRequest, ScimHttpResponse } from './scimHttp';
 
 export const CORRELATION_HEADER = 'X-Correlation-Id';
 
+/** What recording an outcome uses: the log, who the tenants are, and the service's clock (tests move it). */
+export interface RecordingPorts {
+  activity: Pick<ActivityLog, 'enabled' | 'observe' | 'scrubDetail'>;
+  auth: Pick<Authenticator, 'knows'>;
+  clock: Pick<Clock, 'now'>;
+}
+
 /** Who a request was for, as far as the pipeline got: nothing is recorded for a malformed tenant id (404). */
 export interface RequestParty {
-  rt: Runtime;
+  ports: RecordingPorts;
   tenant: string;
   authenticated: boolean;
 }
 
 /**
- * The pipeline's hook into the activity log (issue 12). It gives the request a correlation id and a body that is
+ * The pipeline's hook into the activity log. It gives the request a correlation id and a body that is
  * read once however many readers ask (the endpoint, then the classifier), and when the response is ready records
  * the outcome and stamps the id on the response. Recording never changes the answer: any fault in it is logged.
  */
@@ -35,17 +44,17 @@ export function beginRequestActivity(raw: ScimHttpRequest) {
 
   async function finish(res: ScimHttpResponse, party: RequestParty | undefined, log: Logger): Promise<ScimHttpResponse> {
     const answered = { ...res, headers: { ...res.headers, [CORRELATION_HEADER]: correlationId } };
-    if (!party?.rt.activity.enabled) return answered;
+    if (!party?.ports.activity.enabled) return answered;
     try {
       const latencyMs = Math.round(Number(process.hrtime.bigint() - clock) / 1e4) / 100;
-      await party.rt.activity.observe(await outcomeOf(party, res, latencyMs));
+      await party.ports.activity.observe(await outcomeOf(party, res, latencyMs));
     } catch (e) {
       log.warn(`activity log: request ${correlationId} not recorded (${errorFields(e).name ?? 'Error'})`);
     }
     return answered;
   }
 
-  async function outcomeOf({ rt, tenant, authenticated }: RequestParty, res: ScimHttpResponse, latencyMs: number): Promise<RequestOutcome> {
+  async function outcomeOf({ ports, tenant, authenticated }: RequestParty, res: ScimHttpResponse, latencyMs: number): Promise<RequestOutcome> {
     const url = new URL(raw.url);
     const method = raw.method.toUpperCase();
     // Only a body the endpoint already read is looked at, and only where it decides the step (PATCH/PUT, .search).
@@ -54,13 +63,13 @@ export function beginRequestActivity(raw: ScimHttpRequest) {
     const failed = isFailure(res.status) ? errorOf(res.body) : {};
     return {
       // Arrival on the service's clock (tests move it), as the notifier judges by that clock.
-      at: new Date(rt.clock.now() - latencyMs).toISOString(),
+      at: new Date(ports.clock.now() - latencyMs).toISOString(),
       // A wrong token counts for a tenant that exists; every name that does not exist shares one bucket.
-      tenant: authenticated || rt.auth.knows(tenant) ? tenant : UNKNOWN_TENANT,
+      tenant: authenticated || ports.auth.knows(tenant) ? tenant : UNKNOWN_TENANT,
       ...step,
       status: res.status,
       ...(failed.scimType ? { scimType: failed.scimType } : {}),
-      ...(failed.detail ? { detail: rt.activity.scrubDetail(failed.detail) } : {}),
+      ...(failed.detail ? { detail: ports.activity.scrubDetail(failed.detail) } : {}),
       latencyMs,
       correlationId,
     };

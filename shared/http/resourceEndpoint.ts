@@ -2,23 +2,30 @@ import { methodNotAllowed } from '../scim/errors';
 import { listQueryFromSearch, listQueryFromUrl } from '../scim/listQuery';
 import { parsePatchRequest } from '../scim/patch';
 import { parseProjection } from '../scim/representation';
-import { ResourceSchema } from '../scim/resourceSchema';
-import { Representation, RequestScope } from '../resources/resourceService';
-import { RequestContext } from './pipeline';
+import { ResourceSchema, SchemaRegistry } from '../scim/resourceSchema';
+import { Representation, RequestScope, ResourceService } from '../resources/resourceService';
+import { RequestContext, ScimEndpoint } from './pipeline';
 import { baseUrlOf, noContent, readJsonBody, scimJson, ScimHttpResponse } from './scimHttp';
 
 /** `POST /Users/.search` (RFC 7644 §3.4.3) arrives on the `{id}` route: no resource id can start with a dot. */
 const SEARCH = '.search';
 
+/** What the resource endpoints use: the service, the served schemas, and the largest body they read. */
+export interface ResourceEndpointPorts {
+  service: ResourceService;
+  schemas: Pick<SchemaRegistry, 'user' | 'group'>;
+  settings: { SCIM_MAX_BODY_BYTES: number };
+}
+
 /** `/Users` and `/Groups`: parse the request, call the resource service, shape the response. */
-export function resourceEndpoint(pickSchema: (ctx: RequestContext) => ResourceSchema) {
-  return async (ctx: RequestContext): Promise<ScimHttpResponse> => {
-    const schema = pickSchema(ctx);
-    const { service } = ctx.rt;
+export function resourceEndpoint(pickSchema: (ports: ResourceEndpointPorts) => ResourceSchema): ScimEndpoint<ResourceEndpointPorts> {
+  return async (ctx) => {
+    const schema = pickSchema(ctx.ports);
+    const { service } = ctx.ports;
     const scope = scopeOf(ctx);
     const id = ctx.req.params.id;
     const method = ctx.req.method.toUpperCase();
-    const body = () => readJsonBody(ctx.req, ctx.rt.settings.SCIM_MAX_BODY_BYTES);
+    const body = () => readJsonBody(ctx.req, ctx.ports.settings.SCIM_MAX_BODY_BYTES);
     const projection = () => parseProjection(ctx.req.query.get('attributes'), ctx.req.query.get('excludedAttributes'));
     const ifMatch = ctx.req.headers.get('if-match') ?? undefined;
     if (id === undefined) {
@@ -45,7 +52,7 @@ export function resourceEndpoint(pickSchema: (ctx: RequestContext) => ResourceSc
   };
 }
 
-export const scopeOf = (ctx: RequestContext): RequestScope => ({ tenant: ctx.tenant, baseUrl: baseUrlOf(ctx.req), log: ctx.log });
+export const scopeOf = (ctx: RequestContext): RequestScope => ({ tenant: ctx.tenant, baseUrl: baseUrlOf(ctx.req), log: ctx.log, origin: ctx.origin });
 
 function single(r: Representation, status = 200): ScimHttpResponse {
   return scimJson(status, r.body, { ETag: r.version, ...(status === 201 ? { Location: r.location } : {}) });

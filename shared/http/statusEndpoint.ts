@@ -1,7 +1,6 @@
-import { buildStatusReport, statusSources } from '../activity/statusReport';
+import { buildStatusReport, StatusPorts, statusSources } from '../activity/statusReport';
 import { renderStatusPage, statusJson } from '../activity/statusPage';
 import { errorFields } from '../azureFaults';
-import { Runtime, runtime } from '../runtime';
 import { InvalidSettings } from '../config';
 import { misconfigured } from './misconfiguration';
 import { Logger, ScimHttpResponse } from './scimHttp';
@@ -18,14 +17,15 @@ const PAGE_HEADERS = {
 
 /**
  * `GET /scim/status`: the last 24 hours of every tenant, as HTML for people and as JSON when the request's Accept
- * asks for application/json (or `?format=json`). Operators only — Azure requires a Functions key for it.
+ * asks for application/json (or `?format=json`). Operators only — Azure requires a Functions key for it. `ports`
+ * is called per request, so the app is built by the first one, and throws InvalidSettings while it cannot be.
  */
-export function statusEndpoint(rt: () => Runtime = runtime) {
+export function statusEndpoint(ports: () => StatusPorts) {
   return async (req: { headers: { get(name: string): string | null }; query: URLSearchParams }, log: Logger): Promise<ScimHttpResponse> => {
     const json = req.query.get('format') === 'json' || wantsJson(req.headers.get('accept'));
     try {
       const to = new Date();
-      const report = await buildStatusReport(statusSources(rt()), new Date(to.getTime() - DAY_MS), to);
+      const report = await buildStatusReport(statusSources(ports()), new Date(to.getTime() - DAY_MS), to);
       return json
         ? { status: 200, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }, body: JSON.stringify(statusJson(report)) }
         : { status: 200, headers: PAGE_HEADERS, body: renderStatusPage(report) };

@@ -4,7 +4,7 @@ import type { TokenCredential } from '@azure/identity';
 /**
  * Optional ground truth from Microsoft Graph: the provisioning job's own status
  * (`GET /servicePrincipals/{id}/synchronization/jobs/{jobId}`, application permission Synchronization.Read.All).
- * Plain fetch and a managed-identity token: two GETs do not justify the Graph SDK (../shared/notes/deploy-and-notify.md A1).
+ * Plain fetch and a managed-identity token: two GETs do not justify the Graph SDK.
  */
 export const entraJobsSchema = z.record(z.string(), z.object({ servicePrincipalId: z.string().min(1), jobId: z.string().min(1) }).strict());
 type EntraJobs = z.infer<typeof entraJobsSchema>;
@@ -55,7 +55,7 @@ export class EntraJobReader {
       const url = `${this.graphUrl}/servicePrincipals/${encodeURIComponent(job.servicePrincipalId)}/synchronization/jobs/${encodeURIComponent(job.jobId)}`;
       const res = await fetch(url, { headers: { Authorization: `Bearer ${token.token}`, Accept: 'application/json' }, signal: AbortSignal.timeout(10_000) });
       if (res.status === 401 || res.status === 403) {
-        return { code: 'unreadable', problem: `Graph answered ${res.status}: grant the app's managed identity Synchronization.Read.All (README § Notifications); it only works in the Entra tenant that hosts the Function App` };
+        return { code: 'unreadable', problem: `Graph answered ${res.status}: grant the app's managed identity Synchronization.Read.All (docs/operations.md#notifications); it only works in the Entra tenant that hosts the Function App` };
       }
       if (!res.ok) return { code: 'unreadable', problem: `Graph answered ${res.status} for job ${job.jobId}` };
       const parsed = jobSchema.safeParse(await res.json());

@@ -1,4 +1,4 @@
-import type { RequestOutcome } from '../activity/outcome';
+import type { RequestOutcome } from '../store/activityRecords';
 import type { MailIntent } from './incident';
 import { REASON_TEXT, Reason } from './reasons';
 import type { Evaluation } from './rules';

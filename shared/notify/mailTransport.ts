@@ -7,7 +7,7 @@ export interface MailMessage {
   html: string;
 }
 
-/** Where mail goes: Azure Communication Services, an SMTP relay, or `.eml` files (README § Notifications). */
+/** Where mail goes: Azure Communication Services, an SMTP relay, or `.eml` files (docs/operations.md#notifications). */
 export interface MailTransport {
   readonly name: string;
   /** Resolves once the service accepted the mail; rejects when it surely was not sent. */

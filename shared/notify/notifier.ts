@@ -1,4 +1,4 @@
-import { ActivityReader, settledBefore, UNKNOWN_TENANT } from '../activity/outcome';
+import { ActivityReader, settledBefore, UNKNOWN_TENANT } from '../store/activityRecords';
 import { ScimError } from '../scim/errors';
 import { retryOnConflict } from '../store/optimisticRetry';
 import type { EntraJobStatus } from './entraJobs';

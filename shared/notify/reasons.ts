@@ -2,7 +2,7 @@
  * Why the notifier opens an incident, most severe first: when several hold at once the first names the incident
  * (and a change of that first one is a new mail). `failure` reasons start a failure series — the run of trouble
  * after which Entra quarantines the job, backs off (6 h, 12 h, 24 h) and disables it after 28 days
- * (../shared/spec/entra-scim.md §(e)); `backoff` outranks the failures it repeats so that every retry Entra makes
+ * (docs/operations.md#notifications); `backoff` outranks the failures it repeats so that every retry Entra makes
  * does not flip the reason back and forth.
  */
 export const REASONS = ['entraQuarantine', 'backoff', 'credentials', 'matching', 'serviceFaults', 'failureRate', 'silence'] as const;

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import type { MinuteCount, Operation, RequestOutcome } from '../activity/outcome';
+import type { MinuteCount, Operation, RequestOutcome } from '../store/activityRecords';
 import type { EntraJobStatus } from './entraJobs';
 import { FAILURE_REASONS, Reason, REASONS } from './reasons';
 
 /**
- * The thresholds of the health rules (README § Notifications). Defaults mirror Entra's own behaviour scaled down
- * to one tenant (../shared/spec/entra-scim.md §(e)): Entra quarantines on invalid credentials at once, on failure
+ * The thresholds of the health rules (docs/operations.md#notifications). Defaults mirror Entra's own behaviour scaled down
+ * to one tenant (docs/operations.md#notifications): Entra quarantines on invalid credentials at once, on failure
  * proportions above 40 % (from 5,000 failures, far above a small tenant), and cycles every ~40 minutes.
  */
 export const ruleThresholdsSchema = z
@@ -103,7 +103,7 @@ const LAST_FAILURES = 10;
 /** Writes and reads by id: what Entra's escrow counts (matching queries are judged by their own rule). */
 const RATE_OPERATIONS: ReadonlySet<Operation> = new Set(['create', 'read', 'update', 'disable', 'delete', 'memberAdd', 'memberRemove']);
 
-/** The token worked: anything but 401, and not a server fault (../../briefs/iface.md). */
+/** The token worked: anything but 401, and not a server fault. */
 const isAuthenticatedSuccess = (status: number) => status !== 401 && status < 500;
 const isNotFoundOnRead = (operation: Operation, status: number) => operation === 'read' && status === 404;
 const isDataProblem = (operation: Operation, status: number) => isNotFoundOnRead(operation, status) || status === 409;

@@ -23,7 +23,7 @@ export class Relations {
   /**
    * Groups' names (or null: gone) as users' `groups` show them, kept for 15 s: a page of users, or a client paging
    * through all of them, meets the same few groups again and again. This instance's own renames and deletes drop
-   * their entry at once; another instance's show within the TTL (README § Listing).
+   * their entry at once; another instance's show within the TTL (docs/architecture.md#listing-paging-and-search).
    */
   private readonly groupNames = new TtlCache<string, { display?: string } | null>(10_000, 15_000);
 

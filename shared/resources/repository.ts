@@ -1,3 +1,4 @@
+import { ChangeOrigin } from '../scim/changeEvent';
 import { JsonObject } from '../scim/document';
 import { QueryLayout, QueryPlan } from '../scim/queryPlan';
 import { ResourceMeta } from '../scim/representation';
@@ -29,18 +30,25 @@ export interface ResourceRepository {
   readonly layout: Record<ResourceTypeName, QueryLayout>;
   /** `withMemberships`: with `memberOf`, read in the same round trip. */
   get(tenant: string, type: ResourceTypeName, id: string, withMemberships?: boolean): Promise<StoredResource | undefined>;
-  /** Writes the resource with its index rows atomically; a taken unique key is 409 `uniqueness` and writes nothing. */
-  create(tenant: string, type: ResourceTypeName, data: JsonObject, createDigest: string): Promise<StoredResource>;
+  /**
+   * Writes the resource with its index rows atomically; a taken unique key is 409 `uniqueness` and writes nothing.
+   * Every write below records its change event (from `origin`) in the same transaction as the change.
+   */
+  create(tenant: string, type: ResourceTypeName, data: JsonObject, createDigest: string, origin: ChangeOrigin): Promise<StoredResource>;
   /** The resource that holds the unique key `data` would claim (userName, group displayName), if any. */
   holderOfUniqueKey(tenant: string, type: ResourceTypeName, data: JsonObject): Promise<StoredResource | undefined>;
   /**
    * Re-runs `transform` on the current state until it is written without a concurrent change in between; `ifMatch`
    * is the client's RFC 7644 §3.14 precondition (412 on mismatch, never retried). 404 when the resource is gone.
-   * The answer has `memberOf`, read with the resource.
+   * The answer has `memberOf`, read with the resource. A transform that changes no attribute writes nothing (the
+   * version stays, no event).
    */
-  update(tenant: string, type: ResourceTypeName, id: string, transform: (current: StoredResource) => JsonObject, ifMatch?: string): Promise<StoredResource & { memberOf: string[] }>;
-  /** Deletes the resource with its index rows and its memberships in every group. */
-  delete(tenant: string, type: ResourceTypeName, id: string, ifMatch?: string): Promise<void>;
+  update(tenant: string, type: ResourceTypeName, id: string, operation: 'replace' | 'patch', origin: ChangeOrigin, transform: (current: StoredResource) => JsonObject, ifMatch?: string): Promise<StoredResource & { memberOf: string[] }>;
+  /**
+   * Deletes the resource with its index rows and its memberships in every group; a member add racing it either
+   * lands first and leaves with it, or fails (see `MembershipRepository.change`). 404 when it is gone.
+   */
+  delete(tenant: string, type: ResourceTypeName, id: string, origin: ChangeOrigin, ifMatch?: string): Promise<void>;
   /**
    * Candidates for a plan in id order; the caller re-applies the whole filter. `withMemberships`: resources found
    * by id or index come with `memberOf`, read in the same round trip (a scan's do not).
@@ -70,9 +78,10 @@ export interface MembershipRepository {
   resolve(tenant: string, ids: string[]): Promise<Map<string, Member>>;
   /**
    * Applies the change and moves the group's `meta.version` in the same transactions, so a group deleted meanwhile
-   * makes it fail with 404 and write nothing. `ifMatch` makes it conditional on the group's version.
+   * makes it fail with 404 and write nothing; an added member deleted meanwhile makes it fail with 400 naming it,
+   * and no membership of it is written. `ifMatch` makes it conditional on the group's version.
    */
-  change(tenant: string, groupId: string, change: MembershipChange, ifMatch?: string): Promise<void>;
+  change(tenant: string, groupId: string, change: MembershipChange, origin: ChangeOrigin, ifMatch?: string): Promise<void>;
   /** A renamed member's `display` in the groups it belongs to (bounded by its number of groups, not their size). */
   renameMember(tenant: string, memberId: string, display: string | undefined, groupIds: string[]): Promise<void>;
   /** Records a deleted group whose rows still need purging, before the group is deleted. */

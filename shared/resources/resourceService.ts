@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { badRequest, resourceNotFound, ScimError } from '../scim/errors';
+import { ChangeOrigin } from '../scim/changeEvent';
+import { badRequest, resourceNotFound, ScimError, unknownMembers } from '../scim/errors';
 import { isJsonObject, JsonObject, JsonValue } from '../scim/document';
 import { elementMatches, validateFilter } from '../scim/filterEvaluation';
 import { encodeCursor, ListQuery, queryFingerprint } from '../scim/listQuery';
@@ -15,11 +16,15 @@ import { ListPage, Listing, nextCursorOf, pageStart } from './listing';
 import { projectionIncludes, Relations } from './relations';
 import { Member, Repository, StoredResource } from './repository';
 
-/** Who asks: the tenant, the base URL that `meta.location` and `$ref` are built from, and where warnings go. */
+/**
+ * Who asks: the tenant, the base URL that `meta.location` and `$ref` are built from, where warnings go, and the
+ * request's correlation id and token that every change event records.
+ */
 export interface RequestScope {
   tenant: string;
   baseUrl: string;
   log: { warn(...args: unknown[]): void };
+  origin: ChangeOrigin;
 }
 
 /** A resource as the client sees it, with the version for the ETag header. */
@@ -76,14 +81,14 @@ export class ResourceService {
     let created: StoredResource;
     let replayed = false;
     try {
-      created = await this.repo.resources.create(scope.tenant, schema.name, doc, digest);
+      created = await this.repo.resources.create(scope.tenant, schema.name, doc, digest, scope.origin);
     } catch (e) {
       const earlier = e instanceof ScimError && e.scimType === 'uniqueness' ? await this.replayOf(scope.tenant, schema, doc, digest) : undefined;
       if (!earlier) throw e;
       [created, replayed] = [earlier, true];
     }
     if (resolved.length) {
-      await this.repo.memberships.change(scope.tenant, created.meta.id, { add: resolved, remove: [] });
+      await this.repo.memberships.change(scope.tenant, created.meta.id, { add: resolved, remove: [] }, scope.origin);
       created = await this.mustGet(scope.tenant, schema, created.meta.id); // the member change moved its version
     }
     // A user just created belongs to no group, and a group created without members has none: nothing to read.
@@ -103,12 +108,13 @@ export class ResourceService {
   async replace(scope: RequestScope, schema: ResourceSchema, id: string, body: unknown, ifMatch: string | undefined, projection: Projection): Promise<Representation> {
     const { doc, members } = this.documentOf(scope, body, schema);
     const resolved = members ? await this.resolveMembers(scope.tenant, id, members) : undefined;
-    let updated: StoredResource = await this.updateDocument(scope.tenant, schema, id, () => doc, ifMatch);
+    let updated: StoredResource = await this.updateDocument(scope, schema, id, 'replace', () => doc, ifMatch);
     if (resolved) {
       const wanted = new Set(resolved.map((m) => m.value));
-      const remove: string[] = [];
-      for await (const m of this.repo.memberships.members(scope.tenant, id)) if (!wanted.has(m.value)) remove.push(m.value);
-      await this.repo.memberships.change(scope.tenant, id, { add: resolved, remove });
+      const current = new Set<string>();
+      for await (const m of this.repo.memberships.members(scope.tenant, id)) current.add(m.value);
+      // Only new members are written (each add also touches the member's own row), as PATCH replace does.
+      await this.repo.memberships.change(scope.tenant, id, { add: resolved.filter((m) => !current.has(m.value)), remove: [...current].filter((m) => !wanted.has(m)) }, scope.origin);
       updated = await this.mustGet(scope.tenant, schema, id);
     }
     return this.represent(scope, schema, updated, projection);
@@ -117,20 +123,20 @@ export class ResourceService {
   /**
    * RFC 7644 §3.5.2. A group's member operations become one net change of membership rows (its size does not
    * matter); the document operations are validated first, and unknown members refused, before anything is written.
-   * Answers undefined for groups: Entra expects 204 and must not receive the member list (spec §(a)9).
+   * Answers undefined for groups: Entra expects 204 and must not receive the member list (docs/architecture.md#entra-quirks).
    */
   async patch(scope: RequestScope, schema: ResourceSchema, id: string, operations: PatchOperation[], ifMatch: string | undefined, projection: Projection): Promise<Representation | undefined> {
     if (schema.name !== 'Group') {
-      const updated = await this.updateDocument(scope.tenant, schema, id, (current) => applyPatch(current.data, operations, schema), ifMatch);
+      const updated = await this.updateDocument(scope, schema, id, 'patch', (current) => applyPatch(current.data, operations, schema), ifMatch);
       return this.represent(scope, schema, updated, projection);
     }
     const { documentOps, delta } = splitGroupPatch(operations);
     const change = await this.resolveDelta(scope.tenant, schema, id, delta);
     if (documentOps.length) {
-      await this.updateDocument(scope.tenant, schema, id, (current) => applyPatch(current.data, documentOps, schema), ifMatch);
+      await this.updateDocument(scope, schema, id, 'patch', (current) => applyPatch(current.data, documentOps, schema), ifMatch);
       ifMatch = undefined; // held when the document changed; the member change follows that version
     }
-    if (change.add.length || change.remove.length) await this.repo.memberships.change(scope.tenant, id, change, ifMatch);
+    if (change.add.length || change.remove.length) await this.repo.memberships.change(scope.tenant, id, change, scope.origin, ifMatch);
     else if (!documentOps.length) await this.mustGet(scope.tenant, schema, id); // a no-op on a missing group is still 404
     return undefined;
   }
@@ -141,11 +147,11 @@ export class ResourceService {
     if (schema.name === 'Group') {
       // The mark survives a crash between here and the purge; the group vanishes for readers with its own row.
       await memberships.markForPurge(scope.tenant, id);
-      await resources.delete(scope.tenant, 'Group', id, ifMatch);
+      await resources.delete(scope.tenant, 'Group', id, scope.origin, ifMatch);
       this.relations.forgetGroup(scope.tenant, id);
       await this.purgeMemberships(PURGE_IN_REQUEST);
     } else {
-      await resources.delete(scope.tenant, schema.name, id, ifMatch);
+      await resources.delete(scope.tenant, schema.name, id, scope.origin, ifMatch);
     }
   }
 
@@ -215,9 +221,10 @@ export class ResourceService {
   }
 
   /** Writes a document change; a new name reaches the membership rows that show it (RFC 7643 §4.2 `display`). */
-  private async updateDocument(tenant: string, schema: ResourceSchema, id: string, transform: (current: StoredResource) => JsonObject, ifMatch: string | undefined) {
+  private async updateDocument(scope: RequestScope, schema: ResourceSchema, id: string, operation: 'replace' | 'patch', transform: (current: StoredResource) => JsonObject, ifMatch: string | undefined) {
+    const { tenant } = scope;
     let before: string | undefined;
-    const updated = await this.repo.resources.update(tenant, schema.name, id, (current) => {
+    const updated = await this.repo.resources.update(tenant, schema.name, id, operation, scope.origin, (current) => {
       before = memberDisplay(current.data);
       return transform(current);
     }, ifMatch);
@@ -249,9 +256,7 @@ export class ResourceService {
     if (groupId !== undefined && unique.includes(groupId)) throw badRequest('invalidValue', `A group cannot be a member of itself ("${groupId}").`);
     const found = await this.repo.memberships.resolve(tenant, unique);
     const unknown = unique.filter((id) => !found.has(id));
-    if (unknown.length) {
-      throw badRequest('invalidValue', `Unknown member id${unknown.length > 1 ? 's' : ''} ${unknown.slice(0, 10).map((u) => `"${u}"`).join(', ')}${unknown.length > 10 ? ` and ${unknown.length - 10} more` : ''}: provision the user or group before adding it to a group.`);
-    }
+    if (unknown.length) throw unknownMembers(unknown);
     return unique.flatMap((id) => found.get(id) ?? []);
   }
 

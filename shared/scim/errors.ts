@@ -44,3 +44,9 @@ export const notImplemented = (detail: string) => new ScimError(501, detail);
 /** RFC 9110 §15.5.6: a 405 names the methods the resource does serve. */
 export const methodNotAllowed = (method: string, path: string, allowed: readonly string[]) =>
   new ScimError(405, `${method} is not supported on ${path}; use ${allowed.join(', ')}.`, undefined, { Allow: allowed.join(', ') });
+
+/** The one 400 for member ids that name no user or group (checked before writing, and again when a write finds one gone). */
+export const unknownMembers = (ids: string[]) => badRequest(
+  'invalidValue',
+  `Unknown member id${ids.length > 1 ? 's' : ''} ${ids.slice(0, 10).map((u) => `"${u}"`).join(', ')}${ids.length > 10 ? ` and ${ids.length - 10} more` : ''}: provision the user or group before adding it to a group.`,
+);

@@ -5,7 +5,7 @@ import { isJsonObject, JsonObject } from './document';
 import { PatchOperation } from './patch';
 
 /**
- * Group membership lives in rows, not in the group document (notes/design.md), so PATCH operations on `members`
+ * Group membership lives in rows, not in the group document (docs/architecture.md#groups-at-entra-scale), so PATCH operations on `members`
  * are separated from the others and folded into one net change: only the rows that change are written, and the
  * cost does not depend on the group's size. `replace`/clear are the exceptions by nature (set semantics).
  */
@@ -60,7 +60,7 @@ function takeMembers(value: JsonObject) {
 
 function applyWholeMembers(delta: MemberDelta, op: PatchOperation['op'], value: unknown) {
   if (op === 'remove') {
-    // Entra's default job: Remove with a value list removes only those (spec §(b)8); without a value, all of them.
+    // Entra's default job: Remove with a value list removes only those (docs/architecture.md#entra-quirks); without a value, all of them.
     const listed = valuesToRemove(value);
     if (listed) for (const id of memberIds(listed.map((v) => ({ value: v })))) removeOne(delta, id);
     else clearAll(delta);

@@ -11,7 +11,7 @@ import { AttributeDef } from './schemaDefinitions';
 export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 const operationSchema = z.object({
-  // RFC 7644 §3.5.2 spells them lower-case; Entra's default job sends "Add"/"Replace"/"Remove" (spec §(b)1).
+  // RFC 7644 §3.5.2 spells them lower-case; Entra's default job sends "Add"/"Replace"/"Remove" (docs/architecture.md#entra-quirks).
   op: z.string().transform((s) => s.toLowerCase()).pipe(z.enum(['add', 'replace', 'remove'])),
   path: z.string().min(1).optional(),
   value: z.unknown().optional(),

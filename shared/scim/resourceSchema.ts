@@ -54,7 +54,7 @@ export class ResourceSchema {
     } else {
       def = this.byLower.get(path.attr.toLowerCase());
       if (!def) {
-        // Entra sends `"path":"manager"` unqualified (spec §(b)7): an attribute that exists in exactly one extension
+        // Entra sends `"path":"manager"` unqualified (docs/architecture.md#entra-quirks): an attribute that exists in exactly one extension
         // and not in the core schema is taken to mean that extension's attribute.
         const owners = this.extensions.filter((e) => findAttr(e.attributes, path.attr));
         if (owners.length === 1) {

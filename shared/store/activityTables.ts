@@ -1,8 +1,8 @@
 import { TableClient, TransactionAction } from '@azure/data-tables';
 import { TableAccount } from '../azureClients';
 import { statusOf } from '../azureFaults';
-import { ceilMinute, ceilTo, DAY_MS, dayOf, HOUR_MS, hourOf } from '../activity/minutes';
-import type { MinuteCount, Operation, RequestOutcome } from '../activity/outcome';
+import { ceilMinute, ceilTo, DAY_MS, dayOf, HOUR_MS, hourOf } from './activityGrid';
+import type { MinuteCount, Operation, RequestOutcome } from './activityRecords';
 import { keyRangeFilter } from './keys';
 
 /**

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Row keys of the one table, inside a tenant's partition (notes/design.md):
+ * Row keys of the one table, inside a tenant's partition (docs/architecture.md#storage-model):
  *   R~User~{id}                         a resource (User or Group), JSON document + typed columns
  *   R~User~{id}!{groupId}               member → group, right after its member: one range read returns a user
  *                                       with its `groups`; also for `members.value eq` filters and deletes
+ *   R~User~{id}!                        the member's membership guard: every transaction adding the member to a
+ *                                       group writes it, and the member's DELETE holds its ETag (or its absence),
+ *                                       so a membership and the member's delete cannot both commit unseen
  *   X~User~{index}~{key}                a unique index row → the resource id (userName, group displayName)
  *   X~User~{index}~{key}~{id}           a non-unique index row (externalId, email)
  *   M~{groupId}~{memberId}              group → member, with the member's type and display name
@@ -16,6 +19,7 @@ import { createHash } from 'node:crypto';
  *   TOKENS_PARTITION    `{tenant}~{tokenId}` per Secret Token digest, when tokens are not kept in Key Vault
  *   TOKEN_USE_PARTITION `{tenant}~{tokenId}` when a token was last used
  *   ALARMS_PARTITION    `{tenant}` per tenant the notifier has judged: its alarm state under one ETag
+ *   FEED_TENANTS_PARTITION `{tenant}` per tenant with a change feed (shared/store/changeFeed.ts has its rows)
  * `~` never occurs inside an encoded part, so prefixes cannot collide; `!` sorts below every encoded character, so
  * a member's `!` rows come before the next resource's row, even one whose id extends this id.
  */
@@ -33,6 +37,8 @@ export const memberKey = (groupId: string, memberId: string) => `${memberPrefix(
 export const memberPrefix = (groupId: string) => `M~${encodeKeyPart(groupId)}~`;
 export const memberOfKey = (memberType: string, memberId: string, groupId: string) => `${memberOfPrefix(memberType, memberId)}${encodeKeyPart(groupId)}`;
 export const memberOfPrefix = (memberType: string, memberId: string) => `${resourceKey(memberType, memberId)}!`;
+/** Sorts first among the member's `!` rows; it has no `groupId`, which is how readers of those rows skip it. */
+export const membershipGuardKey = memberOfPrefix;
 /** The first key after a resource's row and its member → group rows (`"` follows `!`). */
 export const resourceSpanEnd = (type: string, id: string) => `${resourceKey(type, id)}"`;
 /**
@@ -46,6 +52,7 @@ export const TENANTS_PARTITION = '~tenants';
 export const TOKENS_PARTITION = '~tokens';
 export const TOKEN_USE_PARTITION = '~tokenuse';
 export const ALARMS_PARTITION = '~alarms';
+export const FEED_TENANTS_PARTITION = '~feeds';
 
 /** The first key after every key that starts with `prefix` (all encoded characters sort below `~`). */
 export const prefixEnd = (prefix: string) => `${prefix}~`;

@@ -1,17 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { TransactionAction } from '@azure/data-tables';
 import { statusOf, tolerating } from '../azureFaults';
-import { resourceNotFound, ScimError, unavailable } from '../scim/errors';
+import { resourceNotFound, ScimError, unavailable, unknownMembers } from '../scim/errors';
 import { ResourceTypeName } from '../scim/resourceSchema';
 import { Member, MembershipChange, MembershipRepository } from '../resources/repository';
-import { CLEANUP_PARTITION, encodeKeyPart, memberKey, memberOfKey, memberOfPrefix, memberPrefix, resourceKey, resourceSpanEnd } from './keys';
+import { CLEANUP_PARTITION, encodeKeyPart, memberKey, memberOfKey, memberOfPrefix, memberPrefix, membershipGuardKey, resourceKey, resourceSpanEnd } from './keys';
 import { boundedColumn } from './entityProperties';
 import { inBatches, LOOKUP_PARALLELISM } from './inBatches';
 import { MAX_TRANSACTION, PartitionTable } from './partitionTable';
 import { checkPrecondition, ResourceEntity, versionOf } from './resourceStore';
-
-/** Each membership is two rows (M and member → group); one operation per transaction is left for the group's version. */
-const PER_TRANSACTION = Math.floor((MAX_TRANSACTION - 1) / 2);
+import { ChangeFeed, FEED_ROWS_PER_CHANGE } from './changeFeed';
+import { ChangeOrigin } from '../scim/changeEvent';
 /** Re-checks after a removal raced another removal of the same member, before answering 503. */
 const MAX_REMOVAL_RACES = 4;
 
@@ -20,12 +19,13 @@ type MemberRow = { memberId: string; memberType: ResourceTypeName; display?: str
 type Pending = Member & { removal: boolean };
 
 /**
- * Memberships as rows in both directions (notes/design.md): adding or removing members writes only the changed
+ * Memberships as rows in both directions (docs/architecture.md#storage-model): adding or removing members writes only the changed
  * rows, reading a group without members touches none of them, and a member's groups sit right after its own row,
  * so reading a user reads its groups in the same range read.
  */
 export class MembershipStore implements MembershipRepository {
-  constructor(private readonly table: PartitionTable) {}
+  /** Without a feed (SCIM_CHANGES=off) changes are written without their events. */
+  constructor(private readonly table: PartitionTable, private readonly feed?: ChangeFeed) {}
 
   async *members(tenant: string, groupId: string): AsyncGenerator<Member> {
     for await (const row of this.table.range<MemberRow>(tenant, memberPrefix(groupId), ['memberId', 'memberType', 'display'])) {
@@ -35,7 +35,7 @@ export class MembershipStore implements MembershipRepository {
 
   async groupsOf(tenant: string, memberType: ResourceTypeName, memberId: string): Promise<string[]> {
     const ids: string[] = [];
-    for await (const row of this.table.range<{ groupId: string }>(tenant, memberOfPrefix(memberType, memberId), ['groupId'])) ids.push(row.groupId);
+    for await (const row of this.table.range<{ groupId?: string }>(tenant, memberOfPrefix(memberType, memberId), ['groupId'])) if (row.groupId !== undefined) ids.push(row.groupId);
     return ids;
   }
 
@@ -49,7 +49,7 @@ export class MembershipStore implements MembershipRepository {
     if (!memberIds.length) return byMember;
     const rows = this.table.between<{ groupId?: string }>(tenant, resourceKey(memberType, memberIds[0]), resourceSpanEnd(memberType, memberIds[memberIds.length - 1]), ['RowKey', 'groupId']);
     for await (const row of rows) {
-      if (row.groupId === undefined) continue; // a user's own row
+      if (row.groupId === undefined) continue; // a user's own row or its membership guard
       const member = byPrefix.get(row.rowKey.slice(0, row.rowKey.indexOf('!') + 1));
       if (member !== undefined) byMember.get(member)!.push(row.groupId);
     }
@@ -75,31 +75,52 @@ export class MembershipStore implements MembershipRepository {
   /**
    * Writes the changed rows with an unconditional merge of a fresh stamp into the group's own row in the same
    * transactions: parallel member changes never queue on the group's ETag, yet every change moves its version,
-   * and a group deleted meanwhile fails the transaction (404) so no orphan rows are written.
+   * and a group deleted meanwhile fails the transaction (404) so no orphan rows are written. Each added member's
+   * row is merged with nothing (it fails the transaction, 404, once the member is gone; only its ETag moves, never
+   * its version) and its membership guard is written, which fails the member's DELETE if that read its
+   * memberships before this committed (ResourceStore.delete): a membership never outlives its member.
+   * A group → member row is created, not upserted, so adding a member that already is one fails (409) and is
+   * dropped: an idempotent add writes nothing and records no event. Each transaction carries the event of the
+   * memberships it changes (a change larger than one transaction records one event per transaction).
    */
-  async change(tenant: string, groupId: string, change: MembershipChange, ifMatch?: string): Promise<void> {
+  async change(tenant: string, groupId: string, change: MembershipChange, origin: ChangeOrigin, ifMatch?: string): Promise<void> {
     let etag: string | undefined;
-    if (ifMatch !== undefined) {
-      const group = await this.table.getRow<ResourceEntity>(tenant, resourceKey('Group', groupId));
+    // With the feed on, the group is read for its event's name and versions (the write itself needs no read).
+    const group = ifMatch !== undefined || this.feed ? await this.table.getRow<ResourceEntity>(tenant, resourceKey('Group', groupId), ['version', 'memberStamp', 'display', 'lastModified']) : undefined;
+    if (ifMatch !== undefined || this.feed) {
       if (!group) throw resourceNotFound('Group', groupId);
       checkPrecondition({ meta: { version: versionOf(group) } }, ifMatch);
-      etag = group.etag;
+      if (ifMatch !== undefined) etag = group.etag;
     }
+    if (this.feed) await this.feed.noteTenant(tenant);
     const actionsOf = (m: Pending): TransactionAction[] => m.removal
       ? [['delete', { partitionKey: tenant, rowKey: memberKey(groupId, m.value) }], ['delete', { partitionKey: tenant, rowKey: memberOfKey(m.type, m.value, groupId) }]]
       : [
-          ['upsert', { partitionKey: tenant, rowKey: memberKey(groupId, m.value), memberId: m.value, memberType: m.type, ...(m.display !== undefined ? { display: m.display } : {}) }, 'Replace'],
+          ['update', { partitionKey: tenant, rowKey: resourceKey(m.type, m.value) }, 'Merge'],
+          ['upsert', { partitionKey: tenant, rowKey: membershipGuardKey(m.type, m.value) }, 'Merge'],
+          ['create', { partitionKey: tenant, rowKey: memberKey(groupId, m.value), memberId: m.value, memberType: m.type, ...(m.display !== undefined ? { display: m.display } : {}) }],
           ['upsert', { partitionKey: tenant, rowKey: memberOfKey(m.type, m.value, groupId), groupId }, 'Replace'],
         ];
     // Entra provisions no nested groups: a removed member is taken for a user, and a wrong guess fails the
     // transaction (404) like a member that is already gone, which reads the member's M row below.
     let memberships: Pending[] = [...change.add.map((m) => ({ ...m, removal: false })), ...change.remove.map((value) => ({ value, type: 'User' as const, removal: true }))];
+    // Each membership's history row (with the feed on) counts against the transaction's operations.
+    const perTransaction = MAX_TRANSACTION - 1 - (this.feed ? FEED_ROWS_PER_CHANGE : 0);
+    const historyRows = this.feed ? 1 : 0;
+    let versionBefore = group && versionOf(group);
     for (let attempt = 0; memberships.length; attempt++) {
       try {
-        const chunks = Array.from({ length: Math.ceil(memberships.length / PER_TRANSACTION) }, (_, i) => memberships.slice(i * PER_TRANSACTION, (i + 1) * PER_TRANSACTION));
-        const write = (chunk: typeof memberships, ifEtag?: string) => {
-          const stamp = { partitionKey: tenant, rowKey: resourceKey('Group', groupId), memberStamp: newStamp(), lastModified: new Date().toISOString() };
-          return this.table.submit([ifEtag ? ['update', stamp, 'Merge', { etag: ifEtag }] : ['update', stamp, 'Merge'], ...chunk.flatMap(actionsOf)]);
+        const chunks = transactionsOf(memberships, (m) => actionsOf(m), perTransaction, historyRows);
+        const write = ({ members, actions }: { members: Pending[]; actions: TransactionAction[] }, ifEtag?: string) => {
+          const memberStamp = newStamp();
+          const event = group && this.feed?.event(tenant, origin, {
+            operation: 'members', resourceType: 'Group', resourceId: groupId, attributes: ['members'],
+            membersAdded: members.filter((m) => !m.removal).map((m) => m.value), membersRemoved: members.filter((m) => m.removal).map((m) => m.value),
+            versionBefore: versionBefore ?? null, versionAfter: versionOf({ version: group.version, memberStamp }),
+          }, group.display === undefined ? {} : { displayName: group.display }, group.lastModified);
+          if (event) versionBefore = event.versionAfter ?? undefined;
+          const stamp = { partitionKey: tenant, rowKey: resourceKey('Group', groupId), memberStamp, lastModified: event?.time ?? new Date().toISOString() };
+          return this.table.submit([ifEtag ? ['update', stamp, 'Merge', { etag: ifEtag }] : ['update', stamp, 'Merge'], ...actions, ...(event ? this.feed!.rows(event) : [])]);
         };
         // The first transaction carries the client's precondition; the others do not depend on each other.
         if (etag) await write(chunks.shift()!, etag);
@@ -108,10 +129,26 @@ export class MembershipStore implements MembershipRepository {
         return;
       } catch (e) {
         if (statusOf(e) === 412) throw new ScimError(412, `Group "${groupId}" changed after If-Match ${ifMatch} was checked; read it again and retry.`);
+        if (statusOf(e) === 409) {
+          // A member to add already is one (or became one meanwhile, or an earlier transaction of this change
+          // committed before another failed): adding it again changes nothing.
+          const already = new Set<string>();
+          await inBatches(memberships.filter((m) => !m.removal), LOOKUP_PARALLELISM, async (m) => {
+            if (await this.isMember(tenant, groupId, m.value)) already.add(m.value);
+          });
+          memberships = memberships.filter((m) => m.removal || !already.has(m.value));
+          if (attempt >= MAX_REMOVAL_RACES) throw unavailable('Members of this group are being changed concurrently.', 5);
+          continue;
+        }
         if (statusOf(e) !== 404) throw e;
-        // 404: the group is gone, or a member to remove is not (or no longer) a member — removing it is a no-op —
-        // or is a group, whose member → group row sits next to that group's row.
+        // 404: the group is gone, or a member to add was deleted since it was looked up, or a member to remove is
+        // not (or no longer) a member — removing it is a no-op — or is a group, whose member → group row sits next
+        // to that group's row.
         if (!(await this.table.getRow(tenant, resourceKey('Group', groupId), ['RowKey']))) throw resourceNotFound('Group', groupId);
+        const adds = memberships.filter((m) => !m.removal).map((m) => m.value);
+        const existing = await this.resolve(tenant, adds);
+        const gone = adds.filter((id) => !existing.has(id));
+        if (gone.length) throw unknownMembers(gone);
         if (attempt >= MAX_REMOVAL_RACES) throw unavailable('Members of this group are being removed concurrently.', 5);
         const current = new Map<string, ResourceTypeName>();
         await inBatches(memberships.filter((m) => m.removal), LOOKUP_PARALLELISM, async (m) => {
@@ -172,6 +209,27 @@ export class MembershipStore implements MembershipRepository {
     }
     return true;
   }
+}
+
+/**
+ * Packs each membership's operations (an addition's four, a removal's two, plus `extra` rows each that are
+ * written beside them) into as few transactions of at most `limit` operations as fit, never splitting one
+ * membership's operations over two.
+ */
+function transactionsOf(memberships: Pending[], actionsOf: (m: Pending) => TransactionAction[], limit: number, extra: number) {
+  const transactions: { members: Pending[]; actions: TransactionAction[]; size: number }[] = [];
+  for (const m of memberships) {
+    const actions = actionsOf(m);
+    const last = transactions[transactions.length - 1];
+    if (last && last.size + actions.length + extra <= limit) {
+      last.members.push(m);
+      last.actions.push(...actions);
+      last.size += actions.length + extra;
+    } else {
+      transactions.push({ members: [m], actions, size: actions.length + extra });
+    }
+  }
+  return transactions;
 }
 
 const purgeKey = (tenant: string, groupId: string) => `${encodeKeyPart(tenant)}~${encodeKeyPart(groupId)}`;

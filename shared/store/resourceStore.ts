@@ -6,8 +6,10 @@ import { memberDisplay } from '../scim/memberPatch';
 import { indexKeysOf, QueryPlan } from '../scim/queryPlan';
 import { ResourceTypeName } from '../scim/resourceSchema';
 import { ResourceRepository, StoredResource } from '../resources/repository';
+import { changedAttributes, ChangeOrigin, identifiersOf } from '../scim/changeEvent';
+import { ChangeFeed } from './changeFeed';
 import { ResourceCounters } from './counters';
-import { indexPrefix, memberKey, memberOfKey, memberOfPrefix, prefixEnd, RESOURCE_ROWS, resourceKey, resourcePrefix, resourceSpanEnd, uniqueIndexKey } from './keys';
+import { indexPrefix, memberKey, memberOfKey, memberOfPrefix, membershipGuardKey, prefixEnd, RESOURCE_ROWS, resourceKey, resourcePrefix, resourceSpanEnd, uniqueIndexKey } from './keys';
 import { KeyedSerializer, retryOnConflict } from './optimisticRetry';
 import { statusOf } from '../azureFaults';
 import { MAX_TRANSACTION, PartitionTable } from './partitionTable';
@@ -43,34 +45,44 @@ export class ResourceStore implements ResourceRepository {
   private readonly counters: ResourceCounters;
   private readonly writes = new KeyedSerializer();
 
-  constructor(private readonly table: PartitionTable, private readonly now: () => Date = () => new Date()) {
+  /** Without a feed (SCIM_CHANGES=off) changes are written without their events. */
+  constructor(private readonly table: PartitionTable, private readonly feed?: ChangeFeed, private readonly now: () => Date = () => new Date()) {
     this.counters = new ResourceCounters(table);
   }
 
   async get(tenant: string, type: ResourceTypeName, id: string, withMemberships = false): Promise<StoredResource | undefined> {
     if (withMemberships) {
       const span = await this.readSpan(tenant, type, id);
-      return span && toStored(span.entity, id, span.memberOf);
+      return span.entity && toStored(span.entity, id, span.memberOf);
     }
     const entity = await this.table.getRow<ResourceEntity>(tenant, resourceKey(type, id));
     return entity && toStored(entity, id);
   }
 
-  /** The resource's row and the member → group rows that follow it, in one range read. */
-  private async readSpan(tenant: string, type: ResourceTypeName, id: string): Promise<{ entity: ResourceEntity; memberOf: string[] } | undefined> {
+  /**
+   * The resource's row and the member → group rows that follow it (and their guard's ETag), in one range read;
+   * without its row, the rows a DELETE cut short left (see delete).
+   */
+  private async readSpan(tenant: string, type: ResourceTypeName, id: string): Promise<{ entity?: ResourceEntity; memberOf: string[]; guardEtag?: string }> {
     const key = resourceKey(type, id);
+    const guardKey = membershipGuardKey(type, id);
     let entity: ResourceEntity | undefined;
+    let guardEtag: string | undefined;
     const memberOf: string[] = [];
     for await (const row of this.table.between<ResourceEntity & { groupId?: string }>(tenant, key, resourceSpanEnd(type, id))) {
       if (row.rowKey === key) entity = row;
+      else if (row.rowKey === guardKey) guardEtag = row.etag;
       else if (row.groupId !== undefined) memberOf.push(row.groupId);
     }
-    return entity && { entity, memberOf };
+    return { entity, memberOf, guardEtag };
   }
 
-  async create(tenant: string, type: ResourceTypeName, data: Json, createDigest: string): Promise<StoredResource> {
+  async create(tenant: string, type: ResourceTypeName, data: Json, createDigest: string, origin: ChangeOrigin): Promise<StoredResource> {
     const id = randomUUID();
-    const at = this.now().toISOString();
+    const event = await this.eventOf(tenant, origin, type, data, {
+      operation: 'create', resourceType: type, resourceId: id, attributes: changedAttributes({}, data), membersAdded: [], membersRemoved: [], versionBefore: null, versionAfter: 'W/"1"',
+    });
+    const at = event?.time ?? this.now().toISOString();
     const entity: ResourceEntity = {
       partitionKey: tenant, rowKey: resourceKey(type, id), ...encodeDocument(type, data), created: at, lastModified: at, version: 1,
       display: displayColumn(data), createDigest, ...columnsOf(type, data),
@@ -79,6 +91,7 @@ export class ResourceStore implements ResourceRepository {
       ['create', entity],
       ...indexRows(tenant, type, id, data).map((row): TransactionAction => ['create', row]),
       this.counters.delta(tenant, type, +1),
+      ...(event ? this.feed!.rows(event) : []),
     ]);
     this.counters.changed(tenant, type);
     return toStored(entity, id);
@@ -103,20 +116,27 @@ export class ResourceStore implements ResourceRepository {
   /**
    * Read, transform, write back under the entity's ETag. A change that moves no index row is one conditional
    * update; one that does is a transaction with the index rows. Writes to one resource queue within this process
-   * and retry with backoff across processes, so no update is lost and contention never surfaces as a 500. The
+   * and retry with backoff across processes, so no update is lost and contention never surfaces as a 500; a write
+   * that finds its row (or an old index row) gone re-reads too, so an update racing a DELETE answers 404. The
    * read is of the resource's span, so the answer knows the groups it belongs to without another read.
    */
-  update(tenant: string, type: ResourceTypeName, id: string, transform: (current: StoredResource) => Json, ifMatch?: string): Promise<StoredResource & { memberOf: string[] }> {
+  update(tenant: string, type: ResourceTypeName, id: string, operation: 'replace' | 'patch', origin: ChangeOrigin, transform: (current: StoredResource) => Json, ifMatch?: string): Promise<StoredResource & { memberOf: string[] }> {
     return this.writes.run(`${tenant}|${type}|${id}`, () => retryOnConflict(async () => {
-      const span = await this.readSpan(tenant, type, id);
-      if (!span) throw resourceNotFound(type, id);
-      const { entity, memberOf } = span;
+      const { entity, memberOf } = await this.readSpan(tenant, type, id);
+      if (!entity) throw resourceNotFound(type, id);
       const current = toStored(entity, id, memberOf);
       checkPrecondition(current, ifMatch);
       const data = transform(current);
+      const attributes = changedAttributes(current.data, data);
+      // A request that changes nothing writes nothing: no new version, no event.
+      if (!attributes.length) return current;
+      const versionAfter = versionOf({ version: entity.version + 1, memberStamp: entity.memberStamp });
+      const event = await this.eventOf(tenant, origin, type, data, {
+        operation, resourceType: type, resourceId: id, attributes, membersAdded: [], membersRemoved: [], versionBefore: current.meta.version, versionAfter,
+      }, entity.lastModified);
       const next: ResourceEntity = {
         partitionKey: tenant, rowKey: entity.rowKey, ...encodeDocument(type, data), created: entity.created,
-        lastModified: this.now().toISOString(), version: entity.version + 1, memberStamp: entity.memberStamp,
+        lastModified: event?.time ?? this.now().toISOString(), version: entity.version + 1, memberStamp: entity.memberStamp,
         display: displayColumn(data), createDigest: entity.createDigest, ...columnsOf(type, data),
       };
       const before = new Map(indexRows(tenant, type, id, current.data).map((r) => [r.rowKey, r]));
@@ -124,43 +144,59 @@ export class ResourceStore implements ResourceRepository {
       const indexActions: TransactionAction[] = [];
       for (const [key, row] of before) if (!after.has(key)) indexActions.push(['delete', row]);
       for (const [key, row] of after) if (!before.has(key)) indexActions.push(['create', row]);
-      if (indexActions.length) await this.submit(type, data, [['update', withoutUndefined(next), 'Replace', { etag: entity.etag }], ...indexActions]);
+      const feedRows = event ? this.feed!.rows(event) : [];
+      if (indexActions.length || feedRows.length) await this.submit(type, data, [['update', withoutUndefined(next), 'Replace', { etag: entity.etag }], ...indexActions, ...feedRows]);
       else await this.table.replace(withoutUndefined(next), entity.etag!);
       return toStored(next, id, memberOf);
-    }, (e) => statusOf(e) === 412));
+    }, (e) => statusOf(e) === 412 || statusOf(e) === 404));
   }
 
   /**
    * Deletes the resource with its index rows, a counter delta and its memberships (both rows of each) in one
-   * transaction, all read in one range read. A transaction cannot delete under an ETag, so a concurrent update
-   * shows up instead as a missing old index row, and a concurrent member removal as a missing membership row
-   * (404 inside the transaction): then re-read, and delete the memberships after the transaction, skipping rows
-   * that are gone (as for memberships beyond one transaction's 100 rows), so no half-removed membership can
-   * block the delete.
+   * transaction, all read in one range read. The transaction also holds the membership guard as it was read (an
+   * update under its ETag, or a create if there was none): a member add that committed after the read moved or
+   * created it, so the delete fails (412/409) and re-reads, and one that commits later fails on the missing
+   * resource (MembershipStore.change) — no interleaving leaves a membership of a deleted resource. A transaction
+   * cannot delete under an ETag, so a concurrent update shows up instead as a missing old index row, and a
+   * concurrent member removal as a missing membership row (404 inside the transaction): then re-read, and delete
+   * the memberships after the transaction, skipping rows that are gone (as for memberships beyond one
+   * transaction's 100 rows), so no half-removed membership can block the delete. The guard goes last.
    */
-  delete(tenant: string, type: ResourceTypeName, id: string, ifMatch?: string): Promise<void> {
+  delete(tenant: string, type: ResourceTypeName, id: string, origin: ChangeOrigin, ifMatch?: string): Promise<void> {
     let membershipsInTransaction = true;
     return this.writes.run(`${tenant}|${type}|${id}`, () => retryOnConflict(async () => {
       const span = await this.readSpan(tenant, type, id);
-      if (!span) throw resourceNotFound(type, id);
+      const guard = { partitionKey: tenant, rowKey: membershipGuardKey(type, id) };
+      const memberships = span.memberOf.flatMap((groupId) => [memberKey(groupId, id), memberOfKey(type, id, groupId)]);
+      if (!span.entity) {
+        // A DELETE whose process died after its transaction left the guard and any memberships beyond it; no add
+        // can have written them since (the resource is gone), so the retry that finds them removes them.
+        await this.table.deleteRows(tenant, [...memberships, ...(span.guardEtag ? [guard.rowKey] : [])]);
+        throw resourceNotFound(type, id);
+      }
       const current = toStored(span.entity, id);
       checkPrecondition(current, ifMatch);
+      const event = await this.eventOf(tenant, origin, type, current.data, {
+        operation: 'delete', resourceType: type, resourceId: id, attributes: [], membersAdded: [], membersRemoved: [], versionBefore: current.meta.version, versionAfter: null,
+      }, span.entity.lastModified);
       const own: TransactionAction[] = [
+        ...(event ? this.feed!.rows(event) : []),
         ['delete', { partitionKey: tenant, rowKey: span.entity.rowKey }],
         ...indexRows(tenant, type, id, current.data).map((r): TransactionAction => ['delete', r]),
         this.counters.delta(tenant, type, -1),
+        span.guardEtag ? ['update', guard, 'Merge', { etag: span.guardEtag }] : ['create', guard],
       ];
-      const memberships = span.memberOf.flatMap((groupId) => [memberKey(groupId, id), memberOfKey(type, id, groupId)]);
       const together = membershipsInTransaction ? memberships.slice(0, MAX_TRANSACTION - own.length) : [];
       try {
-        await this.submit(type, current.data, [...own, ...together.map((rowKey): TransactionAction => ['delete', { partitionKey: tenant, rowKey }])]);
+        // Not this.submit: a 409 here is the guard created by a concurrent member add, not a taken unique key.
+        await this.table.submit([...own, ...together.map((rowKey): TransactionAction => ['delete', { partitionKey: tenant, rowKey }])]);
       } catch (e) {
         if (statusOf(e) === 404) membershipsInTransaction = false;
         throw e;
       }
       this.counters.changed(tenant, type);
-      await this.table.deleteRows(tenant, memberships.slice(together.length));
-    }, (e) => statusOf(e) === 404));
+      await this.table.deleteRows(tenant, [...memberships.slice(together.length), guard.rowKey]);
+    }, (e) => [404, 409, 412].includes(statusOf(e) ?? 0)));
   }
 
   async *candidates(tenant: string, type: ResourceTypeName, plan: QueryPlan, withMemberships = false): AsyncGenerator<StoredResource> {
@@ -174,7 +210,7 @@ export class ResourceStore implements ResourceRepository {
       if (plan.kind === 'memberOf') {
         // The member may be a user or a group: its rows follow its own row, under either type.
         await Promise.all((['User', 'Group'] as const).map(async (memberType) => {
-          for await (const row of this.table.range<{ groupId: string }>(tenant, memberOfPrefix(memberType, plan.memberId), ['groupId'])) ids.push(row.groupId);
+          for await (const row of this.table.range<{ groupId?: string }>(tenant, memberOfPrefix(memberType, plan.memberId), ['groupId'])) if (row.groupId !== undefined) ids.push(row.groupId);
         }));
       } else if (TABLE_LAYOUT[type].indexes.find((i) => i.name === plan.index)?.unique) {
         const row = await this.table.getRow<{ resourceId: string }>(tenant, uniqueIndexKey(type, plan.index, plan.key));
@@ -205,6 +241,13 @@ export class ResourceStore implements ResourceRepository {
   async *ids(tenant: string, type: ResourceTypeName): AsyncGenerator<string> {
     const prefix = resourcePrefix(type);
     for await (const row of this.table.between<object>(tenant, prefix, prefixEnd(prefix), ['RowKey'], RESOURCE_ROWS)) yield row.rowKey.slice(prefix.length);
+  }
+
+  /** The event of a change about to be written, when the feed is on. */
+  private async eventOf(tenant: string, origin: ChangeOrigin, type: ResourceTypeName, data: Json, facts: Parameters<ChangeFeed['event']>[2], notBefore?: string) {
+    if (!this.feed) return undefined;
+    await this.feed.noteTenant(tenant);
+    return this.feed.event(tenant, origin, facts, identifiersOf(type, data), notBefore);
   }
 
   private async submit(type: ResourceTypeName, data: Json, actions: TransactionAction[]): Promise<void> {

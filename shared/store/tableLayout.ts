@@ -6,7 +6,7 @@ import { indexKey, odataString, uniqueIndexKey } from './keys';
 
 /**
  * What this store can look up cheaply, declared here and handed to the planner: index rows written in the same
- * transaction as the resource (notes/design.md), so uniqueness holds under races and an `eq` on them is a point or
+ * transaction as the resource (docs/architecture.md#storage-model), so uniqueness holds under races and an `eq` on them is a point or
  * prefix read; and typed columns next to the JSON document, so a scan lets Table Storage test simple comparisons.
  */
 const META_COLUMNS: ColumnSpec[] = [

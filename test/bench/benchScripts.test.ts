@@ -9,7 +9,7 @@ const ROOT = join(__dirname, '..', '..');
 /**
  * The benchmark scripts as `npm run bench*` runs them (compiled, storage and app in child processes), at sizes too
  * small to mean anything: the plumbing works and every row of their tables is printed with numbers. No timing is
- * asserted here; timing targets are read from full runs (README § Benchmarks). About 20 s on an idle 2-core
+ * asserted here; timing targets are read from full runs (docs/benchmarks.md). About 20 s on an idle 2-core
  * machine (build included); the timeouts leave room for a machine shared with other work.
  */
 const script = (name: string, ...args: string[]) => run(process.execPath, [join(ROOT, 'dist', 'tools', 'bench', name), ...args], { cwd: ROOT, timeout: 170_000 }).then((r) => r.stdout);

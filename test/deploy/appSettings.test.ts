@@ -23,7 +23,7 @@ const DEFAULT_IN_AZURE: Record<string, string> = {
   SCIM_CREATE_REPLAY_SECONDS: 'off: a duplicate create is 409, as Microsoft\'s SCIM validator expects; operators opt in',
   SCIM_STORAGE_TIMEOUT_MS: '10 s bounds a hung dependency well inside Entra\'s 60 s and the function timeout',
   SCIM_NOTIFY_RECOVERY_MINUTES: 'an hour clear before "recovered", Entra\'s own cadence',
-  SCIM_NOTIFY_RULES: 'the documented thresholds (README § Notifications); operators override single ones',
+  SCIM_NOTIFY_RULES: 'the documented thresholds (docs/operations.md#notifications); operators override single ones',
   SCIM_GRAPH_URL: 'Microsoft Graph itself; only tests point elsewhere',
 };
 
@@ -100,8 +100,8 @@ describe('app settings: the code and infra/ agree', () => {
     expect(Object.keys(DEFAULT_IN_AZURE).filter((name) => set.includes(name))).toEqual([]);
   });
 
-  it('every setting the code reads is documented in the README settings table', () => {
-    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  it('every setting the code reads is documented in the settings table of docs/operations.md', () => {
+    const readme = readFileSync(join(ROOT, 'docs', 'operations.md'), 'utf8');
     expect(read.filter((name) => !platformProvided(name) && !new RegExp(`^\\| \`${name}\``, 'm').test(readme))).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { RULES, ROLE_SCOPES, roleTable, rolesNamed } from './bicepRules';
 
 /**
  * Offline checks of infra/: no Bicep compiler can be installed here, so the tree-sitter-bicep grammar parses each
- * file and lint rules walk the trees. A CI with internet should add `az bicep build` and a what-if (README § Deploy).
+ * file and lint rules walk the trees. A CI with internet should add `az bicep build` and a what-if (docs/operations.md#deploy-to-azure).
  */
 let files: BicepFile[];
 

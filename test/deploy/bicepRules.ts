@@ -2,7 +2,7 @@ import type { Node } from 'web-tree-sitter';
 import { appSettingsSetBy, BicepFile, BicepResource, decoratorsOf, descendants, propertyName, properties, stringValue, valueAt } from './bicep';
 
 /**
- * Lint rules over parsed Bicep: what issue 11 asks of the deployment, checkable without a Bicep compiler. Each rule
+ * Lint rules over parsed Bicep: what the deployment must hold (docs/operations.md), checkable without a Bicep compiler. Each rule
  * returns its findings as `file:line message`; bicepRules.test.ts runs them over infra/ (none expected) and over
  * planted violations (each must fire).
  */
@@ -170,7 +170,7 @@ export const localAuthDisabled: Rule = (file) => [
   ...created(file, 'Microsoft.Communication/communicationServices').flatMap((c) => expectProperty(file, c, 'properties.disableLocalAuth', ['true'])),
 ];
 
-/** Where each role may be granted (issue 11 item 1): storage roles on the account, not a container or the group. */
+/** Where each role may be granted : storage roles on the account, not a container or the group. */
 export const ROLE_SCOPES: Record<string, string> = {
   storageBlobDataOwner: 'Microsoft.Storage/storageAccounts',
   storageTableDataContributor: 'Microsoft.Storage/storageAccounts',

@@ -7,7 +7,7 @@ import { packageApp, PackageResult } from '../../tools/build/packageApp';
 import { EmbeddedAzurite, startAzurite } from '../../tools/localHost/embeddedAzurite';
 import { locateNodeWorker, NodeWorker, WORKER_DIR_SETTING } from '../../tools/workerHost/nodeWorker';
 import { startWorkerHost, WorkerHost } from '../../tools/workerHost/workerHost';
-import { NOTIFY_SCHEDULE } from '../../shared/config';
+import { NOTIFY_SCHEDULE } from '../../shared/notify/notifySettings';
 import { startTestServer, TestServer, TOKEN } from '../support/scimServer';
 import { U } from '../support/urns';
 import { AZURE_NODE_VERSION, azureNodeBinary } from './azureNode';
@@ -133,7 +133,7 @@ withWorker(`the packaged app in Azure's Node.js worker, on Node ${AZURE_NODE_VER
 
   it('runs each timer function once when fired like the real host does', async () => {
     const timers = host.functions.filter((f) => Object.values(f.bindings).some((b) => b.type === 'timerTrigger')).map((f) => f.name);
-    expect(timers.sort()).toEqual(['activityRetention', 'membershipCleanup', 'provisioningNotifier']);
+    expect(timers.sort()).toEqual(['activityRetention', 'changeRetention', 'membershipCleanup', 'provisioningNotifier']);
     for (const name of timers) {
       const fired = await fetch(`${host.url}/admin/functions/${name}`, { method: 'POST' });
       expect([name, fired.status]).toEqual([name, 202]);

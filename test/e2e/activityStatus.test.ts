@@ -67,7 +67,7 @@ async function provisioningRound(tag: string): Promise<ScimReply[]> {
   return replies;
 }
 
-describe('the activity log and GET /scim/status (local contract, issue 12 item 5)', () => {
+describe('the activity log and GET /scim/status (local contract)', () => {
   let first: ScimReply[];
   let wrongToken: ScimReply[];
   let crashId: string;
@@ -79,7 +79,7 @@ describe('the activity log and GET /scim/status (local contract, issue 12 item 5
     expect(new Set(first.map((r) => r.headers.get('x-correlation-id'))).size).toBe(first.length);
     const crashing = scimEndpoint(async () => {
       throw new Error('boom');
-    });
+    }, runtime);
     const logged: string[] = [];
     const res = await crashing(
       { method: 'GET', url: `${s.base}/Users`, headers: new Headers({ authorization: `Bearer ${TOKEN}` }), query: new URLSearchParams(), params: {}, text: async () => '' },
@@ -148,7 +148,7 @@ describe('the activity log and GET /scim/status (local contract, issue 12 item 5
     expect(await admin('status', 'Bad_Tenant')).toMatchObject({ code: 2 });
   });
 
-  it('shows the notifier\'s alarm state in both views once Runtime.alarms is set (the slot issue 13 fills)', async () => {
+  it('shows the notifier\'s alarm state in both views once Runtime.alarms is set (the slot the notifier fills)', async () => {
     const rt = runtime();
     const alarms: TenantAlarmSource = { alarmOf: async (tenant) => (tenant === 'default' ? { state: 'incident', since: '2026-11-30T08:00:00.000Z', reason: '5 of 10 requests failed' } : undefined) };
     expect(tenantOf(await status(), 'default')!.alarm).toBeUndefined();

@@ -70,7 +70,7 @@ it('describes core, enterprise, group and configured extension schemas in /Schem
 
 it('stores and returns a configured custom extension attribute, and filters on it', async () => {
   const created = await s.scim('POST', '/Users', {
-    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], // Entra does not list the custom URN (spec §(b)6)
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], // Entra does not list the custom URN (docs/operations.md#custom-attributes)
     userName: 'spoke.user',
     [SPOKE]: { startDate: '2026-12-01' },
   });

@@ -3,7 +3,7 @@ import { TableClient } from '@azure/data-tables';
 import { startTestServer, TestServer } from '../support/scimServer';
 import { U, G, ADSCIM, PO } from '../support/urns';
 
-/** Entra's group flows (spec §(a)9, §(b)8) and the RFC forms, over HTTP against Azurite. */
+/** Entra's group flows (docs/architecture.md#entra-quirks) and the RFC forms, over HTTP against Azurite. */
 
 let s: TestServer;
 beforeAll(async () => { s = await startTestServer(); });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { startTestServer, TestServer } from '../support/scimServer';
 import { U, EU, PO, LR } from '../support/urns';
 
-/** The user requests of ../shared/spec/entra-scim.md §(a), in cycle order, as Entra sends them, over HTTP. */
+/** The user requests Entra sends (docs/architecture.md#entra-quirks), in cycle order, as Entra sends them, over HTTP. */
 
 let s: TestServer;
 beforeAll(async () => { s = await startTestServer(); });

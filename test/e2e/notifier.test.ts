@@ -57,7 +57,7 @@ it('tenant delete also forgets the tenant\'s alarm state, so the notifier stops 
   expect((await rt.alarmStates.read('initech')).document).toBeUndefined();
 });
 
-describe('local contract (issue 13 item 5): wrong tokens on /scim/v2, the timer fired over HTTP, mail through SMTP', () => {
+describe('local contract: wrong tokens on /scim/v2, the timer fired over HTTP, mail through SMTP', () => {
   /** The timer a settling time plus a minute after the requests before it, so it judges them all. */
   const fire = async () => {
     const { runtime } = await import('../../shared/runtime');

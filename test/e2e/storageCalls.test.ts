@@ -40,8 +40,9 @@ it('makes exactly the storage calls of each operation\'s raw floor', async () =>
   for (const displayName of ['Staff', 'Engineering']) {
     const group = (await s.scim('POST', '/Groups', { schemas: [G], displayName })).body.id as string;
     groups.push(group);
-    // The member's existence by key, then both membership rows and the group's new version in one transaction.
-    expect(await callsOf(() => s.scim('PATCH', `/Groups/${group}`, { schemas: [PO], Operations: [{ op: 'add', path: 'members', value: [{ value: id }] }] }))).toEqual(['read', 'transaction']);
+    // The member's existence by key, the group's name and version for the change event, then both membership
+    // rows, the group's new version and the event in one transaction.
+    expect(await callsOf(() => s.scim('PATCH', `/Groups/${group}`, { schemas: [PO], Operations: [{ op: 'add', path: 'members', value: [{ value: id }] }] }))).toEqual(['read', 'read', 'transaction']);
   }
   await s.scim('GET', `/Users/${id}`); // the groups' names, which users' `groups` show, are then known to this instance
 
@@ -57,14 +58,17 @@ it('makes exactly the storage calls of each operation\'s raw floor', async () =>
   // with its groups in one range read.
   expect(await callsOf(async () => (reply = await s.scim('POST', '/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'userName eq "ada@example.com"' })))).toEqual(['read', 'read', 'read', 'range']);
   expect((reply.body.Resources as { groups: unknown[] }[])[0].groups).toHaveLength(2);
-  // A change that moves no index row: the read, then one conditional replace.
-  expect(await callsOf(async () => (reply = await s.scim('PATCH', `/Users/${id}`, { schemas: [PO], Operations: [{ op: 'replace', path: 'title', value: 'Engineer' }] })))).toEqual(['range', 'replace']);
+  // A change that moves no index row: the read, then the conditional replace with its change event in one
+  // transaction.
+  expect(await callsOf(async () => (reply = await s.scim('PATCH', `/Users/${id}`, { schemas: [PO], Operations: [{ op: 'replace', path: 'title', value: 'Engineer' }] })))).toEqual(['range', 'transaction']);
   expect(reply.status).toBe(200);
   expect(reply.body.groups).toHaveLength(2);
-  // Removing a member: its two rows and the group's new version, in one transaction.
-  expect(await callsOf(() => s.scim('PATCH', `/Groups/${groups[0]}`, { schemas: [PO], Operations: [{ op: 'remove', path: `members[value eq "${id}"]` }] }))).toEqual(['transaction']);
-  // The user, its index rows, a counter delta and its remaining membership in one transaction.
-  expect(await callsOf(async () => (reply = await s.scim('DELETE', `/Users/${id}`)))).toEqual(['range', 'transaction']);
+  // Removing a member: the group's name and version for the event, then its two rows, the group's new version and
+  // the event, in one transaction.
+  expect(await callsOf(() => s.scim('PATCH', `/Groups/${groups[0]}`, { schemas: [PO], Operations: [{ op: 'remove', path: `members[value eq "${id}"]` }] }))).toEqual(['read', 'transaction']);
+  // The user, its index rows, a counter delta and its remaining membership in one transaction, which also holds
+  // the user's membership guard (so no group add can commit unseen); then the guard is removed.
+  expect(await callsOf(async () => (reply = await s.scim('DELETE', `/Users/${id}`)))).toEqual(['range', 'transaction', 'transaction']);
   expect(reply.status).toBe(204);
   for (const group of groups) expect((await s.scim('GET', `/Groups/${group}`)).body.members ?? []).toEqual([]);
   expect((await s.scim('GET', `/Groups?filter=members.value eq "${id}"`)).body.totalResults).toBe(0);

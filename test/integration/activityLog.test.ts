@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ActivityTables } from '../../shared/store/activityTables';
-import { Operation, RequestOutcome } from '../../shared/activity/outcome';
+import { Operation, RequestOutcome } from '../../shared/store/activityRecords';
 import { TableActivityReader } from '../../shared/activity/reader';
 import { ActivityRecorder } from '../../shared/activity/recorder';
 import { tableAccount } from '../../shared/azureClients';

@@ -6,6 +6,7 @@ import { MembershipStore } from '../../shared/store/membershipStore';
 import { PartitionTable } from '../../shared/store/partitionTable';
 import { ResourceStore } from '../../shared/store/resourceStore';
 import { U } from '../support/urns';
+import { TEST_ORIGIN } from '../support/changeOrigin';
 
 let azurite: EmbeddedAzurite;
 let table: PartitionTable;
@@ -16,7 +17,7 @@ beforeAll(async () => {
 afterAll(() => azurite.close());
 
 const schemas = buildSchemaRegistry([]);
-const scope = { tenant: 'replay', baseUrl: 'https://example.test/scim/v2', log: { warn: () => undefined } };
+const scope = { tenant: 'replay', baseUrl: 'https://example.test/scim/v2', log: { warn: () => undefined }, origin: TEST_ORIGIN };
 /** Two instances of the service on one table, each with its own clock: what two Function instances are. */
 const serviceAt = (now: () => number) =>
   new ResourceService({ resources: new ResourceStore(table), memberships: new MembershipStore(table) }, schemas, { maxScan: 1000, createReplaySeconds: 300, now });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { EmbeddedAzurite, startAzurite } from '../../tools/localHost/embeddedAzurite';
 import { OutboxTransport } from '../../shared/notify/outboxTransport';
-import type { Operation } from '../../shared/activity/outcome';
+import type { Operation } from '../../shared/store/activityRecords';
 import { MemoryActivity } from '../support/memoryActivity';
 import { fixedFacts, notifierOn } from '../support/notifierHarness';
 

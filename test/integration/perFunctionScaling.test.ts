@@ -1,7 +1,7 @@
 import { readSettings } from '../../shared/config';
 import { createRuntime, Runtime } from '../../shared/runtime';
 import { createNotifier } from '../../shared/notify/notifierSetup';
-import { MinuteCount } from '../../shared/activity/outcome';
+import { MinuteCount } from '../../shared/store/activityRecords';
 import { request, startTestServer, TestServer } from '../support/scimServer';
 import { SmtpSink, startSmtpSink } from '../../tools/fakes/smtpSink';
 import { TestClock } from '../support/testClock';

@@ -1,4 +1,4 @@
-import type { ActivityReader, MinuteCount, Operation, RequestOutcome } from '../../shared/activity/outcome';
+import type { ActivityReader, MinuteCount, Operation, RequestOutcome } from '../../shared/store/activityRecords';
 
 type Kept = RequestOutcome & { ms: number; minute: string };
 

@@ -7,7 +7,7 @@ import { U, EU } from '../support/urns';
 
 /**
  * One Entra form and one RFC form per quirk in shared/scim/entraQuirks/, always through the public entry points
- * (applyPatch, toStoredResource) with bodies as Entra sends them (shared spec, §(a) and §(b)).
+ * (applyPatch, toStoredResource) with bodies as Entra sends them (docs/architecture.md#entra-quirks).
  */
 const { user: userSchema, group: groupSchema } = buildSchemaRegistry([]);
 
@@ -249,7 +249,7 @@ describe('valueFilterUpsert: Add/Replace on a value filter creates the element w
 });
 
 describe('create-body quirks (resourceInput.ts)', () => {
-  /** The create body from spec §(a)3, plus legacy nulls and odd schema URIs from §(b)9. */
+  /** Entra's create body (docs/architecture.md#entra-quirks), plus legacy nulls and odd schema URIs. */
   const entraCreate = {
     schemas: [U, EU, 'urn:ietf:params:scim:schemas:extension:enterprise:2.0User'],
     externalId: '0a21f0f2-8d2a-4f8e-bf98-7894b6e5e0d5',

@@ -1,4 +1,4 @@
-import type { Operation } from '../../shared/activity/outcome';
+import type { Operation } from '../../shared/store/activityRecords';
 import { ACTIVITY_WINDOW_MS, DEFAULT_THRESHOLDS, evaluate, RuleInput, RuleMemory } from '../../shared/notify/rules';
 import { MemoryActivity } from '../support/memoryActivity';
 

@@ -1,4 +1,4 @@
-import { MinuteCount, RequestOutcome } from '../../shared/activity/outcome';
+import { MinuteCount, RequestOutcome } from '../../shared/store/activityRecords';
 import { renderStatusPage, statusJson, statusJsonSchema } from '../../shared/activity/statusPage';
 import { buildStatusReport, StatusSources, totalsOf } from '../../shared/activity/statusReport';
 

@@ -56,19 +56,19 @@ async function main() {
     },
     {
       name: 'PATCH /Groups/{id}, add 1 member',
-      floorIs: 'group + member checked by key (parallel), one transaction of the 2 membership rows',
+      floorIs: 'group + member checked by key (parallel), one transaction: the member row touched, its guard, the 2 membership rows',
       app: (s) => svc.call('PATCH', `/Groups/${s.group}`, addMembersOp([appMembers[100]])),
       floor: (s) => floor.addMembers(s.group!, [floorMembers[100]]),
     },
     {
       name: 'PATCH /Groups/{id}, add 100 members',
-      floorIs: 'group + 100 members checked by key (all at once), two 100-row transactions in parallel',
+      floorIs: 'group + 100 members checked by key (all at once), four 100-row transactions in parallel (member row, guard, 2 membership rows each)',
       app: (s) => svc.call('PATCH', `/Groups/${s.group}`, addMembersOp(appMembers.slice(0, 100))),
       floor: (s) => floor.addMembers(s.group!, floorMembers.slice(0, 100)),
     },
     {
       name: 'DELETE /Users/{id}',
-      floorIs: 'point read + one transaction deleting resource, index rows, counter shard',
+      floorIs: 'point read + one transaction deleting resource, index rows, counter shard and writing the membership guard, then its removal',
       app: (s) => svc.call('DELETE', `/Users/${s.id}`),
       floor: (s) => floor.deleteUser(s.id!),
     },

@@ -33,9 +33,9 @@ async function main() {
   });
   const tableRt = createRuntime(base);
   const vaultRt = createRuntime({ ...base, SCIM_KEY_VAULT_URL: vault.url });
-  const skipped: Runtime = { ...tableRt, auth: { authenticate: async () => undefined, knows: () => true } };
+  const skipped: Runtime = { ...tableRt, auth: { authenticate: async () => 'auth-skipped', knows: () => true } };
 
-  const user = await tableRt.repository.resources.create(DEFAULT_TENANT, 'User', { userName: 'bench.auth@contoso.com', active: true }, 'bench');
+  const user = await tableRt.repository.resources.create(DEFAULT_TENANT, 'User', { userName: 'bench.auth@contoso.com', active: true }, 'bench', { correlationId: 'bench', tokenId: 'bench' });
   const tableToken = randomBytes(32).toString('base64url');
   await tableRt.tokens.issue(DEFAULT_TENANT, tableToken);
   const vaultToken = randomBytes(32).toString('base64url');
@@ -43,7 +43,7 @@ async function main() {
   const jwt = await entraToken(jwks.keys[0], ENTRA_TID);
 
   const log = { warn: () => undefined, error: (...args: unknown[]) => console.error(...args) };
-  const handler = (rt: Runtime) => scimEndpoint(resourceEndpoint((ctx) => ctx.rt.schemas.user), () => rt);
+  const handler = (rt: Runtime) => scimEndpoint(resourceEndpoint((ports) => ports.schemas.user), () => rt);
   const get = (rt: Runtime, token: string) => {
     const handle = handler(rt);
     const url = new URL(`http://127.0.0.1/scim/v2/Users/${user.meta.id}`);

@@ -69,7 +69,7 @@ async function main() {
     }
   }
   const managerUpdates = range(Math.min(managers, users)).map((i) => () =>
-    // Entra's observed form: the enterprise URN path with the manager's id as a plain string (spec § a6).
+    // Entra's observed form: the enterprise URN path with the manager's id as a plain string (shared/scim/entraQuirks/managerForms.ts).
     scim.expect(200, 'PATCH', `/Users/${userIds[i]}`, patchOp({ op: 'Add', path: `${ENTERPRISE}:manager`, value: userIds[(i + 1) % users] })),
   );
   const references = interleave(patches, managerUpdates);

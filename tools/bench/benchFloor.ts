@@ -4,7 +4,7 @@ import { inParallel } from './benchService';
 
 /**
  * The raw floor of each SCIM operation: the `@azure/data-tables` calls the operation inherently needs, on rows laid
- * out like the app's (README § Storage layout: R~, X~, C~, M~ rows and member → group rows after their member, JSON
+ * out like the app's (docs/architecture.md#storage-model: R~, X~, C~, M~ rows and member → group rows after their member, JSON
  * document plus typed columns) in a partition of the same table, so that both sides pay the same row sizes and the same table size. It is written
  * from the layout, not from the app's store, so the benchmarks keep measuring whatever the store becomes.
  */
@@ -16,8 +16,11 @@ export const FLOOR_PARTITION = 'bench-floor';
  * as a cost against this floor rather than being hidden in it.
  */
 const READ_PARALLELISM = 101;
-/** Two rows per membership (M and member → group) and 100 operations per entity-group transaction. */
-const MEMBERSHIPS_PER_TRANSACTION = 50;
+/**
+ * Four operations per added membership (the member's row touched so the add fails once it is gone, its membership
+ * guard, M and member → group) and 100 operations per entity-group transaction.
+ */
+const MEMBERSHIPS_PER_TRANSACTION = 25;
 const COUNTER_SHARDS = 8;
 /**
  * Optimistic writes retried on 412. Under 16 writers on a loaded machine a counter shard can lose 9 races in a
@@ -77,10 +80,16 @@ export class RawFloor {
     }
   }
 
-  /** DELETE: read (to know the index rows), then one transaction deleting resource and index rows, counter. */
+  /**
+   * DELETE: read (to know the index rows), then one transaction deleting resource and index rows, counter, and
+   * writing the membership guard (the app creates it, or updates it under the ETag it read, so no group add commits
+   * unseen: one operation either way), then the guard's removal.
+   */
   async deleteUser(id: string): Promise<void> {
     const data = JSON.parse((await this.getUser(id)).doc) as UserData;
-    await this.counted('User', -1, [['delete', { partitionKey: this.pk, rowKey: `R~User~${id}` }], ...this.userIndexRows(id, data).map((r): TransactionAction => ['delete', r])]);
+    const guard = { partitionKey: this.pk, rowKey: `R~User~${id}!` };
+    await this.counted('User', -1, [['delete', { partitionKey: this.pk, rowKey: `R~User~${id}` }], ...this.userIndexRows(id, data).map((r): TransactionAction => ['delete', r]), ['upsert', guard, 'Merge']]);
+    await this.client.deleteEntity(guard.partitionKey, guard.rowKey);
   }
 
   async createGroup(displayName: string): Promise<string> {
@@ -101,6 +110,8 @@ export class RawFloor {
     const chunks: TransactionAction[][] = [];
     for (let i = 0; i < memberIds.length; i += MEMBERSHIPS_PER_TRANSACTION) {
       chunks.push(memberIds.slice(i, i + MEMBERSHIPS_PER_TRANSACTION).flatMap((m): TransactionAction[] => [
+        ['update', { partitionKey: this.pk, rowKey: `R~User~${m}` }, 'Merge'],
+        ['upsert', { partitionKey: this.pk, rowKey: `R~User~${m}!` }, 'Merge'],
         ['upsert', { partitionKey: this.pk, rowKey: `M~${groupId}~${m}`, memberId: m, memberType: 'User' }, 'Replace'],
         ['upsert', { partitionKey: this.pk, rowKey: `R~User~${m}!${groupId}`, groupId }, 'Replace'],
       ]));

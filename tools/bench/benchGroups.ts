@@ -3,7 +3,7 @@ import { addMembersOp, benchArgs, filterPath, percentile, seedMembers, seedUsers
 /**
  * `npm run bench:groups -- [members=100000] [samples=40] [--in-process-storage]`: group operations on an empty
  * group and on a group with many members, through the local host over HTTP, alternating sample by sample, with the
- * ratio large/empty. The goal (issue #3) is ≤ 1.2 for each: a group operation must cost the same whatever the
+ * ratio large/empty. The goal is ≤ 1.2 for each: a group operation must cost the same whatever the
  * group's size. Everything is seeded over HTTP too, so the script does not depend on how the app stores rows.
  */
 const { numbers: [size, samples], flags } = benchArgs([100_000, 40]);

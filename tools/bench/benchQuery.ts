@@ -2,7 +2,7 @@ import { TableClient } from '@azure/data-tables';
 import { benchArgs, filterPath, percentile, seedMembers, seedUsers, startBenchService, timed } from './benchService';
 
 /**
- * `npm run bench:query -- [large=100000] [small=1000] [samples=200] [--in-process-storage]`: the issue #4 figures,
+ * `npm run bench:query -- [large=100000] [small=1000] [samples=200] [--in-process-storage]`: size independence,
  * in one run on one Azurite — filter lookups at a small and a large user count with the ratio large/small, and
  * paging through all users (`count=100`, by `startIndex` and by cursor; every fifth user is in a group) next to a
  * raw `@azure/data-tables` scan of the same rows. Users and groups are seeded over HTTP.
@@ -11,7 +11,7 @@ import { benchArgs, filterPath, percentile, seedMembers, seedUsers, startBenchSe
 const { numbers: [large, small, samples], flags } = benchArgs([100_000, 1_000, 200]);
 
 /**
- * The raw reads go to the app's own rows, so they name its layout (README § Storage layout): the default tenant's
+ * The raw reads go to the app's own rows, so they name its layout (docs/architecture.md#storage-model): the default tenant's
  * partition, the users' `R~User~{id}` rows, and the predicate that skips the member → group rows among them
  * (`R~User~{id}!{group}`). Change these lines if the layout moves.
  */

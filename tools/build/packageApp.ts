@@ -7,7 +7,7 @@ import { join, resolve, sep } from 'node:path';
  * prepackage hook runs this, `dist: package`, no remote build): host.json, one esbuild bundle of every function file with the SDKs it uses, a package.json whose `main`
  * names that bundle and that has no dependencies at all (nothing to install in Azure), and .funcignore.
  * One bundle rather than one per function: the functions share one runtime (token cache, paging caches) per
- * instance, and requiring one file is what keeps cold start short (README § Deploy). The SDKs that only some
+ * instance, and requiring one file is what keeps cold start short (docs/operations.md#azd-up-step-by-step). The SDKs that only some
  * settings or paths use are files of their own in `lazy/`, required the first time they are needed.
  */
 export const PACKAGE_ENTRY = 'main.js';

@@ -1,7 +1,7 @@
 import { isJsonObject } from '../document';
 
 /**
- * Entra quirk: `manager` arrives in three shapes (spec §(a)6, §(b)7):
+ * Entra quirk: `manager` arrives in three shapes (docs/architecture.md#entra-quirks):
  * - RFC 7643 §4.3 form: `{"value":"<id>"}` (optionally with `$ref`/`displayName`);
  * - Entra's documented form: `[{"$ref":"…/Users/<id>","value":"<id>"}]` (an array for a single-valued attribute);
  * - Entra's observed form: `"<id>"` (a bare string on the URN-qualified path).

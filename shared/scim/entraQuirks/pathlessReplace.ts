@@ -1,7 +1,7 @@
 import { isJsonObject, JsonObject } from '../document';
 
 /**
- * Entra quirk (aadOptscim062020, spec §(b)4): a path-less replace whose value object uses attribute *paths* as keys:
+ * Entra quirk (aadOptscim062020; docs/architecture.md#entra-quirks): a path-less replace whose value object uses attribute *paths* as keys:
  * `{"displayName":"…","name.givenName":"…","urn:…:enterprise:2.0:User:employeeNumber":"…"}`.
  * The RFC form nests instead: `{"name":{"givenName":"…"},"urn:…:enterprise:2.0:User":{"employeeNumber":"…"}}`.
  * Each key becomes its own pathed operation so both forms go through the same attribute rules; an RFC nested

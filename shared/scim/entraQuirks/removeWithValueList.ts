@@ -1,7 +1,7 @@
 import { isJsonObject } from '../document';
 
 /**
- * Entra quirk (default job, spec §(a)9 and §(b)8): `{"op":"Remove","path":"members","value":[{"value":"<id>"}]}`
+ * Entra quirk (default job; docs/architecture.md#entra-quirks): `{"op":"Remove","path":"members","value":[{"value":"<id>"}]}`
  * means "remove exactly these members", not "clear the attribute" (a known peer bug empties the whole group).
  * The RFC form is a filter path with no value: `members[value eq "<id>"]`. This returns the `value`s to remove,
  * or undefined when the operation carries no value list (then the RFC meaning applies).

@@ -1,5 +1,5 @@
 /**
- * Entra quirk: the default provisioning job sends booleans as the strings "True"/"False" (spec §(b)2), e.g.
+ * Entra quirk: the default provisioning job sends booleans as the strings "True"/"False" (docs/architecture.md#entra-quirks), e.g.
  * `{"op":"Replace","path":"active","value":"False"}`; the aadOptscim062020 flag sends JSON booleans (the RFC form).
  * Accept both, any case; we always store and return JSON booleans.
  */

@@ -1,7 +1,7 @@
 import { Filter, Literal } from '../filter';
 
 /**
- * Entra quirk (spec §(b)5): `Add`/`Replace` on `emails[type eq "work"].value` when the user has no work email yet.
+ * Entra quirk (docs/architecture.md#entra-quirks): `Add`/`Replace` on `emails[type eq "work"].value` when the user has no work email yet.
  * RFC 7644 §3.5.2.3 would answer `noTarget` for replace, but Entra sends exactly this for a first value, so we create
  * the element from the filter's `eq` terms: `{type:"work", value:"…"}`. Returns undefined when the filter is not a
  * plain conjunction of `eq` comparisons (then there is no single element it could describe).

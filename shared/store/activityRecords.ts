@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 /**
  * What the activity log holds, and the one declaration of it: the recorder, the status view and the notifier all
- * use these. Ids only, never attribute values or tokens: the log is read by operators who may not see the directory.
+ * use these, and the activity tables beside this file store them (so it lives below shared/activity/). Ids only, never attribute values or tokens: the log is read by operators who may not see the directory.
  */
 export const OPERATIONS = ['probe', 'match', 'list', 'create', 'read', 'update', 'disable', 'delete', 'memberAdd', 'memberRemove', 'discovery'] as const;
 export const operationSchema = z.enum(OPERATIONS);
