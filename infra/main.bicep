@@ -59,6 +59,9 @@ param scimExtensions array = []
 @description('App setting SCIM_NOTIFY_TO: comma-separated addresses the provisioning notifier mails by default (per tenant: `npm run admin -- tenant set <id> --notify …`). Empty: only tenants with their own recipients are mailed.')
 param notifyTo string = ''
 
+@description('App setting SCIM_CHANGES_QUEUE: a queue of the app\'s storage account that receives every change event (docs/change-feed.md#the-change-queue); the deployment creates it and lets the app\'s identity send to it. Empty: no queue.')
+param changesQueueName string = ''
+
 @description('App setting SCIM_ENTRA_JOBS: tenant → {servicePrincipalId, jobId} for reading Entra\'s own job status through Graph (docs/operations.md#notifications: needs the Synchronization.Read.All app role on the identity). An object for the same reason as scimExtensions.')
 param entraJobs object = {}
 
@@ -96,6 +99,7 @@ module storage 'app/storageAccess.bicep' = {
     appPrincipalId: identity.outputs.principalId
     deployerPrincipalId: principalId
     deployerPrincipalType: principalType
+    changesQueueName: changesQueueName
   }
 }
 
@@ -154,6 +158,8 @@ module app 'app/functionApp.bicep' = {
     storageAccountName: storageAccountName
     deploymentContainerUrl: storage.outputs.deploymentContainerUrl
     tableEndpoint: storage.outputs.tableEndpoint
+    queueEndpoint: storage.outputs.queueEndpoint
+    changesQueueName: changesQueueName
     vaultUri: vault.outputs.vaultUri
     applicationInsightsConnectionString: monitoring.outputs.applicationInsightsConnectionString
     mailEndpoint: email.outputs.endpoint

@@ -145,3 +145,42 @@ export function tableAccount(settings: StorageSettings): TableAccount {
 
 /** The app's own table. */
 export const storageTable = (settings: StorageSettings & { SCIM_TABLE_NAME: string }) => tableAccount(settings).table(settings.SCIM_TABLE_NAME);
+
+export interface QueueSettings extends StorageSettings {
+  SCIM_CHANGES_QUEUE?: string;
+  SCIM_QUEUE_ENDPOINT?: string;
+}
+
+/** A storage queue the app only sends to. */
+export interface MessageQueue {
+  send(text: string): Promise<void>;
+}
+
+/**
+ * The change queue (SCIM_CHANGES_QUEUE) of the storage account, or none: by connection string (Azurite's queue
+ * service, or an account key), else at SCIM_QUEUE_ENDPOINT with the managed identity. With a connection string the
+ * app holds the key and creates the queue on first use; in Azure infra/ creates it, and the identity may only send
+ * (Storage Queue Data Message Sender). The queue SDK takes no pipeline policies, so its deadline is an abort
+ * signal per call; @azure/storage-queue is loaded only when a queue is configured.
+ */
+export function changesQueue(settings: QueueSettings): MessageQueue | undefined {
+  const name = settings.SCIM_CHANGES_QUEUE;
+  if (!name) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- literal, so a bundler still includes it
+  const { QueueClient } = require('@azure/storage-queue') as typeof import('@azure/storage-queue');
+  const timeoutMs = settings.SCIM_STORAGE_TIMEOUT_MS ?? DEFAULT_STORAGE_TIMEOUT_MS;
+  const options = { retryOptions: { maxTries: 4, retryDelayInMs: 250, maxRetryDelayInMs: 2_000 } };
+  const connection = settings.SCIM_STORAGE_CONNECTION_STRING;
+  const client = connection ? new QueueClient(connection, name, options) : new QueueClient(`${settings.SCIM_QUEUE_ENDPOINT?.replace(/\/$/, '')}/${name}`, managedIdentity(), options);
+  let created: Promise<unknown> | undefined = connection ? undefined : Promise.resolve();
+  return {
+    async send(text) {
+      created ??= client.createIfNotExists({ abortSignal: AbortSignal.timeout(timeoutMs) }).catch((e: unknown) => {
+        created = undefined;
+        throw e;
+      });
+      await created;
+      await client.sendMessage(text, { abortSignal: AbortSignal.timeout(timeoutMs) });
+    },
+  };
+}

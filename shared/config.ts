@@ -66,6 +66,13 @@ export const settingsSchema = z
      * the event rides in a transaction the change makes anyway, and without it there is no history to ask later.
      */
     SCIM_CHANGES: z.string().default('on').transform((s) => s.toLowerCase()).pipe(z.enum(['on', 'off'])),
+    /**
+     * A storage queue of the app's account that also receives every change event (docs/change-feed.md#the-change-queue),
+     * through an outbox row in the change's transaction. Unset: no queue.
+     */
+    SCIM_CHANGES_QUEUE: z.string().regex(/^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, 'SCIM_CHANGES_QUEUE must be a queue name: 3-63 lower-case letters, digits and single hyphens, starting and ending with a letter or digit').optional(),
+    /** `https://<account>.queue.core.windows.net`: the change queue's service, reached with the managed identity (Azure). */
+    SCIM_QUEUE_ENDPOINT: z.string().url().optional(),
     /** Days of change events kept; the changeRetention timer removes older ones. */
     SCIM_CHANGES_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   });
@@ -81,6 +88,16 @@ const COMPANIONS: { setting: string; holds: (given: Record<string, string>) => b
     setting: 'SCIM_STORAGE_CONNECTION_STRING',
     holds: (g) => Boolean(g.SCIM_STORAGE_CONNECTION_STRING || g.SCIM_TABLE_ENDPOINT),
     reason: 'set SCIM_STORAGE_CONNECTION_STRING (local) or SCIM_TABLE_ENDPOINT (Azure, managed identity)',
+  },
+  {
+    setting: 'SCIM_CHANGES_QUEUE',
+    holds: (g) => !g.SCIM_CHANGES_QUEUE || Boolean(g.SCIM_STORAGE_CONNECTION_STRING || g.SCIM_QUEUE_ENDPOINT),
+    reason: 'SCIM_CHANGES_QUEUE needs SCIM_QUEUE_ENDPOINT (Azure, managed identity) or a SCIM_STORAGE_CONNECTION_STRING that reaches the queue service',
+  },
+  {
+    setting: 'SCIM_CHANGES_QUEUE',
+    holds: (g) => !g.SCIM_CHANGES_QUEUE || (g.SCIM_CHANGES ?? 'on').toLowerCase() !== 'off',
+    reason: 'SCIM_CHANGES_QUEUE sends the change feed\'s events: it needs SCIM_CHANGES on',
   },
   {
     setting: 'SCIM_ACS_ENDPOINT',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseJson } from './scim/document';
 
 /** A setting holding JSON, parsed and then validated by `schema`. */
 export const jsonSetting = <T extends z.ZodTypeAny>(name: string, fallback: string, schema: T) =>
@@ -7,7 +8,7 @@ export const jsonSetting = <T extends z.ZodTypeAny>(name: string, fallback: stri
     .default(fallback)
     .transform((s, ctx) => {
       try {
-        return JSON.parse(s) as unknown;
+        return parseJson(s);
       } catch {
         ctx.addIssue({ code: 'custom', message: `${name} must be JSON` });
         return z.NEVER;

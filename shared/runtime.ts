@@ -1,4 +1,4 @@
-import { tableAccount } from './azureClients';
+import { changesQueue, tableAccount } from './azureClients';
 import { Clock, systemClock } from './clock';
 import { InvalidSettings, readSettings, Settings } from './config';
 import { buildSchemaRegistry, SchemaRegistry } from './scim/resourceSchema';
@@ -8,6 +8,8 @@ import { ResourceStore } from './store/resourceStore';
 import { PartitionTable } from './store/partitionTable';
 import { MembershipStore } from './store/membershipStore';
 import { ChangeFeed, CLOCK_ALLOWANCE_MS } from './store/changeFeed';
+import { ChangeOutbox } from './store/changeOutbox';
+import { QueueDelivery } from './feed/queueDelivery';
 import { Authenticator } from './auth/authenticator';
 import { EntraJwtVerifier } from './auth/entraJwt';
 import { SettingsTokenSource } from './auth/settingsTokens';
@@ -32,6 +34,8 @@ export interface Runtime {
   repository: Repository;
   /** The change feed's reader (written by the stores when SCIM_CHANGES is on). */
   changes: ChangeFeed;
+  /** Sends the feed's events to SCIM_CHANGES_QUEUE, when one is set. */
+  delivery?: QueueDelivery;
   auth: Pick<Authenticator, 'authenticate' | 'knows'>;
   /** Where issued tokens live: Key Vault when configured, else the table (digests only). */
   tokens: ManagedTokenSource;
@@ -112,7 +116,12 @@ export function createRuntime(settings: Settings, options: { clock?: Clock } = {
     return { tokens: [...declared, ...issued], entraTenantIds: [...entra] };
   };
   const schemas = buildSchemaRegistry(settings.SCIM_EXTENSIONS);
-  const changes = new ChangeFeed(partitions, { settleMs: settings.SCIM_STORAGE_TIMEOUT_MS + CLOCK_ALLOWANCE_MS });
+  const settleMs = settings.SCIM_STORAGE_TIMEOUT_MS + CLOCK_ALLOWANCE_MS;
+  const queue = settings.SCIM_CHANGES === 'on' ? changesQueue(settings) : undefined;
+  const outbox = queue && new ChangeOutbox(partitions);
+  // The sweep leaves rows younger than the settle window to the instance that wrote them (it sends them at once).
+  const delivery = queue && outbox && new QueueDelivery(outbox, queue, { sweepAfterMs: settleMs, log: console.warn });
+  const changes = new ChangeFeed(partitions, { settleMs, outbox, onCommitted: delivery && ((tenant) => delivery.kick(tenant)) });
   const feed = settings.SCIM_CHANGES === 'on' ? changes : undefined;
   const repository: Repository = { resources: new ResourceStore(partitions, feed), memberships: new MembershipStore(partitions, feed) };
   return {
@@ -121,6 +130,7 @@ export function createRuntime(settings: Settings, options: { clock?: Clock } = {
     service: new ResourceService(repository, schemas, { maxScan: settings.SCIM_MAX_SCAN, createReplaySeconds: settings.SCIM_CREATE_REPLAY_SECONDS }),
     repository,
     changes,
+    delivery,
     auth: new Authenticator(load, new EntraJwtVerifier(settings.SCIM_ENTRA_JWKS_URL), {
       cacheMs: settings.SCIM_TOKEN_CACHE_SECONDS * 1000,
       onUsed: (tenant, id) => tokenUsage.record(tenant, id),

@@ -10,6 +10,9 @@ param identityClientId string
 param storageAccountName string
 param deploymentContainerUrl string
 param tableEndpoint string
+@description('The storage account\'s queue endpoint and the change queue in it; an empty name sends no events to a queue.')
+param queueEndpoint string
+param changesQueueName string
 param vaultUri string
 param applicationInsightsConnectionString string
 param mailEndpoint string
@@ -125,6 +128,9 @@ resource appSettings 'Microsoft.Web/sites/config@2024-04-01' = {
     // The change feed (docs/change-feed.md): events written with each change, kept 90 days.
     SCIM_CHANGES: 'on'
     SCIM_CHANGES_RETENTION_DAYS: '90'
+    // Every event also to this queue through the outbox (docs/change-feed.md#the-change-queue); empty: none.
+    SCIM_CHANGES_QUEUE: changesQueueName
+    SCIM_QUEUE_ENDPOINT: empty(changesQueueName) ? '' : queueEndpoint
     // The provisioning notifier (docs/operations.md#notifications): every 5 minutes, mail through ACS with the identity.
     SCIM_NOTIFY_SCHEDULE: '0 */5 * * * *'
     SCIM_NOTIFY_TO: notifyTo

@@ -8,6 +8,8 @@ param appPrincipalId string
 @description('The deploying user, so that `npm run admin` can manage tenants; empty grants nothing.')
 param deployerPrincipalId string
 param deployerPrincipalType string
+@description('The change queue the app sends every change event to; empty deploys none.')
+param changesQueueName string = ''
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
   name: accountName
@@ -24,11 +26,26 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   properties: { publicAccess: 'None' }
 }
 
-var grants = [
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' existing = {
+  parent: account
+  name: 'default'
+}
+
+// Created here: the app's identity may only send to it, not create it.
+resource changesQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = if (!empty(changesQueueName)) {
+  parent: queueService
+  name: empty(changesQueueName) ? 'unused' : changesQueueName
+}
+
+var queueGrants = empty(changesQueueName) ? [] : [
+  { principalId: appPrincipalId, principalType: 'ServicePrincipal', roleId: roles.storageQueueDataMessageSender }
+]
+
+var grants = concat(queueGrants, [
   { principalId: appPrincipalId, principalType: 'ServicePrincipal', roleId: roles.storageBlobDataOwner }
   { principalId: appPrincipalId, principalType: 'ServicePrincipal', roleId: roles.storageTableDataContributor }
   { principalId: deployerPrincipalId, principalType: deployerPrincipalType, roleId: roles.storageTableDataContributor }
-]
+])
 
 resource access 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for g in filter(grants, g => !empty(g.principalId)): {
   name: guid(account.id, g.principalId, g.roleId)
@@ -38,4 +55,5 @@ resource access 'Microsoft.Authorization/roleAssignments@2022-04-01' = [for g in
 
 output blobEndpoint string = account.properties.primaryEndpoints.blob
 output tableEndpoint string = account.properties.primaryEndpoints.table
+output queueEndpoint string = account.properties.primaryEndpoints.queue
 output deploymentContainerUrl string = '${account.properties.primaryEndpoints.blob}${deploymentContainer.name}'

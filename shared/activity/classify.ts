@@ -1,6 +1,7 @@
 import { toBoolean } from '../scim/entraQuirks';
 import { parseFilter } from '../scim/filter';
 import { patchRequestSchema } from '../scim/patch';
+import { isJsonObject, parseJson } from '../scim/document';
 import { Operation } from '../store/activityRecords';
 
 /** The facts about one request and its answer that decide which provisioning step it was. */
@@ -44,7 +45,7 @@ export function classify(facts: RequestFacts): Classification {
   const searching = endpoint === '.search' || segment === '.search';
   const typed = resourceType ? { resourceType } : {};
   if (searching || (segment === undefined && method === 'GET')) {
-    const filter = searching ? (facts.body as { filter?: unknown } | undefined)?.filter : facts.query.get('filter');
+    const filter = searching ? (isJsonObject(facts.body) ? facts.body.filter : undefined) : facts.query.get('filter');
     return { operation: listOperation(typeof filter === 'string' ? filter : undefined, facts), ...typed };
   }
   if (segment === undefined) return { operation: method === 'POST' ? 'create' : 'list', ...typed, ...createdId(facts) };
@@ -89,16 +90,17 @@ function patchOperation(resourceType: 'User' | 'Group' | undefined, body: unknow
 }
 
 function setsInactive(doc: unknown): boolean {
-  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return false;
+  if (!isJsonObject(doc)) return false;
   return Object.entries(doc).some(([k, v]) => ACTIVE_PATH.test(k) && toBoolean(v) === false);
 }
 
-const hasKey = (doc: unknown, key: RegExp) => !!doc && typeof doc === 'object' && !Array.isArray(doc) && Object.keys(doc).some((k) => key.test(k));
+const hasKey = (doc: unknown, key: RegExp) => isJsonObject(doc) && Object.keys(doc).some((k) => key.test(k));
 
 function totalResults(body: string | undefined): number | undefined {
   if (body === undefined || body.length > MAX_RESPONSE_PARSE) return undefined;
   try {
-    const n = (JSON.parse(body) as { totalResults?: unknown }).totalResults;
+    const doc = parseJson(body);
+    const n = isJsonObject(doc) ? doc.totalResults : undefined;
     return typeof n === 'number' ? n : undefined;
   } catch {
     return undefined;
@@ -109,7 +111,8 @@ function totalResults(body: string | undefined): number | undefined {
 function createdId(facts: RequestFacts): { resourceId?: string } {
   if (facts.status !== 201 || facts.responseBody === undefined || facts.responseBody.length > MAX_RESPONSE_PARSE) return {};
   try {
-    const id = (JSON.parse(facts.responseBody) as { id?: unknown }).id;
+    const doc = parseJson(facts.responseBody);
+    const id = isJsonObject(doc) ? doc.id : undefined;
     return typeof id === 'string' ? { resourceId: id } : {};
   } catch {
     return {};

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ActivityTables, ActivityWrite, countWrite, MinuteTally, tenantIndexWrite } from '../store/activityTables';
 import { MAX_TRANSACTION } from '../store/partitionTable';
+import { errorFields } from '../azureFaults';
 import { hourOf, minuteOf } from '../store/activityGrid';
 import { isFailure, RequestOutcome } from '../store/activityRecords';
 
@@ -192,6 +193,6 @@ export class ActivityRecorder {
 
 /** Status and codes only: SDK errors can carry request URLs and headers, and those may hold credentials. */
 function describe(e: unknown): string {
-  const err = e as { name?: string; code?: string; statusCode?: number };
-  return [err?.name ?? 'Error', err?.code, err?.statusCode].filter((x) => x !== undefined).join(' ');
+  const err = errorFields(e);
+  return [err.name ?? 'Error', err.code, err.statusCode].filter((x) => x !== undefined).join(' ');
 }

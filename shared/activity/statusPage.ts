@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { DEFAULT_TENANT } from '../auth/tenantId';
+import { historySection, HistorySearch } from './historySection';
+import { esc, when } from './html';
 import { StatusReport, TenantStatus, tenantStatusSchema } from './statusReport';
 
 /** The JSON of `GET /scim/status` (docs/operations.md#activity-log-and-status-view): a tenant's totals over the page's window are `last24h`. */
@@ -15,15 +18,14 @@ export const statusJson = (report: StatusReport): StatusJson => ({
   tenants: report.tenants.map(({ totals, ...rest }) => ({ ...rest, last24h: totals })),
 });
 
-const esc = (s: string | null | undefined) => (s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
-const when = (iso: string | null | undefined) => (iso ? esc(iso.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z')) : '—');
 
 /**
- * The operator's page: every tenant's traffic, failures, tokens and chart on one self-contained HTML document —
- * inline CSS and SVG, no script and no external asset, so it renders behind any firewall and under a strict CSP.
+ * The operator's page: the history search box, then every tenant's traffic, failures, tokens and chart on one
+ * self-contained HTML document — inline CSS and SVG, no script and no external asset, so it renders behind any
+ * firewall and under a strict CSP.
  */
-export function renderStatusPage(report: StatusReport): string {
+export function renderStatusPage(report: StatusReport, search: HistorySearch = { tenant: DEFAULT_TENANT, q: '' }): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -43,6 +45,7 @@ td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}.bad{color:#b00020;
 <body>
 <h1>SCIM provisioning status</h1>
 <p class="muted">From ${when(report.from)} to ${when(report.to)} (UTC), generated ${when(report.generatedAt)}. Successes are counted per minute and written every few seconds to minutes; failures are listed one by one.</p>
+${historySection(search)}
 ${report.tenants.length ? report.tenants.map(tenantSection).join('\n') : '<p>No tenant has tokens or requests yet.</p>'}
 </body>
 </html>

@@ -127,7 +127,7 @@ export function totalsOf(counts: MinuteCount[]): Totals {
   }
   totals.failureRate = totals.requests ? totals.failures / totals.requests : 0;
   // Operations in the classifier's order, so every view lists them alike.
-  totals.byOperation = Object.fromEntries(OPERATIONS.filter((o) => totals.byOperation[o]).map((o) => [o, totals.byOperation[o]!]));
+  totals.byOperation = Object.fromEntries(OPERATIONS.flatMap((o) => { const t = totals.byOperation[o]; return t ? [[o, t]] : []; }));
   return totals;
 }
 

@@ -85,7 +85,7 @@ export async function runCheck(options: CheckOptions): Promise<StepResult[]> {
   const base = options.base.replace(/\/+$/, '');
   const prefix = options.prefix ?? `scimcheck-${randomUUID().slice(0, 8)}`;
   const results: StepResult[] = [];
-  const created = { users: [] as string[], groups: [] as string[] };
+  const created: { users: string[]; groups: string[] } = { users: [], groups: [] };
 
   async function call(method: string, path: string, body?: unknown, token = options.token): Promise<Reply> {
     const res = await fetch(`${base}${path}`, {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { tenantIdSchema } from '../auth/tenantId';
-import { ChangeFeedReader, historyOf } from '../resources/changeHistory';
+import { ChangeFeedReader, historyOf, ResourceHistory, ResourceSummary } from '../resources/changeHistory';
 import { ResourceRepository } from '../resources/repository';
 import { badRequest, notFound } from '../scim/errors';
 import { errorResponse, Logger, ScimHttpResponse } from './scimHttp';
@@ -46,15 +46,19 @@ export function changesEndpoint(ports: () => Pick<ChangesPorts, 'changes'>) {
   };
 }
 
+/** The history `tenant` and `q` of the query ask for: the first resource `q` names, and the others it names. */
+export async function lookUpHistory(ports: ChangesPorts, req: StatusRequest): Promise<ResourceHistory & { others: ResourceSummary[] }> {
+  const { tenant, q } = parse(historyQuery, req);
+  const [first, ...others] = await historyOf(ports.repository.resources, ports.changes, tenant, q);
+  if (!first) throw notFound(`No user or group of tenant "${tenant}" has, or had within the retention period, the id, userName, externalId or displayName given in q.`);
+  return { ...first, others: others.map((o) => o.resource) };
+}
+
 /** `GET /scim/status/history?tenant=&q=`: the resource `q` names and its changes, newest first. */
 export function historyEndpoint(ports: () => ChangesPorts) {
   return async (req: StatusRequest, log: Logger): Promise<ScimHttpResponse> => {
     try {
-      const { tenant, q } = parse(historyQuery, req);
-      const { repository, changes } = ports();
-      const [first, ...others] = await historyOf(repository.resources, changes, tenant, q);
-      if (!first) throw notFound(`No user or group of tenant "${tenant}" has, or had within the retention period, the id, userName, externalId or displayName given in q.`);
-      return { status: 200, headers: JSON_HEADERS, body: JSON.stringify({ ...first, others: others.map((o) => o.resource) }) };
+      return { status: 200, headers: JSON_HEADERS, body: JSON.stringify(await lookUpHistory(ports(), req)) };
     } catch (e) {
       return errorResponse(e, log);
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { TokenCredential } from '@azure/identity';
+import { errorMessage } from '../scim/errors';
 
 /**
  * Optional ground truth from Microsoft Graph: the provisioning job's own status
@@ -68,7 +69,7 @@ export class EntraJobReader {
           : undefined,
       };
     } catch (e) {
-      return { code: 'unreadable', problem: `Graph could not be reached: ${(e as Error).message.split('\n')[0]}` };
+      return { code: 'unreadable', problem: `Graph could not be reached: ${errorMessage(e).split('\n')[0]}` };
     }
   }
 }

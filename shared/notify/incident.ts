@@ -46,16 +46,19 @@ export const alarmStateSchema = z.object({
 export type AlarmState = z.infer<typeof alarmStateSchema>;
 export const EMPTY_STATE: AlarmState = { tokenStages: {}, pending: [] };
 
-export type MailKind = 'opened' | 'reasonChanged' | 'reminder' | 'seriesWarning' | 'recovered' | 'tokenExpiry';
-export interface MailIntent {
-  kind: MailKind;
-  /** The incident's reason (for `recovered`, the one that ended). */
-  reason?: Reason;
-  previousReason?: Reason;
-  /** `seriesWarning`: the day of the failure series. */
-  day?: number;
-  tokenId?: string;
+/**
+ * A mail the state machine decided on. Incident mails name their reason (for `recovered`, the one that ended); a
+ * token mail names its token. `?: never` keeps `reason` and `tokenId` readable on any intent, absent on the other kind.
+ */
+interface IncidentMail {
+  reason: Reason;
+  tokenId?: never;
 }
+export type MailIntent =
+  | (IncidentMail & { kind: 'opened' | 'reminder' | 'recovered' })
+  | (IncidentMail & { kind: 'reasonChanged'; previousReason: Reason })
+  | (IncidentMail & { kind: 'seriesWarning'; /** The day of the failure series. */ day: number })
+  | { kind: 'tokenExpiry'; tokenId: string; reason?: never };
 
 export interface StepOptions {
   recoveryMinutes: number;
@@ -89,7 +92,8 @@ export function step(state: AlarmState, ev: Evaluation, options: StepOptions): {
     const previousReason = incident.reason;
     incident = { ...incident, reason: top.reason, lastHeld: now, quietSince: undefined, seriesStart: incident.seriesStart ?? (isFailureReason(top.reason) ? top.since : undefined) };
     const day = incident.seriesStart ? seriesDay(incident.seriesStart, new Date(now)) : 0;
-    const dueWarnings = options.seriesWarningDays.filter((d) => day >= d && !incident!.warnedDays.includes(d));
+    const { warnedDays } = incident;
+    const dueWarnings = options.seriesWarningDays.filter((d) => day >= d && !warnedDays.includes(d));
     if (top.reason !== previousReason) {
       mails.push({ kind: 'reasonChanged', reason: top.reason, previousReason });
     } else if (dueWarnings.length) {
@@ -97,7 +101,7 @@ export function step(state: AlarmState, ev: Evaluation, options: StepOptions): {
     } else if (Date.parse(now) - Date.parse(incident.lastMailAt) >= DAY) {
       mails.push({ kind: 'reminder', reason: top.reason });
     }
-    if (mails.length) incident = { ...incident, lastMailAt: now, warnedDays: [...incident.warnedDays, ...dueWarnings] };
+    if (mails.length) incident = { ...incident, lastMailAt: now, warnedDays: [...warnedDays, ...dueWarnings] };
   } else if (incident) {
     const quietSince = incident.quietSince ?? now;
     if (Date.parse(now) - Date.parse(quietSince) >= options.recoveryMinutes * 60_000 && ev.successesSinceLastHeld > 0) {

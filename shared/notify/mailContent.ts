@@ -1,6 +1,6 @@
 import type { RequestOutcome } from '../store/activityRecords';
 import type { MailIntent } from './incident';
-import { REASON_TEXT, Reason } from './reasons';
+import { REASON_TEXT } from './reasons';
 import type { Evaluation } from './rules';
 
 export interface MailContent {
@@ -58,7 +58,9 @@ function compose(ctx: MailContext): { subject: string; sections: Section[] } {
   const { tenant, intent, evaluation: ev } = ctx;
   const prefix = `[${PRODUCT}] tenant ${tenant}`;
   if (intent.kind === 'tokenExpiry') {
-    const w = ev.tokenWarnings.find((t) => t.tokenId === intent.tokenId)!;
+    const w = ev.tokenWarnings.find((t) => t.tokenId === intent.tokenId);
+    // step() decides a token mail only for a warning of this very evaluation; anything else is a caller's bug.
+    if (!w) throw new Error(`no expiry warning for token ${intent.tokenId} in this evaluation`);
     const days = Math.max(0, Math.ceil(w.daysLeft));
     return {
       subject: `${prefix}: the Secret Token in use expires in ${days} day${days === 1 ? '' : 's'}`,
@@ -78,7 +80,7 @@ function compose(ctx: MailContext): { subject: string; sections: Section[] } {
       ],
     };
   }
-  const reason = intent.reason as Reason;
+  const { reason } = intent;
   const text = REASON_TEXT[reason];
   if (intent.kind === 'recovered') {
     return {
@@ -99,7 +101,7 @@ function compose(ctx: MailContext): { subject: string; sections: Section[] } {
   const top = ev.conditions.find((c) => c.reason === reason) ?? ev.conditions[0];
   const subject =
     intent.kind === 'reasonChanged'
-      ? `${prefix}: ${text.title} (was: ${REASON_TEXT[intent.previousReason!].title})`
+      ? `${prefix}: ${text.title} (was: ${REASON_TEXT[intent.previousReason].title})`
       : intent.kind === 'seriesWarning'
         ? `${prefix}: day ${intent.day} of failures, Entra disables the job after 28 days — ${text.title}`
         : intent.kind === 'reminder'

@@ -1,5 +1,5 @@
 import { ActivityReader, settledBefore, UNKNOWN_TENANT } from '../store/activityRecords';
-import { ScimError } from '../scim/errors';
+import { errorMessage, ScimError } from '../scim/errors';
 import { retryOnConflict } from '../store/optimisticRetry';
 import type { EntraJobStatus } from './entraJobs';
 import { AlarmState, alarmStateSchema, EMPTY_STATE, MailIntent, PendingMail, ruleMemory, step } from './incident';
@@ -20,7 +20,7 @@ export interface TenantFacts {
 /** The alarm state rows (shared/store/alarmStates.ts), written only under the ETag they were read with. */
 export interface AlarmBook {
   read(tenant: string): Promise<{ document?: unknown; etag?: string }>;
-  write(tenant: string, document: unknown, etag: string | undefined): Promise<string | undefined>;
+  write(tenant: string, document: AlarmState, etag: string | undefined): Promise<string | undefined>;
   list(): Promise<{ tenant: string; document: unknown; etag: string }[]>;
 }
 
@@ -75,7 +75,7 @@ const reading = async <T>(p: Promise<T>): Promise<T> => {
   try {
     return await p;
   } catch (e) {
-    throw new StorageUnreadable((e as Error).message.split('\n')[0]);
+    throw new StorageUnreadable(errorMessage(e).split('\n')[0]);
   }
 };
 
@@ -113,7 +113,7 @@ export class Notifier {
         } catch (e) {
           // One tenant's unexpected fault (say, a row another version wrote) must not silence the others.
           if (e instanceof StorageUnreadable) throw e;
-          report.problems.push(`${tenant}: not judged: ${(e as Error).message.split('\n')[0]}`);
+          report.problems.push(`${tenant}: not judged: ${errorMessage(e).split('\n')[0]}`);
         }
       }
     } catch (e) {
@@ -208,7 +208,7 @@ export class Notifier {
       } catch (e) {
         this.limit.giveBack();
         released.add(mail.key);
-        report.problems.push(`${tenant}: ${this.deps.transport.name} refused "${mail.subject}": ${(e as Error).message.split('\n')[0]}`);
+        report.problems.push(`${tenant}: ${this.deps.transport.name} refused "${mail.subject}": ${errorMessage(e).split('\n')[0]}`);
       }
     }
     await this.updatePending(tenant, (pending) =>
@@ -243,7 +243,7 @@ export class Notifier {
       await transport.send({ from: options.from, to: options.defaultTo, ...mail });
       report.sent.push({ at: report.at, kind: 'storage', to: options.defaultTo, subject: mail.subject });
     } catch (e) {
-      report.problems.push(`${transport.name} refused the storage mail: ${(e as Error).message.split('\n')[0]}`);
+      report.problems.push(`${transport.name} refused the storage mail: ${errorMessage(e).split('\n')[0]}`);
     }
   }
 }

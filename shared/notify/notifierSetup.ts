@@ -38,7 +38,7 @@ export function createNotifier(rt: NotifierPorts, activity: ActivityReader, log:
   const jobs = Object.keys(s.SCIM_ENTRA_JOBS).length ? s.SCIM_ENTRA_JOBS : undefined;
   // One credential for the instance: it caches the Graph token until shortly before it expires.
   let graph: Promise<EntraJobReader> | undefined;
-  const entraJobs = () => (graph ??= import('@azure/identity').then(({ DefaultAzureCredential }) => new EntraJobReader(jobs!, new DefaultAzureCredential(), s.SCIM_GRAPH_URL)));
+  const entraJobs = (configured: typeof s.SCIM_ENTRA_JOBS) => (graph ??= import('@azure/identity').then(({ DefaultAzureCredential }) => new EntraJobReader(configured, new DefaultAzureCredential(), s.SCIM_GRAPH_URL)));
   return new Notifier({
     activity,
     facts: {
@@ -48,7 +48,7 @@ export function createNotifier(rt: NotifierPorts, activity: ActivityReader, log:
     },
     alarms: rt.alarmStates,
     transport: transportFor(s, log),
-    entra: jobs && { status: async (tenant) => (await entraJobs()).status(tenant) },
+    entra: jobs && { status: async (tenant) => (await entraJobs(jobs)).status(tenant) },
     clock,
     log,
     options: {

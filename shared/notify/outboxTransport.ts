@@ -21,7 +21,7 @@ export class OutboxTransport implements MailTransport {
     const info = await composer.sendMail({ from: message.from, to: message.to, subject: message.subject, text: message.text, html: message.html });
     await mkdir(this.dir, { recursive: true });
     const file = join(this.dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${++this.written}.eml`);
-    await writeFile(file, info.message as Buffer);
+    await writeFile(file, info.message);
     this.log(`mail to ${message.to.join(', ')}: "${message.subject}" → ${file}`);
   }
 }

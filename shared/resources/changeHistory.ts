@@ -52,9 +52,12 @@ export async function historyOf(resources: ResourceRepository, feed: ChangeFeedR
     const byId = await resources.get(tenant, type, q);
     if (byId) live(type, byId);
     for (const attr of IDENTIFIERS[type]) {
-      const index = resources.layout[type].indexes.find((i) => i.attr === attr)!;
-      for (const key of indexKeysOf(index, { [attr]: q })) {
-        for await (const r of resources.candidates(tenant, type, { kind: 'index', index: index.name, key })) if (r.data[attr] !== undefined) live(type, r);
+      // IDENTIFIERS are indexed attributes (shared/store/tableLayout.ts declares an index for each).
+      const index = resources.layout[type].indexes.find((i) => i.attr === attr);
+      if (index) {
+        for (const key of indexKeysOf(index, { [attr]: q })) {
+          for await (const r of resources.candidates(tenant, type, { kind: 'index', index: index.name, key })) if (r.data[attr] !== undefined) live(type, r);
+        }
       }
       for (const id of await feed.deletedWith(tenant, type, attr, q)) if (!found.has(id)) found.set(id, { resourceType: type, id, state: 'deleted' });
     }

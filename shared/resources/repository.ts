@@ -79,9 +79,11 @@ export interface MembershipRepository {
   /**
    * Applies the change and moves the group's `meta.version` in the same transactions, so a group deleted meanwhile
    * makes it fail with 404 and write nothing; an added member deleted meanwhile makes it fail with 400 naming it,
-   * and no membership of it is written. `ifMatch` makes it conditional on the group's version.
+   * and no membership of it is written. `ifMatch` makes it conditional on the group's version. The change may
+   * still be being resolved: whatever the store reads of the group meanwhile costs no extra round trip. An empty
+   * change writes nothing (a missing group is still 404).
    */
-  change(tenant: string, groupId: string, change: MembershipChange, origin: ChangeOrigin, ifMatch?: string): Promise<void>;
+  change(tenant: string, groupId: string, change: MembershipChange | Promise<MembershipChange>, origin: ChangeOrigin, ifMatch?: string): Promise<void>;
   /** A renamed member's `display` in the groups it belongs to (bounded by its number of groups, not their size). */
   renameMember(tenant: string, memberId: string, display: string | undefined, groupIds: string[]): Promise<void>;
   /** Records a deleted group whose rows still need purging, before the group is deleted. */

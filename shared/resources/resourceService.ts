@@ -131,13 +131,15 @@ export class ResourceService {
       return this.represent(scope, schema, updated, projection);
     }
     const { documentOps, delta } = splitGroupPatch(operations);
-    const change = await this.resolveDelta(scope.tenant, schema, id, delta);
-    if (documentOps.length) {
-      await this.updateDocument(scope, schema, id, 'patch', (current) => applyPatch(current.data, documentOps, schema), ifMatch);
-      ifMatch = undefined; // held when the document changed; the member change follows that version
+    if (!documentOps.length) {
+      // Members only (Entra's usual group PATCH): the store reads what it needs of the group while they are looked up.
+      await this.repo.memberships.change(scope.tenant, id, this.resolveDelta(scope.tenant, schema, id, delta), scope.origin, ifMatch);
+      return undefined;
     }
-    if (change.add.length || change.remove.length) await this.repo.memberships.change(scope.tenant, id, change, scope.origin, ifMatch);
-    else if (!documentOps.length) await this.mustGet(scope.tenant, schema, id); // a no-op on a missing group is still 404
+    const change = await this.resolveDelta(scope.tenant, schema, id, delta);
+    await this.updateDocument(scope, schema, id, 'patch', (current) => applyPatch(current.data, documentOps, schema), ifMatch);
+    // The member change follows the version the document change wrote, so it carries no If-Match of its own.
+    if (change.add.length || change.remove.length) await this.repo.memberships.change(scope.tenant, id, change, scope.origin);
     return undefined;
   }
 

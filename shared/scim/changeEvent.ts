@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isJsonObject, JsonObject, JsonValue } from './document';
+import { isJsonObject, JsonObject, JsonValue, parseJson } from './document';
 
 /**
  * One change of one resource as the change feed, the history and the queue carry it (docs/change-feed.md). It names
@@ -33,6 +33,9 @@ export const changeEventSchema = z.object({
 });
 
 export type ChangeEvent = z.infer<typeof changeEventSchema>;
+
+/** An event from its stored or sent JSON, checked against the schema. */
+export const parseChangeEvent = (json: string): ChangeEvent => changeEventSchema.parse(parseJson(json));
 
 /** Who made a change, carried from the request pipeline to the store. */
 export interface ChangeOrigin {
@@ -80,3 +83,12 @@ function sameJson(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
   }
   return false;
 }
+
+/**
+ * An event as a change-queue message: its JSON, UTF-8, base64-encoded, because an Azure Functions queue trigger
+ * decodes base64 by default (host.json `extensions.queues.messageEncoding`) and base64 needs no XML escaping.
+ */
+export const queueMessageOf = (event: ChangeEvent): string => Buffer.from(JSON.stringify(event), 'utf8').toString('base64');
+
+/** The event a change-queue message carries (what a consumer does with `queueMessageOf`'s text). */
+export const eventOfQueueMessage = (text: string): ChangeEvent => parseChangeEvent(Buffer.from(text, 'base64').toString('utf8'));

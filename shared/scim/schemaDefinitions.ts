@@ -1,11 +1,7 @@
 import { z } from 'zod';
 
-/**
- * RFC 7643 §7 attribute characteristics. Everything that needs a rule about an attribute reads it from here.
- * Only the recursion is lazy: a `z.lazy` around the whole object would build a fresh object schema on every
- * parse, and the built-in schemas below parse ~150 attributes while the app loads.
- */
-export const attributeSchema: z.ZodType<AttributeDef> = z.object({
+/** An attribute's characteristics except its sub-attributes (the recursion, added below). */
+const attributeFields = z.object({
   name: z.string().regex(/^\$?[A-Za-z][\w-]*$/),
   type: z.enum(['string', 'boolean', 'decimal', 'integer', 'dateTime', 'reference', 'complex', 'binary']),
   multiValued: z.boolean().default(false),
@@ -17,23 +13,21 @@ export const attributeSchema: z.ZodType<AttributeDef> = z.object({
   uniqueness: z.enum(['none', 'server', 'global']).default('none'),
   canonicalValues: z.array(z.string()).optional(),
   referenceTypes: z.array(z.string()).optional(),
-  subAttributes: z.array(z.lazy(() => attributeSchema)).optional(),
-}) as z.ZodType<AttributeDef>;
+});
 
-export interface AttributeDef {
-  name: string;
-  type: 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'complex' | 'binary';
-  multiValued: boolean;
-  description?: string;
-  required: boolean;
-  caseExact: boolean;
-  mutability: 'readOnly' | 'readWrite' | 'immutable' | 'writeOnly';
-  returned: 'always' | 'never' | 'default' | 'request';
-  uniqueness: 'none' | 'server' | 'global';
-  canonicalValues?: string[];
-  referenceTypes?: string[];
-  subAttributes?: AttributeDef[];
-}
+/** An attribute as written (defaults may be left out) and as parsed (defaults filled), sub-attributes alike. */
+type AttributeInput = z.input<typeof attributeFields> & { subAttributes?: AttributeInput[] };
+export type AttributeDef = z.output<typeof attributeFields> & { subAttributes?: AttributeDef[] };
+
+/**
+ * RFC 7643 §7 attribute characteristics. Everything that needs a rule about an attribute reads it from here.
+ * Only the recursion is lazy: a `z.lazy` around the whole object would build a fresh object schema on every
+ * parse, and the built-in schemas below parse ~150 attributes while the app loads. TypeScript cannot infer a
+ * recursive type, so the recursive member is added to the inferred types by hand (zod's documented pattern).
+ */
+export const attributeSchema: z.ZodType<AttributeDef, z.ZodTypeDef, AttributeInput> = attributeFields.extend({
+  subAttributes: z.array(z.lazy(() => attributeSchema)).optional(),
+});
 
 export interface SchemaDef {
   id: string;

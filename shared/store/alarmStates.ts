@@ -22,8 +22,8 @@ export class AlarmStates {
   }
 
   /** The new ETag, or undefined when another writer changed (or created) the row since `etag` was read. */
-  async write(tenant: string, document: unknown, etag: string | undefined): Promise<string | undefined> {
-    const entity = { partitionKey: ALARMS_PARTITION, rowKey: tenant, ...encodeDocument('alarm state', document as Json) };
+  async write(tenant: string, document: Json, etag: string | undefined): Promise<string | undefined> {
+    const entity = { partitionKey: ALARMS_PARTITION, rowKey: tenant, ...encodeDocument('alarm state', document) };
     return tolerating(etag ? this.table.replace(entity, etag) : this.table.create(entity), undefined, 412, 409);
   }
 

@@ -1,21 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { TransactionAction } from '@azure/data-tables';
-import { ChangeEvent, ChangeFacts, changeEventSchema, ChangeOrigin } from '../scim/changeEvent';
-import { parseJson } from '../scim/document';
+import { ChangeEvent, ChangeFacts, ChangeOrigin, parseChangeEvent } from '../scim/changeEvent';
 import { ResourceTypeName } from '../scim/resourceSchema';
 import { encodeKeyPart, FEED_TENANTS_PARTITION } from './keys';
 import { PartitionTable } from './partitionTable';
 import type { ChangeFeedReader, FeedPage } from '../resources/changeHistory';
+import { ChangeOutbox } from './changeOutbox';
 
 /**
  * Row keys of the change feed, inside the tenant's partition so that each is written in the transaction of its
  * change (shared/store/keys.ts lists the rest):
  *   E~{eventId}                          the event: the feed, in event-id (= time) order
  *   H~{resourceId}~{eventId}             a copy per resource it concerns (the resource, each added or removed
- *                                        member; ids are unique across types): one range read is a resource's
- *                                        history, with no scan of groups
+ *                                        member, whose copy lists only that member; ids are unique across types):
+ *                                        one range read is a resource's history, with no scan of groups
  *   N~{type}~{attr}~{value}~{resourceId} a deleted resource's last identifier (lower-cased), so its history is
  *                                        found by name after the live index rows are gone
+ *   O~{eventId}                          with a change queue: the event until the queue has it (changeOutbox.ts)
  * Every row but E is derived from its event, so retention deletes an expired event's rows from the event alone.
  */
 const EVENT = 'E~';
@@ -23,8 +24,8 @@ const historyPrefix = (id: string) => `H~${encodeKeyPart(id)}~`;
 const deletedNamePrefix = (type: string, attr: string, value: string) => `N~${type}~${attr}~${encodeKeyPart(value.toLowerCase())}~`;
 
 /**
- * Rows a change adds to its transaction besides one history row per member: the event and its own history row,
- * and one spare, kept for an outbox row.
+ * Rows a change adds to its transaction besides one history row per member: the event, its own history row and,
+ * with a change queue, its outbox row.
  */
 export const FEED_ROWS_PER_CHANGE = 3;
 
@@ -41,6 +42,10 @@ export interface FeedOptions {
    */
   settleMs: number;
   now?: () => number;
+  /** With a change queue: every event also gets an outbox row in its transaction (the spare operation). */
+  outbox?: ChangeOutbox;
+  /** Told after a transaction with events committed, so the queue delivery can send them at once. */
+  onCommitted?: (tenant: string) => void;
 }
 
 /** The change feed's rows: written by the stores inside their transactions, read by the status endpoints. */
@@ -66,11 +71,25 @@ export class ChangeFeed implements ChangeFeedReader {
   rows(event: ChangeEvent): TransactionAction[] {
     const json = JSON.stringify(event);
     const pk = event.tenant;
+    // A member's copy names only that member: up to ~20 members share a transaction, and twenty copies of every
+    // member id would multiply the bytes each membership writes.
+    const memberCopy = (id: string, added: boolean): TransactionAction => [
+      'create',
+      { partitionKey: pk, rowKey: historyPrefix(id) + event.id, event: JSON.stringify({ ...event, membersAdded: added ? [id] : [], membersRemoved: added ? [] : [id] }) },
+    ];
     return [
       ['create', { partitionKey: pk, rowKey: EVENT + event.id, event: json }],
-      ...historyKeys(event).map((rowKey): TransactionAction => ['create', { partitionKey: pk, rowKey, event: json }]),
+      ['create', { partitionKey: pk, rowKey: historyPrefix(event.resourceId) + event.id, event: json }],
+      ...event.membersAdded.map((id) => memberCopy(id, true)),
+      ...event.membersRemoved.map((id) => memberCopy(id, false)),
       ...deletedNameKeys(event).map((rowKey): TransactionAction => ['upsert', { partitionKey: pk, rowKey, resourceId: event.resourceId }, 'Replace']),
+      ...(this.options.outbox ? [this.options.outbox.row(event, json)] : []),
     ];
+  }
+
+  /** The stores call this once a transaction holding `event`'s rows has committed. */
+  committed(event: ChangeEvent): void {
+    this.options.onCommitted?.(event.tenant);
   }
 
   /** Records that `tenant` has a feed, once per process, for the timers that visit every feed. */
@@ -94,14 +113,14 @@ export class ChangeFeed implements ChangeFeedReader {
   async page(tenant: string, after: string | undefined, limit: number): Promise<FeedPage> {
     const settled = EVENT + eventId(this.now() - this.options.settleMs).slice(0, 15);
     const { rows } = await this.table.rangePage<{ event: string }>(tenant, EVENT, after === undefined ? undefined : EVENT + after, limit, `RowKey lt '${settled}'`);
-    const changes = rows.map((r) => parseEvent(r.event));
+    const changes = rows.map((r) => parseChangeEvent(r.event));
     return { changes, next: changes.length ? changes[changes.length - 1].id : (after ?? '') };
   }
 
   /** A resource's events, newest first, as kept (the retention period). */
   async history(tenant: string, id: string): Promise<ChangeEvent[]> {
     const events: ChangeEvent[] = [];
-    for await (const row of this.table.range<{ event: string }>(tenant, historyPrefix(id), ['event'])) events.push(parseEvent(row.event));
+    for await (const row of this.table.range<{ event: string }>(tenant, historyPrefix(id), ['event'])) events.push(parseChangeEvent(row.event));
     return events.reverse();
   }
 
@@ -117,7 +136,7 @@ export class ChangeFeed implements ChangeFeedReader {
     let count = 0;
     const keys: string[] = [];
     for await (const row of this.table.between<{ event: string }>(tenant, EVENT, EVENT + eventId(cutoff).slice(0, 15), ['RowKey', 'event'])) {
-      const event = parseEvent(row.event);
+      const event = parseChangeEvent(row.event);
       keys.push(EVENT + event.id, ...historyKeys(event), ...deletedNameKeys(event));
       count++;
     }
@@ -131,4 +150,3 @@ const historyKeys = (e: ChangeEvent): string[] => [e.resourceId, ...e.membersAdd
 const deletedNameKeys = (e: ChangeEvent): string[] =>
   e.operation !== 'delete' ? [] : (['userName', 'externalId', 'displayName'] as const).flatMap((attr) => (e[attr] === undefined ? [] : [deletedNamePrefix(e.resourceType, attr, e[attr]) + encodeKeyPart(e.resourceId)]));
 
-const parseEvent = (json: string): ChangeEvent => changeEventSchema.parse(parseJson(json));

@@ -51,7 +51,7 @@ export class MembershipStore implements MembershipRepository {
     for await (const row of rows) {
       if (row.groupId === undefined) continue; // a user's own row or its membership guard
       const member = byPrefix.get(row.rowKey.slice(0, row.rowKey.indexOf('!') + 1));
-      if (member !== undefined) byMember.get(member)!.push(row.groupId);
+      if (member !== undefined) byMember.get(member)?.push(row.groupId);
     }
     return byMember;
   }
@@ -83,14 +83,22 @@ export class MembershipStore implements MembershipRepository {
    * dropped: an idempotent add writes nothing and records no event. Each transaction carries the event of the
    * memberships it changes (a change larger than one transaction records one event per transaction).
    */
-  async change(tenant: string, groupId: string, change: MembershipChange, origin: ChangeOrigin, ifMatch?: string): Promise<void> {
+  async change(tenant: string, groupId: string, pending: MembershipChange | Promise<MembershipChange>, origin: ChangeOrigin, ifMatch?: string): Promise<void> {
     let etag: string | undefined;
-    // With the feed on, the group is read for its event's name and versions (the write itself needs no read).
-    const group = ifMatch !== undefined || this.feed ? await this.table.getRow<ResourceEntity>(tenant, resourceKey('Group', groupId), ['version', 'memberStamp', 'display', 'lastModified']) : undefined;
-    if (ifMatch !== undefined || this.feed) {
+    // With the feed on, the group is read for its event's name and versions (the write itself needs no read); the
+    // read runs while the caller still looks the members up, so it adds no round trip.
+    const needsGroup = ifMatch !== undefined || this.feed !== undefined;
+    const groupRead = needsGroup ? this.table.getRow<ResourceEntity>(tenant, resourceKey('Group', groupId), ['version', 'memberStamp', 'display', 'lastModified']) : Promise.resolve(undefined);
+    const [change, group] = await bothSettled(Promise.resolve(pending), groupRead);
+    if (needsGroup) {
       if (!group) throw resourceNotFound('Group', groupId);
       checkPrecondition({ meta: { version: versionOf(group) } }, ifMatch);
       if (ifMatch !== undefined) etag = group.etag;
+    }
+    if (!change.add.length && !change.remove.length) {
+      // Nothing to write, but a change of a missing group is still a 404.
+      if (!needsGroup && !(await this.table.getRow(tenant, resourceKey('Group', groupId), ['RowKey']))) throw resourceNotFound('Group', groupId);
+      return;
     }
     if (this.feed) await this.feed.noteTenant(tenant);
     const actionsOf = (m: Pending): TransactionAction[] => m.removal
@@ -120,12 +128,18 @@ export class MembershipStore implements MembershipRepository {
           }, group.display === undefined ? {} : { displayName: group.display }, group.lastModified);
           if (event) versionBefore = event.versionAfter ?? undefined;
           const stamp = { partitionKey: tenant, rowKey: resourceKey('Group', groupId), memberStamp, lastModified: event?.time ?? new Date().toISOString() };
-          return this.table.submit([ifEtag ? ['update', stamp, 'Merge', { etag: ifEtag }] : ['update', stamp, 'Merge'], ...actions, ...(event ? this.feed!.rows(event) : [])]);
+          const written = this.table.submit([ifEtag ? ['update', stamp, 'Merge', { etag: ifEtag }] : ['update', stamp, 'Merge'], ...actions, ...(event && this.feed ? this.feed.rows(event) : [])]);
+          return event ? written.then(() => this.feed?.committed(event)) : written;
         };
         // The first transaction carries the client's precondition; the others do not depend on each other.
-        if (etag) await write(chunks.shift()!, etag);
+        let parallel = chunks;
+        if (etag !== undefined && chunks.length) {
+          const [first, ...rest] = chunks;
+          await write(first, etag);
+          parallel = rest;
+        }
         etag = undefined;
-        await Promise.all(chunks.map((chunk) => write(chunk)));
+        await Promise.all(parallel.map((chunk) => write(chunk)));
         return;
       } catch (e) {
         if (statusOf(e) === 412) throw new ScimError(412, `Group "${groupId}" changed after If-Match ${ifMatch} was checked; read it again and retry.`);
@@ -155,7 +169,10 @@ export class MembershipStore implements MembershipRepository {
           const row = await this.table.getRow<MemberRow>(tenant, memberKey(groupId, m.value), ['memberType']);
           if (row) current.set(m.value, row.memberType);
         });
-        memberships = memberships.flatMap((m) => (!m.removal ? [m] : current.has(m.value) ? [{ ...m, type: current.get(m.value)! }] : []));
+        memberships = memberships.flatMap((m) => {
+          const type = current.get(m.value);
+          return !m.removal ? [m] : type ? [{ ...m, type }] : [];
+        });
       }
     }
   }
@@ -230,6 +247,14 @@ function transactionsOf(memberships: Pending[], actionsOf: (m: Pending) => Trans
     }
   }
   return transactions;
+}
+
+/** Both values; when either failed, the first one's failure (the member lookup's 400 before the group's 404). */
+async function bothSettled<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  return [ra.value, rb.value];
 }
 
 const purgeKey = (tenant: string, groupId: string) => `${encodeKeyPart(tenant)}~${encodeKeyPart(groupId)}`;

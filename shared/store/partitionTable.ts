@@ -27,7 +27,7 @@ export class PartitionTable {
   /** A point read (only `select`ed columns if given); undefined when the row does not exist. */
   async getRow<T extends object>(tenant: string, rowKey: string, select?: string[]): Promise<(T & { etag: string }) | undefined> {
     await this.init();
-    return tolerating(this.client.getEntity<T>(tenant, rowKey, select ? { queryOptions: { select } } : undefined) as Promise<T & { etag: string }>, undefined, 404);
+    return tolerating(this.client.getEntity<T>(tenant, rowKey, select ? { queryOptions: { select } } : undefined), undefined, 404);
   }
 
   /** Rows whose key starts with `prefix`, in key order, optionally only some columns. */
@@ -89,10 +89,10 @@ export class PartitionTable {
   async deletePartition(partition: string): Promise<number> {
     await this.init();
     let deleted = 0;
-    const rows = this.client.listEntities({ queryOptions: { filter: `PartitionKey eq ${odataString(partition)}`, select: ['RowKey'] } });
+    const rows = this.client.listEntities<{ rowKey: string }>({ queryOptions: { filter: `PartitionKey eq ${odataString(partition)}`, select: ['RowKey'] } });
     let batch: TransactionAction[] = [];
     for await (const row of rows) {
-      batch.push(['delete', { partitionKey: partition, rowKey: row.rowKey as string }]);
+      batch.push(['delete', { partitionKey: partition, rowKey: row.rowKey }]);
       if (batch.length === MAX_TRANSACTION) {
         await this.submit(batch);
         deleted += batch.length;

@@ -91,8 +91,9 @@ export class ResourceStore implements ResourceRepository {
       ['create', entity],
       ...indexRows(tenant, type, id, data).map((row): TransactionAction => ['create', row]),
       this.counters.delta(tenant, type, +1),
-      ...(event ? this.feed!.rows(event) : []),
+      ...(event && this.feed ? this.feed.rows(event) : []),
     ]);
+    if (event) this.feed?.committed(event);
     this.counters.changed(tenant, type);
     return toStored(entity, id);
   }
@@ -144,9 +145,11 @@ export class ResourceStore implements ResourceRepository {
       const indexActions: TransactionAction[] = [];
       for (const [key, row] of before) if (!after.has(key)) indexActions.push(['delete', row]);
       for (const [key, row] of after) if (!before.has(key)) indexActions.push(['create', row]);
-      const feedRows = event ? this.feed!.rows(event) : [];
+      const feedRows = event && this.feed ? this.feed.rows(event) : [];
       if (indexActions.length || feedRows.length) await this.submit(type, data, [['update', withoutUndefined(next), 'Replace', { etag: entity.etag }], ...indexActions, ...feedRows]);
+      // A row read from the table always carries its ETag (the SDK sets `etag` from odata.etag on every entity read).
       else await this.table.replace(withoutUndefined(next), entity.etag!);
+      if (event) this.feed?.committed(event);
       return toStored(next, id, memberOf);
     }, (e) => statusOf(e) === 412 || statusOf(e) === 404));
   }
@@ -180,7 +183,7 @@ export class ResourceStore implements ResourceRepository {
         operation: 'delete', resourceType: type, resourceId: id, attributes: [], membersAdded: [], membersRemoved: [], versionBefore: current.meta.version, versionAfter: null,
       }, span.entity.lastModified);
       const own: TransactionAction[] = [
-        ...(event ? this.feed!.rows(event) : []),
+        ...(event && this.feed ? this.feed.rows(event) : []),
         ['delete', { partitionKey: tenant, rowKey: span.entity.rowKey }],
         ...indexRows(tenant, type, id, current.data).map((r): TransactionAction => ['delete', r]),
         this.counters.delta(tenant, type, -1),
@@ -194,6 +197,7 @@ export class ResourceStore implements ResourceRepository {
         if (statusOf(e) === 404) membershipsInTransaction = false;
         throw e;
       }
+      if (event) this.feed?.committed(event);
       this.counters.changed(tenant, type);
       await this.table.deleteRows(tenant, [...memberships.slice(together.length), guard.rowKey]);
     }, (e) => [404, 409, 412].includes(statusOf(e) ?? 0)));

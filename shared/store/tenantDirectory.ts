@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { parseJson } from '../scim/document';
 import { TENANTS_PARTITION } from './keys';
 import { tolerating } from '../azureFaults';
 import { PartitionTable } from './partitionTable';
@@ -49,9 +51,12 @@ export class TenantDirectory {
   }
 }
 
+/** Table properties cannot hold lists: `entraTenantIds` and `notify` are JSON arrays of strings in a string column. */
+const stringListColumn = z.array(z.string());
+
 const toRecord = (row: TenantRow): TenantRecord => ({
   tenant: row.rowKey,
   created: row.created,
-  entraTenantIds: JSON.parse(row.entraTenantIds) as string[],
-  notify: row.notify ? (JSON.parse(row.notify) as string[]) : [],
+  entraTenantIds: stringListColumn.parse(parseJson(row.entraTenantIds)),
+  notify: row.notify ? stringListColumn.parse(parseJson(row.notify)) : [],
 });

@@ -34,6 +34,7 @@ const EVERY_VARIABLE_SET: Record<string, string> = {
   SCIM_EXTENSIONS: JSON.stringify(SPOKE_EXTENSIONS),
   SCIM_NOTIFY_TO: 'idm-ops@contoso.com, security@contoso.com',
   SCIM_ENTRA_JOBS: JSON.stringify(ENTRA_JOBS),
+  SCIM_CHANGES_QUEUE: 'scim-changes',
 };
 /** What each set variable must arrive as, by parameter. */
 const EXPECTED: Record<string, BicepValue> = {
@@ -51,6 +52,7 @@ const EXPECTED: Record<string, BicepValue> = {
   scimExtensions: SPOKE_EXTENSIONS,
   notifyTo: 'idm-ops@contoso.com, security@contoso.com',
   entraJobs: ENTRA_JOBS,
+  changesQueueName: 'scim-changes',
 };
 
 let main: BicepFile;
@@ -79,7 +81,7 @@ function appSettings(env: Record<string, string>): Record<string, string> {
 }
 
 /** What the app reads in Azure, the endpoints (resource outputs) filled in as the deployment would. */
-const readInAzure = (settings: Record<string, string>) => readSettings({ SCIM_TABLE_ENDPOINT: 'https://stabc.table.core.windows.net', ...settings });
+const readInAzure = (settings: Record<string, string>) => readSettings({ SCIM_TABLE_ENDPOINT: 'https://stabc.table.core.windows.net', SCIM_QUEUE_ENDPOINT: 'https://stabc.queue.core.windows.net', ...settings });
 
 describe('infra/main.parameters.json as azd resolves it', () => {
   it('names a parameter of main.bicep in every entry, and every variable it uses has a realistic value here', () => {
@@ -106,7 +108,7 @@ describe('infra/main.parameters.json as azd resolves it', () => {
     const fromFile = Object.keys(EXPECTED).filter((name) => !['environmentName', 'location', 'principalId', 'principalType'].includes(name));
     // Defaults written into the parameters file (`${X=false}`) count as given; the rest fall back to the template.
     const defaulted = fromFile.filter((name) => resolved.get(name)!.fromDefault);
-    expect(defaulted.sort()).toEqual(['entraJobs', 'existingKeyVaultName', 'existingKeyVaultResourceGroup', 'existingStorageAccountName', 'existingStorageAccountResourceGroup', 'notifyTo', 'operatorIpRanges', 'scimExtensions'].sort());
+    expect(defaulted.sort()).toEqual(['entraJobs', 'existingKeyVaultName', 'existingKeyVaultResourceGroup', 'existingStorageAccountName', 'existingStorageAccountResourceGroup', 'notifyTo', 'operatorIpRanges', 'scimExtensions', 'changesQueueName'].sort());
     expect(resolved.get('restrictToEntra')!.value).toBe(false);
     expect(resolved.get('keyVaultPurgeProtection')!.value).toBe(true);
     expect(resolved.get('scimExtensions')!.value).toEqual([]);
@@ -125,6 +127,7 @@ describe('infra/main.parameters.json as azd resolves it', () => {
     expect(read.SCIM_EXTENSIONS.map((e) => [e.id, e.attributes.map((a) => a.name)])).toEqual(set ? [[SPOKE_EXTENSIONS[0].id, ['startDate']]] : []);
     expect(read.SCIM_ENTRA_JOBS).toEqual(set ? ENTRA_JOBS : {});
     expect(read.SCIM_NOTIFY_TO).toEqual(set ? ['idm-ops@contoso.com', 'security@contoso.com'] : []);
+    expect(read.SCIM_CHANGES_QUEUE).toBe(set ? 'scim-changes' : undefined);
   });
 });
 

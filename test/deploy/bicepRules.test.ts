@@ -30,6 +30,7 @@ describe('the templates in infra/', () => {
     expect(roleTable(files.find((f) => f.path.endsWith('roles.bicep'))!)).toEqual({
       storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
       storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+      storageQueueDataMessageSender: 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a',
       keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
       keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
       monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
@@ -37,7 +38,7 @@ describe('the templates in infra/', () => {
     });
   });
 
-  it('grant exactly the roles the app and the deploying user need — no queue role, nothing at resource-group scope', () => {
+  it('grant exactly the roles the app and the deploying user need, nothing at resource-group scope', () => {
     const granted = new Set(files.flatMap((f) => rolesNamed(f).map((r) => r.name)));
     expect([...granted].sort()).toEqual(Object.keys(ROLE_SCOPES).sort());
     const assignments = files.flatMap((f) => f.resources.filter((r) => r.type === 'Microsoft.Authorization/roleAssignments'));

@@ -91,6 +91,12 @@ it('records one event per change, none for no-ops, and pages through them by cur
     expect(h.body.resource).toMatchObject({ resourceType: 'User', id: ada, state: 'deleted', userName: 'ada.lovelace@contoso.com' });
     // The user's own history holds the group's membership events, found without reading the group.
     expect(h.body.changes.map((e: ChangeEvent) => e.operation)).toEqual(['delete', 'replace', 'members', 'members', 'patch', 'create']);
+    // Its copy of a membership event is the feed's event, narrowed to this member.
+    for (const copy of h.body.changes.filter((e: ChangeEvent) => e.operation === 'members') as ChangeEvent[]) {
+      expect([...copy.membersAdded, ...copy.membersRemoved]).toEqual([ada]);
+      const original = events.find((e) => e.id === copy.id)!;
+      expect({ ...copy, membersAdded: [], membersRemoved: [] }).toEqual({ ...original, membersAdded: [], membersRemoved: [] });
+    }
   }
   const g = await status(`history?tenant=${DEFAULT_TENANT}&q=finance`);
   expect(g.body.resource).toMatchObject({ resourceType: 'Group', id: staff, state: 'current', displayName: 'Finance' });

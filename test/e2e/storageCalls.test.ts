@@ -40,8 +40,8 @@ it('makes exactly the storage calls of each operation\'s raw floor', async () =>
   for (const displayName of ['Staff', 'Engineering']) {
     const group = (await s.scim('POST', '/Groups', { schemas: [G], displayName })).body.id as string;
     groups.push(group);
-    // The member's existence by key, the group's name and version for the change event, then both membership
-    // rows, the group's new version and the event in one transaction.
+    // The member's existence by key and, at the same time, the group's name and version for the change event;
+    // then both membership rows, the group's new version and the event in one transaction.
     expect(await callsOf(() => s.scim('PATCH', `/Groups/${group}`, { schemas: [PO], Operations: [{ op: 'add', path: 'members', value: [{ value: id }] }] }))).toEqual(['read', 'read', 'transaction']);
   }
   await s.scim('GET', `/Users/${id}`); // the groups' names, which users' `groups` show, are then known to this instance

@@ -15,7 +15,8 @@ export async function startStorage(options: { inProcess?: boolean } = {}): Promi
 
 if (require.main === module) {
   serveAsChild(async () => {
-    const azurite = await startAzurite();
+    // With its queue service, so app instances on it can push to a change queue (SCIM_CHANGES_QUEUE).
+    const azurite = await startAzurite({ queue: true });
     return { info: { connectionString: azurite.connectionString }, close: azurite.close };
   });
 }

@@ -6,9 +6,12 @@ import { join } from 'node:path';
 const DEV_ACCOUNT = 'devstoreaccount1';
 const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
-/** The connection string of Azurite's development account at a table endpoint such as `http://127.0.0.1:10002`. */
-export const devStorageConnectionString = (tableEndpoint: string) =>
-  `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};TableEndpoint=${tableEndpoint}/${DEV_ACCOUNT};`;
+/**
+ * The connection string of Azurite's development account at a table endpoint such as `http://127.0.0.1:10002`,
+ * and at a queue endpoint when its queue service runs too.
+ */
+export const devStorageConnectionString = (tableEndpoint: string, queueEndpoint?: string) =>
+  `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};TableEndpoint=${tableEndpoint}/${DEV_ACCOUNT};${queueEndpoint ? `QueueEndpoint=${queueEndpoint}/${DEV_ACCOUNT};` : ''}`;
 
 export interface EmbeddedAzurite {
   connectionString: string;
@@ -77,10 +80,11 @@ function useKeyRangeIndex() {
 }
 
 /**
- * The Azurite table service in this process, in memory, on a free port. Azurite 3.35 has no public API for this,
- * so its internal modules are used and the version is pinned in package.json.
+ * The Azurite table service in this process, in memory, on a free port, and with `queue` its queue service too
+ * (the change queue, SCIM_CHANGES_QUEUE). Azurite 3.35 has no public API for this, so its internal modules are used
+ * and the version is pinned in package.json.
  */
-export async function startAzurite(): Promise<EmbeddedAzurite> {
+export async function startAzurite(options: { queue?: boolean } = {}): Promise<EmbeddedAzurite> {
   /* eslint-disable @typescript-eslint/no-require-imports -- internal modules Azurite does not export */
   const TableServer = require('azurite/dist/src/table/TableServer').default;
   const TableConfiguration = require('azurite/dist/src/table/TableConfiguration').default;
@@ -91,12 +95,29 @@ export async function startAzurite(): Promise<EmbeddedAzurite> {
   const config = new TableConfiguration('127.0.0.1', 0, undefined, join(dir, 'table.json'), false, false, undefined, undefined, false, false, '', '', '', undefined, false, true);
   const server = new TableServer(config);
   await server.start();
+  const queue = options.queue ? await startQueueService(dir) : undefined;
   const address: string = server.getHttpServerAddress();
   return {
-    connectionString: devStorageConnectionString(address),
+    connectionString: devStorageConnectionString(address, queue?.getHttpServerAddress()),
     close: async () => {
+      await queue?.close();
       await server.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Azurite's queue service, in memory (messages and metadata), on a free port. */
+async function startQueueService(dir: string): Promise<{ getHttpServerAddress(): string; close(): Promise<void> }> {
+  /* eslint-disable @typescript-eslint/no-require-imports -- internal modules Azurite does not export */
+  const QueueServer = require('azurite/dist/src/queue/QueueServer').default;
+  const QueueConfiguration = require('azurite/dist/src/queue/QueueConfiguration').default;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const persistence = [{ locationId: 'Default', locationPath: join(dir, 'queue'), maxConcurrency: 1 }];
+  // skipApiVersionCheck: @azure/storage-queue 12.30 (the last for Node 20) sends x-ms-version 2026-04-06, newer than
+  // Azurite 3.35 knows (2025-11-05); create, send and receive are unchanged between them.
+  const config = new QueueConfiguration('127.0.0.1', 0, undefined, join(dir, 'queue.json'), join(dir, 'queue-extent.json'), persistence, false, undefined, false, undefined, false, true, '', '', '', undefined, false, true);
+  const server = new QueueServer(config);
+  await server.start();
+  return server;
 }
