@@ -5,7 +5,7 @@ import { runtime } from '../shared/runtime';
 
 /**
  * Catch-alls, so every answer under /scim is a SCIM Error, also where no endpoint matches. The host tries literal
- * segments before parameters and longer templates before their prefixes (tools/hostRoutes.ts), so these only get
+ * segments before parameters and longer templates before their prefixes (tools/localHost/hostRoutes.ts), so these only get
  * what every other route passed over: unknown paths, and methods an endpoint does not serve.
  */
 const EVERY_METHOD: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE'];

@@ -10,7 +10,7 @@ const localCredential: TokenCredential = {
 /**
  * A SecretClient for the configured vault. In Azure it authenticates with the app's managed identity. A vault
  * on plain http at a loopback address can only be the local fake of the Key Vault REST protocol
- * (tools/fakeKeyVault.ts): it gets a dummy credential and no TLS, and everything else runs the real SDK path.
+ * (tools/fakes/fakeKeyVault.ts): it gets a dummy credential and no TLS, and everything else runs the real SDK path.
  * One retry only: a request waiting on Key Vault should fail over to the cache or a 503 quickly. Every call, the
  * writes included, is bounded by `timeoutMs` and shares the app's socket pool (azureClients).
  */

@@ -12,7 +12,7 @@ const ROOT = join(__dirname, '..', '..');
  * asserted here; timing targets are read from full runs (docs/benchmarks.md). About 20 s on an idle 2-core
  * machine (build included); the timeouts leave room for a machine shared with other work.
  */
-const script = (name: string, ...args: string[]) => run(process.execPath, [join(ROOT, 'dist', 'tools', name), ...args], { cwd: ROOT, timeout: 170_000 }).then((r) => r.stdout);
+const script = (name: string, ...args: string[]) => run(process.execPath, [join(ROOT, 'dist', 'tools', 'bench', name), ...args], { cwd: ROOT, timeout: 170_000 }).then((r) => r.stdout);
 const rowOf = (table: string, label: string) => table.split('\n').find((line) => line.startsWith(`| ${label} |`));
 const cells = (row: string | undefined) => (row ?? '').split('|').slice(2, -1).map((c) => c.trim());
 const NUMBER = /^\d+(\.\d+)?$/;

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
-import { check } from '../../tools/check';
-import { EmbeddedAzurite, startAzurite } from '../../tools/embeddedAzurite';
+import { check } from '../../cli/check';
+import { EmbeddedAzurite, startAzurite } from '../../tools/localHost/embeddedAzurite';
 import { serveAppFolder } from './servedApp';
 import { AzureYaml, deployableFiles, ignoredBy, npmDependenciesUpToDate, readAzureYaml, run, runHooks, ServiceConfig, Step } from './azdService';
 
@@ -12,7 +12,7 @@ import { AzureYaml, deployableFiles, ignoredBy, npmDependenciesUpToDate, readAzu
  * `azd up` for this repository, from a fresh clone, as azd performs it for the `api` service (test/deploy/azdService.ts
  * says which Azure/azure-dev file each step follows): restore, the hooks, `npm run build`, the `dist` check, the zip
  * with `.funcignore` applied. Provisioning and the upload are Azure's; in their place the zip is unpacked and served
- * by the local host (tools/serveApp.ts) on an embedded Azurite, and the Entra cycle of `npm run check` runs against it.
+ * by the local host (tools/localHost/serveApp.ts) on an embedded Azurite, and the Entra cycle of `npm run check` runs against it.
  */
 const ROOT = join(__dirname, '..', '..');
 const TOKEN = 'azd-flow-token-0123456789abcdef';
@@ -117,7 +117,7 @@ describe('azd up from a fresh clone', () => {
     beforeAll(async () => {
       azurite = await startAzurite();
       // The clone's own build of the local host, which `npm run build` above produced.
-      const served = await serveAppFolder(process.execPath, join(clone, 'dist', 'tools', 'serveApp.js'), deployed, { SCIM_TOKEN: TOKEN, SCIM_STORAGE_CONNECTION_STRING: azurite.connectionString });
+      const served = await serveAppFolder(process.execPath, join(clone, 'dist', 'tools', 'localHost', 'serveApp.js'), deployed, { SCIM_TOKEN: TOKEN, SCIM_STORAGE_CONNECTION_STRING: azurite.connectionString });
       app = served.child;
       base = `${served.ready.url}/scim/v2`;
     }, 120_000);

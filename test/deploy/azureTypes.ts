@@ -5,7 +5,7 @@ import { BicepFile, properties, propertyName, stringValue } from './bicep';
 
 /**
  * Property names and literal values of each declared resource checked against Azure's published resource type
- * definitions (Azure/bicep-types-az, vendored by tools/vendorAzureTypes.ts): what `az bicep build` would reject
+ * definitions (Azure/bicep-types-az, vendored by tools/build/vendorAzureTypes.ts): what `az bicep build` would reject
  * as an unknown property, a read-only one, a missing required one or a value outside an enum.
  */
 interface TypeEntry {
@@ -101,7 +101,7 @@ export function typeFindings(file: BicepFile): string[] {
     if (!resource.body) continue;
     const key = Object.keys(AZURE_TYPES.resources).find((k) => k.toLowerCase() === `${resource.type}@${resource.apiVersion}`.toLowerCase());
     if (!key) {
-      report(resource.node, `${resource.type}@${resource.apiVersion}: no type definition vendored (run tools/vendorAzureTypes.ts)`);
+      report(resource.node, `${resource.type}@${resource.apiVersion}: no type definition vendored (run tools/build/vendorAzureTypes.ts)`);
       continue;
     }
     // An `existing` resource only names what is there; its properties are not written.

@@ -1,7 +1,7 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { startTestServer, TestServer, TOKEN } from '../support/scimServer';
-import { check, parseCheckArgs } from '../../tools/check';
+import { check, parseCheckArgs } from '../../cli/check';
 
 /** `npm run check` against the local host: a conformant service passes every step and is left as it was found. */
 let s: TestServer;

@@ -1,10 +1,10 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCheck } from '../../tools/checkCycle';
-import { IndexedFunction } from '../../tools/functionsCoreStub';
-import { packageApp, PackageResult } from '../../tools/packageApp';
-import { EmbeddedAzurite, startAzurite } from '../../tools/embeddedAzurite';
+import { runCheck } from '../../shared/conformance/entraCycle';
+import { IndexedFunction } from '../../tools/localHost/functionsCoreStub';
+import { packageApp, PackageResult } from '../../tools/build/packageApp';
+import { EmbeddedAzurite, startAzurite } from '../../tools/localHost/embeddedAzurite';
 import { locateNodeWorker, NodeWorker, WORKER_DIR_SETTING } from '../../tools/workerHost/nodeWorker';
 import { startWorkerHost, WorkerHost } from '../../tools/workerHost/workerHost';
 import { NOTIFY_SCHEDULE } from '../../shared/notify/notifySettings';

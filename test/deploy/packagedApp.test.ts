@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { LAZY_MODULES, lazyFile, PACKAGE_ENTRY, packageApp, PackageResult } from '../../tools/packageApp';
-import { entraToken, KeySetServer, SigningKey, signingKey, startKeySetServer } from '../../tools/fakeEntraKeys';
-import { startAzurite, EmbeddedAzurite } from '../../tools/embeddedAzurite';
+import { LAZY_MODULES, lazyFile, PACKAGE_ENTRY, packageApp, PackageResult } from '../../tools/build/packageApp';
+import { entraToken, KeySetServer, SigningKey, signingKey, startKeySetServer } from '../../tools/fakes/fakeEntraKeys';
+import { startAzurite, EmbeddedAzurite } from '../../tools/localHost/embeddedAzurite';
 import { request } from '../support/scimServer';
 import { G, PO, U } from '../support/urns';
 import { AZURE_NODE_VERSION, azureNodeBinary } from './azureNode';
@@ -29,7 +29,7 @@ beforeAll(async () => {
   artifact = await packageApp(ROOT, join(work, 'package'));
   // The local host itself, bundled so that it runs under a Node that has no access to this repository's tooling.
   await build({
-    entryPoints: { serveApp: join(ROOT, 'tools', 'serveApp.ts'), functionsCoreStub: join(ROOT, 'tools', 'functionsCoreStub.ts') },
+    entryPoints: { serveApp: join(ROOT, 'tools', 'localHost', 'serveApp.ts'), functionsCoreStub: join(ROOT, 'tools', 'localHost', 'functionsCoreStub.ts') },
     outdir: join(work, 'host'),
     bundle: true,
     platform: 'node',
@@ -61,10 +61,10 @@ describe('the artifact that `npm run package` writes and azd deploys', () => {
     expect(readFileSync(join(artifact.dir, 'host.json'), 'utf8')).toBe(readFileSync(join(ROOT, 'host.json'), 'utf8'));
   });
 
-  it('bundles the functions and shared code, never tools/, tests or a dev dependency', () => {
+  it('bundles the functions and shared code, never cli/, tools/, tests or a dev dependency', () => {
     expect(artifact.bundled.some((f) => f.startsWith('functions/'))).toBe(true);
     expect(artifact.bundled.some((f) => f.startsWith('shared/'))).toBe(true);
-    expect(artifact.bundled.filter((f) => /^(tools|test)\//.test(f))).toEqual([]);
+    expect(artifact.bundled.filter((f) => /^(cli|tools|test)\//.test(f))).toEqual([]);
     const devOnly = Object.keys(root.devDependencies);
     expect(artifact.bundled.filter((f) => devOnly.some((d) => f.startsWith(`node_modules/${d}/`)))).toEqual([]);
   });

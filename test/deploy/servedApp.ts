@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 
 /**
- * A Functions app folder served by tools/serveApp.ts (`runner`, a built copy) on `node`, with only PATH and `env`
+ * A Functions app folder served by tools/localHost/serveApp.ts (`runner`, a built copy) on `node`, with only PATH and `env`
  * as its environment; resolves once it prints its ready line `{"url","node","readyMs"}`.
  */
 export async function serveAppFolder(node: string, runner: string, appDir: string, env: Record<string, string>): Promise<{ child: ChildProcess; ready: { url: string; node: string } }> {

@@ -5,8 +5,8 @@ import { scimEndpoint } from '../../shared/http/pipeline';
 import { createRuntime, runtime } from '../../shared/runtime';
 import { TenantAlarmSource } from '../../shared/activity/statusReport';
 import { tableAccount } from '../../shared/azureClients';
-import { startAzurite } from '../../tools/embeddedAzurite';
-import { runAdmin } from '../../tools/admin';
+import { startAzurite } from '../../tools/localHost/embeddedAzurite';
+import { runAdmin } from '../../cli/admin';
 import { request, ScimReply, startTestServer, TestServer, TOKEN } from '../support/scimServer';
 import { U } from '../support/urns';
 

@@ -1,5 +1,5 @@
 import { TableClient } from '@azure/data-tables';
-import { runAdmin } from '../../tools/admin';
+import { runAdmin } from '../../cli/admin';
 import { request, startTestServer, TestServer, TOKEN } from '../support/scimServer';
 import { TestClock } from '../support/testClock';
 import { U } from '../support/urns';

@@ -1,7 +1,7 @@
 import { ChangeEvent, changeEventSchema } from '../../shared/scim/changeEvent';
 import { DEFAULT_TENANT } from '../../shared/auth/tenantId';
 import { request, ScimReply, startTestServer, TestServer } from '../support/scimServer';
-import { runAdmin } from '../../tools/admin';
+import { runAdmin } from '../../cli/admin';
 
 const U = 'urn:ietf:params:scim:schemas:core:2.0:User';
 const G = 'urn:ietf:params:scim:schemas:core:2.0:Group';

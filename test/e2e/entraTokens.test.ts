@@ -1,5 +1,5 @@
 import { request, startTestServer, TestServer, TOKEN } from '../support/scimServer';
-import { entraToken, KeySetServer, SigningKey, signingKey, startKeySetServer } from '../../tools/fakeEntraKeys';
+import { entraToken, KeySetServer, SigningKey, signingKey, startKeySetServer } from '../../tools/fakes/fakeEntraKeys';
 
 const ENTRA_TID = '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
 const OTHER_TID = 'fedcba98-7654-4321-8fed-cba987654321';

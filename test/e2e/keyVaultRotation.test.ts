@@ -1,5 +1,5 @@
-import { runAdmin } from '../../tools/admin';
-import { FakeKeyVault, startFakeKeyVault } from '../../tools/fakeKeyVault';
+import { runAdmin } from '../../cli/admin';
+import { FakeKeyVault, startFakeKeyVault } from '../../tools/fakes/fakeKeyVault';
 import { KeyVaultTokenSource } from '../../shared/auth/keyVaultTokens';
 import { secretClient } from '../../shared/auth/keyVaultClient';
 import { request, startTestServer, TestServer } from '../support/scimServer';

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startAzurite, EmbeddedAzurite } from '../../tools/embeddedAzurite';
-import { FunctionsHost, startFunctionsHost } from '../../tools/functionsHost';
+import { startAzurite, EmbeddedAzurite } from '../../tools/localHost/embeddedAzurite';
+import { FunctionsHost, startFunctionsHost } from '../../tools/localHost/functionsHost';
 import { request } from '../support/scimServer';
 
 const run = promisify(execFile);
@@ -24,10 +24,10 @@ function expectNamesEveryBadSettingWithoutValues(text: string) {
   expect(text).not.toMatch(STACK);
 }
 
-/** `node dist/tools/<script>`, as `npm start` and `npm run admin` run it; resolves with the exit code and output. */
+/** `node dist/<script>`, as `npm start` and `npm run admin` run it; resolves with the exit code and output. */
 async function runCompiled(script: string, args: string[], env: Record<string, string>) {
   try {
-    const { stdout, stderr } = await run(process.execPath, [join(ROOT, 'dist', 'tools', script), ...args], { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, timeout: 60_000 });
+    const { stdout, stderr } = await run(process.execPath, [join(ROOT, 'dist', script), ...args], { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, timeout: 60_000 });
     return { code: 0, output: stdout + stderr };
   } catch (e) {
     const failed = e as { code?: number; stdout?: string; stderr?: string };
@@ -41,14 +41,14 @@ describe('invalid app settings stop the command lines', () => {
   }, 120_000);
 
   it('npm start exits 1 naming each bad setting and why, before serving anything', async () => {
-    const { code, output } = await runCompiled('localHost.js', [], { ...BAD, PORT: '0' });
+    const { code, output } = await runCompiled('tools/localHost/localHost.js', [], { ...BAD, PORT: '0' });
     expect(code).toBe(1);
     expectNamesEveryBadSettingWithoutValues(output);
     expect(output).not.toContain('SCIM endpoint:');
   });
 
   it('npm run admin exits 1 with the same list', async () => {
-    const { code, output } = await runCompiled('admin.js', ['tenant', 'list'], { ...BAD, SCIM_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' });
+    const { code, output } = await runCompiled('cli/admin.js', ['tenant', 'list'], { ...BAD, SCIM_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' });
     expect(code).toBe(1);
     expectNamesEveryBadSettingWithoutValues(output);
   });

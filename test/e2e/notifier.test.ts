@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { runAdmin } from '../../tools/admin';
+import { runAdmin } from '../../cli/admin';
 import { request, startTestServer, TestServer } from '../support/scimServer';
-import { SmtpSink, startSmtpSink } from '../support/smtpSink';
+import { SmtpSink, startSmtpSink } from '../../tools/fakes/smtpSink';
 import { TestClock } from '../support/testClock';
 
 /** The service's clock: a timer run judges only minutes that ended a settling time ago, so the test moves past it. */

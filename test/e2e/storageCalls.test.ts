@@ -3,7 +3,7 @@ import { G, PO, U } from '../support/urns';
 
 /**
  * The storage calls each operation makes, seen on the wire between the app and Azurite: exactly the calls of the
- * operation's raw floor (tools/benchFloor.ts), for a user that belongs to groups. Success counts are flushed
+ * operation's raw floor (tools/bench/benchFloor.ts), for a user that belongs to groups. Success counts are flushed
  * hourly here, so every call in a window is the operation's own.
  */
 let server: ProxiedServer;

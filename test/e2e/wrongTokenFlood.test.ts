@@ -1,11 +1,11 @@
-import { runAdmin } from '../../tools/admin';
-import { readHostJson } from '../../tools/functionsHost';
+import { runAdmin } from '../../cli/admin';
+import { readHostJson } from '../../tools/localHost/functionsHost';
 import { request, startTestServer, TestServer } from '../support/scimServer';
 import { join } from 'node:path';
 
 /**
  * Unauthenticated traffic must cost almost nothing: a wrong token holds no request slot, so junk cannot fill the
- * host's queue (host.json `maxOutstandingRequests`; beyond it the host answers 429, as tools/requestThrottle.ts
+ * host's queue (host.json `maxOutstandingRequests`; beyond it the host answers 429, as tools/localHost/requestThrottle.ts
  * does after the real host's HttpThrottleMiddleware) and keep Entra out.
  */
 const FLOOD = 450;

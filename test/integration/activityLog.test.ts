@@ -4,7 +4,7 @@ import { Operation, RequestOutcome } from '../../shared/store/activityRecords';
 import { TableActivityReader } from '../../shared/activity/reader';
 import { ActivityRecorder } from '../../shared/activity/recorder';
 import { tableAccount } from '../../shared/azureClients';
-import { EmbeddedAzurite, startAzurite } from '../../tools/embeddedAzurite';
+import { EmbeddedAzurite, startAzurite } from '../../tools/localHost/embeddedAzurite';
 
 let azurite: EmbeddedAzurite;
 let tables: ActivityTables;

@@ -1,6 +1,6 @@
 import { TableClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
-import { EmbeddedAzurite, startAzurite } from '../../tools/embeddedAzurite';
+import { EmbeddedAzurite, startAzurite } from '../../tools/localHost/embeddedAzurite';
 import { changesQueue } from '../../shared/azureClients';
 import { QueueDelivery } from '../../shared/feed/queueDelivery';
 import { ChangeEvent, eventOfQueueMessage } from '../../shared/scim/changeEvent';

@@ -1,5 +1,5 @@
 import { TableClient } from '@azure/data-tables';
-import { EmbeddedAzurite, startAzurite } from '../../tools/embeddedAzurite';
+import { EmbeddedAzurite, startAzurite } from '../../tools/localHost/embeddedAzurite';
 import { ChangeFeed } from '../../shared/store/changeFeed';
 import { MembershipStore } from '../../shared/store/membershipStore';
 import { PartitionTable } from '../../shared/store/partitionTable';

@@ -1,5 +1,5 @@
 import { TableClient } from '@azure/data-tables';
-import { EmbeddedAzurite, startAzurite } from '../../tools/embeddedAzurite';
+import { EmbeddedAzurite, startAzurite } from '../../tools/localHost/embeddedAzurite';
 import { ResourceService } from '../../shared/resources/resourceService';
 import { buildSchemaRegistry } from '../../shared/scim/resourceSchema';
 import { MembershipStore } from '../../shared/store/membershipStore';

@@ -4,8 +4,8 @@ import { storageTable } from '../../shared/azureClients';
 import { secretClient } from '../../shared/auth/keyVaultClient';
 import { KeyVaultTokenSource } from '../../shared/auth/keyVaultTokens';
 import { PartitionTable } from '../../shared/store/partitionTable';
-import { EmbeddedAzurite, startAzurite } from '../../tools/embeddedAzurite';
-import { FakeKeyVault, startFakeKeyVault } from '../../tools/fakeKeyVault';
+import { EmbeddedAzurite, startAzurite } from '../../tools/localHost/embeddedAzurite';
+import { FakeKeyVault, startFakeKeyVault } from '../../tools/fakes/fakeKeyVault';
 import { FaultProxy, startFaultProxy } from '../support/faultProxy';
 
 const TIMEOUT_MS = 400;

@@ -1,7 +1,7 @@
 import type { AccessToken } from '@azure/identity';
 import { EntraJobReader, GRAPH_SCOPE } from '../../shared/notify/entraJobs';
 import { evaluate, DEFAULT_THRESHOLDS } from '../../shared/notify/rules';
-import { FakeGraph, startFakeGraph } from '../../tools/fakeGraph';
+import { FakeGraph, startFakeGraph } from '../../tools/fakes/fakeGraph';
 
 const SP = '5f8b1d2e-0000-4000-8000-00000000aaaa';
 const JOB = 'scim.4c1a3b2e0d9f4e0aa1b2c3d4e5f6a7b8.5f8b1d2e-0000-4000-8000-00000000aaaa';

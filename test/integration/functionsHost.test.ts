@@ -2,9 +2,9 @@ import { app } from '@azure/functions';
 import { join } from 'node:path';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { registrations } from '../../tools/functionsCoreStub';
-import { readHostJson, startFunctionsHost } from '../../tools/functionsHost';
-import { compileRoute, decodePath, hostRoutes, matchRoute } from '../../tools/hostRoutes';
+import { registrations } from '../../tools/localHost/functionsCoreStub';
+import { readHostJson, startFunctionsHost } from '../../tools/localHost/functionsHost';
+import { compileRoute, decodePath, hostRoutes, matchRoute } from '../../tools/localHost/hostRoutes';
 
 /** An app root with its own host.json; the functions are whatever the test registered. */
 function appRoot(http: Record<string, unknown>) {

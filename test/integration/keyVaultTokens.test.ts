@@ -1,6 +1,6 @@
 import { KeyVaultTokenSource } from '../../shared/auth/keyVaultTokens';
 import { StoredToken, tokenDigest } from '../../shared/auth/tokenSource';
-import { FakeKeyVault, FakeKeyVaultOptions, startFakeKeyVault } from '../../tools/fakeKeyVault';
+import { FakeKeyVault, FakeKeyVaultOptions, startFakeKeyVault } from '../../tools/fakes/fakeKeyVault';
 import { secretClient } from '../../shared/auth/keyVaultClient';
 
 const hex = (b: Buffer) => b.toString('hex');

@@ -7,8 +7,8 @@ import { AcsTransport } from '../../shared/notify/acsTransport';
 import { SmtpTransport } from '../../shared/notify/smtpTransport';
 import { OutboxTransport } from '../../shared/notify/outboxTransport';
 import type { MailMessage } from '../../shared/notify/mailTransport';
-import { FakeAcsEmail, startFakeAcsEmail } from '../../tools/fakeAcsEmail';
-import { SmtpSink, startSmtpSink } from '../support/smtpSink';
+import { FakeAcsEmail, startFakeAcsEmail } from '../../tools/fakes/fakeAcsEmail';
+import { SmtpSink, startSmtpSink } from '../../tools/fakes/smtpSink';
 import { localTls } from '../support/localTls';
 
 const MESSAGE: MailMessage = {

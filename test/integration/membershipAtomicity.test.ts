@@ -1,6 +1,6 @@
 import { TableClient, TableTransactionResponse, TransactionAction } from '@azure/data-tables';
 import fc from 'fast-check';
-import { EmbeddedAzurite, startAzurite } from '../../tools/embeddedAzurite';
+import { EmbeddedAzurite, startAzurite } from '../../tools/localHost/embeddedAzurite';
 import { PartitionTable } from '../../shared/store/partitionTable';
 import { ResourceStore } from '../../shared/store/resourceStore';
 import { MembershipStore } from '../../shared/store/membershipStore';

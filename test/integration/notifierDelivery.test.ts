@@ -1,11 +1,11 @@
-import { EmbeddedAzurite, startAzurite } from '../../tools/embeddedAzurite';
+import { EmbeddedAzurite, startAzurite } from '../../tools/localHost/embeddedAzurite';
 import { SmtpTransport } from '../../shared/notify/smtpTransport';
 import type { MailMessage, MailTransport } from '../../shared/notify/mailTransport';
 import { parseAlarmState } from '../../shared/notify/notifier';
 import { alarmStatus } from '../../shared/notify/alarmStatus';
 import { MemoryActivity } from '../support/memoryActivity';
 import { fixedFacts, notifierOn } from '../support/notifierHarness';
-import { SmtpSink, startSmtpSink } from '../support/smtpSink';
+import { SmtpSink, startSmtpSink } from '../../tools/fakes/smtpSink';
 
 const T0 = Date.parse('2026-06-01T10:00:00Z');
 const MIN = 60_000;

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EmbeddedAzurite, startAzurite } from '../../tools/embeddedAzurite';
+import { EmbeddedAzurite, startAzurite } from '../../tools/localHost/embeddedAzurite';
 import { OutboxTransport } from '../../shared/notify/outboxTransport';
 import { MemoryActivity } from '../support/memoryActivity';
 import { fixedFacts, notifierOn } from '../support/notifierHarness';

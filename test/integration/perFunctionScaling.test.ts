@@ -3,7 +3,7 @@ import { createRuntime, Runtime } from '../../shared/runtime';
 import { createNotifier } from '../../shared/notify/notifierSetup';
 import { MinuteCount } from '../../shared/store/activityRecords';
 import { request, startTestServer, TestServer } from '../support/scimServer';
-import { SmtpSink, startSmtpSink } from '../support/smtpSink';
+import { SmtpSink, startSmtpSink } from '../../tools/fakes/smtpSink';
 import { TestClock } from '../support/testClock';
 
 /**

@@ -4,7 +4,7 @@ import { matches } from '../../shared/scim/filterEvaluation';
 import { JsonObject } from '../../shared/scim/document';
 import { buildSchemaRegistry } from '../../shared/scim/resourceSchema';
 import { parseSort, sortBy, sortKey } from '../../shared/scim/sort';
-import { EmbeddedAzurite } from '../../tools/embeddedAzurite';
+import { EmbeddedAzurite } from '../../tools/localHost/embeddedAzurite';
 import { startTestServer, TestServer } from '../support/scimServer';
 import { EU, G, PO, U } from '../support/urns';
 

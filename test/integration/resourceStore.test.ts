@@ -1,5 +1,5 @@
 import { TableClient } from '@azure/data-tables';
-import { EmbeddedAzurite, startAzurite } from '../../tools/embeddedAzurite';
+import { EmbeddedAzurite, startAzurite } from '../../tools/localHost/embeddedAzurite';
 import { ResourceStore } from '../../shared/store/resourceStore';
 import { PartitionTable } from '../../shared/store/partitionTable';
 import { ResourceCounters } from '../../shared/store/counters';

@@ -1,12 +1,12 @@
 import { join } from 'node:path';
-import { forkService, serveAsChild } from '../../tools/benchChildProcess';
-import { startFunctionsHost } from '../../tools/functionsHost';
+import { forkService, serveAsChild } from '../../tools/bench/benchChildProcess';
+import { startFunctionsHost } from '../../tools/localHost/functionsHost';
 import { request, ScimReply, TOKEN } from './scimServer';
 
 /**
  * Scale-out as Azure runs it: app instances that share nothing but the storage account. Each instance is a child
  * process of its own (the local Functions host serving the function files from source, through
- * test/support/typescriptHook.js), and storage is one Azurite in another (tools/storageProcess.ts), so a test can SIGKILL an instance mid-request — what a
+ * test/support/typescriptHook.js), and storage is one Azurite in another (tools/bench/storageProcess.ts), so a test can SIGKILL an instance mid-request — what a
  * recycled or crashed Functions worker does — while the others and storage carry on.
  */
 export interface AppInstance {
@@ -29,7 +29,7 @@ const HOOK = join(__dirname, 'typescriptHook.js');
 const NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --require ${HOOK}`.trim();
 
 export async function startScaledOut(count: number, env: Record<string, string> = {}): Promise<ScaledOut> {
-  const storage = await forkService<{ connectionString: string }>(require.resolve('../../tools/storageProcess'), { ...process.env, NODE_OPTIONS });
+  const storage = await forkService<{ connectionString: string }>(require.resolve('../../tools/bench/storageProcess'), { ...process.env, NODE_OPTIONS });
   const started = await Promise.allSettled(Array.from({ length: count }, () => startInstance(storage.info.connectionString, env)));
   const instances = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = started.find((s) => s.status === 'rejected');

@@ -1,6 +1,6 @@
 import { createServer, request as forward } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { devStorageConnectionString, EmbeddedAzurite, startAzurite } from '../../tools/embeddedAzurite';
+import { devStorageConnectionString, EmbeddedAzurite, startAzurite } from '../../tools/localHost/embeddedAzurite';
 
 export interface FaultyStorage extends EmbeddedAzurite {
   /** Storage requests refused so far, as sent (method, URL decoded): what a logged SDK error would carry. */

@@ -1,4 +1,4 @@
-import { startAzurite } from '../../tools/embeddedAzurite';
+import { startAzurite } from '../../tools/localHost/embeddedAzurite';
 import { FaultProxy, startFaultProxy } from './faultProxy';
 import { startTestServer, TestServer } from './scimServer';
 

@@ -2,8 +2,8 @@ import { join } from 'node:path';
 import { Clock } from '../../shared/clock';
 import { readSettings } from '../../shared/config';
 import { createRuntime, setRuntime } from '../../shared/runtime';
-import { startAzurite, EmbeddedAzurite } from '../../tools/embeddedAzurite';
-import { FunctionsHost, startFunctionsHost } from '../../tools/functionsHost';
+import { startAzurite, EmbeddedAzurite } from '../../tools/localHost/embeddedAzurite';
+import { FunctionsHost, startFunctionsHost } from '../../tools/localHost/functionsHost';
 import { runtime } from '../../shared/runtime';
 
 export const TOKEN = 'test-token-0123456789abcdef0123456789';

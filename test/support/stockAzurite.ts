@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { devStorageConnectionString, EmbeddedAzurite } from '../../tools/embeddedAzurite';
+import { devStorageConnectionString, EmbeddedAzurite } from '../../tools/localHost/embeddedAzurite';
 
 /**
  * Azurite's table service as npm ships it, in a process of its own: none of the index shortcuts that
- * tools/embeddedAzurite.ts patches into the in-process one. Tests that run on both show those patches change speed
+ * tools/localHost/embeddedAzurite.ts patches into the in-process one. Tests that run on both show those patches change speed
  * only, never an answer.
  */
 export async function startStockAzurite(): Promise<EmbeddedAzurite> {

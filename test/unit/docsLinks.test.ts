@@ -14,7 +14,7 @@ describe('links in the README and docs/', () => {
   });
 
   test('every docs/… reference in code, tests and templates names an existing file and heading', () => {
-    const sources = ['shared', 'functions', 'tools', 'test', 'infra']
+    const sources = ['cli', 'shared', 'functions', 'tools', 'test', 'infra']
       .flatMap((dir) => readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' }).map((f) => join(root, dir, f)))
       .filter((f) => /\.(ts|bicep|py|json)$/.test(f) && f !== __filename); // this file plants broken ones on purpose
     expect(sources.flatMap((f) => brokenDocReferences(f, root))).toEqual([]);

@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { EntraJwtVerifier, KeySetUnavailable, looksLikeJwt } from '../../shared/auth/entraJwt';
-import { entraToken, KeySetServer, SigningKey, signingKey, startKeySetServer } from '../../tools/fakeEntraKeys';
+import { entraToken, KeySetServer, SigningKey, signingKey, startKeySetServer } from '../../tools/fakes/fakeEntraKeys';
 
 const TID = '11111111-2222-3333-4444-555555555555';
 const OTHER_TID = '99999999-8888-7777-6666-555555555555';

@@ -1,6 +1,6 @@
 import { readSettings } from '../../shared/config';
 import { publicUrlOf, transportFor } from '../../shared/notify/notifierSetup';
-import { unresolvedSetting } from '../../tools/functionsHost';
+import { unresolvedSetting } from '../../tools/localHost/functionsHost';
 
 const base = { SCIM_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' };
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { packageApp } from '../packageApp';
-import { describeLocalRun, prepareLocalRun, runUntilStopped } from '../localRun';
+import { packageApp } from '../build/packageApp';
+import { describeLocalRun, prepareLocalRun, runUntilStopped } from '../localHost/localRun';
 import { locateNodeWorker } from './nodeWorker';
 import { startWorkerHost } from './workerHost';
 

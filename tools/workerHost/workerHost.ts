@@ -2,12 +2,12 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
-import type { IndexedFunction, RegisteredBinding, RpcHttp, RpcTypedData } from '../functionsCoreStub';
-import { readBody, readHostJson, refusedSchedule, send, TIMER_TRIGGER_DATA, timerNamed } from '../functionsHost';
-import { decodePath, hostRoutes, matchRoute } from '../hostRoutes';
+import type { IndexedFunction, RegisteredBinding, RpcHttp, RpcTypedData } from '../localHost/functionsCoreStub';
+import { readBody, readHostJson, refusedSchedule, send, TIMER_TRIGGER_DATA, timerNamed } from '../localHost/functionsHost';
+import { decodePath, hostRoutes, matchRoute } from '../localHost/hostRoutes';
 import type { NodeWorker } from './nodeWorker';
 import { MAX_MESSAGE_LENGTH, startRpcServer, WorkerStream } from './rpcChannel';
-import { REQUIRED_CAPABILITIES, toRpcHttp } from '../rpcHttp';
+import { REQUIRED_CAPABILITIES, toRpcHttp } from '../localHost/rpcHttp';
 
 /**
  * A test host that runs a packaged app in Azure's own Node.js worker, driving it over gRPC as the Functions host
@@ -15,7 +15,7 @@ import { REQUIRED_CAPABILITIES, toRpcHttp } from '../rpcHttp';
  * loads package.json's `main` and runs `appStart` hooks), `functionsMetadataRequest` (the v4 registrations,
  * indexed by the worker), a `functionLoadRequest` per function, then an `invocationRequest` per HTTP request or
  * timer firing, and `workerTerminate` at shutdown (the worker runs `appTerminate` hooks and exits). HTTP is served
- * with the host's routing rules (tools/hostRoutes.ts) and host.json's routePrefix; timers fire on
+ * with the host's routing rules (tools/localHost/hostRoutes.ts) and host.json's routePrefix; timers fire on
  * `POST /admin/functions/{name}`, like the real host's admin API (without its master key).
  */
 export interface WorkerHost {

@@ -13,7 +13,7 @@ import { toRpcHttp } from './rpcHttp';
 /**
  * A small stand-in for the Azure Functions host (which cannot be installed here, see docs/operations.md#without-azd-core-tools): it loads the app's
  * function files, captures their registrations through the functions-core stub, and serves them over real HTTP
- * with the host's rules (tools/hostRoutes.ts: refused routes, precedence, methods as route constraints), honours
+ * with the host's rules (tools/localHost/hostRoutes.ts: refused routes, precedence, methods as route constraints), honours
  * host.json's `routePrefix`, `maxConcurrentRequests` and `maxOutstandingRequests`, and fires timers on
  * `POST /admin/functions/{name}` like the real host.
  */

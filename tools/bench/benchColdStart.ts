@@ -3,11 +3,11 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { build } from 'esbuild';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startAzurite } from './embeddedAzurite';
+import { startAzurite } from '../localHost/embeddedAzurite';
 import { percentile } from './benchService';
-import { BUNDLE_OPTIONS, packageApp, startBytes } from './packageApp';
-import { locateNodeWorker, NodeWorker } from './workerHost/nodeWorker';
-import { startWorkerHost } from './workerHost/workerHost';
+import { BUNDLE_OPTIONS, packageApp, startBytes } from '../build/packageApp';
+import { locateNodeWorker, NodeWorker } from '../workerHost/nodeWorker';
+import { startWorkerHost } from '../workerHost/workerHost';
 
 /**
  * `npm run bench:coldstart -- [rounds=15] [--node <path to another node binary>]`: process start → first answered
@@ -22,7 +22,7 @@ import { startWorkerHost } from './workerHost/workerHost';
  * (the Functions host is already running, here in this process) through worker init, indexing and function loads
  * to the first answered request.
  */
-const ROOT = resolve(__dirname, '..', '..');
+const ROOT = resolve(__dirname, '..', '..', '..');
 const args = process.argv.slice(2);
 const nodeFlag = args.indexOf('--node');
 const node = nodeFlag >= 0 ? args.splice(nodeFlag, 2)[1] : process.execPath;
@@ -78,10 +78,10 @@ async function workerColdStart(worker: NodeWorker, appRoot: string, path: string
   }
 }
 
-/** The benchmarks' one-function app (tools/benchPing), packaged like ours: one bundle with @azure/functions. */
+/** The benchmarks' one-function app (tools/bench/benchPing), packaged like ours: one bundle with @azure/functions. */
 async function oneFunctionApp(dir: string): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  await build({ ...BUNDLE_OPTIONS, entryPoints: [join(ROOT, 'tools', 'benchPing', 'ping.ts')], external: ['@azure/functions-core'], outfile: join(dir, 'main.js') });
+  await build({ ...BUNDLE_OPTIONS, entryPoints: [join(ROOT, 'tools', 'bench', 'benchPing', 'ping.ts')], external: ['@azure/functions-core'], outfile: join(dir, 'main.js') });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ main: 'main.js' }));
   copyFileSync(join(ROOT, 'host.json'), join(dir, 'host.json'));
   return dir;
@@ -92,7 +92,7 @@ async function main() {
   const azurite = await startAzurite();
   try {
     const artifact = await packageApp(ROOT, join(work, 'package'));
-    const serveApp = join(ROOT, 'dist', 'tools', 'serveApp.js');
+    const serveApp = join(ROOT, 'dist', 'tools', 'localHost', 'serveApp.js');
     const settings = { SCIM_TOKEN: TOKEN, SCIM_STORAGE_CONNECTION_STRING: azurite.connectionString };
     const ping = await oneFunctionApp(join(work, 'one-function'));
     const variants: [string, () => Promise<Start>][] = [

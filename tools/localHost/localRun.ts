@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { EmbeddedAzurite, startAzurite } from './embeddedAzurite';
-import { readSettings } from '../shared/config';
-import { NOTIFY_SCHEDULE } from '../shared/notify/notifySettings';
+import { readSettings } from '../../shared/config';
+import { NOTIFY_SCHEDULE } from '../../shared/notify/notifySettings';
 
 /**
  * The app settings of a local run (`npm start`, `npm run start:worker`), filled in `env`: storage is an in-memory

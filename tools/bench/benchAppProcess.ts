@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { startFunctionsHost } from './functionsHost';
+import { startFunctionsHost } from '../localHost/functionsHost';
 import { ChildService, forkService, serveAsChild } from './benchChildProcess';
 
 /**
@@ -13,7 +13,7 @@ export function startAppProcess(connectionString: string, token: string, env: Re
 
 if (require.main === module) {
   serveAsChild(async () => {
-    const host = await startFunctionsHost({ appRoot: join(__dirname, '..', '..'), functionsDir: join(__dirname, '..', 'functions') });
+    const host = await startFunctionsHost({ appRoot: join(__dirname, '..', '..', '..'), functionsDir: join(__dirname, '..', '..', 'functions') });
     return { info: { url: host.url }, close: host.close };
   });
 }

@@ -57,7 +57,7 @@ export interface InvocationModel {
 /** The worker protocol's typed data, in the shapes the local host sends and reads. */
 export interface RpcTypedData {
   json?: string;
-  /** A request (tools/rpcHttp.ts builds it as the host does) or a function's response. */
+  /** A request (tools/localHost/rpcHttp.ts builds it as the host does) or a function's response. */
   http?: RpcHttp | RpcHttpRequest;
 }
 

@@ -10,7 +10,7 @@ export function startBareServer(): Promise<ChildService<{ url: string }>> {
   return forkService<{ url: string }>(__filename);
 }
 
-/** The fixed answer of both HTTP floors (this server, and the one function of tools/benchPing). */
+/** The fixed answer of both HTTP floors (this server, and the one function of tools/bench/benchPing). */
 export const BODY = JSON.stringify({
   schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
   id: '00000000-0000-4000-8000-000000000000',

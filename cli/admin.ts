@@ -7,6 +7,7 @@ import { DEFAULT_TENANT, tenantIdSchema } from '../shared/auth/tenantId';
 import { knownTenants, tokenInventory } from '../shared/auth/tokenInventory';
 import { UNKNOWN_TENANT } from '../shared/store/activityRecords';
 import { buildStatusReport, statusSources } from '../shared/activity/statusReport';
+import { deleteTenant } from '../shared/admin/tenantDeletion';
 import { historyOf } from '../shared/resources/changeHistory';
 
 const USAGE = `Usage: npm run admin -- <command>
@@ -112,12 +113,9 @@ async function dispatch(rt: Runtime, command: string, args: string[], options: O
     }
     case 'tenant delete': {
       const tenant = tenantArg(args);
-      const existed = await rt.tenants.delete(tenant);
-      await rt.tokens.removeTenant(tenant);
-      await rt.tokenUsage.forget(tenant);
-      await rt.alarmStates.forget(tenant);
+      const { existed, purgedRows } = await deleteTenant(rt, tenant, { purgeData: options['purge-data'] === true });
       print(`${existed ? 'deleted' : 'no directory entry for'} tenant ${tenant}; its issued tokens are removed`);
-      if (options['purge-data']) print(`deleted ${await rt.repository.resources.deleteTenantData(tenant)} rows of its users, groups and memberships`);
+      if (purgedRows !== undefined) print(`deleted ${purgedRows} rows of its users, groups and memberships`);
       return;
     }
     case 'token issue': {

@@ -1,7 +1,7 @@
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, KeyLike, SignJWT } from 'jose';
-import { ENTRA_PROVISIONING_AUDIENCE } from '../shared/auth/entraJwt';
+import { ENTRA_PROVISIONING_AUDIENCE } from '../../shared/auth/entraJwt';
 
 export interface SigningKey {
   kid: string;

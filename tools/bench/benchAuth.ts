@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { readSettings } from '../shared/config';
-import { createRuntime, Runtime } from '../shared/runtime';
-import { scimEndpoint } from '../shared/http/pipeline';
-import { resourceEndpoint } from '../shared/http/resourceEndpoint';
-import { ScimHttpRequest } from '../shared/http/scimHttp';
-import { DEFAULT_TENANT } from '../shared/auth/tenantId';
+import { readSettings } from '../../shared/config';
+import { createRuntime, Runtime } from '../../shared/runtime';
+import { scimEndpoint } from '../../shared/http/pipeline';
+import { resourceEndpoint } from '../../shared/http/resourceEndpoint';
+import { ScimHttpRequest } from '../../shared/http/scimHttp';
+import { DEFAULT_TENANT } from '../../shared/auth/tenantId';
 import { startStorage } from './storageProcess';
 import { percentile, timed } from './benchService';
-import { entraToken, signingKey, startKeySetServer } from './fakeEntraKeys';
-import { startFakeKeyVault } from './fakeKeyVault';
+import { entraToken, signingKey, startKeySetServer } from '../fakes/fakeEntraKeys';
+import { startFakeKeyVault } from '../fakes/fakeKeyVault';
 
 /**
  * `npm run bench:auth -- [samples=2000]`: what authentication costs per request with a warm cache, per kind of

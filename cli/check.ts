@@ -1,4 +1,4 @@
-import { runCheck, StepResult } from './checkCycle';
+import { runCheck, StepResult } from '../shared/conformance/entraCycle';
 
 /**
  * `npm run check -- --base https://<app>.azurewebsites.net/scim/v2 --token <Secret Token>`: replays an Entra-like

@@ -1,8 +1,8 @@
-import { EmbeddedAzurite, startAzurite } from './embeddedAzurite';
+import { EmbeddedAzurite, startAzurite } from '../localHost/embeddedAzurite';
 import { forkService, serveAsChild } from './benchChildProcess';
 
 /**
- * The patched embedded Azurite (tools/embeddedAzurite.ts: point reads and key ranges through its RowKey index, so
+ * The patched embedded Azurite (tools/localHost/embeddedAzurite.ts: point reads and key ranges through its RowKey index, so
  * 100,000-row partitions stay measurable) in a process of its own. In-process, Azurite shares one CPU thread with
  * whatever else runs there, and storage and app timings distort each other (docs/benchmarks.md#how-the-benchmarks-run).
  * `inProcess` starts it here instead, to show that difference.

@@ -11,8 +11,8 @@ async function main() {
   const print = (line: string) => console.log(line);
   const azurite = await prepareLocalRun(env, print);
   const host = await startFunctionsHost({
-    appRoot: join(__dirname, '..', '..'),
-    functionsDir: join(__dirname, '..', 'functions'),
+    appRoot: join(__dirname, '..', '..', '..'),
+    functionsDir: join(__dirname, '..', '..', 'functions'),
     port: Number(env.PORT ?? 7071),
     log: print,
   });

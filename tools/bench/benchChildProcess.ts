@@ -59,7 +59,7 @@ function stop(child: ChildProcess): Promise<void> {
 /**
  * The child's side: announce `start()`'s result, answer memory questions, run `close` when the parent lets go.
  * Started by hand (no IPC channel), it prints what it would announce as one JSON line and runs until Ctrl-C, so
- * e.g. `node dist/tools/storageProcess.js` gives a storage connection string to point other tools at.
+ * e.g. `node dist/tools/bench/storageProcess.js` gives a storage connection string to point other tools at.
  */
 export function serveAsChild<T>(start: () => Promise<{ info: T; close: () => Promise<void> }>): void {
   const send = process.send?.bind(process);

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /**
- * `node dist/tools/vendorAzureTypes.js <Azure/bicep-types-az git dir>`: writes test/fixtures/azureTypes.json,
+ * `node dist/tools/build/vendorAzureTypes.js <Azure/bicep-types-az git dir>`: writes test/fixtures/azureTypes.json,
  * the resource type definitions (bicep-types `types.json` format, descriptions dropped) of every `type@apiVersion`
  * that infra/ declares, and nothing else they do not reach, with the source commit. The repository is not on npm;
  * test/deploy/azureTypes.test.ts checks the templates' property names and literal values against this file.
@@ -15,7 +15,7 @@ interface TypeEntry {
   [key: string]: unknown;
 }
 
-const ROOT = resolve(__dirname, '..', '..');
+const ROOT = resolve(__dirname, '..', '..', '..');
 const OUT = join(ROOT, 'test', 'fixtures', 'azureTypes.json');
 
 function bicepFiles(dir: string): string[] {

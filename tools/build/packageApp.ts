@@ -32,7 +32,7 @@ export interface PackageResult {
   dir: string;
   bytes: number;
   files: string[];
-  /** Every source file in the bundle, relative to the repository root (what tests check for tools/ and dev code). */
+  /** Every source file in the bundle, relative to the repository root (what tests check for cli/, tools/ and dev code). */
   bundled: string[];
 }
 
@@ -83,7 +83,7 @@ export function startBytes(result: PackageResult): number {
 }
 
 if (require.main === module) {
-  packageApp(resolve(__dirname, '..', '..'))
+  packageApp(resolve(__dirname, '..', '..', '..'))
     .then((r) => console.log(`${r.dir}: ${r.files.join(', ')} (${(r.bytes / 1024).toFixed(0)} KiB)`))
     .catch((e: Error) => {
       console.error(`Packaging failed: ${e.message}`);
