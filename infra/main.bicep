@@ -59,7 +59,7 @@ param scimExtensions array = []
 @description('App setting SCIM_NOTIFY_TO: comma-separated addresses the provisioning notifier mails by default (per tenant: `npm run admin -- tenant set <id> --notify …`). Empty: only tenants with their own recipients are mailed.')
 param notifyTo string = ''
 
-@description('App setting SCIM_CHANGES_QUEUE: a queue of the app\'s storage account that receives every change event (docs/change-feed.md#the-change-queue); the deployment creates it and lets the app\'s identity send to it. Empty: no queue.')
+@description('App setting SCIM_CHANGES_QUEUE: a queue of the app\'s storage account that receives every change event (docs/change-feed.md#the-change-queue); the app creates it on first use, and the deployment lets the app\'s identity do so (Storage Queue Data Contributor). Empty: no queue.')
 param changesQueueName string = ''
 
 @description('App setting SCIM_ENTRA_JOBS: tenant → {servicePrincipalId, jobId} for reading Entra\'s own job status through Graph (docs/operations.md#notifications: needs the Synchronization.Read.All app role on the identity). An object for the same reason as scimExtensions.')

@@ -158,9 +158,9 @@ export interface MessageQueue {
 
 /**
  * The change queue (SCIM_CHANGES_QUEUE) of the storage account, or none: by connection string (Azurite's queue
- * service, or an account key), else at SCIM_QUEUE_ENDPOINT with the managed identity. With a connection string the
- * app holds the key and creates the queue on first use; in Azure infra/ creates it, and the identity may only send
- * (Storage Queue Data Message Sender). The queue SDK takes no pipeline policies, so its deadline is an abort
+ * service, or an account key), else at SCIM_QUEUE_ENDPOINT with the managed identity (Storage Queue Data Contributor,
+ * granted by infra/). Either way the app creates the queue on first use, as it creates its tables. The queue SDK
+ * takes no pipeline policies, so its deadline is an abort
  * signal per call; @azure/storage-queue is loaded only when a queue is configured.
  */
 export function changesQueue(settings: QueueSettings): MessageQueue | undefined {
@@ -172,7 +172,7 @@ export function changesQueue(settings: QueueSettings): MessageQueue | undefined 
   const options = { retryOptions: { maxTries: 4, retryDelayInMs: 250, maxRetryDelayInMs: 2_000 } };
   const connection = settings.SCIM_STORAGE_CONNECTION_STRING;
   const client = connection ? new QueueClient(connection, name, options) : new QueueClient(`${settings.SCIM_QUEUE_ENDPOINT?.replace(/\/$/, '')}/${name}`, managedIdentity(), options);
-  let created: Promise<unknown> | undefined = connection ? undefined : Promise.resolve();
+  let created: Promise<unknown> | undefined;
   return {
     async send(text) {
       created ??= client.createIfNotExists({ abortSignal: AbortSignal.timeout(timeoutMs) }).catch((e: unknown) => {

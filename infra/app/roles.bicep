@@ -10,7 +10,7 @@ var roles = {
   // The SCIM table and the tables the app creates on first use (hence account scope, not one table).
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   // The change queue (SCIM_CHANGES_QUEUE), when one is deployed: send only, no reading, no deleting.
-  storageQueueDataMessageSender: 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a'
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   // The app reads tenants' Secret Tokens (get + list of versions).
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   // The deploying user issues, rotates and revokes tokens with `npm run admin`.

@@ -26,19 +26,10 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   properties: { publicAccess: 'None' }
 }
 
-resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' existing = {
-  parent: account
-  name: 'default'
-}
-
-// Created here: the app's identity may only send to it, not create it.
-resource changesQueue 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = if (!empty(changesQueueName)) {
-  parent: queueService
-  name: empty(changesQueueName) ? 'unused' : changesQueueName
-}
-
+// The app creates the change queue on first use, as it creates its tables: Storage Queue Data Contributor, since
+// Message Sender may send but not create a queue (Create Queue needs queueServices/queues/write).
 var queueGrants = empty(changesQueueName) ? [] : [
-  { principalId: appPrincipalId, principalType: 'ServicePrincipal', roleId: roles.storageQueueDataMessageSender }
+  { principalId: appPrincipalId, principalType: 'ServicePrincipal', roleId: roles.storageQueueDataContributor }
 ]
 
 var grants = concat(queueGrants, [

@@ -30,7 +30,7 @@ describe('the templates in infra/', () => {
     expect(roleTable(files.find((f) => f.path.endsWith('roles.bicep'))!)).toEqual({
       storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
       storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
-      storageQueueDataMessageSender: 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a',
+      storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
       keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
       keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
       monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',

@@ -174,7 +174,7 @@ export const localAuthDisabled: Rule = (file) => [
 export const ROLE_SCOPES: Record<string, string> = {
   storageBlobDataOwner: 'Microsoft.Storage/storageAccounts',
   storageTableDataContributor: 'Microsoft.Storage/storageAccounts',
-  storageQueueDataMessageSender: 'Microsoft.Storage/storageAccounts',
+  storageQueueDataContributor: 'Microsoft.Storage/storageAccounts',
   keyVaultSecretsUser: 'Microsoft.KeyVault/vaults',
   keyVaultSecretsOfficer: 'Microsoft.KeyVault/vaults',
   monitoringMetricsPublisher: 'Microsoft.Insights/components',

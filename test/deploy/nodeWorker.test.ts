@@ -133,7 +133,7 @@ withWorker(`the packaged app in Azure's Node.js worker, on Node ${AZURE_NODE_VER
 
   it('runs each timer function once when fired like the real host does', async () => {
     const timers = host.functions.filter((f) => Object.values(f.bindings).some((b) => b.type === 'timerTrigger')).map((f) => f.name);
-    expect(timers.sort()).toEqual(['activityRetention', 'changeRetention', 'membershipCleanup', 'provisioningNotifier']);
+    expect(timers.sort()).toEqual(['activityRetention', 'changeQueueSweep', 'changeRetention', 'membershipCleanup', 'provisioningNotifier']);
     for (const name of timers) {
       const fired = await fetch(`${host.url}/admin/functions/${name}`, { method: 'POST' });
       expect([name, fired.status]).toEqual([name, 202]);
