@@ -34,9 +34,17 @@ export function describeLocalRun(url: string, azurite: EmbeddedAzurite | undefin
 export function runUntilStopped(start: () => Promise<(() => Promise<unknown>)[]>): void {
   start().then(
     (closers) => {
-      const stop = async () => {
-        for (const close of closers) await close();
-        process.exit(0);
+      // A close that fails still ends the process, with the reason and a failing code (not an unhandled rejection).
+      const stop = () => {
+        closers
+          .reduce<Promise<unknown>>((done, close) => done.then(close), Promise.resolve())
+          .then(
+            () => process.exit(0),
+            (e: unknown) => {
+              console.error(`Could not stop cleanly: ${e instanceof Error ? e.message : String(e)}`);
+              process.exit(1);
+            },
+          );
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

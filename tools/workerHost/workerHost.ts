@@ -63,7 +63,7 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
     { cwd: options.appRoot, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const exited = new Promise<number | null>((ok) => worker.once('exit', (code) => ok(code)));
-  for (const out of [worker.stdout!, worker.stderr!]) out.on('data', (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((line) => log(`[worker] ${line}`)));
+  for (const out of [worker.stdout, worker.stderr]) out.on('data', (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((line) => log(`[worker] ${line}`)));
 
   let stream: WorkerStream;
   try {
