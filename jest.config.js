@@ -1,7 +1,12 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }] },
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } },
+    ],
+  },
   // The real Functions worker injects this module; locally and in tests the recording stub stands in for it.
   moduleNameMapper: { '^@azure/functions-core$': '<rootDir>/tools/localHost/functionsCoreStub.ts' },
   testMatch: ['<rootDir>/test/**/*.test.ts'],

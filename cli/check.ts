@@ -5,9 +5,13 @@ import { runCheck, StepResult } from '../shared/conformance/entraCycle';
  * provisioning cycle against a deployment and prints each step with pass/fail and latency; exits 1 on any failure.
  * The token may come from SCIM_CHECK_TOKEN instead, to keep it out of shell history. It is never printed.
  */
-const USAGE = 'usage: npm run check -- --base <Tenant URL, e.g. https://host/scim/v2> --token <Secret Token> [--timeout-ms 30000]\n       (or SCIM_CHECK_TOKEN=<token> instead of --token)';
+const USAGE =
+  'usage: npm run check -- --base <Tenant URL, e.g. https://host/scim/v2> --token <Secret Token> [--timeout-ms 30000]\n       (or SCIM_CHECK_TOKEN=<token> instead of --token)';
 
-export function parseCheckArgs(argv: string[], env: NodeJS.ProcessEnv): { base: string; token: string; timeoutMs: number } | string {
+export function parseCheckArgs(
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): { base: string; token: string; timeoutMs: number } | string {
   const flags = new Map<string, string>();
   for (let i = 0; i < argv.length; i += 2) {
     if (!argv[i].startsWith('--') || argv[i + 1] === undefined) return `unexpected argument ${argv[i]}\n${USAGE}`;
@@ -25,10 +29,17 @@ export function parseCheckArgs(argv: string[], env: NodeJS.ProcessEnv): { base: 
 }
 
 export function formatResults(results: StepResult[]): string {
-  const rows = results.map((r, i) => [String(i + 1), r.ok ? 'pass' : 'FAIL', `${r.ms.toFixed(0)} ms`, r.step, r.detail]);
+  const rows = results.map((r, i) => [
+    String(i + 1),
+    r.ok ? 'pass' : 'FAIL',
+    `${r.ms.toFixed(0)} ms`,
+    r.step,
+    r.detail,
+  ]);
   const header = ['#', 'result', 'latency', 'step', 'detail'];
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
-  const line = (cells: string[]) => cells.map((cell, c) => (c === cells.length - 1 ? cell : cell.padEnd(widths[c]))).join('  ');
+  const line = (cells: string[]) =>
+    cells.map((cell, c) => (c === cells.length - 1 ? cell : cell.padEnd(widths[c]))).join('  ');
   const failed = results.filter((r) => !r.ok).length;
   return [line(header), ...rows.map(line), '', `${results.length - failed} passed, ${failed} failed`].join('\n');
 }

@@ -8,6 +8,9 @@ app.timer('activityRetention', {
   handler: async (_timer, context) => {
     const { activity, settings } = runtime();
     const dropped = await dropExpiredDays(activity.tables, settings.SCIM_ACTIVITY_RETENTION_DAYS);
-    if (dropped.length) context.log(`activity log: dropped ${dropped.join(', ')} (older than ${settings.SCIM_ACTIVITY_RETENTION_DAYS} days)`);
+    if (dropped.length)
+      context.log(
+        `activity log: dropped ${dropped.join(', ')} (older than ${settings.SCIM_ACTIVITY_RETENTION_DAYS} days)`,
+      );
   },
 });

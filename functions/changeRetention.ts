@@ -14,7 +14,10 @@ app.timer('changeRetention', {
     const cutoff = Date.now() - settings.SCIM_CHANGES_RETENTION_DAYS * DAY_MS;
     for (const tenant of await changes.tenants()) {
       const removed = await changes.expire(tenant, cutoff);
-      if (removed) context.log(`change feed: removed ${removed} event(s) of tenant ${tenant} older than ${settings.SCIM_CHANGES_RETENTION_DAYS} days`);
+      if (removed)
+        context.log(
+          `change feed: removed ${removed} event(s) of tenant ${tenant} older than ${settings.SCIM_CHANGES_RETENTION_DAYS} days`,
+        );
     }
   },
 });

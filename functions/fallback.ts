@@ -11,4 +11,9 @@ import { runtime } from '../shared/runtime';
 const EVERY_METHOD: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE'];
 
 scimHttp('noSuchEndpoint', { methods: EVERY_METHOD, path: '{*rest}', endpoint: noSuchEndpoint, ports: runtime });
-app.http('notATenantUrl', { methods: EVERY_METHOD, authLevel: 'anonymous', route: '{*path}', handler: async () => notATenantUrl() });
+app.http('notATenantUrl', {
+  methods: EVERY_METHOD,
+  authLevel: 'anonymous',
+  route: '{*path}',
+  handler: async () => notATenantUrl(),
+});

@@ -20,9 +20,16 @@ app.timer('provisioningNotifier', {
     // (npm start, plans without per-function scaling) a failed flush then does not leave the judged minutes short.
     await rt.activity.recorder?.flush();
     log = (line) => context.log(line);
-    notifier ??= createNotifier(rt, rt.activity.reader, (line) => log(line), () => new Date(rt.clock.now()));
+    notifier ??= createNotifier(
+      rt,
+      rt.activity.reader,
+      (line) => log(line),
+      () => new Date(rt.clock.now()),
+    );
     const run = await notifier.run();
-    context.log(`notifier: judged ${run.evaluated} tenant(s), sent ${run.sent.length} mail(s)${run.sent.map((m) => `\n  ${m.to.join(', ')}: ${m.subject}`).join('')}`);
+    context.log(
+      `notifier: judged ${run.evaluated} tenant(s), sent ${run.sent.length} mail(s)${run.sent.map((m) => `\n  ${m.to.join(', ')}: ${m.subject}`).join('')}`,
+    );
     for (const problem of run.problems) context.warn(`notifier: ${problem}`);
   },
 });

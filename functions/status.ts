@@ -13,5 +13,6 @@ app.http('scimStatus', {
   methods: ['GET'],
   authLevel: 'function',
   route: 'status',
-  handler: async (request, context) => endpoint(request, { warn: (...a) => context.warn(...a), error: (...a) => context.error(...a) }),
+  handler: async (request, context) =>
+    endpoint(request, { warn: (...a) => context.warn(...a), error: (...a) => context.error(...a) }),
 });

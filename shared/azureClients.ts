@@ -29,7 +29,8 @@ const lastAnswerPolicy: PipelinePolicy = {
   name: 'scimLastAnswer',
   async sendRequest(request, next) {
     const response = await next(request);
-    if (response.status >= 400) lastAnswers.set(request, `${response.status} ${response.headers.get('x-ms-error-code') ?? ''}`.trim());
+    if (response.status >= 400)
+      lastAnswers.set(request, `${response.status} ${response.headers.get('x-ms-error-code') ?? ''}`.trim());
     return response;
   },
 };
@@ -131,8 +132,10 @@ export function tableAccount(settings: StorageSettings): TableAccount {
   if (connection) {
     const allowInsecureConnection = /^UseDevelopmentStorage=true|TableEndpoint=http:/i.test(connection);
     return {
-      table: (name, options) => TableClient.fromConnectionString(connection, name, { ...base(options), allowInsecureConnection }),
-      service: (options) => TableServiceClient.fromConnectionString(connection, { ...base(options), allowInsecureConnection }),
+      table: (name, options) =>
+        TableClient.fromConnectionString(connection, name, { ...base(options), allowInsecureConnection }),
+      service: (options) =>
+        TableServiceClient.fromConnectionString(connection, { ...base(options), allowInsecureConnection }),
     };
   }
   let credential: TokenCredential | undefined;
@@ -144,7 +147,8 @@ export function tableAccount(settings: StorageSettings): TableAccount {
 }
 
 /** The app's own table. */
-export const storageTable = (settings: StorageSettings & { SCIM_TABLE_NAME: string }) => tableAccount(settings).table(settings.SCIM_TABLE_NAME);
+export const storageTable = (settings: StorageSettings & { SCIM_TABLE_NAME: string }) =>
+  tableAccount(settings).table(settings.SCIM_TABLE_NAME);
 
 export interface QueueSettings extends StorageSettings {
   SCIM_CHANGES_QUEUE?: string;
@@ -171,7 +175,9 @@ export function changesQueue(settings: QueueSettings): MessageQueue | undefined 
   const timeoutMs = settings.SCIM_STORAGE_TIMEOUT_MS ?? DEFAULT_STORAGE_TIMEOUT_MS;
   const options = { retryOptions: { maxTries: 4, retryDelayInMs: 250, maxRetryDelayInMs: 2_000 } };
   const connection = settings.SCIM_STORAGE_CONNECTION_STRING;
-  const client = connection ? new QueueClient(connection, name, options) : new QueueClient(`${settings.SCIM_QUEUE_ENDPOINT?.replace(/\/$/, '')}/${name}`, managedIdentity(), options);
+  const client = connection
+    ? new QueueClient(connection, name, options)
+    : new QueueClient(`${settings.SCIM_QUEUE_ENDPOINT?.replace(/\/$/, '')}/${name}`, managedIdentity(), options);
   let created: Promise<unknown> | undefined;
   return {
     async send(text) {

@@ -13,7 +13,10 @@ const thrownErrorSchema = z
     message: z.string().optional().catch(undefined),
     statusCode: z.number().optional().catch(undefined),
     code: z.string().optional().catch(undefined),
-    details: z.object({ errorCode: z.string().optional().catch(undefined) }).optional().catch(undefined),
+    details: z
+      .object({ errorCode: z.string().optional().catch(undefined) })
+      .optional()
+      .catch(undefined),
   })
   .catch({});
 export type ThrownError = z.infer<typeof thrownErrorSchema>;
@@ -38,7 +41,9 @@ export class DependencyTimeout extends Error {
   override readonly name = 'DependencyTimeout';
   /** @param lastAnswer what the service answered to the tries before (e.g. `503 ServerBusy`), if it answered at all */
   constructor(host: string, timeoutMs: number, lastAnswer?: string) {
-    super(`no answer from ${host} within ${timeoutMs} ms (SCIM_STORAGE_TIMEOUT_MS), retries included${lastAnswer ? `; the last try was answered ${lastAnswer}` : ''}`);
+    super(
+      `no answer from ${host} within ${timeoutMs} ms (SCIM_STORAGE_TIMEOUT_MS), retries included${lastAnswer ? `; the last try was answered ${lastAnswer}` : ''}`,
+    );
   }
 }
 
@@ -67,13 +72,18 @@ export function dependencyFault(e: unknown): DependencyFault | undefined {
   }
   if (status === 401 || status === 403) {
     return {
-      error: unavailable('The service cannot use its storage right now (a fault in its deployment, not in this request).'),
+      error: unavailable(
+        'The service cannot use its storage right now (a fault in its deployment, not in this request).',
+      ),
       log: `${describe(e)} (storage refused this app: a deployment fault; check the app identity's data role on the account and the account's firewall)`,
     };
   }
   // The stores retry these races a few times; one still escaping means the resource kept changing under the request.
   if (status === 404 || status === 409 || status === 412) {
-    return { error: unavailable('The resource kept changing while this request wrote it.'), log: `${describe(e)} (a write lost to concurrent writes)` };
+    return {
+      error: unavailable('The resource kept changing while this request wrote it.'),
+      log: `${describe(e)} (a write lost to concurrent writes)`,
+    };
   }
   const detail = `Table Storage refused this request (${errorCode(err) ?? status}): ${firstSentence(e)} Shorten or correct the values it names and retry.`;
   return { error: new ScimError(400, detail, 'invalidValue'), log: `${describe(e)} (storage refused the request)` };
@@ -82,7 +92,9 @@ export function dependencyFault(e: unknown): DependencyFault | undefined {
 /** Message and error code only: SDK errors can carry request headers, and those hold credentials. */
 export function describe(e: unknown): string {
   const err = errorFields(e);
-  return [err.name ?? 'Error', errorCode(err), err.statusCode, serviceMessage(e).replace(/\s+/g, ' ').slice(0, 300)].filter((p) => p !== undefined && p !== '').join(' ');
+  return [err.name ?? 'Error', errorCode(err), err.statusCode, serviceMessage(e).replace(/\s+/g, ' ').slice(0, 300)]
+    .filter((p) => p !== undefined && p !== '')
+    .join(' ');
 }
 
 /**

@@ -60,7 +60,10 @@ export interface Runtime {
  * loads, so it restores that module's type and assumes nothing more.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- literal requires, so a bundler still includes them */
-const keyVault = () => ({ ...(require('./auth/keyVaultTokens') as typeof import('./auth/keyVaultTokens')), ...(require('./auth/keyVaultClient') as typeof import('./auth/keyVaultClient')) });
+const keyVault = () => ({
+  ...(require('./auth/keyVaultTokens') as typeof import('./auth/keyVaultTokens')),
+  ...(require('./auth/keyVaultClient') as typeof import('./auth/keyVaultClient')),
+});
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 let current: Runtime | InvalidSettings | undefined;
@@ -101,17 +104,26 @@ export function createRuntime(settings: Settings, options: { clock?: Clock } = {
   const account = tableAccount(settings);
   const partitions = new PartitionTable(account.table(settings.SCIM_TABLE_NAME));
   const tokens: ManagedTokenSource = settings.SCIM_KEY_VAULT_URL
-    ? new (keyVault().KeyVaultTokenSource)(keyVault().secretClient(settings.SCIM_KEY_VAULT_URL, settings.SCIM_STORAGE_TIMEOUT_MS), settings.SCIM_KEY_VAULT_SECRET_PREFIX)
+    ? new (keyVault().KeyVaultTokenSource)(
+        keyVault().secretClient(settings.SCIM_KEY_VAULT_URL, settings.SCIM_STORAGE_TIMEOUT_MS),
+        settings.SCIM_KEY_VAULT_SECRET_PREFIX,
+      )
     : new TableTokenSource(partitions);
   const settingsTokens = new SettingsTokenSource({
     ...settings.SCIM_TENANT_TOKENS,
-    ...(settings.SCIM_TOKEN ? { [DEFAULT_TENANT]: [settings.SCIM_TOKEN, ...(settings.SCIM_TENANT_TOKENS[DEFAULT_TENANT] ?? [])] } : {}),
+    ...(settings.SCIM_TOKEN
+      ? { [DEFAULT_TENANT]: [settings.SCIM_TOKEN, ...(settings.SCIM_TENANT_TOKENS[DEFAULT_TENANT] ?? [])] }
+      : {}),
   });
   const tenants = new TenantDirectory(partitions);
   const alarmStates = new AlarmStates(partitions);
   const tokenUsage = new TokenUsage(partitions);
   const load: CredentialsLoader = async (tenant) => {
-    const [declared, issued, record] = await Promise.all([settingsTokens.tokens(tenant), tokens.tokens(tenant), tenants.get(tenant)]);
+    const [declared, issued, record] = await Promise.all([
+      settingsTokens.tokens(tenant),
+      tokens.tokens(tenant),
+      tenants.get(tenant),
+    ]);
     const entra = new Set([...(settings.SCIM_ENTRA_TENANTS[tenant] ?? []), ...(record?.entraTenantIds ?? [])]);
     return { tokens: [...declared, ...issued], entraTenantIds: [...entra] };
   };
@@ -121,13 +133,23 @@ export function createRuntime(settings: Settings, options: { clock?: Clock } = {
   const outbox = queue && new ChangeOutbox(partitions);
   // The sweep leaves rows younger than the settle window to the instance that wrote them (it sends them at once).
   const delivery = queue && outbox && new QueueDelivery(outbox, queue, { sweepAfterMs: settleMs, log: console.warn });
-  const changes = new ChangeFeed(partitions, { settleMs, outbox, onCommitted: delivery && ((tenant) => delivery.kick(tenant)) });
+  const changes = new ChangeFeed(partitions, {
+    settleMs,
+    outbox,
+    onCommitted: delivery && ((tenant) => delivery.kick(tenant)),
+  });
   const feed = settings.SCIM_CHANGES === 'on' ? changes : undefined;
-  const repository: Repository = { resources: new ResourceStore(partitions, feed), memberships: new MembershipStore(partitions, feed) };
+  const repository: Repository = {
+    resources: new ResourceStore(partitions, feed),
+    memberships: new MembershipStore(partitions, feed),
+  };
   return {
     settings,
     schemas,
-    service: new ResourceService(repository, schemas, { maxScan: settings.SCIM_MAX_SCAN, createReplaySeconds: settings.SCIM_CREATE_REPLAY_SECONDS }),
+    service: new ResourceService(repository, schemas, {
+      maxScan: settings.SCIM_MAX_SCAN,
+      createReplaySeconds: settings.SCIM_CREATE_REPLAY_SECONDS,
+    }),
     repository,
     changes,
     delivery,

@@ -25,14 +25,23 @@ export interface ActivityLog {
   recorder?: ActivityRecorder;
 }
 
-type LogSettings = Omit<ActivitySettings, 'SCIM_ACTIVITY_RETENTION_DAYS'> & Required<Pick<StorageSettings, 'SCIM_STORAGE_TIMEOUT_MS'>>;
+type LogSettings = Omit<ActivitySettings, 'SCIM_ACTIVITY_RETENTION_DAYS'> &
+  Required<Pick<StorageSettings, 'SCIM_STORAGE_TIMEOUT_MS'>>;
 
 /** host.json's functionTimeout: the longest a request can run before it is recorded (under its arrival time). */
 const LONGEST_REQUEST_MS = 60_000;
 
-export function createActivityLog(settings: LogSettings, account: TableAccount, schemas: SchemaDef[], log: (line: string) => void = console.warn): ActivityLog {
+export function createActivityLog(
+  settings: LogSettings,
+  account: TableAccount,
+  schemas: SchemaDef[],
+  log: (line: string) => void = console.warn,
+): ActivityLog {
   const tables = new ActivityTables(account, settings.SCIM_ACTIVITY_TABLE_PREFIX);
-  const recorder = settings.SCIM_ACTIVITY === 'on' ? new ActivityRecorder(tables, { flushMs: settings.SCIM_ACTIVITY_FLUSH_SECONDS * 1000, log }) : undefined;
+  const recorder =
+    settings.SCIM_ACTIVITY === 'on'
+      ? new ActivityRecorder(tables, { flushMs: settings.SCIM_ACTIVITY_FLUSH_SECONDS * 1000, log })
+      : undefined;
   return {
     enabled: recorder !== undefined,
     observe: recorder ? (o) => recorder.observe(o) : () => Promise.resolve(),

@@ -39,8 +39,10 @@ export function classify(facts: RequestFacts): Classification {
   const method = facts.method.toUpperCase();
   const m = SCIM_PATH.exec(facts.path);
   const endpoint = m?.[1].toLowerCase();
-  if (endpoint === 'serviceproviderconfig' || endpoint === 'resourcetypes' || endpoint === 'schemas') return { operation: 'discovery' };
-  const resourceType: Classification['resourceType'] = endpoint === 'users' ? 'User' : endpoint === 'groups' ? 'Group' : undefined;
+  if (endpoint === 'serviceproviderconfig' || endpoint === 'resourcetypes' || endpoint === 'schemas')
+    return { operation: 'discovery' };
+  const resourceType: Classification['resourceType'] =
+    endpoint === 'users' ? 'User' : endpoint === 'groups' ? 'Group' : undefined;
   const segment = m?.[2] === undefined ? undefined : safeDecode(m[2]);
   const searching = endpoint === '.search' || segment === '.search';
   const typed = resourceType ? { resourceType } : {};
@@ -51,11 +53,16 @@ export function classify(facts: RequestFacts): Classification {
   if (segment === undefined) return { operation: method === 'POST' ? 'create' : 'list', ...typed, ...createdId(facts) };
   const target = { ...typed, resourceId: segment.slice(0, 128) };
   switch (method) {
-    case 'GET': return { operation: 'read', ...target };
-    case 'DELETE': return { operation: 'delete', ...target };
-    case 'PUT': return { operation: resourceType === 'User' && setsInactive(facts.body) ? 'disable' : 'update', ...target };
-    case 'PATCH': return { operation: patchOperation(resourceType, facts.body), ...target };
-    default: return { operation: 'read', ...target };
+    case 'GET':
+      return { operation: 'read', ...target };
+    case 'DELETE':
+      return { operation: 'delete', ...target };
+    case 'PUT':
+      return { operation: resourceType === 'User' && setsInactive(facts.body) ? 'disable' : 'update', ...target };
+    case 'PATCH':
+      return { operation: patchOperation(resourceType, facts.body), ...target };
+    default:
+      return { operation: 'read', ...target };
   }
 }
 
@@ -83,7 +90,8 @@ function patchOperation(resourceType: 'User' | 'Group' | undefined, body: unknow
       // Entra sends one kind of member change per request; the first one names the step.
       if (onMembers) return op.op === 'remove' ? 'memberRemove' : 'memberAdd';
     } else if (op.op !== 'remove') {
-      if (op.path === undefined ? setsInactive(op.value) : ACTIVE_PATH.test(op.path) && toBoolean(op.value) === false) return 'disable';
+      if (op.path === undefined ? setsInactive(op.value) : ACTIVE_PATH.test(op.path) && toBoolean(op.value) === false)
+        return 'disable';
     }
   }
   return 'update';
@@ -109,7 +117,8 @@ function totalResults(body: string | undefined): number | undefined {
 
 /** A 201's `id`: the record names the resource Entra created. */
 function createdId(facts: RequestFacts): { resourceId?: string } {
-  if (facts.status !== 201 || facts.responseBody === undefined || facts.responseBody.length > MAX_RESPONSE_PARSE) return {};
+  if (facts.status !== 201 || facts.responseBody === undefined || facts.responseBody.length > MAX_RESPONSE_PARSE)
+    return {};
   try {
     const doc = parseJson(facts.responseBody);
     const id = isJsonObject(doc) ? doc.id : undefined;

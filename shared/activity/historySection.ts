@@ -56,4 +56,10 @@ const nameOf = (e: ChangeEvent) => e.userName ?? e.displayName ?? e.externalId ?
 const ids = (values: string[]) => values.map((v) => `<code>${esc(v)}</code>`).join(' ');
 
 const searchQuery = (search: HistorySearch, q: string) =>
-  esc(new URLSearchParams({ ...(search.code === undefined ? {} : { code: search.code }), tenant: search.tenant, q }).toString());
+  esc(
+    new URLSearchParams({
+      ...(search.code === undefined ? {} : { code: search.code }),
+      tenant: search.tenant,
+      q,
+    }).toString(),
+  );

@@ -20,10 +20,15 @@ export class TableActivityReader implements ActivityReader {
       else sums.set(key, { tenant, minute, operation, status, count: n });
     };
     // Counts are per whole minute: a failure belongs to the window when its minute does (as its count row would).
-    const [countRows, failureRows] = await Promise.all([this.tables.countRows(tenant, f, t), this.tables.failureCounts(tenant, ceilMinute(f), ceilMinute(t))]);
+    const [countRows, failureRows] = await Promise.all([
+      this.tables.countRows(tenant, f, t),
+      this.tables.failureCounts(tenant, ceilMinute(f), ceilMinute(t)),
+    ]);
     for (const r of countRows) add(r.minute, r.operation, r.status, r.count);
     for (const r of failureRows) add(new Date(minuteOf(Date.parse(r.at))).toISOString(), r.operation, r.status, 1);
-    return [...sums.values()].sort((a, b) => a.minute.localeCompare(b.minute) || a.operation.localeCompare(b.operation) || a.status - b.status);
+    return [...sums.values()].sort(
+      (a, b) => a.minute.localeCompare(b.minute) || a.operation.localeCompare(b.operation) || a.status - b.status,
+    );
   }
 
   async failures(tenant: string, from: Date, to: Date, limit: number): Promise<RequestOutcome[]> {
@@ -46,12 +51,15 @@ export class TableActivityReader implements ActivityReader {
       else edge.set(tenant, [...(edge.get(tenant) ?? []), hour]);
     }
     // An hour only partly inside the window proves nothing by itself: look at the tenant's counts for that part.
-    const checks = [...edge].filter(([tenant]) => !proven.has(tenant)).map(async ([tenant, hs]) => {
-      for (const h of hs) {
-        if ((await this.counts(tenant, new Date(Math.max(f, h)), new Date(Math.min(t, h + HOUR_MS)))).length) return tenant;
-      }
-      return undefined;
-    });
+    const checks = [...edge]
+      .filter(([tenant]) => !proven.has(tenant))
+      .map(async ([tenant, hs]) => {
+        for (const h of hs) {
+          if ((await this.counts(tenant, new Date(Math.max(f, h)), new Date(Math.min(t, h + HOUR_MS)))).length)
+            return tenant;
+        }
+        return undefined;
+      });
     for (const tenant of await Promise.all(checks)) if (tenant) proven.add(tenant);
     return [...proven].sort();
   }

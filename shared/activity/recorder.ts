@@ -85,7 +85,10 @@ export class ActivityRecorder {
     const hour = hourOf(at);
     const indexKey = `${hour}|${outcome.tenant}`;
     if (!this.indexed.has(indexKey)) this.indexed.set(indexKey, { hour, tenant: outcome.tenant, written: false });
-    const pending = isFailure(outcome.status) && this.mayStoreOneByOne(outcome.tenant, at) ? this.storeFailure(outcome, at) : (this.count(outcome, at), RESOLVED);
+    const pending =
+      isFailure(outcome.status) && this.mayStoreOneByOne(outcome.tenant, at)
+        ? this.storeFailure(outcome, at)
+        : (this.count(outcome, at), RESOLVED);
     if (!this.flushing && this.now() - this.lastFlush >= this.options.flushMs) void this.flush();
     return pending;
   }
@@ -111,7 +114,16 @@ export class ActivityRecorder {
     const key = `${minute}|${o.tenant}|${o.operation}|${o.status}`;
     const tally = this.tallies.get(key);
     if (tally) tally.count++;
-    else this.tallies.set(key, { tenant: o.tenant, minute, operation: o.operation, status: o.status, count: 1, written: 0, writer: `${this.instanceId}.${(this.serial++).toString(36)}` });
+    else
+      this.tallies.set(key, {
+        tenant: o.tenant,
+        minute,
+        operation: o.operation,
+        status: o.status,
+        count: 1,
+        written: 0,
+        writer: `${this.instanceId}.${(this.serial++).toString(36)}`,
+      });
   }
 
   private mayStoreOneByOne(tenant: string, at: number): boolean {
@@ -126,18 +138,20 @@ export class ActivityRecorder {
 
   private storeFailure(o: RequestOutcome, at: number): Promise<void> {
     const write = this.tables.putFailure(o).then(
-        () => {
-          this.stats.failuresStored++;
-        },
-        (e: unknown) => {
-          this.stats.failuresLost++;
-          this.count(o, at);
-          if (this.now() >= this.storeDownUntil) {
-            this.options.log(`activity log: failure record ${o.correlationId} (${o.status} ${o.operation}) could not be stored (${describe(e)}); it is counted in the minute totals, and failures are only counted for the next ${STORE_PAUSE_MS / 1000} s`);
-          }
-          this.storeDownUntil = this.now() + STORE_PAUSE_MS;
-        },
-      );
+      () => {
+        this.stats.failuresStored++;
+      },
+      (e: unknown) => {
+        this.stats.failuresLost++;
+        this.count(o, at);
+        if (this.now() >= this.storeDownUntil) {
+          this.options.log(
+            `activity log: failure record ${o.correlationId} (${o.status} ${o.operation}) could not be stored (${describe(e)}); it is counted in the minute totals, and failures are only counted for the next ${STORE_PAUSE_MS / 1000} s`,
+          );
+        }
+        this.storeDownUntil = this.now() + STORE_PAUSE_MS;
+      },
+    );
     this.inFlight.add(write);
     void write.finally(() => this.inFlight.delete(write));
     let timer: NodeJS.Timeout | undefined;
@@ -149,7 +163,9 @@ export class ActivityRecorder {
       // One line per interval, so a slow store does not flood the log; a write that then fails is logged as lost.
       if (this.now() - this.lateLoggedAt < STORE_PAUSE_MS) return;
       this.lateLoggedAt = this.now();
-      this.options.log(`activity log: failure record ${o.correlationId} not stored within ${this.options.failureWaitMs ?? 200} ms (${this.stats.failuresLate} so far); answered without waiting, the write continues`);
+      this.options.log(
+        `activity log: failure record ${o.correlationId} not stored within ${this.options.failureWaitMs ?? 200} ms (${this.stats.failuresLate} so far); answered without waiting, the write continues`,
+      );
     });
   }
 
@@ -173,13 +189,19 @@ export class ActivityRecorder {
         // A transaction spans one partition and at most 100 rows; every batch here is one partition.
         for (let i = 0; i < writes.length; i += MAX_TRANSACTION) {
           const chunk = writes.slice(i, i + MAX_TRANSACTION);
-          await this.tables.write(day, chunk.map((w) => w.write));
+          await this.tables.write(
+            day,
+            chunk.map((w) => w.write),
+          );
           chunk.forEach((w) => w.done());
         }
       }),
     );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) this.options.log(`activity log: could not write request counts (${describe(failed.reason)}); they stay in memory and are retried at the next flush`);
+    if (failed)
+      this.options.log(
+        `activity log: could not write request counts (${describe(failed.reason)}); they stay in memory and are retried at the next flush`,
+      );
     this.prune();
   }
 

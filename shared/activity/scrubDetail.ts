@@ -11,7 +11,22 @@ const MASK = '…';
  * deployment, so "`"emails" must be …`" stays readable.
  */
 export function detailScrubber(schemas: SchemaDef[]): (detail: string) => string {
-  const known = new Set<string>(['add', 'replace', 'remove', 'eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le', 'pr', '.search']);
+  const known = new Set<string>([
+    'add',
+    'replace',
+    'remove',
+    'eq',
+    'ne',
+    'co',
+    'sw',
+    'ew',
+    'gt',
+    'ge',
+    'lt',
+    'le',
+    'pr',
+    '.search',
+  ]);
   const visit = (defs: AttributeDef[] | undefined, prefix: string) => {
     for (const d of defs ?? []) {
       known.add(`${prefix}${d.name}`.toLowerCase());

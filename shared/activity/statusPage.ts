@@ -25,7 +25,10 @@ const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
  * self-contained HTML document — inline CSS and SVG, no script and no external asset, so it renders behind any
  * firewall and under a strict CSP.
  */
-export function renderStatusPage(report: StatusReport, search: HistorySearch = { tenant: DEFAULT_TENANT, q: '' }): string {
+export function renderStatusPage(
+  report: StatusReport,
+  search: HistorySearch = { tenant: DEFAULT_TENANT, q: '' },
+): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -68,7 +71,11 @@ ${t.alarm ? `<tr><th>Alarm</th><td class="bad" data-field="alarm">${esc(t.alarm.
 </table>
 ${chart(t)}
 <h3>By status</h3>
-<table class="by-status"><tr>${Object.keys(s.byStatus).map((k) => `<th class="n">${esc(k)}</th>`).join('')}</tr><tr>${Object.values(s.byStatus).map((v) => `<td class="n">${v}</td>`).join('')}</tr></table>
+<table class="by-status"><tr>${Object.keys(s.byStatus)
+    .map((k) => `<th class="n">${esc(k)}</th>`)
+    .join('')}</tr><tr>${Object.values(s.byStatus)
+    .map((v) => `<td class="n">${v}</td>`)
+    .join('')}</tr></table>
 <h3>By operation</h3>
 ${ops.length ? `<table class="by-operation"><tr><th>Operation</th><th class="n">Requests</th><th class="n">Failures</th></tr>${ops.map(([op, c]) => `<tr><td>${esc(op)}</td><td class="n">${c.requests}</td><td class="n${c.failures ? ' bad' : ''}">${c.failures}</td></tr>`).join('')}</table>` : '<p class="muted">No requests in this window.</p>'}
 <h3>Last ${t.recentFailures.length} failures</h3>
@@ -78,8 +85,12 @@ ${t.tenant.startsWith('~') ? '' : tokenTable(t)}
 }
 
 function tokenTable(t: TenantStatus): string {
-  if (!t.tokens.length) return '<h3>Tokens</h3><p class="bad">No Secret Token: Entra cannot authenticate to this tenant.</p>';
-  const rows = t.tokens.map((k) => `<tr><td><code>${esc(k.id)}</code></td><td>${esc(k.source)}</td><td>${when(k.expires) === '—' ? 'never' : when(k.expires)}</td><td>${when(k.lastUsed)}</td><td${k.usable ? '' : ' class="bad"'}>${k.usable ? 'yes' : 'no'}</td></tr>`);
+  if (!t.tokens.length)
+    return '<h3>Tokens</h3><p class="bad">No Secret Token: Entra cannot authenticate to this tenant.</p>';
+  const rows = t.tokens.map(
+    (k) =>
+      `<tr><td><code>${esc(k.id)}</code></td><td>${esc(k.source)}</td><td>${when(k.expires) === '—' ? 'never' : when(k.expires)}</td><td>${when(k.lastUsed)}</td><td${k.usable ? '' : ' class="bad"'}>${k.usable ? 'yes' : 'no'}</td></tr>`,
+  );
   return `<h3>Tokens</h3><table class="tokens"><tr><th>Id</th><th>Source</th><th>Expires</th><th>Last used</th><th>Usable</th></tr>${rows.join('')}</table>`;
 }
 

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { knownTenants, tokenInventory, TokenInventorySources } from '../auth/tokenInventory';
-import { ActivityReader, isFailure, MinuteCount, OPERATIONS, operationSchema, requestOutcomeSchema } from '../store/activityRecords';
+import {
+  ActivityReader,
+  isFailure,
+  MinuteCount,
+  OPERATIONS,
+  operationSchema,
+  requestOutcomeSchema,
+} from '../store/activityRecords';
 
 /** Failures listed per tenant (the last 20). */
 export const RECENT_FAILURES = 20;
@@ -87,15 +94,34 @@ export function statusSources(rt: StatusPorts, alarms: TenantAlarmSource | undef
     reader: rt.activity.reader,
     knownTenants: () => knownTenants(rt),
     tokens: async (tenant) =>
-      (await tokenInventory(rt, tenant)).map((t) => ({ id: t.id, source: t.source, created: t.created?.toISOString(), expires: t.expires?.toISOString(), lastUsed: t.lastUsed?.toISOString(), usable: t.usable })),
+      (await tokenInventory(rt, tenant)).map((t) => ({
+        id: t.id,
+        source: t.source,
+        created: t.created?.toISOString(),
+        expires: t.expires?.toISOString(),
+        lastUsed: t.lastUsed?.toISOString(),
+        usable: t.usable,
+      })),
     alarms,
   };
 }
 
 /** The facts the status page, its JSON and `admin status` show, for `only` or every tenant with tokens or traffic. */
-export async function buildStatusReport(sources: StatusSources, from: Date, to: Date, only?: string): Promise<StatusReport> {
-  const tenants = only ? [only] : [...new Set([...(await sources.knownTenants()), ...(await sources.reader.tenants(from, to))])].sort();
-  return { generatedAt: new Date().toISOString(), from: from.toISOString(), to: to.toISOString(), tenants: await Promise.all(tenants.map((t) => tenantStatus(sources, t, from, to))) };
+export async function buildStatusReport(
+  sources: StatusSources,
+  from: Date,
+  to: Date,
+  only?: string,
+): Promise<StatusReport> {
+  const tenants = only
+    ? [only]
+    : [...new Set([...(await sources.knownTenants()), ...(await sources.reader.tenants(from, to))])].sort();
+  return {
+    generatedAt: new Date().toISOString(),
+    from: from.toISOString(),
+    to: to.toISOString(),
+    tenants: await Promise.all(tenants.map((t) => tenantStatus(sources, t, from, to))),
+  };
 }
 
 async function tenantStatus(sources: StatusSources, tenant: string, from: Date, to: Date): Promise<TenantStatus> {
@@ -107,12 +133,30 @@ async function tenantStatus(sources: StatusSources, tenant: string, from: Date, 
   ]);
   const lastMinute = counts.length ? counts[counts.length - 1].minute : undefined;
   const lastFailure = recentFailures[0]?.at;
-  const lastRequestAt = [lastMinute, lastFailure].filter((x): x is string => !!x).sort((a, b) => Date.parse(b) - Date.parse(a))[0] ?? null;
-  return { tenant, lastRequestAt, totals: totalsOf(counts), buckets: bucketsOf(counts, from, to), recentFailures, tokens, ...(alarm ? { alarm } : {}) };
+  const lastRequestAt =
+    [lastMinute, lastFailure].filter((x): x is string => !!x).sort((a, b) => Date.parse(b) - Date.parse(a))[0] ?? null;
+  return {
+    tenant,
+    lastRequestAt,
+    totals: totalsOf(counts),
+    buckets: bucketsOf(counts, from, to),
+    recentFailures,
+    tokens,
+    ...(alarm ? { alarm } : {}),
+  };
 }
 
 export function totalsOf(counts: MinuteCount[]): Totals {
-  const totals: Totals = { requests: 0, failures: 0, failureRate: 0, unauthorized: 0, serverErrors: 0, unavailable: 0, byStatus: {}, byOperation: {} };
+  const totals: Totals = {
+    requests: 0,
+    failures: 0,
+    failureRate: 0,
+    unauthorized: 0,
+    serverErrors: 0,
+    unavailable: 0,
+    byStatus: {},
+    byOperation: {},
+  };
   for (const c of counts) {
     const failed = isFailure(c.status) ? c.count : 0;
     totals.requests += c.count;
@@ -127,14 +171,23 @@ export function totalsOf(counts: MinuteCount[]): Totals {
   }
   totals.failureRate = totals.requests ? totals.failures / totals.requests : 0;
   // Operations in the classifier's order, so every view lists them alike.
-  totals.byOperation = Object.fromEntries(OPERATIONS.flatMap((o) => { const t = totals.byOperation[o]; return t ? [[o, t]] : []; }));
+  totals.byOperation = Object.fromEntries(
+    OPERATIONS.flatMap((o) => {
+      const t = totals.byOperation[o];
+      return t ? [[o, t]] : [];
+    }),
+  );
   return totals;
 }
 
 function bucketsOf(counts: MinuteCount[], from: Date, to: Date): TenantStatus['buckets'] {
   const start = from.getTime();
   const width = (to.getTime() - start) / BUCKETS;
-  const buckets = Array.from({ length: BUCKETS }, (_, i) => ({ from: new Date(start + i * width).toISOString(), requests: 0, failures: 0 }));
+  const buckets = Array.from({ length: BUCKETS }, (_, i) => ({
+    from: new Date(start + i * width).toISOString(),
+    requests: 0,
+    failures: 0,
+  }));
   for (const c of counts) {
     const b = buckets[Math.min(BUCKETS - 1, Math.max(0, Math.floor((Date.parse(c.minute) - start) / width)))];
     b.requests += c.count;

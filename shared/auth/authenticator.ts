@@ -40,9 +40,14 @@ interface Entry {
 }
 
 const unauthorized = () =>
-  new ScimError(401, 'Missing or invalid bearer token. Send the Secret Token as "Authorization: Bearer <token>".', undefined, {
-    'WWW-Authenticate': 'Bearer realm="scim"',
-  });
+  new ScimError(
+    401,
+    'Missing or invalid bearer token. Send the Secret Token as "Authorization: Bearer <token>".',
+    undefined,
+    {
+      'WWW-Authenticate': 'Bearer realm="scim"',
+    },
+  );
 
 /**
  * Entra retries a 503 later instead of counting a failure towards quarantine; a 401 would count. The cause goes
@@ -132,7 +137,10 @@ export class Authenticator {
   private async fallBack(tenant: string, cached: Entry | undefined, token: string): Promise<string> {
     const id = cached && (await this.accepts(tenant, cached, token));
     if (id !== undefined) return id;
-    throw storeUnavailable(this.failures.get(tenant) ?? new Error('token store reads are rate-limited (reloadsPerSecond) and this tenant is not cached'));
+    throw storeUnavailable(
+      this.failures.get(tenant) ??
+        new Error('token store reads are rate-limited (reloadsPerSecond) and this tenant is not cached'),
+    );
   }
 
   private judgesJwt(entry: Entry, token: string): boolean {
@@ -158,7 +166,9 @@ export class Authenticator {
     const now = this.clock.now();
     let matched: string | undefined;
     // Every candidate is compared, in constant time, so timing reveals neither which token nor how much matched.
-    for (const t of tokens) if (t.digest.length === presented.length && timingSafeEqual(t.digest, presented) && isUsable(t, now)) matched = t.id;
+    for (const t of tokens)
+      if (t.digest.length === presented.length && timingSafeEqual(t.digest, presented) && isUsable(t, now))
+        matched = t.id;
     if (matched !== undefined) this.options.onUsed?.(tenant, matched);
     return matched;
   }

@@ -30,7 +30,10 @@ export class EntraJwtVerifier {
    */
   private readonly verified = new TtlCache<string, { issuerTenant: string; expiresMs: number }>(1_000, 3_600_000);
 
-  constructor(private readonly jwksUrl: string = ENTRA_JWKS_URL, private readonly refetchCooldownMs = 30_000) {}
+  constructor(
+    private readonly jwksUrl: string = ENTRA_JWKS_URL,
+    private readonly refetchCooldownMs = 30_000,
+  ) {}
 
   /** True for a valid token from one of `entraTenantIds`; false for any other token; throws KeySetUnavailable. */
   async verify(token: string, entraTenantIds: readonly string[]): Promise<boolean> {
@@ -39,7 +42,11 @@ export class EntraJwtVerifier {
     const known = this.verified.get(digest);
     if (known && known.expiresMs > Date.now()) return entraTenantIds.includes(known.issuerTenant);
     const jose = await import('jose');
-    this.keys ??= jose.createRemoteJWKSet(new URL(this.jwksUrl), { cooldownDuration: this.refetchCooldownMs, cacheMaxAge: 24 * 3600_000, timeoutDuration: 5_000 });
+    this.keys ??= jose.createRemoteJWKSet(new URL(this.jwksUrl), {
+      cooldownDuration: this.refetchCooldownMs,
+      cacheMaxAge: 24 * 3600_000,
+      timeoutDuration: 5_000,
+    });
     try {
       const { payload } = await jose.jwtVerify(token, this.keys, {
         algorithms: ['RS256'],
@@ -56,7 +63,8 @@ export class EntraJwtVerifier {
       this.verified.set(digest, { issuerTenant, expiresMs: (exp + SKEW_SECONDS) * 1000 });
       return true;
     } catch (e) {
-      if (e instanceof jose.errors.JWKSTimeout || isFetchFailure(e, jose.errors)) throw new KeySetUnavailable('Entra key set unreachable');
+      if (e instanceof jose.errors.JWKSTimeout || isFetchFailure(e, jose.errors))
+        throw new KeySetUnavailable('Entra key set unreachable');
       return false;
     }
   }
@@ -65,7 +73,8 @@ export class EntraJwtVerifier {
 /** An unreachable, failing or malformed key-set endpoint (as opposed to a token that fails verification). */
 function isFetchFailure(e: unknown, errors: typeof import('jose').errors): boolean {
   if (e instanceof errors.JWKSInvalid) return true;
-  if (e instanceof errors.JOSEError) return e.code === 'ERR_JOSE_GENERIC' && /JSON Web Key Set HTTP response/.test(e.message);
+  if (e instanceof errors.JOSEError)
+    return e.code === 'ERR_JOSE_GENERIC' && /JSON Web Key Set HTTP response/.test(e.message);
   const { code } = errorFields(e);
   return code !== undefined && /^E[A-Z]+$/.test(code); // ECONNREFUSED, ENOTFOUND, …
 }

@@ -4,7 +4,10 @@ import { DEFAULT_STORAGE_TIMEOUT_MS, dependencyOptions, managedIdentity } from '
 
 /** Any token will do for the local fake of the Key Vault protocol: it checks that one is sent, not what it says. */
 const localCredential: TokenCredential = {
-  getToken: async (): Promise<AccessToken> => ({ token: 'local-fake-vault', expiresOnTimestamp: Date.now() + 3600_000 }),
+  getToken: async (): Promise<AccessToken> => ({
+    token: 'local-fake-vault',
+    expiresOnTimestamp: Date.now() + 3600_000,
+  }),
 };
 
 /**

@@ -32,7 +32,11 @@ export class KeyVaultTokenSource implements ManagedTokenSource {
     const name = this.prefix + tenant;
     const abortSignal = AbortSignal.timeout(this.readTimeoutMs);
     // Key Vault lists no versions for a missing secret; 404 is tolerated as well, since it means the same.
-    const versions = await tolerating(collect(this.client.listPropertiesOfSecretVersions(name, { abortSignal })), [], 404);
+    const versions = await tolerating(
+      collect(this.client.listPropertiesOfSecretVersions(name, { abortSignal })),
+      [],
+      404,
+    );
     return Promise.all(versions.map((p) => this.token(name, p, abortSignal)));
   }
 
@@ -48,14 +52,28 @@ export class KeyVaultTokenSource implements ManagedTokenSource {
   }
 
   async issue(tenant: string, value: string, expires?: Date): Promise<StoredToken> {
-    const { properties: p } = await this.client.setSecret(this.prefix + tenant, value, { expiresOn: expires, contentType: PURPOSE, tags: { purpose: PURPOSE } });
-    return { id: p.version ?? '', digest: tokenDigest(value), created: p.createdOn, expires: p.expiresOn, enabled: p.enabled !== false };
+    const { properties: p } = await this.client.setSecret(this.prefix + tenant, value, {
+      expiresOn: expires,
+      contentType: PURPOSE,
+      tags: { purpose: PURPOSE },
+    });
+    return {
+      id: p.version ?? '',
+      digest: tokenDigest(value),
+      created: p.createdOn,
+      expires: p.expiresOn,
+      enabled: p.enabled !== false,
+    };
   }
 
   async revoke(tenant: string, id: string): Promise<boolean> {
     // Without a version the update would address the secret's current version, which is not what was asked.
     if (!id) return false;
-    return tolerating(this.client.updateSecretProperties(this.prefix + tenant, id, { enabled: false }).then(() => true), false, 404);
+    return tolerating(
+      this.client.updateSecretProperties(this.prefix + tenant, id, { enabled: false }).then(() => true),
+      false,
+      404,
+    );
   }
 
   /**
@@ -67,13 +85,21 @@ export class KeyVaultTokenSource implements ManagedTokenSource {
    */
   async removeTenant(tenant: string): Promise<void> {
     const name = this.prefix + tenant;
-    const deleting = this.client.beginDeleteSecret(name, { intervalInMs: 250 }).then((poller) => poller.pollUntilDone());
-    const deleted = await tolerating(deleting.then(() => true), false, 404);
+    const deleting = this.client
+      .beginDeleteSecret(name, { intervalInMs: 250 })
+      .then((poller) => poller.pollUntilDone());
+    const deleted = await tolerating(
+      deleting.then(() => true),
+      false,
+      404,
+    );
     if (deleted) await tolerating(this.client.purgeDeletedSecret(name), undefined, 403, 404);
   }
 
   async tenants(): Promise<string[]> {
     const secrets = await collect(this.client.listPropertiesOfSecrets());
-    return secrets.filter((p) => p.name.startsWith(this.prefix) && p.tags?.purpose === PURPOSE).map((p) => p.name.slice(this.prefix.length));
+    return secrets
+      .filter((p) => p.name.startsWith(this.prefix) && p.tags?.purpose === PURPOSE)
+      .map((p) => p.name.slice(this.prefix.length));
   }
 }

@@ -9,7 +9,10 @@ export class SettingsTokenSource implements TokenSource {
 
   constructor(tokensByTenant: Record<string, string[]>) {
     this.byTenant = new Map(
-      Object.entries(tokensByTenant).map(([tenant, values]) => [tenant, values.map((v, i) => ({ id: `setting-${i + 1}`, digest: tokenDigest(v), enabled: true }))]),
+      Object.entries(tokensByTenant).map(([tenant, values]) => [
+        tenant,
+        values.map((v, i) => ({ id: `setting-${i + 1}`, digest: tokenDigest(v), enabled: true })),
+      ]),
     );
   }
 

@@ -11,4 +11,5 @@ export interface TenantCredentials {
 export type CredentialsLoader = (tenant: string) => Promise<TenantCredentials>;
 
 /** A token counts while it is enabled and not past its expiry. */
-export const isUsable = (t: StoredToken, now: number) => t.enabled && (t.expires === undefined || t.expires.getTime() > now);
+export const isUsable = (t: StoredToken, now: number) =>
+  t.enabled && (t.expires === undefined || t.expires.getTime() > now);

@@ -29,11 +29,27 @@ export async function knownTenants(rt: TokenInventorySources): Promise<string[]>
 }
 
 /** The tenant's tokens with their expiry and last use, so expiring ones can be renewed before Entra quarantines. */
-export async function tokenInventory(rt: TokenInventorySources, tenant: string, now = Date.now()): Promise<TokenInfo[]> {
-  const [issued, declared, lastUsed] = await Promise.all([rt.tokens.tokens(tenant), rt.settingsTokens.tokens(tenant), rt.tokenUsage.lastUsed(tenant)]);
+export async function tokenInventory(
+  rt: TokenInventorySources,
+  tenant: string,
+  now = Date.now(),
+): Promise<TokenInfo[]> {
+  const [issued, declared, lastUsed] = await Promise.all([
+    rt.tokens.tokens(tenant),
+    rt.settingsTokens.tokens(tenant),
+    rt.tokenUsage.lastUsed(tenant),
+  ]);
   const issuedSource = rt.settings.SCIM_KEY_VAULT_URL ? 'key-vault' : 'table';
   return [
-    ...issued.map((t) => ({ t, source: issuedSource } as const)),
-    ...declared.map((t) => ({ t, source: 'settings' } as const)),
-  ].map(({ t, source }) => ({ tenant, id: t.id, source, created: t.created, expires: t.expires, lastUsed: lastUsed.get(t.id), usable: isUsable(t, now) }));
+    ...issued.map((t) => ({ t, source: issuedSource }) as const),
+    ...declared.map((t) => ({ t, source: 'settings' }) as const),
+  ].map(({ t, source }) => ({
+    tenant,
+    id: t.id,
+    source,
+    created: t.created,
+    expires: t.expires,
+    lastUsed: lastUsed.get(t.id),
+    usable: isUsable(t, now),
+  }));
 }

@@ -90,7 +90,11 @@ export async function runCheck(options: CheckOptions): Promise<StepResult[]> {
   async function call(method: string, path: string, body?: unknown, token = options.token): Promise<Reply> {
     const res = await fetch(`${base}${path}`, {
       method,
-      headers: { Authorization: `Bearer ${token}`, Accept: 'application/scim+json', ...(body === undefined ? {} : { 'Content-Type': 'application/scim+json' }) },
+      headers: {
+        Authorization: `Bearer ${token}`,
+        Accept: 'application/scim+json',
+        ...(body === undefined ? {} : { 'Content-Type': 'application/scim+json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
     });
@@ -103,7 +107,11 @@ export async function runCheck(options: CheckOptions): Promise<StepResult[]> {
     const detail = stringAt(r.body, 'detail');
     const scimError = detail ? `: ${detail.slice(0, 120)}` : '';
     expectThat(r.status === expected, `expected ${expected}, got ${r.status}${scimError}`);
-    if (r.body !== undefined) expectThat(/application\/scim\+json/.test(r.headers.get('content-type') ?? ''), `Content-Type is ${r.headers.get('content-type')}, not application/scim+json`);
+    if (r.body !== undefined)
+      expectThat(
+        /application\/scim\+json/.test(r.headers.get('content-type') ?? ''),
+        `Content-Type is ${r.headers.get('content-type')}, not application/scim+json`,
+      );
     return r;
   }
 
@@ -151,19 +159,25 @@ export async function runCheck(options: CheckOptions): Promise<StepResult[]> {
 
   await step('Test Connection probe (userName eq <random GUID>)', async () => {
     const r = await expectStatus(call('GET', `/Users?${filter(`userName eq "${randomUUID()}"`)}`), 200);
-    expectThat(at(r.body, 'totalResults') === 0 && Array.isArray(at(r.body, 'Resources')), 'expected an empty ListResponse');
+    expectThat(
+      at(r.body, 'totalResults') === 0 && Array.isArray(at(r.body, 'Resources')),
+      'expected an empty ListResponse',
+    );
     return '200, empty ListResponse';
   });
   if (!results[0].ok) blocked = 'the Test Connection probe failed';
   await step('group probe (displayName eq <random GUID>)', async () => {
-    const r = await expectStatus(call('GET', `/Groups?excludedAttributes=members&${filter(`displayName eq "${randomUUID()}"`)}`), 200);
+    const r = await expectStatus(
+      call('GET', `/Groups?excludedAttributes=members&${filter(`displayName eq "${randomUUID()}"`)}`),
+      200,
+    );
     expectThat(at(r.body, 'totalResults') === 0, 'expected an empty ListResponse');
   });
   await step('wrong token is refused', async () => {
     const r = await expectStatus(call('GET', '/Users?count=1', undefined, `wrong-${randomUUID()}`), 401);
     return `401, WWW-Authenticate: ${r.headers.get('www-authenticate') ?? 'missing'}`;
   });
-  await step('create user (Entra\'s body)', async () => {
+  await step("create user (Entra's body)", async () => {
     const r = await expectStatus(call('POST', '/Users', userBody(`${prefix}-user@example.com`)), 201);
     user = { id: createdId(r, 'user'), externalId: stringAt(r.body, 'externalId') };
     created.users.push(user.id);
@@ -181,8 +195,14 @@ export async function runCheck(options: CheckOptions): Promise<StepResult[]> {
   });
   await step('match user by userName (any case)', async () => {
     needs([user, 'the user']);
-    const r = await expectStatus(call('GET', `/Users?${filter(`userName eq "${prefix.toUpperCase()}-USER@EXAMPLE.COM"`)}`), 200);
-    expectThat(at(r.body, 'totalResults') === 1 && at(r.body, 'Resources', 0, 'id') === user?.id, `expected exactly the created user, got ${count(r)} result(s)`);
+    const r = await expectStatus(
+      call('GET', `/Users?${filter(`userName eq "${prefix.toUpperCase()}-USER@EXAMPLE.COM"`)}`),
+      200,
+    );
+    expectThat(
+      at(r.body, 'totalResults') === 1 && at(r.body, 'Resources', 0, 'id') === user?.id,
+      `expected exactly the created user, got ${count(r)} result(s)`,
+    );
   });
   await step('match user by externalId', async () => {
     needs([user, 'the user']);
@@ -191,57 +211,124 @@ export async function runCheck(options: CheckOptions): Promise<StepResult[]> {
   });
   await step('PATCH user as Entra does (work email, name, department)', async () => {
     needs([user, 'the user']);
-    const r = await expectStatus(call('PATCH', `/Users/${user?.id}`, {
-      schemas: [PO],
-      Operations: [
-        { op: 'Replace', path: 'emails[type eq "work"].value', value: `${prefix}-renamed@example.com` },
-        { op: 'Replace', path: 'name.familyName', value: 'Renamed' },
-        { op: 'Replace', path: `${EU}:department`, value: 'Checked' },
-      ],
-    }), 200);
-    expectThat(at(r.body, 'name', 'familyName') === 'Renamed' && at(r.body, EU, 'department') === 'Checked', 'the PATCHed values did not come back');
+    const r = await expectStatus(
+      call('PATCH', `/Users/${user?.id}`, {
+        schemas: [PO],
+        Operations: [
+          { op: 'Replace', path: 'emails[type eq "work"].value', value: `${prefix}-renamed@example.com` },
+          { op: 'Replace', path: 'name.familyName', value: 'Renamed' },
+          { op: 'Replace', path: `${EU}:department`, value: 'Checked' },
+        ],
+      }),
+      200,
+    );
+    expectThat(
+      at(r.body, 'name', 'familyName') === 'Renamed' && at(r.body, EU, 'department') === 'Checked',
+      'the PATCHed values did not come back',
+    );
   });
   await step('set manager (URN path, bare id)', async () => {
     needs([user, 'the user'], [manager, 'the manager']);
-    const r = await expectStatus(call('PATCH', `/Users/${user?.id}`, { schemas: [PO], Operations: [{ op: 'add', path: `${EU}:manager`, value: manager?.id }] }), 200);
-    expectThat(at(r.body, EU, 'manager', 'value') === manager?.id, 'manager.value is not the manager\'s id');
+    const r = await expectStatus(
+      call('PATCH', `/Users/${user?.id}`, {
+        schemas: [PO],
+        Operations: [{ op: 'add', path: `${EU}:manager`, value: manager?.id }],
+      }),
+      200,
+    );
+    expectThat(at(r.body, EU, 'manager', 'value') === manager?.id, "manager.value is not the manager's id");
   });
   await step('disable user ("False" as Entra sends it)', async () => {
     needs([user, 'the user']);
-    const r = await expectStatus(call('PATCH', `/Users/${user?.id}`, { schemas: [PO], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] }), 200);
+    const r = await expectStatus(
+      call('PATCH', `/Users/${user?.id}`, {
+        schemas: [PO],
+        Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
+      }),
+      200,
+    );
     expectThat(at(r.body, 'active') === false, 'active is not the boolean false');
   });
   await step('read user', async () => {
     needs([user, 'the user']);
     const r = await expectStatus(call('GET', `/Users/${user?.id}`), 200);
-    expectThat(at(r.body, 'active') === false && at(r.body, 'emails', 0, 'value') === `${prefix}-renamed@example.com`, 'the read user does not show the updates');
+    expectThat(
+      at(r.body, 'active') === false && at(r.body, 'emails', 0, 'value') === `${prefix}-renamed@example.com`,
+      'the read user does not show the updates',
+    );
   });
-  await step('create group (Entra\'s body)', async () => {
-    const r = await expectStatus(call('POST', '/Groups', { schemas: [G, ADSCIM_GROUP], externalId: randomUUID(), displayName: `${prefix}-group`, meta: { resourceType: 'Group' } }), 201);
+  await step("create group (Entra's body)", async () => {
+    const r = await expectStatus(
+      call('POST', '/Groups', {
+        schemas: [G, ADSCIM_GROUP],
+        externalId: randomUUID(),
+        displayName: `${prefix}-group`,
+        meta: { resourceType: 'Group' },
+      }),
+      201,
+    );
     group = { id: createdId(r, 'group') };
     created.groups.push(group.id);
     return `201, id ${group.id}`;
   });
   await step('match group by displayName without members', async () => {
     needs([group, 'the group']);
-    const r = await expectStatus(call('GET', `/Groups?excludedAttributes=members&${filter(`displayName eq "${prefix}-group"`)}`), 200);
-    expectThat(at(r.body, 'totalResults') === 1 && isJsonObject(at(r.body, 'Resources', 0)) && at(r.body, 'Resources', 0, 'members') === undefined, 'expected the group, without members');
+    const r = await expectStatus(
+      call('GET', `/Groups?excludedAttributes=members&${filter(`displayName eq "${prefix}-group"`)}`),
+      200,
+    );
+    expectThat(
+      at(r.body, 'totalResults') === 1 &&
+        isJsonObject(at(r.body, 'Resources', 0)) &&
+        at(r.body, 'Resources', 0, 'members') === undefined,
+      'expected the group, without members',
+    );
   });
   await step('add two members', async () => {
     needs([group, 'the group'], [user, 'the user'], [manager, 'the manager']);
-    await expectStatus(call('PATCH', `/Groups/${group?.id}`, { schemas: [PO], Operations: [{ op: 'Add', path: 'members', value: [{ $ref: null, value: user?.id }, { $ref: null, value: manager?.id }] }] }), 204);
+    await expectStatus(
+      call('PATCH', `/Groups/${group?.id}`, {
+        schemas: [PO],
+        Operations: [
+          {
+            op: 'Add',
+            path: 'members',
+            value: [
+              { $ref: null, value: user?.id },
+              { $ref: null, value: manager?.id },
+            ],
+          },
+        ],
+      }),
+      204,
+    );
     const r = await expectStatus(call('GET', `/Groups/${group?.id}`), 200);
     expectThat(listAt(r.body, 'members').length === 2, `expected 2 members, read ${listAt(r.body, 'members').length}`);
   });
   await step('remove one member (value list)', async () => {
     needs([group, 'the group'], [user, 'the user'], [manager, 'the manager']);
-    await expectStatus(call('PATCH', `/Groups/${group?.id}`, { schemas: [PO], Operations: [{ op: 'Remove', path: 'members', value: [{ $ref: null, value: manager?.id }] }] }), 204);
+    await expectStatus(
+      call('PATCH', `/Groups/${group?.id}`, {
+        schemas: [PO],
+        Operations: [{ op: 'Remove', path: 'members', value: [{ $ref: null, value: manager?.id }] }],
+      }),
+      204,
+    );
     const r = await expectStatus(call('GET', `/Groups/${group?.id}`), 200);
-    expectThat(listAt(r.body, 'members').length === 1 && at(r.body, 'members', 0, 'value') === user?.id, 'expected only the user to remain');
+    expectThat(
+      listAt(r.body, 'members').length === 1 && at(r.body, 'members', 0, 'value') === user?.id,
+      'expected only the user to remain',
+    );
   });
   await step('rename group', async () => {
     needs([group, 'the group']);
-    await expectStatus(call('PATCH', `/Groups/${group?.id}`, { schemas: [PO], Operations: [{ op: 'Replace', path: 'displayName', value: `${prefix}-group-renamed` }] }), 204);
+    await expectStatus(
+      call('PATCH', `/Groups/${group?.id}`, {
+        schemas: [PO],
+        Operations: [{ op: 'Replace', path: 'displayName', value: `${prefix}-group-renamed` }],
+      }),
+      204,
+    );
   });
   await step('delete group', async () => {
     needs([group, 'the group']);
@@ -257,12 +344,20 @@ export async function runCheck(options: CheckOptions): Promise<StepResult[]> {
   });
   await step(`clean up everything named ${prefix}-*`, async () => {
     // Also what a failed step left behind, found by name in case a create answered but its reply was lost.
-    const users = await expectStatus(call('GET', `/Users?count=200&attributes=id&${filter(`userName sw "${prefix}-"`)}`), 200);
-    const groups = await expectStatus(call('GET', `/Groups?count=200&attributes=id&${filter(`displayName sw "${prefix}-"`)}`), 200);
-    const ids = (list: Reply) => objectsIn(at(list.body, 'Resources')).flatMap((r) => (typeof r.id === 'string' ? [r.id] : []));
+    const users = await expectStatus(
+      call('GET', `/Users?count=200&attributes=id&${filter(`userName sw "${prefix}-"`)}`),
+      200,
+    );
+    const groups = await expectStatus(
+      call('GET', `/Groups?count=200&attributes=id&${filter(`displayName sw "${prefix}-"`)}`),
+      200,
+    );
+    const ids = (list: Reply) =>
+      objectsIn(at(list.body, 'Resources')).flatMap((r) => (typeof r.id === 'string' ? [r.id] : []));
     const left = [...new Set([...created.users, ...ids(users)])].map((id) => `/Users/${id}`);
     left.push(...new Set([...created.groups, ...ids(groups)].map((id) => `/Groups/${id}`)));
-    for (const path of left) expectThat([204, 404].includes((await call('DELETE', path)).status), `could not delete ${path}`);
+    for (const path of left)
+      expectThat([204, 404].includes((await call('DELETE', path)).status), `could not delete ${path}`);
     return `deleted ${left.length} remaining (the manager, and whatever a failed step left)`;
   });
   return results;

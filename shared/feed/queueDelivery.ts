@@ -31,7 +31,11 @@ export class QueueDelivery {
   private readonly again = new Set<string>();
   private readonly now: () => number;
 
-  constructor(private readonly outbox: ChangeOutbox, private readonly queue: MessageQueue, private readonly options: DeliveryOptions) {
+  constructor(
+    private readonly outbox: ChangeOutbox,
+    private readonly queue: MessageQueue,
+    private readonly options: DeliveryOptions,
+  ) {
     this.now = options.now ?? Date.now;
   }
 
@@ -47,7 +51,9 @@ export class QueueDelivery {
         await this.deliver(tenant);
       } while (this.again.has(tenant));
     })()
-      .catch((e: unknown) => this.options.log(`change queue: delivery for tenant ${tenant} stopped (${describe(e)}); the sweep retries`))
+      .catch((e: unknown) =>
+        this.options.log(`change queue: delivery for tenant ${tenant} stopped (${describe(e)}); the sweep retries`),
+      )
       .finally(() => this.rounds.delete(tenant));
     this.rounds.set(tenant, run);
   }
@@ -89,7 +95,9 @@ export class QueueDelivery {
         try {
           await this.queue.send(queueMessageOf(event));
         } catch (e) {
-          this.options.log(`change queue: event ${event.id} not sent (${describe(e)}); it stays in the outbox and is retried`);
+          this.options.log(
+            `change queue: event ${event.id} not sent (${describe(e)}); it stays in the outbox and is retried`,
+          );
           return;
         }
         delivered.push(event.id);

@@ -17,16 +17,26 @@ const JSON_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'no-
 
 const changesQuery = z.object({
   tenant: tenantIdSchema,
-  after: z.string().regex(/^[0-9]{15}-[0-9a-f]{12}$/, 'after is a cursor: the "next" of an earlier answer').optional(),
+  after: z
+    .string()
+    .regex(/^[0-9]{15}-[0-9a-f]{12}$/, 'after is a cursor: the "next" of an earlier answer')
+    .optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
-const historyQuery = z.object({ tenant: tenantIdSchema, q: z.string().min(1, 'q is an id, userName, externalId or displayName').max(1024) });
+const historyQuery = z.object({
+  tenant: tenantIdSchema,
+  q: z.string().min(1, 'q is an id, userName, externalId or displayName').max(1024),
+});
 
 /** The query's parameters, or a 400 naming each one that is wrong (never echoing a value). */
 function parse<Out, In>(schema: z.ZodType<Out, z.ZodTypeDef, In>, req: StatusRequest): Out {
   const given = Object.fromEntries([...req.query.entries()].filter(([, v]) => v !== ''));
   const parsed = schema.safeParse(given);
-  if (!parsed.success) throw badRequest('invalidValue', parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; '));
+  if (!parsed.success)
+    throw badRequest(
+      'invalidValue',
+      parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; '),
+    );
   return parsed.data;
 }
 
@@ -47,10 +57,16 @@ export function changesEndpoint(ports: () => Pick<ChangesPorts, 'changes'>) {
 }
 
 /** The history `tenant` and `q` of the query ask for: the first resource `q` names, and the others it names. */
-export async function lookUpHistory(ports: ChangesPorts, req: StatusRequest): Promise<ResourceHistory & { others: ResourceSummary[] }> {
+export async function lookUpHistory(
+  ports: ChangesPorts,
+  req: StatusRequest,
+): Promise<ResourceHistory & { others: ResourceSummary[] }> {
   const { tenant, q } = parse(historyQuery, req);
   const [first, ...others] = await historyOf(ports.repository.resources, ports.changes, tenant, q);
-  if (!first) throw notFound(`No user or group of tenant "${tenant}" has, or had within the retention period, the id, userName, externalId or displayName given in q.`);
+  if (!first)
+    throw notFound(
+      `No user or group of tenant "${tenant}" has, or had within the retention period, the id, userName, externalId or displayName given in q.`,
+    );
   return { ...first, others: others.map((o) => o.resource) };
 }
 

@@ -18,8 +18,16 @@ const ENDPOINTS: ReadonlyArray<{ path: RegExp; label: string; allow: readonly st
 
 /** Endpoints of RFC 7644 this service does not implement: 501, as §3.11 asks for /Me. */
 const NOT_IMPLEMENTED: ReadonlyArray<{ path: RegExp; detail: string }> = [
-  { path: /^Me(\/|$)/i, detail: '/Me (RFC 7644 §3.11) is not supported: this service has no authenticated subject, only a provisioning client.' },
-  { path: /^Bulk(\/|$)/i, detail: 'Bulk operations (RFC 7644 §3.7) are not supported (ServiceProviderConfig: bulk.supported is false); send each operation as its own request.' },
+  {
+    path: /^Me(\/|$)/i,
+    detail:
+      '/Me (RFC 7644 §3.11) is not supported: this service has no authenticated subject, only a provisioning client.',
+  },
+  {
+    path: /^Bulk(\/|$)/i,
+    detail:
+      'Bulk operations (RFC 7644 §3.7) are not supported (ServiceProviderConfig: bulk.supported is false); send each operation as its own request.',
+  },
 ];
 
 const SERVED = 'this service serves /Users, /Groups, /.search, /ServiceProviderConfig, /ResourceTypes and /Schemas';
@@ -46,4 +54,9 @@ export async function noSuchEndpoint(ctx: RequestContext): Promise<ScimHttpRespo
  * the same for every such path.
  */
 export const notATenantUrl = (): ScimHttpResponse =>
-  scimJson(404, notFound('Not a SCIM endpoint. The Tenant URL is https://<host>/scim/v2 (default tenant) or https://<host>/scim/{tenant}/v2.').toBody());
+  scimJson(
+    404,
+    notFound(
+      'Not a SCIM endpoint. The Tenant URL is https://<host>/scim/v2 (default tenant) or https://<host>/scim/{tenant}/v2.',
+    ).toBody(),
+  );

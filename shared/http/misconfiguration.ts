@@ -16,5 +16,8 @@ export function misconfigured(invalid: InvalidSettings, log: { error(message: st
     logged.add(invalid);
     log.error(`The service cannot serve requests until these app settings are fixed. ${invalid.message}`);
   }
-  return new ScimError(500, `The service is misconfigured: fix the app setting(s) ${invalid.settings.join(', ')} (the service's log says why), then restart it.`);
+  return new ScimError(
+    500,
+    `The service is misconfigured: fix the app setting(s) ${invalid.settings.join(', ')} (the service's log says why), then restart it.`,
+  );
 }

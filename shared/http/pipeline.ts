@@ -34,7 +34,11 @@ function wellEncoded(url: string): boolean {
 }
 
 /** A 400 without scimType: RFC 7644 §3.12 names none for a malformed URL (invalidSyntax is about the body). */
-const malformedUrl = () => new ScimError(400, 'The URL is malformed: every "%" must start an escape of two hex digits forming UTF-8 (RFC 3986 §2.1); send a literal "%" as %25.');
+const malformedUrl = () =>
+  new ScimError(
+    400,
+    'The URL is malformed: every "%" must start an escape of two hex digits forming UTF-8 (RFC 3986 §2.1); send a literal "%" as %25.',
+  );
 
 /**
  * One path for every SCIM request: find the tenant in the route, authenticate against that tenant's tokens, run
@@ -53,11 +57,20 @@ export function scimEndpoint<P>(endpoint: ScimEndpoint<P>, ports: () => P & Pipe
       if (!wellEncoded(req.url)) throw malformedUrl();
       const current = ports();
       const tenant = tenantOfRoute(req.params.tenant);
-      if (!tenant) throw notFound('Not a SCIM tenant URL: a tenant id in /scim/{tenant}/v2 is 1-63 lower-case letters, digits and inner hyphens.');
+      if (!tenant)
+        throw notFound(
+          'Not a SCIM tenant URL: a tenant id in /scim/{tenant}/v2 is 1-63 lower-case letters, digits and inner hyphens.',
+        );
       party = { ports: current, tenant, authenticated: false };
       const tokenId = await current.auth.authenticate(tenant, bearerToken(req.headers.get('authorization')));
       party.authenticated = true;
-      res = await endpoint({ req, ports: current, tenant, log, origin: { correlationId: activity.correlationId, tokenId } });
+      res = await endpoint({
+        req,
+        ports: current,
+        tenant,
+        log,
+        origin: { correlationId: activity.correlationId, tokenId },
+      });
     } catch (e) {
       res = errorResponse(e, log, activity.correlationId);
     }

@@ -42,7 +42,11 @@ export function beginRequestActivity(raw: ScimHttpRequest) {
     text: () => (body ??= raw.text()),
   };
 
-  async function finish(res: ScimHttpResponse, party: RequestParty | undefined, log: Logger): Promise<ScimHttpResponse> {
+  async function finish(
+    res: ScimHttpResponse,
+    party: RequestParty | undefined,
+    log: Logger,
+  ): Promise<ScimHttpResponse> {
     const answered = { ...res, headers: { ...res.headers, [CORRELATION_HEADER]: correlationId } };
     if (!party?.ports.activity.enabled) return answered;
     try {
@@ -54,12 +58,26 @@ export function beginRequestActivity(raw: ScimHttpRequest) {
     return answered;
   }
 
-  async function outcomeOf({ ports, tenant, authenticated }: RequestParty, res: ScimHttpResponse, latencyMs: number): Promise<RequestOutcome> {
+  async function outcomeOf(
+    { ports, tenant, authenticated }: RequestParty,
+    res: ScimHttpResponse,
+    latencyMs: number,
+  ): Promise<RequestOutcome> {
     const url = new URL(raw.url);
     const method = raw.method.toUpperCase();
     // Only a body the endpoint already read is looked at, and only where it decides the step (PATCH/PUT, .search).
-    const read = body !== undefined && (method === 'PATCH' || method === 'PUT' || url.pathname.toLowerCase().endsWith('/.search')) ? body : undefined;
-    const step = classify({ method, path: url.pathname, query: url.searchParams, body: read ? await parsed(read) : undefined, status: res.status, responseBody: res.body });
+    const read =
+      body !== undefined && (method === 'PATCH' || method === 'PUT' || url.pathname.toLowerCase().endsWith('/.search'))
+        ? body
+        : undefined;
+    const step = classify({
+      method,
+      path: url.pathname,
+      query: url.searchParams,
+      body: read ? await parsed(read) : undefined,
+      status: res.status,
+      responseBody: res.body,
+    });
     const failed = isFailure(res.status) ? errorOf(res.body) : {};
     return {
       // Arrival on the service's clock (tests move it), as the notifier judges by that clock.
@@ -90,7 +108,10 @@ function errorOf(body: string | undefined): { scimType?: string; detail?: string
   try {
     const e = parseJson(body ?? '');
     if (!isJsonObject(e)) return {};
-    return { scimType: typeof e.scimType === 'string' ? e.scimType : undefined, detail: typeof e.detail === 'string' ? e.detail : undefined };
+    return {
+      scimType: typeof e.scimType === 'string' ? e.scimType : undefined,
+      detail: typeof e.detail === 'string' ? e.detail : undefined,
+    };
   } catch {
     return {};
   }

@@ -18,7 +18,9 @@ export interface ResourceEndpointPorts {
 }
 
 /** `/Users` and `/Groups`: parse the request, call the resource service, shape the response. */
-export function resourceEndpoint(pickSchema: (ports: ResourceEndpointPorts) => ResourceSchema): ScimEndpoint<ResourceEndpointPorts> {
+export function resourceEndpoint(
+  pickSchema: (ports: ResourceEndpointPorts) => ResourceSchema,
+): ScimEndpoint<ResourceEndpointPorts> {
   return async (ctx) => {
     const schema = pickSchema(ctx.ports);
     const { service } = ctx.ports;
@@ -38,8 +40,10 @@ export function resourceEndpoint(pickSchema: (ports: ResourceEndpointPorts) => R
       throw methodNotAllowed(method, `/${schema.endpoint}/.search`, ['POST']);
     }
     switch (method) {
-      case 'GET': return single(await service.read(scope, schema, id, projection()));
-      case 'PUT': return single(await service.replace(scope, schema, id, await body(), ifMatch, projection()));
+      case 'GET':
+        return single(await service.read(scope, schema, id, projection()));
+      case 'PUT':
+        return single(await service.replace(scope, schema, id, await body(), ifMatch, projection()));
       case 'PATCH': {
         const updated = await service.patch(scope, schema, id, parsePatchRequest(await body()), ifMatch, projection());
         return updated ? single(updated) : noContent();
@@ -47,12 +51,18 @@ export function resourceEndpoint(pickSchema: (ports: ResourceEndpointPorts) => R
       case 'DELETE':
         await service.delete(scope, schema, id, ifMatch);
         return noContent();
-      default: throw methodNotAllowed(method, `/${schema.endpoint}/{id}`, ['GET', 'PUT', 'PATCH', 'DELETE']);
+      default:
+        throw methodNotAllowed(method, `/${schema.endpoint}/{id}`, ['GET', 'PUT', 'PATCH', 'DELETE']);
     }
   };
 }
 
-export const scopeOf = (ctx: RequestContext): RequestScope => ({ tenant: ctx.tenant, baseUrl: baseUrlOf(ctx.req), log: ctx.log, origin: ctx.origin });
+export const scopeOf = (ctx: RequestContext): RequestScope => ({
+  tenant: ctx.tenant,
+  baseUrl: baseUrlOf(ctx.req),
+  log: ctx.log,
+  origin: ctx.origin,
+});
 
 function single(r: Representation, status = 200): ScimHttpResponse {
   return scimJson(status, r.body, { ETag: r.version, ...(status === 201 ? { Location: r.location } : {}) });

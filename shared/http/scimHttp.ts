@@ -32,7 +32,10 @@ export function scimJson(status: number, body: unknown, headers: Record<string, 
   return { status, headers: { 'Content-Type': SCIM_CONTENT_TYPE, ...headers }, body: JSON.stringify(body) };
 }
 
-export const noContent = (headers: Record<string, string> = {}): ScimHttpResponse => ({ status: 204, headers: { 'Content-Type': SCIM_CONTENT_TYPE, ...headers } });
+export const noContent = (headers: Record<string, string> = {}): ScimHttpResponse => ({
+  status: 204,
+  headers: { 'Content-Type': SCIM_CONTENT_TYPE, ...headers },
+});
 
 /**
  * The one place errors become responses. A ScimError is the client's; a failing dependency is classified by its
@@ -45,7 +48,8 @@ export const noContent = (headers: Record<string, string> = {}): ScimHttpRespons
 export function errorResponse(error: unknown, log: Logger, correlationId: string = randomUUID()): ScimHttpResponse {
   if (error instanceof InvalidSettings) return scimJson(500, misconfigured(error, log).toBody());
   if (error instanceof ScimError) {
-    if (error.status >= 500 && error.cause !== undefined) log.error(`${error.status} ${error.detail} Cause: ${dependencyFault(error.cause)?.log ?? describe(error.cause)}`);
+    if (error.status >= 500 && error.cause !== undefined)
+      log.error(`${error.status} ${error.detail} Cause: ${dependencyFault(error.cause)?.log ?? describe(error.cause)}`);
     return scimJson(error.status, error.toBody(), error.headers);
   }
   const fault = dependencyFault(error);
@@ -64,7 +68,8 @@ export async function readJsonBody(req: ScimHttpRequest, maxBytes: number): Prom
   if (declared > maxBytes) throw tooLarge(maxBytes);
   const text = await req.text();
   if (Buffer.byteLength(text, 'utf8') > maxBytes) throw tooLarge(maxBytes);
-  if (text.trim() === '') throw new ScimError(400, 'The request body is empty; send a SCIM JSON document.', 'invalidSyntax');
+  if (text.trim() === '')
+    throw new ScimError(400, 'The request body is empty; send a SCIM JSON document.', 'invalidSyntax');
   try {
     return parseJson(text);
   } catch (e) {

@@ -26,26 +26,48 @@ const PAGE_HEADERS = {
  * is called per request, so the app is built by the first one, and throws InvalidSettings while it cannot be.
  */
 export function statusEndpoint(ports: () => StatusPorts & ChangesPorts) {
-  return async (req: { headers: { get(name: string): string | null }; query: URLSearchParams }, log: Logger): Promise<ScimHttpResponse> => {
+  return async (
+    req: { headers: { get(name: string): string | null }; query: URLSearchParams },
+    log: Logger,
+  ): Promise<ScimHttpResponse> => {
     const json = req.query.get('format') === 'json' || wantsJson(req.headers.get('accept'));
     try {
       const to = new Date();
       const reading = buildStatusReport(statusSources(ports()), new Date(to.getTime() - DAY_MS), to);
-      if (json) return { status: 200, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }, body: JSON.stringify(statusJson(await reading)) };
+      if (json)
+        return {
+          status: 200,
+          headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
+          body: JSON.stringify(statusJson(await reading)),
+        };
       const [report, search] = await Promise.all([reading, historySearch(ports, req.query)]);
-      return { status: search.problem === undefined ? 200 : search.status, headers: PAGE_HEADERS, body: renderStatusPage(report, search) };
+      return {
+        status: search.problem === undefined ? 200 : search.status,
+        headers: PAGE_HEADERS,
+        body: renderStatusPage(report, search),
+      };
     } catch (e) {
       if (e instanceof InvalidSettings) {
         const message = misconfigured(e, log).detail;
         return json
-          ? { status: 500, headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }, body: JSON.stringify({ error: message }) }
+          ? {
+              status: 500,
+              headers: { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' },
+              body: JSON.stringify({ error: message }),
+            }
           : { status: 500, headers: PAGE_HEADERS, body: plainPage(message) };
       }
       const err = errorFields(e);
-      log.error(`status view: the activity log could not be read (${[err.name, err.code, err.statusCode].filter(Boolean).join(' ')})`);
+      log.error(
+        `status view: the activity log could not be read (${[err.name, err.code, err.statusCode].filter(Boolean).join(' ')})`,
+      );
       const message = 'The activity log cannot be read right now (storage unavailable); retry in a minute.';
       return json
-        ? { status: 503, headers: { 'Content-Type': 'application/json', 'Retry-After': '60' }, body: JSON.stringify({ error: message }) }
+        ? {
+            status: 503,
+            headers: { 'Content-Type': 'application/json', 'Retry-After': '60' },
+            body: JSON.stringify({ error: message }),
+          }
         : { status: 503, headers: { ...PAGE_HEADERS, 'Retry-After': '60' }, body: plainPage(message) };
     }
   };
@@ -55,9 +77,17 @@ export function statusEndpoint(ports: () => StatusPorts & ChangesPorts) {
  * The search box's state: with `q`, the history it asks for (GET /scim/status/history's answer), or the SCIM
  * error's detail and status when the question is malformed or names nothing.
  */
-async function historySearch(ports: () => ChangesPorts, query: URLSearchParams): Promise<HistorySearch & { status: number }> {
+async function historySearch(
+  ports: () => ChangesPorts,
+  query: URLSearchParams,
+): Promise<HistorySearch & { status: number }> {
   const code = query.get('code') ?? undefined;
-  const search = { tenant: query.get('tenant') ?? DEFAULT_TENANT, q: query.get('q') ?? '', ...(code === undefined ? {} : { code }), status: 200 };
+  const search = {
+    tenant: query.get('tenant') ?? DEFAULT_TENANT,
+    q: query.get('q') ?? '',
+    ...(code === undefined ? {} : { code }),
+    status: 200,
+  };
   if (query.get('q') === null) return search;
   try {
     return { ...search, found: await lookUpHistory(ports(), { query }) };
@@ -68,7 +98,8 @@ async function historySearch(ports: () => ChangesPorts, query: URLSearchParams):
 }
 
 /** A page with one message (plain text: setting names and fixed wording, nothing to escape). */
-const plainPage = (message: string) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SCIM provisioning status</title></head><body><p>${message}</p></body></html>`;
+const plainPage = (message: string) =>
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>SCIM provisioning status</title></head><body><p>${message}</p></body></html>`;
 
 /** JSON when application/json is acceptable and ranked above HTML (a browser's Accept lists text/html first). */
 function wantsJson(accept: string | null): boolean {

@@ -29,7 +29,8 @@ export class AcsTransport implements MailTransport {
       disableUserEngagementTracking: true,
     });
     const result = await poller.pollUntilDone();
-    if (result.status !== 'Succeeded') throw new Error(`ACS Email ${result.status}: ${result.error?.message ?? 'no reason given'}`);
+    if (result.status !== 'Succeeded')
+      throw new Error(`ACS Email ${result.status}: ${result.error?.message ?? 'no reason given'}`);
   }
 
   private async createClient() {
@@ -38,7 +39,11 @@ export class AcsTransport implements MailTransport {
     const plainHttp = /^(endpoint=)?http:/i.test(this.endpoint);
     // Only a local fake is served over plain http; the SDK refuses that unless told. A refused or throttled send is
     // released and retried by a later timer run, so the SDK need not wait out long Retry-After answers itself.
-    const options: EmailClientOptions = { retryOptions: { maxRetries: 2 }, ...(plainHttp ? { allowInsecureConnection: true } : {}), ...this.clientOptions };
+    const options: EmailClientOptions = {
+      retryOptions: { maxRetries: 2 },
+      ...(plainHttp ? { allowInsecureConnection: true } : {}),
+      ...this.clientOptions,
+    };
     if (isConnectionString) return new EmailClient(this.endpoint, options);
     const credential = this.credential ?? new (await import('@azure/identity')).DefaultAzureCredential();
     return new EmailClient(this.endpoint, credential, options);

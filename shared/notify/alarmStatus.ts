@@ -21,9 +21,20 @@ export function alarmStatus(alarms: Pick<AlarmBook, 'read'>): TenantAlarmSource 
         ...(state.pending.length ? [`${state.pending.length} mail(s) waiting to be sent`] : []),
       ];
       const incident = state.incident;
-      if (!incident) return { state: 'ok', since: state.last?.at, reason: notes.length ? `data problems and warnings (24 h): ${notes.join('; ')}` : undefined };
-      const clear = incident.quietSince ? ` — no condition since ${incident.quietSince}, waiting for authenticated requests to call it recovered` : '';
-      return { state: 'incident', since: incident.since, reason: `${REASON_TEXT[incident.reason].title}${clear}${notes.length ? `; ${notes.join('; ')}` : ''}` };
+      if (!incident)
+        return {
+          state: 'ok',
+          since: state.last?.at,
+          reason: notes.length ? `data problems and warnings (24 h): ${notes.join('; ')}` : undefined,
+        };
+      const clear = incident.quietSince
+        ? ` — no condition since ${incident.quietSince}, waiting for authenticated requests to call it recovered`
+        : '';
+      return {
+        state: 'incident',
+        since: incident.since,
+        reason: `${REASON_TEXT[incident.reason].title}${clear}${notes.length ? `; ${notes.join('; ')}` : ''}`,
+      };
     },
   };
 }

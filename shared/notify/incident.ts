@@ -40,7 +40,13 @@ export const alarmStateSchema = z.object({
   pending: z.array(pendingMailSchema).default([]),
   /** What the last evaluation found, for the status view; `at` is when that finding last changed. */
   last: z
-    .object({ at: z.string(), reasons: z.array(reasonSchema), notFoundOnRead: z.number(), conflicts: z.number(), tokenWarnings: z.array(z.string()) })
+    .object({
+      at: z.string(),
+      reasons: z.array(reasonSchema),
+      notFoundOnRead: z.number(),
+      conflicts: z.number(),
+      tokenWarnings: z.array(z.string()),
+    })
     .optional(),
 });
 export type AlarmState = z.infer<typeof alarmStateSchema>;
@@ -80,17 +86,34 @@ export const ruleMemory = (state: AlarmState): RuleMemory => ({
  * as that day's reminder), and `recovered` once no condition has held for `recoveryMinutes` and requests were
  * authenticated since the last one did. Token expiry warnings are separate: each stage once per token.
  */
-export function step(state: AlarmState, ev: Evaluation, options: StepOptions): { next: AlarmState; mails: MailIntent[] } {
+export function step(
+  state: AlarmState,
+  ev: Evaluation,
+  options: StepOptions,
+): { next: AlarmState; mails: MailIntent[] } {
   const now = ev.at;
   const mails: MailIntent[] = [];
   let incident = state.incident;
   const top = ev.conditions[0];
   if (top && !incident) {
-    incident = { reason: top.reason, since: top.since, seriesStart: isFailureReason(top.reason) ? top.since : undefined, lastHeld: now, lastMailAt: now, warnedDays: [] };
+    incident = {
+      reason: top.reason,
+      since: top.since,
+      seriesStart: isFailureReason(top.reason) ? top.since : undefined,
+      lastHeld: now,
+      lastMailAt: now,
+      warnedDays: [],
+    };
     mails.push({ kind: 'opened', reason: top.reason });
   } else if (top && incident) {
     const previousReason = incident.reason;
-    incident = { ...incident, reason: top.reason, lastHeld: now, quietSince: undefined, seriesStart: incident.seriesStart ?? (isFailureReason(top.reason) ? top.since : undefined) };
+    incident = {
+      ...incident,
+      reason: top.reason,
+      lastHeld: now,
+      quietSince: undefined,
+      seriesStart: incident.seriesStart ?? (isFailureReason(top.reason) ? top.since : undefined),
+    };
     const day = incident.seriesStart ? seriesDay(incident.seriesStart, new Date(now)) : 0;
     const { warnedDays } = incident;
     const dueWarnings = options.seriesWarningDays.filter((d) => day >= d && !warnedDays.includes(d));

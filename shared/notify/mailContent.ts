@@ -39,8 +39,19 @@ export function renderMail(ctx: MailContext): MailContent {
 export function renderStorageMail(problem: string, at: Date, publicUrl?: string): MailContent {
   const subject = `[${PRODUCT}] the connector cannot reach its storage`;
   const sections: Section[] = [
-    { heading: 'What happened', lines: [`At ${at.toISOString()} the notifier could not read its storage: ${problem}`, 'Requests from Entra are most likely failing with 503 too, and this notifier cannot tell which tenants are affected or which mails it already sent; it repeats this mail at most once an hour per instance.'] },
-    { heading: 'What Entra will do', lines: ['Entra retries failed objects each cycle (about every 40 minutes) and quarantines jobs whose calls keep failing.'] },
+    {
+      heading: 'What happened',
+      lines: [
+        `At ${at.toISOString()} the notifier could not read its storage: ${problem}`,
+        'Requests from Entra are most likely failing with 503 too, and this notifier cannot tell which tenants are affected or which mails it already sent; it repeats this mail at most once an hour per instance.',
+      ],
+    },
+    {
+      heading: 'What Entra will do',
+      lines: [
+        'Entra retries failed objects each cycle (about every 40 minutes) and quarantines jobs whose calls keep failing.',
+      ],
+    },
     {
       heading: 'What to do',
       numbered: [
@@ -65,8 +76,16 @@ function compose(ctx: MailContext): { subject: string; sections: Section[] } {
     return {
       subject: `${prefix}: the Secret Token in use expires in ${days} day${days === 1 ? '' : 's'}`,
       sections: [
-        { heading: 'What happened', lines: [`Token ${w.tokenId} of tenant ${tenant}, the one Entra uses, expires at ${w.expires}.`] },
-        { heading: 'What Entra will do', lines: ['From that moment every request is rejected with 401 and Entra quarantines the job at once (invalid credentials).'] },
+        {
+          heading: 'What happened',
+          lines: [`Token ${w.tokenId} of tenant ${tenant}, the one Entra uses, expires at ${w.expires}.`],
+        },
+        {
+          heading: 'What Entra will do',
+          lines: [
+            'From that moment every request is rejected with 401 and Entra quarantines the job at once (invalid credentials).',
+          ],
+        },
         {
           heading: 'What to do',
           numbered: [
@@ -92,7 +111,12 @@ function compose(ctx: MailContext): { subject: string; sections: Section[] } {
             `The incident "${text.title}"${ctx.incidentSince ? ` that began at ${ctx.incidentSince}` : ''} is over: no alarm condition holds and ${ev.successesSinceLastHeld} request(s) were authenticated and answered since the last one did (checked ${ev.at}).`,
           ],
         },
-        { heading: 'What Entra will do', lines: ['Entra leaves quarantine by itself at its next cycle or retry that succeeds. If its Provisioning page still shows Quarantine, Restart provisioning there.'] },
+        {
+          heading: 'What Entra will do',
+          lines: [
+            'Entra leaves quarantine by itself at its next cycle or retry that succeeds. If its Provisioning page still shows Quarantine, Restart provisioning there.',
+          ],
+        },
         ...dataSections(ev),
         statusSection(ctx.publicUrl),
       ],
@@ -111,8 +135,22 @@ function compose(ctx: MailContext): { subject: string; sections: Section[] } {
   return {
     subject,
     sections: [
-      { heading: 'What happened', lines: [top.summary, `first seen ${top.since}${ctx.incidentSince && ctx.incidentSince !== top.since ? `; incident open since ${ctx.incidentSince}` : ''}`, ...top.facts] },
-      ...(others.length ? [{ heading: 'Also found', lines: others.map((c) => `${c.summary}${c.facts.length ? ` (${c.facts.join('; ')})` : ''}`) }] : []),
+      {
+        heading: 'What happened',
+        lines: [
+          top.summary,
+          `first seen ${top.since}${ctx.incidentSince && ctx.incidentSince !== top.since ? `; incident open since ${ctx.incidentSince}` : ''}`,
+          ...top.facts,
+        ],
+      },
+      ...(others.length
+        ? [
+            {
+              heading: 'Also found',
+              lines: others.map((c) => `${c.summary}${c.facts.length ? ` (${c.facts.join('; ')})` : ''}`),
+            },
+          ]
+        : []),
       ...evidenceSections(ev),
       ...dataSections(ev),
       { heading: 'What Entra will do', lines: [text.entraWill] },
@@ -127,13 +165,23 @@ function evidenceSections(ev: Evaluation): Section[] {
   const out: Section[] = [
     {
       heading: 'Evidence (last 24 h)',
-      lines: [`${t.requests} requests, ${t.failures} failed; ${t.rateFailures} of ${t.rateOperations} writes and reads by id failed; ${t.authenticatedSuccesses} were authenticated (any answer but 401 and 5xx).`],
+      lines: [
+        `${t.requests} requests, ${t.failures} failed; ${t.rateFailures} of ${t.rateOperations} writes and reads by id failed; ${t.authenticatedSuccesses} were authenticated (any answer but 401 and 5xx).`,
+      ],
     },
   ];
-  if (ev.lastFailures.length) out.push({ heading: `The last ${ev.lastFailures.length} failing requests`, table: failureTable(ev.lastFailures) });
+  if (ev.lastFailures.length)
+    out.push({ heading: `The last ${ev.lastFailures.length} failing requests`, table: failureTable(ev.lastFailures) });
   if (ev.entra) {
     const e = ev.entra;
-    out.push({ heading: "Entra's own status (Microsoft Graph)", lines: e.problem ? [`not read: ${e.problem}`] : [`job status: ${e.code}${e.quarantine?.reason ? `, quarantine reason ${e.quarantine.reason}` : ''}${e.quarantine?.nextAttempt ? `, next attempt ${e.quarantine.nextAttempt}` : ''}`] });
+    out.push({
+      heading: "Entra's own status (Microsoft Graph)",
+      lines: e.problem
+        ? [`not read: ${e.problem}`]
+        : [
+            `job status: ${e.code}${e.quarantine?.reason ? `, quarantine reason ${e.quarantine.reason}` : ''}${e.quarantine?.nextAttempt ? `, next attempt ${e.quarantine.nextAttempt}` : ''}`,
+          ],
+    });
   }
   return out;
 }
@@ -153,13 +201,27 @@ function dataSections(ev: Evaluation): Section[] {
 }
 
 function statusSection(publicUrl?: string): Section {
-  return { heading: 'Status page', lines: [publicUrl ? `${publicUrl.replace(/\/+$/, '')}/scim/status` : 'set SCIM_PUBLIC_URL (or run in Azure, where WEBSITE_HOSTNAME gives it) to get a link here'] };
+  return {
+    heading: 'Status page',
+    lines: [
+      publicUrl
+        ? `${publicUrl.replace(/\/+$/, '')}/scim/status`
+        : 'set SCIM_PUBLIC_URL (or run in Azure, where WEBSITE_HOSTNAME gives it) to get a link here',
+    ],
+  };
 }
 
 function failureTable(failures: RequestOutcome[]): Section['table'] {
   return {
     head: ['time', 'operation', 'status', 'scimType', 'detail', 'correlation id'],
-    rows: failures.map((f) => [f.at, `${f.operation}${f.resourceType ? ` ${f.resourceType}` : ''}${f.resourceId ? ` ${f.resourceId}` : ''}`, String(f.status), f.scimType ?? '', f.detail ?? '', f.correlationId]),
+    rows: failures.map((f) => [
+      f.at,
+      `${f.operation}${f.resourceType ? ` ${f.resourceType}` : ''}${f.resourceId ? ` ${f.resourceId}` : ''}`,
+      String(f.status),
+      f.scimType ?? '',
+      f.detail ?? '',
+      f.correlationId,
+    ]),
   };
 }
 

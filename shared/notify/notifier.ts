@@ -80,9 +80,11 @@ const reading = async <T>(p: Promise<T>): Promise<T> => {
 };
 
 /** Equal but for the time of the last evaluation: not worth a write every few minutes per tenant. */
-const unchanged = (a: AlarmState, b: AlarmState) => JSON.stringify({ ...a, last: { ...a.last, at: '' } }) === JSON.stringify({ ...b, last: { ...b.last, at: '' } });
+const unchanged = (a: AlarmState, b: AlarmState) =>
+  JSON.stringify({ ...a, last: { ...a.last, at: '' } }) === JSON.stringify({ ...b, last: { ...b.last, at: '' } });
 
-export const parseAlarmState = (document: unknown): AlarmState => (document === undefined ? EMPTY_STATE : alarmStateSchema.parse(document));
+export const parseAlarmState = (document: unknown): AlarmState =>
+  document === undefined ? EMPTY_STATE : alarmStateSchema.parse(document);
 
 /**
  * One timer run: judge every tenant, decide mails through the incident state machine, and send each decided mail
@@ -103,8 +105,16 @@ export class Notifier {
     const report: NotifierRun = { at: now.toISOString(), evaluated: 0, sent: [], problems: [] };
     try {
       const settled = settledBefore(now, this.deps.options.settleMs);
-      const [known, active, judged] = await reading(Promise.all([facts.tenants(), activity.tenants(new Date(settled.getTime() - ACTIVITY_WINDOW_MS), settled), alarms.list()]));
-      const tenants = [...new Set([...known, ...active, ...judged.map((j) => j.tenant)])].filter((t) => t !== UNKNOWN_TENANT).sort();
+      const [known, active, judged] = await reading(
+        Promise.all([
+          facts.tenants(),
+          activity.tenants(new Date(settled.getTime() - ACTIVITY_WINDOW_MS), settled),
+          alarms.list(),
+        ]),
+      );
+      const tenants = [...new Set([...known, ...active, ...judged.map((j) => j.tenant)])]
+        .filter((t) => t !== UNKNOWN_TENANT)
+        .sort();
       const rows = new Map(judged.map((j) => [j.tenant, j]));
       for (const tenant of tenants) {
         try {
@@ -137,16 +147,37 @@ export class Notifier {
     // counted elsewhere may not be written yet, while failures are written at once. Younger minutes wait a run.
     const settled = settledBefore(now, options.settleMs);
     const from = new Date(settled.getTime() - ACTIVITY_WINDOW_MS);
-    const [counts, failures, recipients] = await reading(Promise.all([activity.counts(tenant, from, settled), activity.failures(tenant, from, settled, FAILURES_READ), facts.recipients(tenant)]));
+    const [counts, failures, recipients] = await reading(
+      Promise.all([
+        activity.counts(tenant, from, settled),
+        activity.failures(tenant, from, settled, FAILURES_READ),
+        facts.recipients(tenant),
+      ]),
+    );
     // Tokens may live in Key Vault: a vault outage is not the connector's storage, and the other rules still apply.
     const tokens = await facts.tokens(tenant).catch((e: Error) => {
       report.problems.push(`${tenant}: token expiry not checked: ${e.message.split('\n')[0]}`);
       return [];
     });
-    const ev = evaluate({ tenant, now: settled, thresholds: options.thresholds, counts, failures, tokens, memory: ruleMemory(state), entra: await entra?.status(tenant) });
-    const { next, mails } = step(state, ev, { recoveryMinutes: options.recoveryMinutes, seriesWarningDays: options.thresholds.backoffWarningDays });
+    const ev = evaluate({
+      tenant,
+      now: settled,
+      thresholds: options.thresholds,
+      counts,
+      failures,
+      tokens,
+      memory: ruleMemory(state),
+      entra: await entra?.status(tenant),
+    });
+    const { next, mails } = step(state, ev, {
+      recoveryMinutes: options.recoveryMinutes,
+      seriesWarningDays: options.thresholds.backoffWarningDays,
+    });
     const to = recipients.length ? recipients : options.defaultTo;
-    if (mails.length && !to.length) report.problems.push(`${tenant}: ${mails.length} mail(s) decided but nobody to send them to: set SCIM_NOTIFY_TO or npm run admin -- tenant set ${tenant} --notify …`);
+    if (mails.length && !to.length)
+      report.problems.push(
+        `${tenant}: ${mails.length} mail(s) decided but nobody to send them to: set SCIM_NOTIFY_TO or npm run admin -- tenant set ${tenant} --notify …`,
+      );
     const pending: PendingMail[] = to.length
       ? mails.map((intent) => ({
           key: `${intent.kind}:${intent.reason ?? intent.tokenId ?? ''}:${now.toISOString()}`,
@@ -167,7 +198,13 @@ export class Notifier {
     if (pending.length) await this.sendClaimed(tenant, pending, report);
   }
 
-  private render(tenant: string, intent: MailIntent, ev: Evaluation, before: AlarmState, after: AlarmState): MailContent {
+  private render(
+    tenant: string,
+    intent: MailIntent,
+    ev: Evaluation,
+    before: AlarmState,
+    after: AlarmState,
+  ): MailContent {
     const incidentSince = (intent.kind === 'recovered' ? before.incident : after.incident)?.since;
     return renderMail({ tenant, intent, evaluation: ev, incidentSince, publicUrl: this.deps.options.publicUrl });
   }
@@ -177,12 +214,20 @@ export class Notifier {
    * one means it crashed, maybe after sending: send once more, then give up. Released ones (refused, over the
    * limit) are simply sent. Returns the state to go on from, or nothing while mails remain pending.
    */
-  private async retryPending(tenant: string, state: AlarmState, etag: string | undefined, now: Date, report: NotifierRun) {
+  private async retryPending(
+    tenant: string,
+    state: AlarmState,
+    etag: string | undefined,
+    now: Date,
+    report: NotifierRun,
+  ) {
     const nowMs = now.getTime();
     if (state.pending.some((p) => p.claimedAt && nowMs - Date.parse(p.claimedAt) < CLAIM_TTL_MS)) return undefined;
     const dropped = state.pending.filter((p) => p.claimedAt && p.attempts >= 2);
     for (const p of dropped) report.problems.push(`${tenant}: gave up on "${p.subject}" after 2 unconfirmed sends`);
-    const retry = state.pending.filter((p) => !dropped.includes(p)).map((p) => ({ ...p, claimedAt: now.toISOString(), attempts: p.attempts + 1 }));
+    const retry = state.pending
+      .filter((p) => !dropped.includes(p))
+      .map((p) => ({ ...p, claimedAt: now.toISOString(), attempts: p.attempts + 1 }));
     const claimed = await reading(this.deps.alarms.write(tenant, { ...state, pending: retry }, etag));
     if (!claimed) return undefined;
     if (retry.length) await this.sendClaimed(tenant, retry, report);
@@ -202,17 +247,34 @@ export class Notifier {
         continue;
       }
       try {
-        await this.deps.transport.send({ from: this.deps.options.from, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html });
+        await this.deps.transport.send({
+          from: this.deps.options.from,
+          to: mail.to,
+          subject: mail.subject,
+          text: mail.text,
+          html: mail.html,
+        });
         sent.add(mail.key);
-        report.sent.push({ at: report.at, tenant, kind: mail.kind, reason: mail.reason, to: mail.to, subject: mail.subject });
+        report.sent.push({
+          at: report.at,
+          tenant,
+          kind: mail.kind,
+          reason: mail.reason,
+          to: mail.to,
+          subject: mail.subject,
+        });
       } catch (e) {
         this.limit.giveBack();
         released.add(mail.key);
-        report.problems.push(`${tenant}: ${this.deps.transport.name} refused "${mail.subject}": ${errorMessage(e).split('\n')[0]}`);
+        report.problems.push(
+          `${tenant}: ${this.deps.transport.name} refused "${mail.subject}": ${errorMessage(e).split('\n')[0]}`,
+        );
       }
     }
     await this.updatePending(tenant, (pending) =>
-      pending.filter((p) => !sent.has(p.key)).map((p) => (released.has(p.key) ? { ...p, claimedAt: undefined, attempts: p.attempts - 1 } : p)),
+      pending
+        .filter((p) => !sent.has(p.key))
+        .map((p) => (released.has(p.key) ? { ...p, claimedAt: undefined, attempts: p.attempts - 1 } : p)),
     );
   }
 
@@ -221,13 +283,15 @@ export class Notifier {
     const attempt = async () => {
       const { document, etag } = await reading(this.deps.alarms.read(tenant));
       const state = parseAlarmState(document);
-      if (!(await reading(this.deps.alarms.write(tenant, { ...state, pending: change(state.pending) }, etag)))) throw new LostToAnotherWriter();
+      if (!(await reading(this.deps.alarms.write(tenant, { ...state, pending: change(state.pending) }, etag))))
+        throw new LostToAnotherWriter();
     };
     try {
       await retryOnConflict(attempt, (e) => e instanceof LostToAnotherWriter);
     } catch (e) {
       // What the retry gives up with is a SCIM 503 for a request; here it is the run's storage problem.
-      if (e instanceof ScimError && e.status === 503) throw new StorageUnreadable(`the alarm state of ${tenant} kept changing while recording sent mail`);
+      if (e instanceof ScimError && e.status === 503)
+        throw new StorageUnreadable(`the alarm state of ${tenant} kept changing while recording sent mail`);
       throw e;
     }
   }
@@ -236,7 +300,8 @@ export class Notifier {
   private async storageIncident(problem: string, now: Date, report: NotifierRun) {
     report.problems.push(`storage unreadable: ${problem}`);
     const { options, transport } = this.deps;
-    if (now.getTime() - this.lastStorageMail < STORAGE_MAIL_EVERY_MS || !options.defaultTo.length || !this.limit.take()) return;
+    if (now.getTime() - this.lastStorageMail < STORAGE_MAIL_EVERY_MS || !options.defaultTo.length || !this.limit.take())
+      return;
     this.lastStorageMail = now.getTime();
     const mail = renderStorageMail(problem, now, options.publicUrl);
     try {

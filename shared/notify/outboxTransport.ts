@@ -18,7 +18,13 @@ export class OutboxTransport implements MailTransport {
   async send(message: MailMessage): Promise<void> {
     const nodemailer = await import('nodemailer');
     const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
-    const info = await composer.sendMail({ from: message.from, to: message.to, subject: message.subject, text: message.text, html: message.html });
+    const info = await composer.sendMail({
+      from: message.from,
+      to: message.to,
+      subject: message.subject,
+      text: message.text,
+      html: message.html,
+    });
     await mkdir(this.dir, { recursive: true });
     const file = join(this.dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${++this.written}.eml`);
     await writeFile(file, info.message);

@@ -87,7 +87,13 @@ export interface Evaluation {
   /** 404 on a read by id and 409 uniqueness over the failure-rate window: the data's problem, never an incident. */
   dataProblems: { notFoundOnRead: number; conflicts: number };
   /** Over the failure-rate window. */
-  totals: { requests: number; authenticatedSuccesses: number; failures: number; rateOperations: number; rateFailures: number };
+  totals: {
+    requests: number;
+    authenticatedSuccesses: number;
+    failures: number;
+    rateOperations: number;
+    rateFailures: number;
+  };
   /** Authenticated successes from the minute of `memory.lastHeld` on (recovery needs them). */
   successesSinceLastHeld: number;
   lastFailures: RequestOutcome[];
@@ -101,7 +107,15 @@ const DAY = 86_400_000;
 const LAST_FAILURES = 10;
 
 /** Writes and reads by id: what Entra's escrow counts (matching queries are judged by their own rule). */
-const RATE_OPERATIONS: ReadonlySet<Operation> = new Set(['create', 'read', 'update', 'disable', 'delete', 'memberAdd', 'memberRemove']);
+const RATE_OPERATIONS: ReadonlySet<Operation> = new Set([
+  'create',
+  'read',
+  'update',
+  'disable',
+  'delete',
+  'memberAdd',
+  'memberRemove',
+]);
 
 /** The token worked: anything but 401, and not a server fault. */
 const isAuthenticatedSuccess = (status: number) => status !== 401 && status < 500;
@@ -110,7 +124,8 @@ const isDataProblem = (operation: Operation, status: number) => isNotFoundOnRead
 /** 4xx except the data problems, 5xx (timeouts arrive as 503) and 429. */
 const isRateFailure = (operation: Operation, status: number) => status >= 400 && !isDataProblem(operation, status);
 const isMatchingFailure = (f: RequestOutcome) =>
-  ((f.operation === 'match' || f.operation === 'probe') && (f.status === 400 || f.status === 404)) || (f.operation === 'probe' && f.status >= 500);
+  ((f.operation === 'match' || f.operation === 'probe') && (f.status === 400 || f.status === 404)) ||
+  (f.operation === 'probe' && f.status >= 500);
 
 /** Pure: one tenant's conditions at `now`, from its activity window, tokens and what the last run remembered. */
 export function evaluate(input: RuleInput): Evaluation {
@@ -120,17 +135,28 @@ export function evaluate(input: RuleInput): Evaluation {
   const counts = input.counts.filter((c) => within(c.minute, ACTIVITY_WINDOW_MS));
   const failures = input.failures.filter((f) => within(f.at, ACTIVITY_WINDOW_MS));
   const rateWindow = counts.filter((c) => within(c.minute, t.failureRateWindowHours * HOUR));
-  const sum = (rows: MinuteCount[], keep: (c: MinuteCount) => boolean) => rows.reduce((n, c) => n + (keep(c) ? c.count : 0), 0);
+  const sum = (rows: MinuteCount[], keep: (c: MinuteCount) => boolean) =>
+    rows.reduce((n, c) => n + (keep(c) ? c.count : 0), 0);
   const conditions: Condition[] = [];
-  const add = (reason: Reason, since: string, summary: string, facts: string[] = []) => conditions.push({ reason, since, summary, facts });
+  const add = (reason: Reason, since: string, summary: string, facts: string[] = []) =>
+    conditions.push({ reason, since, summary, facts });
 
   if (input.entra?.code === 'Quarantine') {
     const q = input.entra.quarantine;
-    add('entraQuarantine', q?.currentBegan || now.toISOString(), `Entra reports the job in quarantine${q?.reason ? ` (${q.reason})` : ''}.`, [
-      ...(q?.error?.code ? [`Entra's error: ${q.error.code}${q.error.message ? ` — ${q.error.message}` : ''}`] : []),
-      ...(q?.nextAttempt ? [`Entra's next attempt: ${q.nextAttempt}`] : []),
-      ...(q?.seriesBegan ? [`quarantine series began ${q.seriesBegan}${q.seriesCount ? `, re-evaluated ${q.seriesCount} time(s)` : ''}`] : []),
-    ]);
+    add(
+      'entraQuarantine',
+      q?.currentBegan || now.toISOString(),
+      `Entra reports the job in quarantine${q?.reason ? ` (${q.reason})` : ''}.`,
+      [
+        ...(q?.error?.code ? [`Entra's error: ${q.error.code}${q.error.message ? ` — ${q.error.message}` : ''}`] : []),
+        ...(q?.nextAttempt ? [`Entra's next attempt: ${q.nextAttempt}`] : []),
+        ...(q?.seriesBegan
+          ? [
+              `quarantine series began ${q.seriesBegan}${q.seriesCount ? `, re-evaluated ${q.seriesCount} time(s)` : ''}`,
+            ]
+          : []),
+      ],
+    );
   }
 
   const backoff = backoffCondition(input, counts, failures);
@@ -142,20 +168,31 @@ export function evaluate(input: RuleInput): Evaluation {
   const matching = failures.filter((f) => within(f.at, t.matchingWindowMinutes * MINUTE) && isMatchingFailure(f));
   if (matching.length) {
     const first = matching[matching.length - 1];
-    add('matching', first.at, `${matching.length} matching quer${matching.length === 1 ? 'y' : 'ies'} failed in the last ${t.matchingWindowMinutes} minutes.`, [
-      `first: ${first.operation} answered ${first.status}${first.scimType ? ` ${first.scimType}` : ''}${first.detail ? ` — ${first.detail}` : ''}`,
-    ]);
+    add(
+      'matching',
+      first.at,
+      `${matching.length} matching quer${matching.length === 1 ? 'y' : 'ies'} failed in the last ${t.matchingWindowMinutes} minutes.`,
+      [
+        `first: ${first.operation} answered ${first.status}${first.scimType ? ` ${first.scimType}` : ''}${first.detail ? ` — ${first.detail}` : ''}`,
+      ],
+    );
   }
 
   const faultRows = counts.filter((c) => within(c.minute, t.serviceFaultsWindowMinutes * MINUTE) && c.status >= 500);
   const faults = sum(faultRows, () => true);
   if (faults >= t.serviceFaults) {
     const statuses = [...new Set(faultRows.map((c) => c.status))].sort().join(', ');
-    add('serviceFaults', faultRows[0].minute, `${faults} requests answered ${statuses} in the last ${t.serviceFaultsWindowMinutes} minutes (threshold ${t.serviceFaults}).`);
+    add(
+      'serviceFaults',
+      faultRows[0].minute,
+      `${faults} requests answered ${statuses} in the last ${t.serviceFaultsWindowMinutes} minutes (threshold ${t.serviceFaults}).`,
+    );
   }
 
   const rateOperations = sum(rateWindow, (c) => RATE_OPERATIONS.has(c.operation));
-  const rateFailureRows = rateWindow.filter((c) => RATE_OPERATIONS.has(c.operation) && isRateFailure(c.operation, c.status));
+  const rateFailureRows = rateWindow.filter(
+    (c) => RATE_OPERATIONS.has(c.operation) && isRateFailure(c.operation, c.status),
+  );
   const rateFailures = sum(rateFailureRows, () => true);
   if (rateFailures >= t.failureRateMinimum && rateFailures * 100 > t.failureRatePercent * rateOperations) {
     add(
@@ -187,7 +224,10 @@ export function evaluate(input: RuleInput): Evaluation {
       rateOperations,
       rateFailures,
     },
-    successesSinceLastHeld: lastHeldMinute === undefined ? 0 : sum(counts, (c) => Date.parse(c.minute) >= lastHeldMinute && isAuthenticatedSuccess(c.status)),
+    successesSinceLastHeld:
+      lastHeldMinute === undefined
+        ? 0
+        : sum(counts, (c) => Date.parse(c.minute) >= lastHeldMinute && isAuthenticatedSuccess(c.status)),
     lastFailures: failures.slice(0, LAST_FAILURES),
     entra: input.entra,
     memory: { credentialsBaseline: credentials.baseline },
@@ -198,16 +238,24 @@ export function evaluate(input: RuleInput): Evaluation {
  * ≥ N rejections with 401 within the window and no authenticated success since the first of them. Successes are
  * counted per minute, so the first 401's own minute is judged against the count it had when first seen.
  */
-function credentialsCondition({ now, thresholds: t, memory }: RuleInput, counts: MinuteCount[], failures: RequestOutcome[]) {
+function credentialsCondition(
+  { now, thresholds: t, memory }: RuleInput,
+  counts: MinuteCount[],
+  failures: RequestOutcome[],
+) {
   const windowStart = now.getTime() - t.credentialsWindowMinutes * MINUTE;
   const rejected = failures.filter((f) => f.status === 401 && Date.parse(f.at) >= windowStart);
   if (rejected.length < t.credentialsRejections) return { baseline: undefined };
   const first = rejected[rejected.length - 1];
   const firstMinute = floorMinute(Date.parse(first.at));
-  const successesIn = (keep: (minute: number) => boolean) => counts.reduce((n, c) => n + (keep(Date.parse(c.minute)) && isAuthenticatedSuccess(c.status) ? c.count : 0), 0);
+  const successesIn = (keep: (minute: number) => boolean) =>
+    counts.reduce((n, c) => n + (keep(Date.parse(c.minute)) && isAuthenticatedSuccess(c.status) ? c.count : 0), 0);
   const inFirstMinute = successesIn((m) => m === firstMinute);
   const minuteIso = new Date(firstMinute).toISOString();
-  const baseline = memory.credentialsBaseline?.minute === minuteIso ? memory.credentialsBaseline : { minute: minuteIso, successes: inFirstMinute };
+  const baseline =
+    memory.credentialsBaseline?.minute === minuteIso
+      ? memory.credentialsBaseline
+      : { minute: minuteIso, successes: inFirstMinute };
   const after = successesIn((m) => m > firstMinute) + Math.max(0, inFirstMinute - baseline.successes);
   if (after > 0) return { baseline };
   return {
@@ -223,7 +271,9 @@ function credentialsCondition({ now, thresholds: t, memory }: RuleInput, counts:
 
 /** Requests grouped into bursts: minutes with requests, split where more than an hour passes without one. */
 function bursts(counts: MinuteCount[]) {
-  const minutes = [...new Set(counts.filter((c) => c.count > 0).map((c) => Date.parse(c.minute)))].sort((a, b) => a - b);
+  const minutes = [...new Set(counts.filter((c) => c.count > 0).map((c) => Date.parse(c.minute)))].sort(
+    (a, b) => a - b,
+  );
   const out: { start: number; end: number }[] = [];
   for (const m of minutes) {
     const last = out[out.length - 1];
@@ -237,13 +287,20 @@ function bursts(counts: MinuteCount[]) {
  * After a failure series has started, requests that come back only after Entra's retry gaps (about 6 h, 12 h,
  * 24 h) and still fail mean the job sits in quarantine. It replaces silence and the failure it repeats.
  */
-function backoffCondition({ now, thresholds: t, memory }: RuleInput, counts: MinuteCount[], failures: RequestOutcome[]): Condition | undefined {
+function backoffCondition(
+  { now, thresholds: t, memory }: RuleInput,
+  counts: MinuteCount[],
+  failures: RequestOutcome[],
+): Condition | undefined {
   if (!memory.seriesStart || !memory.reason) return undefined;
   const all = bursts(counts);
   const last = all[all.length - 1];
   // The burst holding the series' first failure is the failure itself, not a retry.
   if (!last || last.start <= Date.parse(memory.seriesStart)) return undefined;
-  const failed = failures.some((f) => isRateFailure(f.operation, f.status) && Date.parse(f.at) >= last.start && Date.parse(f.at) < last.end + MINUTE);
+  const failed = failures.some(
+    (f) =>
+      isRateFailure(f.operation, f.status) && Date.parse(f.at) >= last.start && Date.parse(f.at) < last.end + MINUTE,
+  );
   if (!failed) return undefined;
   const previous = all[all.length - 2];
   // Without an earlier burst in the window, only an incident already in backoff knows the gap was long (24 h retries).
@@ -255,7 +312,15 @@ function backoffCondition({ now, thresholds: t, memory }: RuleInput, counts: Min
     reason: 'backoff',
     since: memory.seriesStart,
     summary: `Requests now arrive only after long gaps (the last after ${Math.round(gap === Infinity ? 24 : gap / HOUR)} h) and still fail: day ${day} of the failure series.`,
-    facts: [`retries seen at ${all.filter((b, i) => i > 0 && b.start - all[i - 1].end >= t.backoffGapHours * HOUR).map((b) => new Date(b.start).toISOString()).join(', ') || new Date(last.start).toISOString()}`, `Entra disables the job around ${disableAt}`],
+    facts: [
+      `retries seen at ${
+        all
+          .filter((b, i) => i > 0 && b.start - all[i - 1].end >= t.backoffGapHours * HOUR)
+          .map((b) => new Date(b.start).toISOString())
+          .join(', ') || new Date(last.start).toISOString()
+      }`,
+      `Entra disables the job around ${disableAt}`,
+    ],
   };
 }
 
@@ -267,7 +332,9 @@ function backoffCondition({ now, thresholds: t, memory }: RuleInput, counts: Min
 function silenceCondition({ now, thresholds: t, memory }: RuleInput, counts: MinuteCount[]): Condition | undefined {
   if (memory.seriesStart) return undefined;
   const dayStart = now.getTime() - DAY;
-  const minutes = counts.filter((c) => c.count > 0 && Date.parse(c.minute) >= dayStart).map((c) => Date.parse(c.minute));
+  const minutes = counts
+    .filter((c) => c.count > 0 && Date.parse(c.minute) >= dayStart)
+    .map((c) => Date.parse(c.minute));
   if (!minutes.length) return undefined;
   const cycles = new Set(minutes.map((m) => Math.floor((m - dayStart) / (t.cycleMinutes * MINUTE))));
   const lastEnd = Math.max(...minutes) + MINUTE;
@@ -296,7 +363,8 @@ function tokenWarnings({ now, thresholds: t, tokens }: RuleInput): TokenWarning[
   });
 }
 
-export const seriesDay = (seriesStart: string, now: Date) => Math.floor((now.getTime() - Date.parse(seriesStart)) / DAY) + 1;
+export const seriesDay = (seriesStart: string, now: Date) =>
+  Math.floor((now.getTime() - Date.parse(seriesStart)) / DAY) + 1;
 export const isFailureReason = (reason: Reason) => FAILURE_REASONS.has(reason);
 
 const floorMinute = (ms: number) => ms - (ms % MINUTE);

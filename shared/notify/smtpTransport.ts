@@ -12,6 +12,12 @@ export class SmtpTransport implements MailTransport {
       const nodemailer = await import('nodemailer');
       this.transporter = nodemailer.createTransport(this.url);
     }
-    await this.transporter.sendMail({ from: message.from, to: message.to, subject: message.subject, text: message.text, html: message.html });
+    await this.transporter.sendMail({
+      from: message.from,
+      to: message.to,
+      subject: message.subject,
+      text: message.text,
+      html: message.html,
+    });
   }
 }

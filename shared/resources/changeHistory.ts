@@ -45,7 +45,12 @@ const TYPES = ['User', 'Group'] as const;
  * Finds the resources `q` names — by id, userName, externalId or displayName, living or deleted within the
  * retention period — through index rows and the feed's own rows only, never a scan; each with its history.
  */
-export async function historyOf(resources: ResourceRepository, feed: ChangeFeedReader, tenant: string, q: string): Promise<ResourceHistory[]> {
+export async function historyOf(
+  resources: ResourceRepository,
+  feed: ChangeFeedReader,
+  tenant: string,
+  q: string,
+): Promise<ResourceHistory[]> {
   const found = new Map<string, ResourceSummary>();
   const live = (type: ResourceTypeName, r: StoredResource) => found.set(r.meta.id, currentSummary(type, r));
   for (const type of TYPES) {
@@ -56,25 +61,36 @@ export async function historyOf(resources: ResourceRepository, feed: ChangeFeedR
       const index = resources.layout[type].indexes.find((i) => i.attr === attr);
       if (index) {
         for (const key of indexKeysOf(index, { [attr]: q })) {
-          for await (const r of resources.candidates(tenant, type, { kind: 'index', index: index.name, key })) if (r.data[attr] !== undefined) live(type, r);
+          for await (const r of resources.candidates(tenant, type, { kind: 'index', index: index.name, key }))
+            if (r.data[attr] !== undefined) live(type, r);
         }
       }
-      for (const id of await feed.deletedWith(tenant, type, attr, q)) if (!found.has(id)) found.set(id, { resourceType: type, id, state: 'deleted' });
+      for (const id of await feed.deletedWith(tenant, type, attr, q))
+        if (!found.has(id)) found.set(id, { resourceType: type, id, state: 'deleted' });
     }
   }
-  const histories = await Promise.all([...found.values()].map(async (resource) => ({ resource, changes: await feed.history(tenant, resource.id) })));
+  const histories = await Promise.all(
+    [...found.values()].map(async (resource) => ({ resource, changes: await feed.history(tenant, resource.id) })),
+  );
   // A deleted resource is named as its delete event last saw it; an id the feed knows but storage no longer has is
   // deleted too.
   if (!found.size) {
     const changes = await feed.history(tenant, q);
-    if (changes.length) histories.push({ resource: { resourceType: changes[0].resourceType, id: q, state: 'deleted' }, changes });
+    if (changes.length)
+      histories.push({ resource: { resourceType: changes[0].resourceType, id: q, state: 'deleted' }, changes });
   }
-  return histories.map(({ resource, changes }) => ({ resource: resource.state === 'deleted' ? deletedSummary(resource, changes) : resource, changes }));
+  return histories.map(({ resource, changes }) => ({
+    resource: resource.state === 'deleted' ? deletedSummary(resource, changes) : resource,
+    changes,
+  }));
 }
 
 function currentSummary(type: ResourceTypeName, r: StoredResource): ResourceSummary {
   return {
-    resourceType: type, id: r.meta.id, state: 'current', ...identifiersOf(type, r.data),
+    resourceType: type,
+    id: r.meta.id,
+    state: 'current',
+    ...identifiersOf(type, r.data),
     ...(type === 'User' && typeof r.data.active === 'boolean' ? { active: r.data.active } : {}),
     version: r.meta.version,
   };
@@ -82,5 +98,8 @@ function currentSummary(type: ResourceTypeName, r: StoredResource): ResourceSumm
 
 function deletedSummary(resource: ResourceSummary, changes: ChangeEvent[]): ResourceSummary {
   const own = changes.find((c) => c.resourceId === resource.id);
-  return { ...resource, ...(own ? { userName: own.userName, externalId: own.externalId, displayName: own.displayName } : {}) };
+  return {
+    ...resource,
+    ...(own ? { userName: own.userName, externalId: own.externalId, displayName: own.displayName } : {}),
+  };
 }

@@ -28,7 +28,8 @@ export function pageStart(query: ListQuery, fingerprint: string): CursorPosition
 }
 
 /** RFC 9865 `nextCursor` for a page, absent on the last one. */
-export const nextCursorOf = (page: { next?: CursorPosition }, fingerprint: string) => (page.next ? encodeCursor(page.next, fingerprint) : undefined);
+export const nextCursorOf = (page: { next?: CursorPosition }, fingerprint: string) =>
+  page.next ? encodeCursor(page.next, fingerprint) : undefined;
 
 /**
  * Lists and queries one resource type. Its paging state is kept per instance (RFC 7644 §3.4.2.4 lets pages of a
@@ -43,24 +44,42 @@ export class Listing {
   private readonly positions = new TtlCache<string, string>(10_000, 600_000);
   private readonly results = new TtlCache<string, string[]>(16, 60_000);
 
-  constructor(private readonly repo: Repository, private readonly maxScan: number) {}
+  constructor(
+    private readonly repo: Repository,
+    private readonly maxScan: number,
+  ) {}
 
   /**
    * The query's page for one resource type. Filters are validated against the type's schema first.
    * `withMemberships`: resources found by id or index come with `memberOf` (see ResourceRepository.candidates).
    */
-  async page(tenant: string, schema: ResourceSchema, query: ListQuery, start: CursorPosition, withMemberships = false): Promise<ListPage> {
+  async page(
+    tenant: string,
+    schema: ResourceSchema,
+    query: ListQuery,
+    start: CursorPosition,
+    withMemberships = false,
+  ): Promise<ListPage> {
     if (query.filter) validateFilter(query.filter, schema);
     const sort = parseSort(query.sortBy, query.sortOrder, schema);
     // Memberships are rows, not part of the documents being sorted: every resource would look as if it had none.
-    if (sort?.attr.def.name === RELATION[schema.name]) throw badRequest('invalidPath', `sortBy "${query.sortBy}": ${schema.name} resources cannot be sorted by ${RELATION[schema.name]}.`);
+    if (sort?.attr.def.name === RELATION[schema.name])
+      throw badRequest(
+        'invalidPath',
+        `sortBy "${query.sortBy}": ${schema.name} resources cannot be sorted by ${RELATION[schema.name]}.`,
+      );
     // Without a filter the total is the counter's, whatever the order: count=0 need not read (or sort) every row.
     if (!query.filter && (!sort || query.count === 0)) return this.plainPage(tenant, schema, query.count, start);
     return this.evaluatedPage(tenant, schema, query, sort, 'offset' in start ? start.offset : 0, withMemberships);
   }
 
   /** Every resource of a type in id order: total from the counters, rows read ahead 1,000 at a time. */
-  private async plainPage(tenant: string, schema: ResourceSchema, count: number, start: CursorPosition): Promise<ListPage> {
+  private async plainPage(
+    tenant: string,
+    schema: ResourceSchema,
+    count: number,
+    start: CursorPosition,
+  ): Promise<ListPage> {
     const total = await this.repo.resources.count(tenant, schema.name);
     if (count === 0) return { resources: [], total };
     const positionKey = (offset: number) => `${tenant}|${schema.name}|${offset}`;
@@ -73,7 +92,12 @@ export class Listing {
     const { items, more } = await this.readAhead(tenant, schema, after, count);
     const last = items.at(-1)?.meta.id;
     if (last !== undefined && 'offset' in start) this.positions.set(positionKey(start.offset + items.length), last);
-    return { resources: items, total, next: more && last !== undefined ? { after: last } : undefined, consecutive: true };
+    return {
+      resources: items,
+      total,
+      next: more && last !== undefined ? { after: last } : undefined,
+      consecutive: true,
+    };
   }
 
   /** The id at a 1-based position of the listing, reading row keys only; undefined past the end. */
@@ -105,14 +129,25 @@ export class Listing {
    * A filtered or sorted query: the planned candidates, the full filter applied in memory, sorted if asked. A query
    * with more than one page keeps its ordered ids, so later pages are point reads rather than a new evaluation.
    */
-  private async evaluatedPage(tenant: string, schema: ResourceSchema, query: ListQuery, sort: SortSpec | undefined, offset: number, withMemberships: boolean): Promise<ListPage> {
+  private async evaluatedPage(
+    tenant: string,
+    schema: ResourceSchema,
+    query: ListQuery,
+    sort: SortSpec | undefined,
+    offset: number,
+    withMemberships: boolean,
+  ): Promise<ListPage> {
     const key = `${tenant}|${queryFingerprint(schema.name, query)}`;
     const cached = offset > 0 ? this.results.get(key) : undefined;
     let ids: string[];
     let page: StoredResource[];
     if (cached) {
       ids = cached;
-      const read = await Promise.all(ids.slice(offset, offset + query.count).map((id) => this.repo.resources.get(tenant, schema.name, id, withMemberships)));
+      const read = await Promise.all(
+        ids
+          .slice(offset, offset + query.count)
+          .map((id) => this.repo.resources.get(tenant, schema.name, id, withMemberships)),
+      );
       page = read.filter((r): r is StoredResource => r !== undefined);
     } else {
       const hits = await this.evaluate(tenant, schema, query, sort, withMemberships);
@@ -120,32 +155,61 @@ export class Listing {
       if (ids.length > query.count) this.results.set(key, ids);
       page = hits.slice(offset, offset + query.count);
     }
-    return { resources: page, total: ids.length, next: offset + query.count < ids.length && query.count > 0 ? { offset: offset + query.count } : undefined };
+    return {
+      resources: page,
+      total: ids.length,
+      next: offset + query.count < ids.length && query.count > 0 ? { offset: offset + query.count } : undefined,
+    };
   }
 
-  private async evaluate(tenant: string, schema: ResourceSchema, query: ListQuery, sort: SortSpec | undefined, withMemberships: boolean): Promise<StoredResource[]> {
+  private async evaluate(
+    tenant: string,
+    schema: ResourceSchema,
+    query: ListQuery,
+    sort: SortSpec | undefined,
+    withMemberships: boolean,
+  ): Promise<StoredResource[]> {
     const relationIdsNamed = relationIdsInFilter(query.filter, schema);
     const hits: Array<{ r: StoredResource; view: JsonObject }> = [];
     let examined = 0;
     const plan = planQuery(query.filter, schema, this.repo.resources.layout[schema.name]);
     for await (const r of this.repo.resources.candidates(tenant, schema.name, plan, withMemberships)) {
       if (++examined > this.maxScan) {
-        throw badRequest('tooMany', `The query would examine more than ${this.maxScan} resources; filter on an indexed attribute (userName, externalId, id, work email, displayName) instead.`);
+        throw badRequest(
+          'tooMany',
+          `The query would examine more than ${this.maxScan} resources; filter on an indexed attribute (userName, externalId, id, work email, displayName) instead.`,
+        );
       }
-      const memberships = relationIdsNamed.length ? await this.relationFacts(tenant, schema, r.meta.id, relationIdsNamed) : undefined;
+      const memberships = relationIdsNamed.length
+        ? await this.relationFacts(tenant, schema, r.meta.id, relationIdsNamed)
+        : undefined;
       const view = filterable(r, schema, memberships);
       if (!query.filter || matches(query.filter, view, schema)) hits.push({ r, view });
     }
-    const ordered = sort ? sortBy(hits, sort, (h) => sortKey(h.view, sort), (h) => h.r.meta.id) : hits;
+    const ordered = sort
+      ? sortBy(
+          hits,
+          sort,
+          (h) => sortKey(h.view, sort),
+          (h) => h.r.meta.id,
+        )
+      : hits;
     return ordered.map((h) => h.r);
   }
 
   /** The membership facts a filter needs: which of the ids it names are members of this group, or groups of this user. */
-  private async relationFacts(tenant: string, schema: ResourceSchema, resourceId: string, ids: string[]): Promise<JsonObject[]> {
-    const hits = await Promise.all(ids.map(async (id) => {
-      const [groupId, memberId] = schema.name === 'Group' ? [resourceId, id] : [id, resourceId];
-      return (await this.repo.memberships.isMember(tenant, groupId, memberId)) ? { value: id } : undefined;
-    }));
+  private async relationFacts(
+    tenant: string,
+    schema: ResourceSchema,
+    resourceId: string,
+    ids: string[],
+  ): Promise<JsonObject[]> {
+    const hits = await Promise.all(
+      ids.map(async (id) => {
+        const [groupId, memberId] = schema.name === 'Group' ? [resourceId, id] : [id, resourceId];
+        return (await this.repo.memberships.isMember(tenant, groupId, memberId)) ? { value: id } : undefined;
+      }),
+    );
     return hits.filter((h): h is { value: string } => !!h);
   }
 }
@@ -158,5 +222,10 @@ const filterable = (r: StoredResource, schema: ResourceSchema, memberships?: Jso
   ...r.data,
   ...(memberships ? { [RELATION[schema.name]]: memberships } : {}),
   id: r.meta.id,
-  meta: { resourceType: schema.name, created: r.meta.created, lastModified: r.meta.lastModified, version: r.meta.version },
+  meta: {
+    resourceType: schema.name,
+    created: r.meta.created,
+    lastModified: r.meta.lastModified,
+    version: r.meta.version,
+  },
 });

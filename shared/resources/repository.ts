@@ -29,12 +29,23 @@ export interface ResourceRepository {
   /** The indexes and typed columns the store keeps, for the planner. */
   readonly layout: Record<ResourceTypeName, QueryLayout>;
   /** `withMemberships`: with `memberOf`, read in the same round trip. */
-  get(tenant: string, type: ResourceTypeName, id: string, withMemberships?: boolean): Promise<StoredResource | undefined>;
+  get(
+    tenant: string,
+    type: ResourceTypeName,
+    id: string,
+    withMemberships?: boolean,
+  ): Promise<StoredResource | undefined>;
   /**
    * Writes the resource with its index rows atomically; a taken unique key is 409 `uniqueness` and writes nothing.
    * Every write below records its change event (from `origin`) in the same transaction as the change.
    */
-  create(tenant: string, type: ResourceTypeName, data: JsonObject, createDigest: string, origin: ChangeOrigin): Promise<StoredResource>;
+  create(
+    tenant: string,
+    type: ResourceTypeName,
+    data: JsonObject,
+    createDigest: string,
+    origin: ChangeOrigin,
+  ): Promise<StoredResource>;
   /** The resource that holds the unique key `data` would claim (userName, group displayName), if any. */
   holderOfUniqueKey(tenant: string, type: ResourceTypeName, data: JsonObject): Promise<StoredResource | undefined>;
   /**
@@ -43,7 +54,15 @@ export interface ResourceRepository {
    * The answer has `memberOf`, read with the resource. A transform that changes no attribute writes nothing (the
    * version stays, no event).
    */
-  update(tenant: string, type: ResourceTypeName, id: string, operation: 'replace' | 'patch', origin: ChangeOrigin, transform: (current: StoredResource) => JsonObject, ifMatch?: string): Promise<StoredResource & { memberOf: string[] }>;
+  update(
+    tenant: string,
+    type: ResourceTypeName,
+    id: string,
+    operation: 'replace' | 'patch',
+    origin: ChangeOrigin,
+    transform: (current: StoredResource) => JsonObject,
+    ifMatch?: string,
+  ): Promise<StoredResource & { memberOf: string[] }>;
   /**
    * Deletes the resource with its index rows and its memberships in every group; a member add racing it either
    * lands first and leaves with it, or fails (see `MembershipRepository.change`). 404 when it is gone.
@@ -53,9 +72,19 @@ export interface ResourceRepository {
    * Candidates for a plan in id order; the caller re-applies the whole filter. `withMemberships`: resources found
    * by id or index come with `memberOf`, read in the same round trip (a scan's do not).
    */
-  candidates(tenant: string, type: ResourceTypeName, plan: QueryPlan, withMemberships?: boolean): AsyncIterable<StoredResource>;
+  candidates(
+    tenant: string,
+    type: ResourceTypeName,
+    plan: QueryPlan,
+    withMemberships?: boolean,
+  ): AsyncIterable<StoredResource>;
   /** Up to `limit` resources after `afterId` in id order, and whether none follow. */
-  pageAfter(tenant: string, type: ResourceTypeName, afterId: string | undefined, limit: number): Promise<{ items: StoredResource[]; exhausted: boolean }>;
+  pageAfter(
+    tenant: string,
+    type: ResourceTypeName,
+    afterId: string | undefined,
+    limit: number,
+  ): Promise<{ items: StoredResource[]; exhausted: boolean }>;
   ids(tenant: string, type: ResourceTypeName): AsyncIterable<string>;
   count(tenant: string, type: ResourceTypeName): Promise<number>;
   /** Everything of a deleted tenant. */
@@ -72,7 +101,11 @@ export interface MembershipRepository {
   members(tenant: string, groupId: string): AsyncIterable<Member>;
   groupsOf(tenant: string, memberType: ResourceTypeName, memberId: string): Promise<string[]>;
   /** The groups of each of `memberIds` (consecutive in id order, as on a listing page) in one range read. */
-  groupsOfConsecutive(tenant: string, memberType: ResourceTypeName, memberIds: string[]): Promise<Map<string, string[]>>;
+  groupsOfConsecutive(
+    tenant: string,
+    memberType: ResourceTypeName,
+    memberIds: string[],
+  ): Promise<Map<string, string[]>>;
   isMember(tenant: string, groupId: string, memberId: string): Promise<boolean>;
   /** Which of `ids` exist, and as what, checked by key in bounded parallelism. */
   resolve(tenant: string, ids: string[]): Promise<Map<string, Member>>;
@@ -83,7 +116,13 @@ export interface MembershipRepository {
    * still be being resolved: whatever the store reads of the group meanwhile costs no extra round trip. An empty
    * change writes nothing (a missing group is still 404).
    */
-  change(tenant: string, groupId: string, change: MembershipChange | Promise<MembershipChange>, origin: ChangeOrigin, ifMatch?: string): Promise<void>;
+  change(
+    tenant: string,
+    groupId: string,
+    change: MembershipChange | Promise<MembershipChange>,
+    origin: ChangeOrigin,
+    ifMatch?: string,
+  ): Promise<void>;
   /** A renamed member's `display` in the groups it belongs to (bounded by its number of groups, not their size). */
   renameMember(tenant: string, memberId: string, display: string | undefined, groupIds: string[]): Promise<void>;
   /** Records a deleted group whose rows still need purging, before the group is deleted. */

@@ -54,14 +54,23 @@ export class ResourceService {
   private readonly listing: Listing;
   private readonly now: () => number;
 
-  constructor(private readonly repo: Repository, readonly schemas: SchemaRegistry, private readonly options: ServiceOptions) {
+  constructor(
+    private readonly repo: Repository,
+    readonly schemas: SchemaRegistry,
+    private readonly options: ServiceOptions,
+  ) {
     this.relations = new Relations(repo.resources, repo.memberships);
     this.listing = new Listing(repo, options.maxScan);
     this.now = options.now ?? Date.now;
   }
 
   async read(scope: RequestScope, schema: ResourceSchema, id: string, projection: Projection): Promise<Representation> {
-    return this.represent(scope, schema, await this.mustGet(scope.tenant, schema, id, this.showsGroups(schema, projection)), projection);
+    return this.represent(
+      scope,
+      schema,
+      await this.mustGet(scope.tenant, schema, id, this.showsGroups(schema, projection)),
+      projection,
+    );
   }
 
   /** A response that shows a user's `groups` reads them with the user: one range read, not a second round trip. */
@@ -74,7 +83,12 @@ export class ResourceService {
    * SCIM_CREATE_REPLAY_SECONDS is the client retrying a create whose answer it lost: it gets that resource (201)
    * instead of a 409 about itself. The digest is stored with the resource, so this holds across instances.
    */
-  async create(scope: RequestScope, schema: ResourceSchema, body: unknown, projection: Projection): Promise<Representation> {
+  async create(
+    scope: RequestScope,
+    schema: ResourceSchema,
+    body: unknown,
+    projection: Projection,
+  ): Promise<Representation> {
     const { doc, members } = this.documentOf(scope, body, schema);
     const digest = createDigest(schema.name, doc, members);
     const resolved = members?.length ? await this.resolveMembers(scope.tenant, undefined, members) : [];
@@ -83,7 +97,10 @@ export class ResourceService {
     try {
       created = await this.repo.resources.create(scope.tenant, schema.name, doc, digest, scope.origin);
     } catch (e) {
-      const earlier = e instanceof ScimError && e.scimType === 'uniqueness' ? await this.replayOf(scope.tenant, schema, doc, digest) : undefined;
+      const earlier =
+        e instanceof ScimError && e.scimType === 'uniqueness'
+          ? await this.replayOf(scope.tenant, schema, doc, digest)
+          : undefined;
       if (!earlier) throw e;
       [created, replayed] = [earlier, true];
     }
@@ -98,14 +115,26 @@ export class ResourceService {
     return this.represent(scope, schema, fresh, projection, false);
   }
 
-  private async replayOf(tenant: string, schema: ResourceSchema, doc: JsonObject, digest: string): Promise<StoredResource | undefined> {
+  private async replayOf(
+    tenant: string,
+    schema: ResourceSchema,
+    doc: JsonObject,
+    digest: string,
+  ): Promise<StoredResource | undefined> {
     const holder = await this.repo.resources.holderOfUniqueKey(tenant, schema.name, doc);
     const recent = holder && this.now() - Date.parse(holder.meta.created) <= this.options.createReplaySeconds * 1000;
     return recent && holder.createDigest === digest ? holder : undefined;
   }
 
   /** RFC 7644 §3.5.1. A group's `members` are set as a whole; validation precedes every write. */
-  async replace(scope: RequestScope, schema: ResourceSchema, id: string, body: unknown, ifMatch: string | undefined, projection: Projection): Promise<Representation> {
+  async replace(
+    scope: RequestScope,
+    schema: ResourceSchema,
+    id: string,
+    body: unknown,
+    ifMatch: string | undefined,
+    projection: Projection,
+  ): Promise<Representation> {
     const { doc, members } = this.documentOf(scope, body, schema);
     const resolved = members ? await this.resolveMembers(scope.tenant, id, members) : undefined;
     let updated: StoredResource = await this.updateDocument(scope, schema, id, 'replace', () => doc, ifMatch);
@@ -114,7 +143,12 @@ export class ResourceService {
       const current = new Set<string>();
       for await (const m of this.repo.memberships.members(scope.tenant, id)) current.add(m.value);
       // Only new members are written (each add also touches the member's own row), as PATCH replace does.
-      await this.repo.memberships.change(scope.tenant, id, { add: resolved.filter((m) => !current.has(m.value)), remove: [...current].filter((m) => !wanted.has(m)) }, scope.origin);
+      await this.repo.memberships.change(
+        scope.tenant,
+        id,
+        { add: resolved.filter((m) => !current.has(m.value)), remove: [...current].filter((m) => !wanted.has(m)) },
+        scope.origin,
+      );
       updated = await this.mustGet(scope.tenant, schema, id);
     }
     return this.represent(scope, schema, updated, projection);
@@ -125,21 +159,49 @@ export class ResourceService {
    * matter); the document operations are validated first, and unknown members refused, before anything is written.
    * Answers undefined for groups: Entra expects 204 and must not receive the member list (docs/architecture.md#entra-quirks).
    */
-  async patch(scope: RequestScope, schema: ResourceSchema, id: string, operations: PatchOperation[], ifMatch: string | undefined, projection: Projection): Promise<Representation | undefined> {
+  async patch(
+    scope: RequestScope,
+    schema: ResourceSchema,
+    id: string,
+    operations: PatchOperation[],
+    ifMatch: string | undefined,
+    projection: Projection,
+  ): Promise<Representation | undefined> {
     if (schema.name !== 'Group') {
-      const updated = await this.updateDocument(scope, schema, id, 'patch', (current) => applyPatch(current.data, operations, schema), ifMatch);
+      const updated = await this.updateDocument(
+        scope,
+        schema,
+        id,
+        'patch',
+        (current) => applyPatch(current.data, operations, schema),
+        ifMatch,
+      );
       return this.represent(scope, schema, updated, projection);
     }
     const { documentOps, delta } = splitGroupPatch(operations);
     if (!documentOps.length) {
       // Members only (Entra's usual group PATCH): the store reads what it needs of the group while they are looked up.
-      await this.repo.memberships.change(scope.tenant, id, this.resolveDelta(scope.tenant, schema, id, delta), scope.origin, ifMatch);
+      await this.repo.memberships.change(
+        scope.tenant,
+        id,
+        this.resolveDelta(scope.tenant, schema, id, delta),
+        scope.origin,
+        ifMatch,
+      );
       return undefined;
     }
     const change = await this.resolveDelta(scope.tenant, schema, id, delta);
-    await this.updateDocument(scope, schema, id, 'patch', (current) => applyPatch(current.data, documentOps, schema), ifMatch);
+    await this.updateDocument(
+      scope,
+      schema,
+      id,
+      'patch',
+      (current) => applyPatch(current.data, documentOps, schema),
+      ifMatch,
+    );
     // The member change follows the version the document change wrote, so it carries no If-Match of its own.
-    if (change.add.length || change.remove.length) await this.repo.memberships.change(scope.tenant, id, change, scope.origin);
+    if (change.add.length || change.remove.length)
+      await this.repo.memberships.change(scope.tenant, id, change, scope.origin);
     return undefined;
   }
 
@@ -159,16 +221,26 @@ export class ResourceService {
 
   /** Finishes purging the membership rows of deleted groups; true when none are left. */
   purgeMemberships(budget: number): Promise<boolean> {
-    return this.repo.memberships.purge(async (tenant, groupId) => !!(await this.repo.resources.get(tenant, 'Group', groupId)), budget);
+    return this.repo.memberships.purge(
+      async (tenant, groupId) => !!(await this.repo.resources.get(tenant, 'Group', groupId)),
+      budget,
+    );
   }
 
   /** `GET /Users`, `/Groups`, `POST …/.search` (RFC 7644 §3.4.2, §3.4.3). */
   async list(scope: RequestScope, schema: ResourceSchema, query: ListQuery) {
     const fingerprint = queryFingerprint(schema.name, query);
     // Entra's match (`userName eq …`) finds its user through an index: its group rows are read with the user.
-    const page = await this.listing.page(scope.tenant, schema, query, pageStart(query, fingerprint), this.showsGroups(schema, query.projection));
+    const page = await this.listing.page(
+      scope.tenant,
+      schema,
+      query,
+      pageStart(query, fingerprint),
+      this.showsGroups(schema, query.projection),
+    );
     const resources = await this.representPage(scope, schema, page, query.projection);
-    const position = query.cursor === undefined ? { startIndex: query.startIndex } : { nextCursor: nextCursorOf(page, fingerprint) };
+    const position =
+      query.cursor === undefined ? { startIndex: query.startIndex } : { nextCursor: nextCursorOf(page, fingerprint) };
     return listResponse(resources, page.total, position);
   }
 
@@ -195,7 +267,11 @@ export class ResourceService {
     const fingerprint = queryFingerprint('root', query);
     const start = pageStart(query, fingerprint);
     const offset = 'offset' in start ? start.offset : 0;
-    const totals = await Promise.all(schemas.map(async (schema) => (await this.listing.page(scope.tenant, schema, { ...query, count: 0 }, { offset: 0 })).total));
+    const totals = await Promise.all(
+      schemas.map(
+        async (schema) => (await this.listing.page(scope.tenant, schema, { ...query, count: 0 }, { offset: 0 })).total,
+      ),
+    );
     const total = totals.reduce((a, b) => a + b, 0);
 
     // The page spans the concatenation of the types' results: skip whole types, then take from each in turn.
@@ -204,32 +280,59 @@ export class ResourceService {
     for (const [i, schema] of schemas.entries()) {
       const want = query.count - resources.length;
       if (want > 0 && skip < totals[i]) {
-        const page = await this.listing.page(scope.tenant, schema, { ...query, count: want }, { offset: skip }, this.showsGroups(schema, query.projection));
+        const page = await this.listing.page(
+          scope.tenant,
+          schema,
+          { ...query, count: want },
+          { offset: skip },
+          this.showsGroups(schema, query.projection),
+        );
         resources.push(...(await this.representPage(scope, schema, page, query.projection)));
       }
       skip = Math.max(0, skip - totals[i]);
     }
     const hasMore = query.count > 0 && offset + query.count < total;
-    const position = query.cursor === undefined
-      ? { startIndex: query.startIndex }
-      : { nextCursor: hasMore ? encodeCursor({ offset: offset + query.count }, fingerprint) : undefined };
+    const position =
+      query.cursor === undefined
+        ? { startIndex: query.startIndex }
+        : { nextCursor: hasMore ? encodeCursor({ offset: offset + query.count }, fingerprint) : undefined };
     return listResponse(resources, total, position);
   }
 
-  private async mustGet(tenant: string, schema: ResourceSchema, id: string, withMemberships = false): Promise<StoredResource> {
+  private async mustGet(
+    tenant: string,
+    schema: ResourceSchema,
+    id: string,
+    withMemberships = false,
+  ): Promise<StoredResource> {
     const r = await this.repo.resources.get(tenant, schema.name, id, withMemberships);
     if (!r) throw resourceNotFound(schema.name, id);
     return r;
   }
 
   /** Writes a document change; a new name reaches the membership rows that show it (RFC 7643 §4.2 `display`). */
-  private async updateDocument(scope: RequestScope, schema: ResourceSchema, id: string, operation: 'replace' | 'patch', transform: (current: StoredResource) => JsonObject, ifMatch: string | undefined) {
+  private async updateDocument(
+    scope: RequestScope,
+    schema: ResourceSchema,
+    id: string,
+    operation: 'replace' | 'patch',
+    transform: (current: StoredResource) => JsonObject,
+    ifMatch: string | undefined,
+  ) {
     const { tenant } = scope;
     let before: string | undefined;
-    const updated = await this.repo.resources.update(tenant, schema.name, id, operation, scope.origin, (current) => {
-      before = memberDisplay(current.data);
-      return transform(current);
-    }, ifMatch);
+    const updated = await this.repo.resources.update(
+      tenant,
+      schema.name,
+      id,
+      operation,
+      scope.origin,
+      (current) => {
+        before = memberDisplay(current.data);
+        return transform(current);
+      },
+      ifMatch,
+    );
     const after = memberDisplay(updated.data);
     if (after !== before) {
       if (schema.name === 'Group') this.relations.forgetGroup(tenant, id);
@@ -243,10 +346,17 @@ export class ResourceService {
    * clears them). Unknown attributes are dropped; their names (never values) are logged so an operator can fix
    * Entra's mapping.
    */
-  private documentOf(scope: RequestScope, body: unknown, schema: ResourceSchema): { doc: JsonObject; members?: string[] } {
+  private documentOf(
+    scope: RequestScope,
+    body: unknown,
+    schema: ResourceSchema,
+  ): { doc: JsonObject; members?: string[] } {
     const ignored: string[] = [];
     const doc = toStoredResource(body, schema, ignored);
-    if (ignored.length) scope.log.warn(`${schema.name} body: ignored unknown attribute(s) ${ignored.slice(0, 20).join(', ')}; declare custom ones in SCIM_EXTENSIONS`);
+    if (ignored.length)
+      scope.log.warn(
+        `${schema.name} body: ignored unknown attribute(s) ${ignored.slice(0, 20).join(', ')}; declare custom ones in SCIM_EXTENSIONS`,
+      );
     if (schema.name !== 'Group') return { doc };
     const { members, ...rest } = doc;
     return { doc: rest, members: memberIds(members) };
@@ -255,7 +365,8 @@ export class ResourceService {
   /** Each new member looked up by key; an unknown id is a 400 naming it, raised before anything is written. */
   private async resolveMembers(tenant: string, groupId: string | undefined, ids: Iterable<string>): Promise<Member[]> {
     const unique = [...new Set(ids)];
-    if (groupId !== undefined && unique.includes(groupId)) throw badRequest('invalidValue', `A group cannot be a member of itself ("${groupId}").`);
+    if (groupId !== undefined && unique.includes(groupId))
+      throw badRequest('invalidValue', `A group cannot be a member of itself ("${groupId}").`);
     const found = await this.repo.memberships.resolve(tenant, unique);
     const unknown = unique.filter((id) => !found.has(id));
     if (unknown.length) throw unknownMembers(unknown);
@@ -271,7 +382,9 @@ export class ResourceService {
       const current = new Set<string>();
       for await (const m of this.repo.memberships.members(tenant, groupId)) {
         current.add(m.value);
-        const filtered = delta.removeWhere.some((f) => elementMatches(f, { value: m.value, type: m.type }, membersDef, schema));
+        const filtered = delta.removeWhere.some((f) =>
+          elementMatches(f, { value: m.value, type: m.type }, membersDef, schema),
+        );
         if ((delta.clear && !delta.add.has(m.value)) || filtered) remove.add(m.value);
       }
       if (delta.clear) add = add.filter((id) => !current.has(id));
@@ -279,13 +392,31 @@ export class ResourceService {
     return { add: await this.resolveMembers(tenant, groupId, add), remove: [...remove] };
   }
 
-  private async representPage(scope: RequestScope, schema: ResourceSchema, page: ListPage, projection: Projection): Promise<JsonObject[]> {
-    const groupIdsOf = this.showsGroups(schema, projection) ? await this.relations.pageLookups(scope.tenant, schema.name, page.resources, page.consecutive ?? false) : undefined;
-    return Promise.all(page.resources.map(async (r) => (await this.represent(scope, schema, r, projection, true, groupIdsOf)).body));
+  private async representPage(
+    scope: RequestScope,
+    schema: ResourceSchema,
+    page: ListPage,
+    projection: Projection,
+  ): Promise<JsonObject[]> {
+    const groupIdsOf = this.showsGroups(schema, projection)
+      ? await this.relations.pageLookups(scope.tenant, schema.name, page.resources, page.consecutive ?? false)
+      : undefined;
+    return Promise.all(
+      page.resources.map(async (r) => (await this.represent(scope, schema, r, projection, true, groupIdsOf)).body),
+    );
   }
 
-  private async represent(scope: RequestScope, schema: ResourceSchema, r: StoredResource, projection: Projection, readRelations = true, groupIdsOf?: (id: string) => Promise<string[]>): Promise<Representation> {
-    const full = readRelations ? await this.relations.withRelations(scope.tenant, schema, r, projection, scope.baseUrl, groupIdsOf) : r;
+  private async represent(
+    scope: RequestScope,
+    schema: ResourceSchema,
+    r: StoredResource,
+    projection: Projection,
+    readRelations = true,
+    groupIdsOf?: (id: string) => Promise<string[]>,
+  ): Promise<Representation> {
+    const full = readRelations
+      ? await this.relations.withRelations(scope.tenant, schema, r, projection, scope.baseUrl, groupIdsOf)
+      : r;
     const body = toRepresentation(full.data, full.meta, schema, scope.baseUrl, projection);
     return { body, version: r.meta.version, location: `${scope.baseUrl}/${schema.endpoint}/${r.meta.id}` };
   }
@@ -294,6 +425,16 @@ export class ResourceService {
 /** SHA-256 of the canonical form (keys sorted) of what a create stores, members included. */
 function createDigest(type: string, doc: JsonObject, members: string[] | undefined): string {
   const canonical = (v: JsonValue | undefined): unknown =>
-    Array.isArray(v) ? v.map(canonical) : isJsonObject(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k])])) : v;
-  return createHash('sha256').update(JSON.stringify([type, canonical(doc), [...new Set(members ?? [])].sort()])).digest('base64url');
+    Array.isArray(v)
+      ? v.map(canonical)
+      : isJsonObject(v)
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, canonical(v[k])]),
+          )
+        : v;
+  return createHash('sha256')
+    .update(JSON.stringify([type, canonical(doc), [...new Set(members ?? [])].sort()]))
+    .digest('base64url');
 }

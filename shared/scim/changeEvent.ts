@@ -44,14 +44,29 @@ export interface ChangeOrigin {
 }
 
 /** What the store adds when it writes a change: its identity in the feed, the time, the versions. */
-export type ChangeFacts = Pick<ChangeEvent, 'operation' | 'resourceType' | 'resourceId' | 'attributes' | 'membersAdded' | 'membersRemoved' | 'versionBefore' | 'versionAfter'>;
+export type ChangeFacts = Pick<
+  ChangeEvent,
+  | 'operation'
+  | 'resourceType'
+  | 'resourceId'
+  | 'attributes'
+  | 'membersAdded'
+  | 'membersRemoved'
+  | 'versionBefore'
+  | 'versionAfter'
+>;
 
 /** The identifiers an event names its resource by, per type; the history finds resources by the same ones. */
 export const IDENTIFIERS = { User: ['userName', 'externalId'], Group: ['displayName', 'externalId'] } as const;
 
 /** The identifiers an event of `type` carries, taken from the resource document (strings only). */
-export function identifiersOf(type: ChangeEvent['resourceType'], doc: JsonObject): Pick<ChangeEvent, 'userName' | 'externalId' | 'displayName'> {
-  return Object.fromEntries(IDENTIFIERS[type].flatMap((attr) => (typeof doc[attr] === 'string' ? [[attr, doc[attr]]] : [])));
+export function identifiersOf(
+  type: ChangeEvent['resourceType'],
+  doc: JsonObject,
+): Pick<ChangeEvent, 'userName' | 'externalId' | 'displayName'> {
+  return Object.fromEntries(
+    IDENTIFIERS[type].flatMap((attr) => (typeof doc[attr] === 'string' ? [[attr, doc[attr]]] : [])),
+  );
 }
 
 /**
@@ -88,7 +103,9 @@ function sameJson(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
  * An event as a change-queue message: its JSON, UTF-8, base64-encoded, because an Azure Functions queue trigger
  * decodes base64 by default (host.json `extensions.queues.messageEncoding`) and base64 needs no XML escaping.
  */
-export const queueMessageOf = (event: ChangeEvent): string => Buffer.from(JSON.stringify(event), 'utf8').toString('base64');
+export const queueMessageOf = (event: ChangeEvent): string =>
+  Buffer.from(JSON.stringify(event), 'utf8').toString('base64');
 
 /** The event a change-queue message carries (what a consumer does with `queueMessageOf`'s text). */
-export const eventOfQueueMessage = (text: string): ChangeEvent => parseChangeEvent(Buffer.from(text, 'base64').toString('utf8'));
+export const eventOfQueueMessage = (text: string): ChangeEvent =>
+  parseChangeEvent(Buffer.from(text, 'base64').toString('utf8'));

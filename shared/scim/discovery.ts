@@ -20,12 +20,19 @@ export function serviceProviderConfig(baseUrl: string) {
     sort: { supported: true },
     etag: { supported: true },
     // RFC 9865 §4. No cursorTimeout: a cursor names a position, not server state, so it does not expire.
-    pagination: { cursor: true, index: true, defaultPaginationMethod: 'index', defaultPageSize: DEFAULT_PAGE_SIZE, maxPageSize: MAX_PAGE_SIZE },
+    pagination: {
+      cursor: true,
+      index: true,
+      defaultPaginationMethod: 'index',
+      defaultPageSize: DEFAULT_PAGE_SIZE,
+      maxPageSize: MAX_PAGE_SIZE,
+    },
     authenticationSchemes: [
       {
         type: 'oauthbearertoken',
         name: 'OAuth Bearer Token',
-        description: 'The Secret Token configured in the Entra provisioning job, sent as "Authorization: Bearer <token>".',
+        description:
+          'The Secret Token configured in the Entra provisioning job, sent as "Authorization: Bearer <token>".',
         primary: true,
       },
     ],

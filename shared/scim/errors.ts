@@ -2,9 +2,19 @@ import { JsonObject } from './document';
 
 /** RFC 7644 §3.12 error types (and RFC 9865 §2.1's paging ones); `scimType` is only set where an RFC names one. */
 export type ScimType =
-  | 'invalidFilter' | 'tooMany' | 'uniqueness' | 'mutability' | 'invalidSyntax'
-  | 'invalidPath' | 'noTarget' | 'invalidValue' | 'invalidVers' | 'sensitive'
-  | 'invalidCursor' | 'expiredCursor' | 'invalidCount';
+  | 'invalidFilter'
+  | 'tooMany'
+  | 'uniqueness'
+  | 'mutability'
+  | 'invalidSyntax'
+  | 'invalidPath'
+  | 'noTarget'
+  | 'invalidValue'
+  | 'invalidVers'
+  | 'sensitive'
+  | 'invalidCursor'
+  | 'expiredCursor'
+  | 'invalidCount';
 
 export const ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
@@ -38,15 +48,25 @@ export const notFound = (detail: string) => new ScimError(404, detail);
 export const resourceNotFound = (type: string, id: string) => notFound(`${type} "${id}" not found.`);
 /** The one 503: a state Entra retries later instead of counting a hard failure; Retry-After says when. */
 export const unavailable = (detail: string, retryAfterSeconds = 30) =>
-  new ScimError(503, `${detail} Retry after the interval in Retry-After.`, undefined, { 'Retry-After': String(retryAfterSeconds) });
+  new ScimError(503, `${detail} Retry after the interval in Retry-After.`, undefined, {
+    'Retry-After': String(retryAfterSeconds),
+  });
 export const notImplemented = (detail: string) => new ScimError(501, detail);
 
 /** RFC 9110 §15.5.6: a 405 names the methods the resource does serve. */
 export const methodNotAllowed = (method: string, path: string, allowed: readonly string[]) =>
-  new ScimError(405, `${method} is not supported on ${path}; use ${allowed.join(', ')}.`, undefined, { Allow: allowed.join(', ') });
+  new ScimError(405, `${method} is not supported on ${path}; use ${allowed.join(', ')}.`, undefined, {
+    Allow: allowed.join(', '),
+  });
 
 /** The one 400 for member ids that name no user or group (checked before writing, and again when a write finds one gone). */
-export const unknownMembers = (ids: string[]) => badRequest(
-  'invalidValue',
-  `Unknown member id${ids.length > 1 ? 's' : ''} ${ids.slice(0, 10).map((u) => `"${u}"`).join(', ')}${ids.length > 10 ? ` and ${ids.length - 10} more` : ''}: provision the user or group before adding it to a group.`,
-);
+export const unknownMembers = (ids: string[]) =>
+  badRequest(
+    'invalidValue',
+    `Unknown member id${ids.length > 1 ? 's' : ''} ${ids
+      .slice(0, 10)
+      .map((u) => `"${u}"`)
+      .join(
+        ', ',
+      )}${ids.length > 10 ? ` and ${ids.length - 10} more` : ''}: provision the user or group before adding it to a group.`,
+  );

@@ -23,7 +23,6 @@ export type Filter =
   | { kind: 'not'; filter: Filter }
   | { kind: 'valuePath'; path: AttrPath; filter: Filter };
 
-
 type Token =
   | { t: 'word'; v: string; pos: number }
   | { t: 'string'; v: string; pos: number }
@@ -35,14 +34,23 @@ function tokenize(input: string): Token[] {
   let i = 0;
   while (i < input.length) {
     const c = input[i];
-    if (/\s/.test(c)) { i++; continue; }
-    if (c === '(' || c === ')' || c === '[' || c === ']') { tokens.push({ t: c, pos: i }); i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    if (c === '(' || c === ')' || c === '[' || c === ']') {
+      tokens.push({ t: c, pos: i });
+      i++;
+      continue;
+    }
     if (c === '"') {
       const start = i;
       let j = i + 1;
       let raw = '"';
       while (j < input.length && input[j] !== '"') {
-        if (input[j] === '\\') { raw += input[j++]; }
+        if (input[j] === '\\') {
+          raw += input[j++];
+        }
         raw += input[j++] ?? '';
       }
       if (j >= input.length) throw invalidFilter(`unterminated string starting at position ${start + 1}`);
@@ -87,7 +95,10 @@ export function parseAttrPath(text: string): AttrPath {
 
 class Parser {
   private i = 0;
-  constructor(private readonly tokens: Token[], private readonly source: string) {}
+  constructor(
+    private readonly tokens: Token[],
+    private readonly source: string,
+  ) {}
 
   parse(): Filter {
     const f = this.or();
@@ -96,24 +107,39 @@ class Parser {
     return f;
   }
 
-  private peek(): Token { return this.tokens[this.i]; }
-  private take(): Token { return this.tokens[this.i++]; }
-  private isWord(tok: Token, w: string) { return tok.t === 'word' && tok.v.toLowerCase() === w; }
+  private peek(): Token {
+    return this.tokens[this.i];
+  }
+  private take(): Token {
+    return this.tokens[this.i++];
+  }
+  private isWord(tok: Token, w: string) {
+    return tok.t === 'word' && tok.v.toLowerCase() === w;
+  }
 
   private unexpected(tok: Token, expected: string) {
-    const found = tok.t === 'end' ? 'end of filter' : tok.t === 'word' || tok.t === 'string' ? `"${tok.v}"` : `"${tok.t}"`;
-    return invalidFilter(`expected ${expected} at position ${tok.pos + 1} but found ${found} in ${JSON.stringify(this.source)}`);
+    const found =
+      tok.t === 'end' ? 'end of filter' : tok.t === 'word' || tok.t === 'string' ? `"${tok.v}"` : `"${tok.t}"`;
+    return invalidFilter(
+      `expected ${expected} at position ${tok.pos + 1} but found ${found} in ${JSON.stringify(this.source)}`,
+    );
   }
 
   private or(): Filter {
     let left = this.and();
-    while (this.isWord(this.peek(), 'or')) { this.take(); left = { kind: 'or', left, right: this.and() }; }
+    while (this.isWord(this.peek(), 'or')) {
+      this.take();
+      left = { kind: 'or', left, right: this.and() };
+    }
     return left;
   }
 
   private and(): Filter {
     let left = this.unary();
-    while (this.isWord(this.peek(), 'and')) { this.take(); left = { kind: 'and', left, right: this.unary() }; }
+    while (this.isWord(this.peek(), 'and')) {
+      this.take();
+      left = { kind: 'and', left, right: this.unary() };
+    }
     return left;
   }
 

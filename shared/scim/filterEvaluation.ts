@@ -9,23 +9,35 @@ import { AttributeDef } from './schemaDefinitions';
 export function validateFilter(filter: Filter, schema: ResourceSchema, scope?: AttributeDef): void {
   const check = (path: AttrPath): AttributeDef => {
     const def = scope
-      ? !path.sub && !path.urn ? findAttr(scope.subAttributes ?? [], path.attr) : undefined
+      ? !path.sub && !path.urn
+        ? findAttr(scope.subAttributes ?? [], path.attr)
+        : undefined
       : tryResolve(schema, path);
-    if (!def) throw badRequest('invalidFilter', `Invalid filter: unknown attribute "${formatPath(path)}" for ${schema.name}.`);
+    if (!def)
+      throw badRequest('invalidFilter', `Invalid filter: unknown attribute "${formatPath(path)}" for ${schema.name}.`);
     return def;
   };
   switch (filter.kind) {
-    case 'and': case 'or': validateFilter(filter.left, schema, scope); validateFilter(filter.right, schema, scope); return;
-    case 'not': validateFilter(filter.filter, schema, scope); return;
+    case 'and':
+    case 'or':
+      validateFilter(filter.left, schema, scope);
+      validateFilter(filter.right, schema, scope);
+      return;
+    case 'not':
+      validateFilter(filter.filter, schema, scope);
+      return;
     case 'compare': {
       const def = check(filter.path);
       checkComparison(filter.op, filter.value, comparedAttr(def) ?? def);
       return;
     }
-    case 'present': check(filter.path); return;
+    case 'present':
+      check(filter.path);
+      return;
     case 'valuePath': {
       const def = check(filter.path);
-      if (def.type !== 'complex') throw badRequest('invalidFilter', `Invalid filter: "${def.name}" is not complex, so "[...]" cannot apply.`);
+      if (def.type !== 'complex')
+        throw badRequest('invalidFilter', `Invalid filter: "${def.name}" is not complex, so "[...]" cannot apply.`);
       validateFilter(filter.filter, schema, def);
     }
   }
@@ -54,10 +66,14 @@ interface Scope {
 
 function evalNode(f: Filter, s: Scope): boolean {
   switch (f.kind) {
-    case 'and': return evalNode(f.left, s) && evalNode(f.right, s);
-    case 'or': return evalNode(f.left, s) || evalNode(f.right, s);
-    case 'not': return !evalNode(f.filter, s);
-    case 'present': return present(values(f.path, s));
+    case 'and':
+      return evalNode(f.left, s) && evalNode(f.right, s);
+    case 'or':
+      return evalNode(f.left, s) || evalNode(f.right, s);
+    case 'not':
+      return !evalNode(f.filter, s);
+    case 'present':
+      return present(values(f.path, s));
     case 'compare': {
       const pairs = values(f.path, s);
       const expected = f.value;
@@ -98,7 +114,8 @@ function values(path: AttrPath, s: Scope): Array<[unknown, AttributeDef]> {
 }
 
 /** What a comparison (or sort) on a complex attribute without a sub-attribute uses: its `value` (`emails eq "x"`). */
-export const comparedAttr = (def: AttributeDef) => (def.type === 'complex' ? findAttr(def.subAttributes ?? [], 'value') : undefined);
+export const comparedAttr = (def: AttributeDef) =>
+  def.type === 'complex' ? findAttr(def.subAttributes ?? [], 'value') : undefined;
 
 /**
  * Operators a type cannot answer (RFC 7644 §3.4.2.2: `gt` on a boolean or binary) and values that cannot be compared
@@ -112,10 +129,18 @@ function checkComparison(op: CompareOp, expected: Literal, def: AttributeDef): v
     (def.type === 'boolean' && (ordering || substring)) ||
     (def.type === 'binary' && ordering) ||
     ((def.type === 'integer' || def.type === 'decimal' || def.type === 'dateTime') && substring);
-  if (unsupported) throw badRequest('invalidFilter', `Invalid filter: "${op}" is not defined for ${def.type} attribute "${def.name}".`);
-  if (expected === null && op !== 'eq' && op !== 'ne') throw badRequest('invalidFilter', `Invalid filter: null can only be compared with "eq" or "ne", not "${op}".`);
+  if (unsupported)
+    throw badRequest(
+      'invalidFilter',
+      `Invalid filter: "${op}" is not defined for ${def.type} attribute "${def.name}".`,
+    );
+  if (expected === null && op !== 'eq' && op !== 'ne')
+    throw badRequest('invalidFilter', `Invalid filter: null can only be compared with "eq" or "ne", not "${op}".`);
   if (def.type === 'dateTime' && expected !== null && instantOf(expected) === undefined) {
-    throw badRequest('invalidFilter', `Invalid filter: "${String(expected)}" is not a dateTime (e.g. 2026-01-31T09:00:00Z) for "${def.name}".`);
+    throw badRequest(
+      'invalidFilter',
+      `Invalid filter: "${String(expected)}" is not a dateTime (e.g. 2026-01-31T09:00:00Z) for "${def.name}".`,
+    );
   }
 }
 
@@ -126,7 +151,8 @@ function compare(actual: unknown, op: CompareOp, expected: Exclude<Literal, null
   switch (def.type) {
     case 'boolean':
       return actual === (typeof expected === 'string' ? expected.toLowerCase() === 'true' : expected);
-    case 'integer': case 'decimal':
+    case 'integer':
+    case 'decimal':
       return ordered(Number(actual), op, Number(expected));
     case 'dateTime': {
       const instant = instantOf(actual);
@@ -139,10 +165,14 @@ function compare(actual: unknown, op: CompareOp, expected: Exclude<Literal, null
       const a = foldCase(text, def);
       const e = foldCase(String(expected), def);
       switch (op) {
-        case 'co': return a.includes(e);
-        case 'sw': return a.startsWith(e);
-        case 'ew': return a.endsWith(e);
-        default: return ordered(a, op, e);
+        case 'co':
+          return a.includes(e);
+        case 'sw':
+          return a.startsWith(e);
+        case 'ew':
+          return a.endsWith(e);
+        default:
+          return ordered(a, op, e);
       }
     }
   }
@@ -160,16 +190,27 @@ export const scalarText = (v: unknown): string | undefined =>
 
 function ordered<T extends number | string>(a: T, op: string, e: T): boolean {
   switch (op) {
-    case 'eq': return a === e;
-    case 'gt': return a > e;
-    case 'ge': return a >= e;
-    case 'lt': return a < e;
-    case 'le': return a <= e;
-    default: throw badRequest('invalidFilter', `Invalid filter: "${op}" cannot compare these values.`);
+    case 'eq':
+      return a === e;
+    case 'gt':
+      return a > e;
+    case 'ge':
+      return a >= e;
+    case 'lt':
+      return a < e;
+    case 'le':
+      return a <= e;
+    default:
+      throw badRequest('invalidFilter', `Invalid filter: "${op}" cannot compare these values.`);
   }
 }
 
 /** Tests one element of a multi-valued complex attribute against a value filter (`emails[type eq "work"]`). */
-export function elementMatches(filter: Filter, element: JsonObject, def: AttributeDef, schema: ResourceSchema): boolean {
+export function elementMatches(
+  filter: Filter,
+  element: JsonObject,
+  def: AttributeDef,
+  schema: ResourceSchema,
+): boolean {
   return evalNode(filter, { resource: {}, schema, element: { value: element, def } });
 }

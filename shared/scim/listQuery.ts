@@ -34,7 +34,8 @@ function parseListQuery(param: Params): ListQuery {
 }
 
 /** `GET /Users?filter=…&cursor&count=…`: parameter names as RFC 7644 spells them. */
-export const listQueryFromUrl = (query: URLSearchParams): ListQuery => parseListQuery((name) => query.get(name) ?? undefined);
+export const listQueryFromUrl = (query: URLSearchParams): ListQuery =>
+  parseListQuery((name) => query.get(name) ?? undefined);
 
 const listOrText = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v.join(',') : v));
 const intOrText = z.union([z.number(), z.string()]).transform(String);
@@ -54,9 +55,10 @@ const searchRequestSchema = z.object({
 
 /** `POST …/.search`: the same query in a SearchRequest body. */
 export function listQueryFromSearch(body: unknown): ListQuery {
-  const lowered = body && typeof body === 'object' && !Array.isArray(body)
-    ? Object.fromEntries(Object.entries(body).map(([k, v]) => [k.toLowerCase(), v === null ? undefined : v]))
-    : body;
+  const lowered =
+    body && typeof body === 'object' && !Array.isArray(body)
+      ? Object.fromEntries(Object.entries(body).map(([k, v]) => [k.toLowerCase(), v === null ? undefined : v]))
+      : body;
   const parsed = searchRequestSchema.safeParse(lowered);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -67,8 +69,14 @@ export function listQueryFromSearch(body: unknown): ListQuery {
     throw badRequest('invalidSyntax', `A SearchRequest must list "${SEARCH_REQUEST_SCHEMA}" in schemas.`);
   }
   const byName: Record<string, string | undefined> = {
-    attributes: r.attributes, excludedAttributes: r.excludedattributes, filter: r.filter, sortBy: r.sortby,
-    sortOrder: r.sortorder, startIndex: r.startindex, count: r.count, cursor: r.cursor,
+    attributes: r.attributes,
+    excludedAttributes: r.excludedattributes,
+    filter: r.filter,
+    sortBy: r.sortby,
+    sortOrder: r.sortorder,
+    startIndex: r.startindex,
+    count: r.count,
+    cursor: r.cursor,
   };
   return parseListQuery((name) => byName[name]);
 }
@@ -81,7 +89,10 @@ export type CursorPosition = { after: string } | { offset: number };
  * presented with another is refused instead of silently paging the wrong result set.
  */
 export function queryFingerprint(scope: string, q: ListQuery): string {
-  return createHash('sha256').update(JSON.stringify([scope, q.filterText ?? '', q.sortBy ?? '', q.sortOrder ?? ''])).digest('base64url').slice(0, 12);
+  return createHash('sha256')
+    .update(JSON.stringify([scope, q.filterText ?? '', q.sortBy ?? '', q.sortOrder ?? '']))
+    .digest('base64url')
+    .slice(0, 12);
 }
 
 const cursorSchema = z.union([
@@ -90,12 +101,17 @@ const cursorSchema = z.union([
 ]);
 
 /** Opaque to clients and URL-safe (RFC 9865 allows only unreserved characters): base64url of a small JSON. */
-export const encodeCursor = (position: CursorPosition, fingerprint: string) => Buffer.from(JSON.stringify({ q: fingerprint, ...position })).toString('base64url');
+export const encodeCursor = (position: CursorPosition, fingerprint: string) =>
+  Buffer.from(JSON.stringify({ q: fingerprint, ...position })).toString('base64url');
 
 /** The position a cursor names; an empty cursor is the first page. */
 export function decodeCursor(text: string, fingerprint: string): CursorPosition | undefined {
   if (text === '') return undefined;
-  const invalid = () => badRequest('invalidCursor', 'The cursor is not one this service issued for this query; send an empty cursor for the first page, then each response\'s nextCursor with the same filter and sort.');
+  const invalid = () =>
+    badRequest(
+      'invalidCursor',
+      "The cursor is not one this service issued for this query; send an empty cursor for the first page, then each response's nextCursor with the same filter and sort.",
+    );
   let decoded: unknown;
   try {
     decoded = /^[A-Za-z0-9_-]+$/.test(text) ? JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) : undefined;

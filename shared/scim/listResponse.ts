@@ -28,7 +28,11 @@ export function parsePaging(startIndex?: string | null, count?: string | null): 
  * An RFC 7644 §3.4.2 ListResponse. Index paging echoes `startIndex`; cursor paging (RFC 9865) gives `nextCursor`
  * on every page but the last instead.
  */
-export function listResponse(resources: unknown[], totalResults: number, position: { startIndex: number } | { nextCursor?: string }) {
+export function listResponse(
+  resources: unknown[],
+  totalResults: number,
+  position: { startIndex: number } | { nextCursor?: string },
+) {
   return {
     schemas: [LIST_RESPONSE_SCHEMA],
     totalResults,

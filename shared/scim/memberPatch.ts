@@ -40,9 +40,13 @@ export function splitGroupPatch(operations: PatchOperation[]): { documentOps: Pa
     }
     const tail = m.input.slice(m[0].length);
     if (tail === '') applyWholeMembers(delta, op.op, op.value);
-    else if (tail.startsWith('[') && tail.endsWith(']') && op.op === 'remove') applyFilteredRemove(delta, parseFilter(tail.slice(1, -1)));
+    else if (tail.startsWith('[') && tail.endsWith(']') && op.op === 'remove')
+      applyFilteredRemove(delta, parseFilter(tail.slice(1, -1)));
     else {
-      throw badRequest('invalidPath', `"${op.path}": members can only be added, removed (optionally with a members[value eq "…"] filter) or replaced as a whole.`);
+      throw badRequest(
+        'invalidPath',
+        `"${op.path}": members can only be added, removed (optionally with a members[value eq "…"] filter) or replaced as a whole.`,
+      );
     }
   }
   return { documentOps, delta };
@@ -94,7 +98,14 @@ function applyFilteredRemove(delta: MemberDelta, filter: Filter) {
 }
 
 function eqValues(f: Filter): string[] | undefined {
-  if (f.kind === 'compare' && f.op === 'eq' && f.path.attr.toLowerCase() === 'value' && !f.path.sub && typeof f.value === 'string') return [f.value];
+  if (
+    f.kind === 'compare' &&
+    f.op === 'eq' &&
+    f.path.attr.toLowerCase() === 'value' &&
+    !f.path.sub &&
+    typeof f.value === 'string'
+  )
+    return [f.value];
   if (f.kind === 'or') {
     const l = eqValues(f.left);
     const r = eqValues(f.right);
@@ -110,13 +121,19 @@ export function memberIds(value: unknown): string[] {
   return list.map((item, i) => {
     const id = typeof item === 'string' ? item : isJsonObject(item) ? item.value : undefined;
     if (typeof id !== 'string' || id === '') {
-      throw badRequest('invalidValue', `members[${i}] needs a "value" with the id of a User or Group; got ${JSON.stringify(item)?.slice(0, 80)}.`);
+      throw badRequest(
+        'invalidValue',
+        `members[${i}] needs a "value" with the id of a User or Group; got ${JSON.stringify(item)?.slice(0, 80)}.`,
+      );
     }
     return id;
   });
 }
 
-
 /** The name a group shows for a member (RFC 7643 §4.2 `members.display`): its displayName, else a user's userName. */
 export const memberDisplay = (data: JsonObject): string | undefined =>
-  typeof data.displayName === 'string' ? data.displayName : typeof data.userName === 'string' ? data.userName : undefined;
+  typeof data.displayName === 'string'
+    ? data.displayName
+    : typeof data.userName === 'string'
+      ? data.userName
+      : undefined;

@@ -12,7 +12,10 @@ export const PATCH_OP_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 const operationSchema = z.object({
   // RFC 7644 §3.5.2 spells them lower-case; Entra's default job sends "Add"/"Replace"/"Remove" (docs/architecture.md#entra-quirks).
-  op: z.string().transform((s) => s.toLowerCase()).pipe(z.enum(['add', 'replace', 'remove'])),
+  op: z
+    .string()
+    .transform((s) => s.toLowerCase())
+    .pipe(z.enum(['add', 'replace', 'remove'])),
   path: z.string().min(1).optional(),
   value: z.unknown().optional(),
 });
@@ -53,7 +56,8 @@ function parsePatchPath(text: string): PatchPath {
     throw badRequest('invalidPath', `"${text}" is not a valid path; expected attr[filter] or attr[filter].subAttr.`);
   }
   const attr = parseAttrPath(text.slice(0, open));
-  if (attr.sub) throw badRequest('invalidPath', `"${text}" is not a valid path: a value filter follows the attribute name.`);
+  if (attr.sub)
+    throw badRequest('invalidPath', `"${text}" is not a valid path: a value filter follows the attribute name.`);
   return { attr, filter: parseFilter(text.slice(open + 1, close)), sub: tail ? tail.slice(1) : undefined };
 }
 
@@ -76,9 +80,13 @@ export function applyPatch(resource: JsonObject, operations: PatchOperation[], s
 function applyOperation(res: JsonObject, op: PatchOperation, schema: ResourceSchema): void {
   if (op.path === undefined) {
     if (op.op === 'remove') throw badRequest('noTarget', 'A "remove" operation needs a "path" (RFC 7644 §3.5.2.2).');
-    if (!isJsonObject(op.value)) throw badRequest('invalidValue', `A path-less "${op.op}" needs an object of attributes as its value.`);
+    if (!isJsonObject(op.value))
+      throw badRequest('invalidValue', `A path-less "${op.op}" needs an object of attributes as its value.`);
     const attributes = Object.fromEntries(
-      Object.entries(withoutSchemas(op.value)).map(([k, v]) => [k, schema.extension(k) && isJsonObject(v) ? withoutSchemas(v) : v]),
+      Object.entries(withoutSchemas(op.value)).map(([k, v]) => [
+        k,
+        schema.extension(k) && isJsonObject(v) ? withoutSchemas(v) : v,
+      ]),
     );
     for (const part of splitPathlessValue(attributes, (k) => !!schema.extension(k))) {
       applyOperation(res, { op: op.op, path: part.path, value: part.value }, schema);
@@ -87,10 +95,16 @@ function applyOperation(res: JsonObject, op: PatchOperation, schema: ResourceSch
   }
   const ext = schema.extension(op.path);
   if (ext) {
-    if (op.op === 'remove') { delete res[ext.id]; return; }
+    if (op.op === 'remove') {
+      delete res[ext.id];
+      return;
+    }
     // Checked here: the path-less form would hand a non-object straight back to this branch, without end.
     if (!isJsonObject(op.value)) {
-      throw badRequest('invalidValue', `"${op.op}" on "${ext.id}" needs an object of ${ext.name} attributes as its value.`);
+      throw badRequest(
+        'invalidValue',
+        `"${op.op}" on "${ext.id}" needs an object of ${ext.name} attributes as its value.`,
+      );
     }
     // The path is valid; a key the extension lacks makes the value unacceptable (as for `name` with an unknown sub).
     const unknown = Object.keys(withoutSchemas(op.value)).find((k) => !findAttr(ext.attributes, k));
@@ -101,11 +115,13 @@ function applyOperation(res: JsonObject, op: PatchOperation, schema: ResourceSch
   const path = parsePatchPath(op.path);
   const target = schema.resolve(path.attr);
   const sub = path.sub === undefined ? undefined : findAttr(target.def.subAttributes ?? [], path.sub);
-  if (path.sub !== undefined && !sub) throw badRequest('invalidPath', `"${target.def.name}" has no sub-attribute "${path.sub}".`);
+  if (path.sub !== undefined && !sub)
+    throw badRequest('invalidPath', `"${target.def.name}" has no sub-attribute "${path.sub}".`);
   if (target.def.mutability === 'readOnly' || sub?.mutability === 'readOnly') {
     throw badRequest('mutability', `"${op.path}" is read-only and cannot be modified.`);
   }
-  if (op.op !== 'remove' && op.value === undefined) throw badRequest('invalidValue', `"${op.op}" on "${op.path}" needs a "value".`);
+  if (op.op !== 'remove' && op.value === undefined)
+    throw badRequest('invalidValue', `"${op.op}" on "${op.path}" needs a "value".`);
   const container = target.urn ? (objectAt(res, target.urn) ?? (res[target.urn] = {})) : res;
   if (path.filter) applyFiltered(container, target, path.filter, sub, op, schema);
   else if (sub) applySub(container, target, sub, op);
@@ -154,7 +170,10 @@ function applySub(container: JsonObject, t: ResolvedAttr, subDef: AttributeDef, 
   const sub = subDef.name;
   if (t.def.multiValued) {
     if (op.op !== 'remove') {
-      throw badRequest('invalidPath', `"${where(t, sub)}" is ambiguous on a multi-valued attribute; use a value filter such as ${name}[type eq "work"].${sub}.`);
+      throw badRequest(
+        'invalidPath',
+        `"${where(t, sub)}" is ambiguous on a multi-valued attribute; use a value filter such as ${name}[type eq "work"].${sub}.`,
+      );
     }
     const list = listOf(container[name]).map((el) => (isJsonObject(el) ? omit(el, sub) : el));
     setOrDelete(container, name, list);
@@ -171,9 +190,19 @@ function applySub(container: JsonObject, t: ResolvedAttr, subDef: AttributeDef, 
   else delete container[name];
 }
 
-function applyFiltered(container: JsonObject, t: ResolvedAttr, filter: Filter, subDef: AttributeDef | undefined, op: PatchOperation, schema: ResourceSchema): void {
+function applyFiltered(
+  container: JsonObject,
+  t: ResolvedAttr,
+  filter: Filter,
+  subDef: AttributeDef | undefined,
+  op: PatchOperation,
+  schema: ResourceSchema,
+): void {
   if (!t.def.multiValued || t.def.type !== 'complex') {
-    throw badRequest('invalidPath', `"${t.def.name}" is not a multi-valued complex attribute, so a value filter cannot select from it.`);
+    throw badRequest(
+      'invalidPath',
+      `"${t.def.name}" is not a multi-valued complex attribute, so a value filter cannot select from it.`,
+    );
   }
   try {
     validateFilter(filter, schema, t.def);
@@ -194,7 +223,11 @@ function applyFiltered(container: JsonObject, t: ResolvedAttr, filter: Filter, s
   const withPart = (base: JsonObject): unknown => Object.assign({}, base, newPart);
   if (!hit.some(Boolean)) {
     const seed = elementFromFilter(filter);
-    if (!seed) throw badRequest('noTarget', `No "${name}" value matches the filter, and the filter does not describe one to create.`);
+    if (!seed)
+      throw badRequest(
+        'noTarget',
+        `No "${name}" value matches the filter, and the filter does not describe one to create.`,
+      );
     const created = listOf(coerce(t.def, withPart(seed), where(t, sub)));
     setOrDelete(container, name, keepLastPrimary([...list, ...created]));
     return;
@@ -213,9 +246,14 @@ function applyFiltered(container: JsonObject, t: ResolvedAttr, filter: Filter, s
  * A `schemas` key in a PATCH value names the schemas its attributes come from, as in a POST body (where
  * toStoredResource drops it); it is not an attribute to set.
  */
-const withoutSchemas = (value: JsonObject): JsonObject => Object.fromEntries(Object.entries(value).filter(([k]) => k.toLowerCase() !== 'schemas'));
+const withoutSchemas = (value: JsonObject): JsonObject =>
+  Object.fromEntries(Object.entries(value).filter(([k]) => k.toLowerCase() !== 'schemas'));
 
-const omit = (o: JsonObject, key: string) => { const c = { ...o }; delete c[key]; return c; };
+const omit = (o: JsonObject, key: string) => {
+  const c = { ...o };
+  delete c[key];
+  return c;
+};
 const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 function setOrDelete(container: JsonObject, name: string, list: JsonValue[]) {

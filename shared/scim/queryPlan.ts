@@ -57,12 +57,16 @@ const named = (path: { attr: string; sub?: string }, attr: string, sub?: string)
 
 /** The folded key an index looks up for a filter term, or undefined if the term is not an `eq` the index answers. */
 function indexKeyOf(spec: IndexSpec, f: Filter): string | undefined {
-  if (f.kind === 'compare' && f.op === 'eq' && !f.path.urn && named(f.path, spec.attr, spec.sub)) return foldKey(spec, f.value);
+  if (f.kind === 'compare' && f.op === 'eq' && !f.path.urn && named(f.path, spec.attr, spec.sub))
+    return foldKey(spec, f.value);
   // `emails[type eq "work"].value eq "x"` arrives as valuePath(emails, and(type eq work, value eq x)).
   const { sub } = spec;
   if (f.kind === 'valuePath' && sub && f.path.attr.toLowerCase() === spec.attr.toLowerCase()) {
-    const inner = (g: Filter) => (g.kind === 'compare' && g.op === 'eq' && !g.path.sub && g.path.attr.toLowerCase() === sub.toLowerCase() ? foldKey(spec, g.value) : undefined);
-    return inner(f.filter) ?? (f.filter.kind === 'and' ? inner(f.filter.left) ?? inner(f.filter.right) : undefined);
+    const inner = (g: Filter) =>
+      g.kind === 'compare' && g.op === 'eq' && !g.path.sub && g.path.attr.toLowerCase() === sub.toLowerCase()
+        ? foldKey(spec, g.value)
+        : undefined;
+    return inner(f.filter) ?? (f.filter.kind === 'and' ? (inner(f.filter.left) ?? inner(f.filter.right)) : undefined);
   }
   return undefined;
 }
@@ -90,13 +94,19 @@ export type QueryPlan =
 
 /** A conjunct as a push-down on a typed column, or undefined if Table Storage could not answer it exactly. */
 function pushdownOf(f: Filter, columns: ColumnSpec[]): Pushdown | undefined {
-  if (f.kind !== 'compare' || f.op === 'ne' || f.op === 'co' || f.op === 'sw' || f.op === 'ew' || f.value === null) return undefined;
+  if (f.kind !== 'compare' || f.op === 'ne' || f.op === 'co' || f.op === 'sw' || f.op === 'ew' || f.value === null)
+    return undefined;
   if (f.path.urn && !/^urn:ietf:params:scim:schemas:core:2\.0:(User|Group)$/i.test(f.path.urn)) return undefined;
   const col = columns.find((c) => named(f.path, c.attr, c.sub));
   if (!col) return undefined;
   switch (col.type) {
     case 'boolean': {
-      const value = typeof f.value === 'boolean' ? f.value : typeof f.value === 'string' && /^(true|false)$/i.test(f.value) ? f.value.toLowerCase() === 'true' : undefined;
+      const value =
+        typeof f.value === 'boolean'
+          ? f.value
+          : typeof f.value === 'string' && /^(true|false)$/i.test(f.value)
+            ? f.value.toLowerCase() === 'true'
+            : undefined;
       return f.op === 'eq' && value !== undefined ? { column: col.name, op: 'eq', value } : undefined;
     }
     case 'string':
@@ -117,7 +127,13 @@ export function planQuery(filter: Filter | undefined, schema: ResourceSchema, la
   const conjuncts = (f: Filter): Filter[] => (f.kind === 'and' ? [...conjuncts(f.left), ...conjuncts(f.right)] : [f]);
   const parts = conjuncts(filter);
   for (const part of parts) {
-    if (part.kind === 'compare' && part.op === 'eq' && !part.path.sub && part.path.attr.toLowerCase() === 'id' && typeof part.value === 'string') {
+    if (
+      part.kind === 'compare' &&
+      part.op === 'eq' &&
+      !part.path.sub &&
+      part.path.attr.toLowerCase() === 'id' &&
+      typeof part.value === 'string'
+    ) {
       return { kind: 'id', id: part.value };
     }
   }
@@ -134,5 +150,8 @@ export function planQuery(filter: Filter | undefined, schema: ResourceSchema, la
       if (key) return { kind: 'index', index: index.name, key };
     }
   }
-  return { kind: 'scan', where: parts.map((part) => pushdownOf(part, layout.columns)).filter((p): p is Pushdown => p !== undefined) };
+  return {
+    kind: 'scan',
+    where: parts.map((part) => pushdownOf(part, layout.columns)).filter((p): p is Pushdown => p !== undefined),
+  };
 }

@@ -6,9 +6,18 @@ import { ResourceSchema, ResourceTypeName } from './resourceSchema';
 /** The attribute that holds a type's memberships: kept as membership rows, never in the resource's document. */
 export const RELATION: Record<ResourceTypeName, 'members' | 'groups'> = { Group: 'members', User: 'groups' };
 
-const isRelationValueEq = (f: Filter, relation: string, inside: boolean): f is Extract<Filter, { kind: 'compare' }> & { value: string } =>
-  f.kind === 'compare' && f.op === 'eq' && typeof f.value === 'string' && !f.path.urn &&
-  (inside ? f.path.attr.toLowerCase() === 'value' && !f.path.sub : f.path.attr.toLowerCase() === relation && (f.path.sub?.toLowerCase() ?? 'value') === 'value');
+const isRelationValueEq = (
+  f: Filter,
+  relation: string,
+  inside: boolean,
+): f is Extract<Filter, { kind: 'compare' }> & { value: string } =>
+  f.kind === 'compare' &&
+  f.op === 'eq' &&
+  typeof f.value === 'string' &&
+  !f.path.urn &&
+  (inside
+    ? f.path.attr.toLowerCase() === 'value' && !f.path.sub
+    : f.path.attr.toLowerCase() === relation && (f.path.sub?.toLowerCase() ?? 'value') === 'value');
 
 /**
  * The one recogniser of `members.value eq "<id>"` / `members[value eq "<id>"]` (and `groups…` on users): the id a
@@ -16,7 +25,8 @@ const isRelationValueEq = (f: Filter, relation: string, inside: boolean): f is E
  */
 export function relationValueEq(f: Filter, relation: string): string | undefined {
   if (isRelationValueEq(f, relation, false)) return f.value;
-  if (f.kind === 'valuePath' && f.path.attr.toLowerCase() === relation && isRelationValueEq(f.filter, relation, true)) return f.filter.value;
+  if (f.kind === 'valuePath' && f.path.attr.toLowerCase() === relation && isRelationValueEq(f.filter, relation, true))
+    return f.filter.value;
   return undefined;
 }
 
@@ -31,11 +41,20 @@ export function relationIdsInFilter(filter: Filter | undefined, schema: Resource
   const valueDef = schema.resolve({ attr: relation, sub: 'value' }).sub;
   const ids: string[] = [];
   const unsupported = () =>
-    badRequest('invalidFilter', `Invalid filter: ${relation} can be filtered only with ${relation}.value eq "<id>" (or ${relation}[value eq "<id>"]).`);
+    badRequest(
+      'invalidFilter',
+      `Invalid filter: ${relation} can be filtered only with ${relation}.value eq "<id>" (or ${relation}[value eq "<id>"]).`,
+    );
   const visit = (f: Filter, inside: boolean): void => {
     switch (f.kind) {
-      case 'and': case 'or': visit(f.left, inside); visit(f.right, inside); return;
-      case 'not': visit(f.filter, inside); return;
+      case 'and':
+      case 'or':
+        visit(f.left, inside);
+        visit(f.right, inside);
+        return;
+      case 'not':
+        visit(f.filter, inside);
+        return;
       case 'valuePath':
         if (f.path.attr.toLowerCase() === relation) visit(f.filter, true);
         return;

@@ -21,23 +21,38 @@ export interface Projection {
 export function parseProjection(attributes?: string | null, excluded?: string | null): Projection {
   const list = (s?: string | null) => {
     if (s === undefined || s === null || s.trim() === '') return undefined;
-    return s.split(',').map((p) => p.trim()).filter(Boolean).map((p) => {
-      try {
-        // Microsoft's validator asks for `attributes=emails[type eq "work"]`; RFC 7644 §3.10 notation has no value
-        // filter, so the request is read as the whole attribute (the filter never widens what is returned).
-        return parseAttrPath(p.replace(/\[[^\]]*\]/, ''));
-      } catch {
-        throw badRequest('invalidValue', `"${p}" in attributes/excludedAttributes is not an attribute path.`);
-      }
-    });
+    return s
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)
+      .map((p) => {
+        try {
+          // Microsoft's validator asks for `attributes=emails[type eq "work"]`; RFC 7644 §3.10 notation has no value
+          // filter, so the request is read as the whole attribute (the filter never widens what is returned).
+          return parseAttrPath(p.replace(/\[[^\]]*\]/, ''));
+        } catch {
+          throw badRequest('invalidValue', `"${p}" in attributes/excludedAttributes is not an attribute path.`);
+        }
+      });
   };
   return { attributes: list(attributes), excludedAttributes: list(excluded) };
 }
 
 /** The resource as a client sees it: `schemas`, `id`, attributes per the projection and `returned` rules, `meta`. */
-export function toRepresentation(stored: JsonObject, meta: ResourceMeta, schema: ResourceSchema, baseUrl: string, projection: Projection = {}): JsonObject {
+export function toRepresentation(
+  stored: JsonObject,
+  meta: ResourceMeta,
+  schema: ResourceSchema,
+  baseUrl: string,
+  projection: Projection = {},
+): JsonObject {
   const wants = (urn: string | undefined, def: AttributeDef, sub?: AttributeDef): boolean => {
-    const ret = sub?.returned === 'never' || def.returned === 'never' ? 'never' : def.returned === 'always' ? 'always' : (sub?.returned ?? def.returned);
+    const ret =
+      sub?.returned === 'never' || def.returned === 'never'
+        ? 'never'
+        : def.returned === 'always'
+          ? 'always'
+          : (sub?.returned ?? def.returned);
     if (ret === 'never') return false;
     if (ret === 'always') return true;
     const hit = (paths: AttrPath[] | undefined, wholeOnly: boolean) =>
@@ -56,9 +71,17 @@ export function toRepresentation(stored: JsonObject, meta: ResourceMeta, schema:
       if (def.type === 'complex' && def.subAttributes) {
         const subs = def.subAttributes.filter((s) => wants(urn, def, s));
         if (!subs.length) continue;
-        const pick = (el: JsonObject) => Object.fromEntries(subs.filter((s) => el[s.name] !== undefined).map((s) => [s.name, el[s.name]]));
+        const pick = (el: JsonObject) =>
+          Object.fromEntries(subs.filter((s) => el[s.name] !== undefined).map((s) => [s.name, el[s.name]]));
         // An element with none of the wanted sub-attributes is left out rather than returned as `{}`.
-        const picked = Array.isArray(value) ? value.filter(isJsonObject).map(pick).filter((el) => Object.keys(el).length) : isJsonObject(value) ? pick(value) : {};
+        const picked = Array.isArray(value)
+          ? value
+              .filter(isJsonObject)
+              .map(pick)
+              .filter((el) => Object.keys(el).length)
+          : isJsonObject(value)
+            ? pick(value)
+            : {};
         if (Array.isArray(picked) ? picked.length : Object.keys(picked).length) dst[def.name] = picked;
       } else if (wants(urn, def)) {
         dst[def.name] = value;
@@ -90,7 +113,14 @@ export function toRepresentation(stored: JsonObject, meta: ResourceMeta, schema:
 }
 
 /** Does a requested path name this attribute (or, unless `wholeOnly`, one of its sub-attributes)? */
-function matchesPath(p: AttrPath, schema: ResourceSchema, urn: string | undefined, def: AttributeDef, sub: AttributeDef | undefined, wholeOnly: boolean): boolean {
+function matchesPath(
+  p: AttrPath,
+  schema: ResourceSchema,
+  urn: string | undefined,
+  def: AttributeDef,
+  sub: AttributeDef | undefined,
+  wholeOnly: boolean,
+): boolean {
   // `attributes=urn:…:enterprise:2.0:User` asks for the whole extension.
   if (urn && p.urn === undefined && `${urn}`.toLowerCase() === `${p.attr}`.toLowerCase()) return true;
   if (p.urn && !p.sub && urn && `${p.urn}:${p.attr}`.toLowerCase() === urn.toLowerCase()) return true;

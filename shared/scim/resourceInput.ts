@@ -27,7 +27,8 @@ export function toStoredResource(body: unknown, schema: ResourceSchema, ignored:
     const ext = schema.extension(key);
     if (ext) {
       if (value === null) continue;
-      if (!isJsonObject(value)) throw badRequest('invalidValue', `"${key}" must be an object of ${ext.name} attributes.`);
+      if (!isJsonObject(value))
+        throw badRequest('invalidValue', `"${key}" must be an object of ${ext.name} attributes.`);
       const inner: JsonObject = {};
       for (const [k, v] of Object.entries(value)) {
         const def = findAttr(ext.attributes, k);
@@ -84,7 +85,8 @@ export function coerce(def: AttributeDef, value: unknown, where: string, urn?: s
     }
     return items;
   }
-  if (Array.isArray(value)) throw badRequest('invalidValue', `"${where}" is single-valued; send one value, not an array.`);
+  if (Array.isArray(value))
+    throw badRequest('invalidValue', `"${where}" is single-valued; send one value, not an array.`);
   return coerceSingle(def, value, where);
 }
 
@@ -114,7 +116,8 @@ function coerceSingle(def: AttributeDef, value: unknown, where: string): JsonVal
       if (typeof value !== 'number') throw typeError(where, 'a number', value);
       return value;
     case 'dateTime':
-      if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw typeError(where, 'an xsd:dateTime string such as 2026-01-31T09:00:00Z', value);
+      if (typeof value !== 'string' || Number.isNaN(Date.parse(value)))
+        throw typeError(where, 'an xsd:dateTime string such as 2026-01-31T09:00:00Z', value);
       return value;
     default:
       if (typeof value !== 'string') throw typeError(where, 'a string', value);
@@ -126,7 +129,11 @@ const typeError = (where: string, expected: string, value: unknown) =>
   badRequest('invalidValue', `"${where}" must be ${expected}; got ${JSON.stringify(value)?.slice(0, 80)}.`);
 
 /** A body without a required attribute is `invalidValue` (RFC 7644 §3.12); PATCH passes its own `scimType`. */
-export function assertRequired(resource: JsonObject, schema: ResourceSchema, scimType: ScimType = 'invalidValue'): void {
+export function assertRequired(
+  resource: JsonObject,
+  schema: ResourceSchema,
+  scimType: ScimType = 'invalidValue',
+): void {
   for (const def of schema.core.attributes) {
     const v = resource[def.name];
     if (def.required && (v === undefined || v === '')) {

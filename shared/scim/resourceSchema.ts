@@ -1,8 +1,16 @@
 import { AttrPath } from './filter';
 import { badRequest } from './errors';
 import {
-  AttributeDef, commonAttributes, ENTERPRISE_USER_SCHEMA, enterpriseUserSchema, ExtensionConfig, GROUP_SCHEMA,
-  groupSchema, SchemaDef, USER_SCHEMA, userSchema,
+  AttributeDef,
+  commonAttributes,
+  ENTERPRISE_USER_SCHEMA,
+  enterpriseUserSchema,
+  ExtensionConfig,
+  GROUP_SCHEMA,
+  groupSchema,
+  SchemaDef,
+  USER_SCHEMA,
+  userSchema,
 } from './schemaDefinitions';
 
 export type ResourceTypeName = 'User' | 'Group';
@@ -48,7 +56,11 @@ export class ResourceSchema {
     let urn: string | undefined;
     if (path.urn && path.urn.toLowerCase() !== this.core.id.toLowerCase()) {
       const ext = this.extension(path.urn);
-      if (!ext) throw badRequest('invalidPath', `Unknown schema "${path.urn}" for ${this.name}; known: ${this.schemaIds.join(', ')}.`);
+      if (!ext)
+        throw badRequest(
+          'invalidPath',
+          `Unknown schema "${path.urn}" for ${this.name}; known: ${this.schemaIds.join(', ')}.`,
+        );
       urn = ext.id;
       def = findAttr(ext.attributes, path.attr);
     } else {
@@ -71,7 +83,8 @@ export class ResourceSchema {
   }
 }
 
-export const findAttr = (defs: AttributeDef[], name: string) => defs.find((d) => d.name.toLowerCase() === name.toLowerCase());
+export const findAttr = (defs: AttributeDef[], name: string) =>
+  defs.find((d) => d.name.toLowerCase() === name.toLowerCase());
 
 export const formatPath = (p: AttrPath) => `${p.urn ? p.urn + ':' : ''}${p.attr}${p.sub ? '.' + p.sub : ''}`;
 

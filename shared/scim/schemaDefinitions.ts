@@ -40,7 +40,8 @@ type Partial1 = Partial<AttributeDef> & Pick<AttributeDef, 'name'>;
 const attr = (a: Partial1): AttributeDef => attributeSchema.parse({ type: 'string', ...a });
 const str = (name: string, extra: Partial<AttributeDef> = {}) => attr({ name, ...extra });
 const bool = (name: string) => attr({ name, type: 'boolean' });
-const complex = (name: string, subAttributes: AttributeDef[], extra: Partial<AttributeDef> = {}) => attr({ name, type: 'complex', subAttributes, ...extra });
+const complex = (name: string, subAttributes: AttributeDef[], extra: Partial<AttributeDef> = {}) =>
+  attr({ name, type: 'complex', subAttributes, ...extra });
 
 /**
  * The multi-valued "type/value/display/primary" shape shared by emails, phoneNumbers, ims, photos, roles…
@@ -73,7 +74,11 @@ const readOnlyMeta = attr({
   type: 'complex',
   mutability: 'readOnly',
   subAttributes: ['resourceType', 'created', 'lastModified', 'location', 'version'].map((n) =>
-    str(n, { mutability: 'readOnly', caseExact: true, type: n === 'created' || n === 'lastModified' ? 'dateTime' : 'string' }),
+    str(n, {
+      mutability: 'readOnly',
+      caseExact: true,
+      type: n === 'created' || n === 'lastModified' ? 'dateTime' : 'string',
+    }),
   ),
 });
 
@@ -94,11 +99,16 @@ const externalId = str('externalId', { caseExact: true });
 const uniqueName = (name: string) => str(name, { required: true, uniqueness: 'server' });
 
 export const userSchema: SchemaDef = {
-  id: USER_SCHEMA, name: 'User', description: 'User Account',
+  id: USER_SCHEMA,
+  name: 'User',
+  description: 'User Account',
   attributes: [
     externalId,
     uniqueName('userName'),
-    complex('name', ['formatted', 'familyName', 'givenName', 'middleName', 'honorificPrefix', 'honorificSuffix'].map((n) => str(n))),
+    complex(
+      'name',
+      ['formatted', 'familyName', 'givenName', 'middleName', 'honorificPrefix', 'honorificSuffix'].map((n) => str(n)),
+    ),
     str('displayName'),
     str('nickName'),
     str('profileUrl', { type: 'reference', referenceTypes: ['external'] }),
@@ -117,7 +127,8 @@ export const userSchema: SchemaDef = {
       name: 'addresses',
       type: 'complex',
       multiValued: true,
-      subAttributes: ['formatted', 'streetAddress', 'locality', 'region', 'postalCode', 'country'].map((n) => str(n))
+      subAttributes: ['formatted', 'streetAddress', 'locality', 'region', 'postalCode', 'country']
+        .map((n) => str(n))
         .concat(str('type', { canonicalValues: WORK_HOME_OTHER }), bool('primary')),
     }),
     attr({
@@ -161,23 +172,34 @@ export const enterpriseUserSchema: SchemaDef = {
 };
 
 export const groupSchema: SchemaDef = {
-  id: GROUP_SCHEMA, name: 'Group', description: 'Group',
+  id: GROUP_SCHEMA,
+  name: 'Group',
+  description: 'Group',
   attributes: [
     externalId,
     uniqueName('displayName'),
-    complex('members', [
-      str('value', { caseExact: true, mutability: 'immutable' }),
-      str('$ref', { type: 'reference', referenceTypes: ['User', 'Group'], mutability: 'immutable' }),
-      str('display', { mutability: 'readOnly' }),
-      str('type', { mutability: 'immutable', canonicalValues: ['User', 'Group'] }),
-    ], { multiValued: true }),
+    complex(
+      'members',
+      [
+        str('value', { caseExact: true, mutability: 'immutable' }),
+        str('$ref', { type: 'reference', referenceTypes: ['User', 'Group'], mutability: 'immutable' }),
+        str('display', { mutability: 'readOnly' }),
+        str('type', { mutability: 'immutable', canonicalValues: ['User', 'Group'] }),
+      ],
+      { multiValued: true },
+    ),
   ],
 };
 
 /** Operator-declared extensions (config `SCIM_EXTENSIONS`): single-valued attributes under their own URN. */
 export const extensionConfigSchema = z.array(
   z.object({
-    id: z.string().regex(/^urn:[a-z0-9][a-z0-9-]{0,31}:[^\s]+$/i, 'must be a URN such as urn:ietf:params:scim:schemas:extension:Acme:2.0:User'),
+    id: z
+      .string()
+      .regex(
+        /^urn:[a-z0-9][a-z0-9-]{0,31}:[^\s]+$/i,
+        'must be a URN such as urn:ietf:params:scim:schemas:extension:Acme:2.0:User',
+      ),
     name: z.string().optional(),
     resourceType: z.enum(['User', 'Group']).default('User'),
     attributes: z.array(attributeSchema).min(1),

@@ -20,7 +20,11 @@ type SortKey = string | number | undefined;
  * Validates the sort parameters against the type's schema, before anything is read. A valid `sortOrder` without
  * `sortBy` has nothing to order and is ignored; its values are matched case-insensitively ("Descending" too).
  */
-export function parseSort(sortBy: string | undefined, sortOrder: string | undefined, schema: ResourceSchema): SortSpec | undefined {
+export function parseSort(
+  sortBy: string | undefined,
+  sortOrder: string | undefined,
+  schema: ResourceSchema,
+): SortSpec | undefined {
   const order = (sortOrder ?? 'ascending').toLowerCase();
   if (order !== 'ascending' && order !== 'descending') {
     throw badRequest('invalidValue', `sortOrder "${sortOrder}" is not "ascending" or "descending".`);
@@ -29,7 +33,10 @@ export function parseSort(sortBy: string | undefined, sortOrder: string | undefi
   const attr = schema.resolve(parseAttrPath(sortBy));
   const leaf = attr.sub ?? comparedAttr(attr.def) ?? attr.def;
   if (leaf.type === 'complex') {
-    throw badRequest('invalidPath', `sortBy "${sortBy}" is a complex attribute; name one of its sub-attributes, e.g. "${attr.def.name}.${attr.def.subAttributes?.[0]?.name ?? 'value'}".`);
+    throw badRequest(
+      'invalidPath',
+      `sortBy "${sortBy}" is a complex attribute; name one of its sub-attributes, e.g. "${attr.def.name}.${attr.def.subAttributes?.[0]?.name ?? 'value'}".`,
+    );
   }
   return { attr, leaf, descending: order === 'descending' };
 }
@@ -46,9 +53,13 @@ export function sortKey(resource: JsonObject, spec: SortSpec): SortKey {
   if (def.type === 'complex') v = isJsonObject(v) ? v[(sub ?? spec.leaf).name] : undefined;
   if (v === undefined || v === null || v === '') return undefined;
   switch (spec.leaf.type) {
-    case 'integer': case 'decimal': return numberOrMissing(Number(v));
-    case 'dateTime': return instantOf(v);
-    case 'boolean': return v === true || scalarText(v)?.toLowerCase() === 'true' ? 1 : 0;
+    case 'integer':
+    case 'decimal':
+      return numberOrMissing(Number(v));
+    case 'dateTime':
+      return instantOf(v);
+    case 'boolean':
+      return v === true || scalarText(v)?.toLowerCase() === 'true' ? 1 : 0;
     default: {
       const text = scalarText(v);
       return text === undefined ? undefined : foldCase(text, spec.leaf);

@@ -4,7 +4,19 @@ import { z } from 'zod';
  * What the activity log holds, and the one declaration of it: the recorder, the status view and the notifier all
  * use these, and the activity tables beside this file store them (so it lives below shared/activity/). Ids only, never attribute values or tokens: the log is read by operators who may not see the directory.
  */
-export const OPERATIONS = ['probe', 'match', 'list', 'create', 'read', 'update', 'disable', 'delete', 'memberAdd', 'memberRemove', 'discovery'] as const;
+export const OPERATIONS = [
+  'probe',
+  'match',
+  'list',
+  'create',
+  'read',
+  'update',
+  'disable',
+  'delete',
+  'memberAdd',
+  'memberRemove',
+  'discovery',
+] as const;
 export const operationSchema = z.enum(OPERATIONS);
 export type Operation = z.infer<typeof operationSchema>;
 
@@ -55,4 +67,5 @@ export const isFailure = (status: number) => status >= 400;
  * any instance counted in it has been written (ActivityLog.settleMs). A judgement over younger minutes could see
  * a failure, stored at once, next to successes still waiting in another instance's memory.
  */
-export const settledBefore = (now: Date, settleMs: number) => new Date(Math.floor((now.getTime() - settleMs) / 60_000) * 60_000);
+export const settledBefore = (now: Date, settleMs: number) =>
+  new Date(Math.floor((now.getTime() - settleMs) / 60_000) * 60_000);

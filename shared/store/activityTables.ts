@@ -25,13 +25,17 @@ const minuteKey = (ms: number) => new Date(ms).toISOString().slice(0, 16);
 const hourKey = (ms: number) => new Date(ms).toISOString().slice(0, 13);
 const inverted = (ms: number) => String(INVERT_FROM - ms).padStart(13, '0');
 
-const countKey = (minuteMs: number, operation: Operation, status: number, writer: string) => `C~${minuteKey(minuteMs)}~${operation}~${status}~${writer}`;
+const countKey = (minuteMs: number, operation: Operation, status: number, writer: string) =>
+  `C~${minuteKey(minuteMs)}~${operation}~${status}~${writer}`;
 const failureKey = (atMs: number, correlationId: string) => `F~${inverted(atMs)}~${correlationId}`;
 const tenantIndexKey = (hourMs: number, tenant: string) => `${hourKey(hourMs)}~${tenant}`;
 
 /** Row-key ranges [low, high) of one day table for a time window [from, to). */
 type KeyRange = (from: number, to: number) => { low: string; high: string };
-const countRange: KeyRange = (from, to) => ({ low: `C~${minuteKey(ceilMinute(from))}`, high: `C~${minuteKey(ceilMinute(to))}` });
+const countRange: KeyRange = (from, to) => ({
+  low: `C~${minuteKey(ceilMinute(from))}`,
+  high: `C~${minuteKey(ceilMinute(to))}`,
+});
 const failureRange: KeyRange = (from, to) => ({ low: `F~${inverted(to - 1)}`, high: `F~${inverted(from - 1)}` });
 const tenantIndexRange: KeyRange = (from, to) => ({ low: hourKey(hourOf(from)), high: hourKey(ceilTo(to, HOUR_MS)) });
 const parseTenantIndexKey = (rowKey: string) => {
@@ -64,7 +68,18 @@ export interface ActivityWrite {
 export const countWrite = (t: MinuteTally): ActivityWrite => ({
   day: dayOf(t.minute),
   partition: t.tenant,
-  action: ['upsert', { partitionKey: t.tenant, rowKey: countKey(t.minute, t.operation, t.status, t.writer), minute: new Date(t.minute).toISOString(), operation: t.operation, status: t.status, count: t.count }, 'Replace'],
+  action: [
+    'upsert',
+    {
+      partitionKey: t.tenant,
+      rowKey: countKey(t.minute, t.operation, t.status, t.writer),
+      minute: new Date(t.minute).toISOString(),
+      operation: t.operation,
+      status: t.status,
+      count: t.count,
+    },
+    'Replace',
+  ],
 });
 
 /** The note that the tenant had requests in that hour (a row without properties, so merging it is idempotent). */
@@ -103,7 +118,10 @@ export class ActivityTables {
     const fields = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
     const at = Date.parse(o.at);
     await this.forWriting(dayOf(at));
-    await this.client(dayOf(at)).upsertEntity({ partitionKey: o.tenant, rowKey: failureKey(at, o.correlationId), ...fields }, 'Replace');
+    await this.client(dayOf(at)).upsertEntity(
+      { partitionKey: o.tenant, rowKey: failureKey(at, o.correlationId), ...fields },
+      'Replace',
+    );
   }
 
   /** Writes rows of one day and partition in one transaction (at most MAX_TRANSACTION of them). */
@@ -118,16 +136,27 @@ export class ActivityTables {
   }
 
   /** The tenant's failures that arrived in [from, to), only what a count needs of them. */
-  failureCounts(tenant: string, from: number, to: number): Promise<Array<Pick<RequestOutcome, 'at' | 'operation' | 'status'>>> {
+  failureCounts(
+    tenant: string,
+    from: number,
+    to: number,
+  ): Promise<Array<Pick<RequestOutcome, 'at' | 'operation' | 'status'>>> {
     return this.rangeRows(tenant, from, to, failureRange, ['at', 'operation', 'status']);
   }
 
   /** The tenant's failure rows of [from, to), newest first, read `pageSize` at a time; a day without table is empty. */
-  async *failureRows(tenant: string, from: number, to: number, pageSize: number): AsyncGenerator<Record<string, unknown>> {
+  async *failureRows(
+    tenant: string,
+    from: number,
+    to: number,
+    pageSize: number,
+  ): AsyncGenerator<Record<string, unknown>> {
     const { low, high } = failureRange(from, to);
     for (const day of this.days(from, to).reverse()) {
       try {
-        const pages = this.client(day).listEntities<Record<string, unknown>>({ queryOptions: { filter: keyRangeFilter(tenant, low, high) } }).byPage({ maxPageSize: pageSize });
+        const pages = this.client(day)
+          .listEntities<Record<string, unknown>>({ queryOptions: { filter: keyRangeFilter(tenant, low, high) } })
+          .byPage({ maxPageSize: pageSize });
         for await (const page of pages) yield* page;
       } catch (e) {
         if (statusOf(e) !== 404) throw e; // no table: nothing was recorded that day
@@ -137,7 +166,9 @@ export class ActivityTables {
 
   /** The hours of [from, to) (whole hours, widened to cover the edges) in which each tenant had requests. */
   async tenantHours(from: number, to: number): Promise<Array<{ hour: number; tenant: string }>> {
-    const rows = await this.rangeRows<{ rowKey: string }>(TENANT_INDEX_PARTITION, from, to, tenantIndexRange, ['RowKey']);
+    const rows = await this.rangeRows<{ rowKey: string }>(TENANT_INDEX_PARTITION, from, to, tenantIndexRange, [
+      'RowKey',
+    ]);
     return rows.map((r) => parseTenantIndexKey(r.rowKey));
   }
 
@@ -174,10 +205,12 @@ export class ActivityTables {
     const name = this.nameOf(dayMs);
     let ready = this.created.get(name);
     if (!ready) {
-      ready = this.client(dayMs).createTable().catch((e: unknown) => {
-        this.created.delete(name);
-        throw e;
-      });
+      ready = this.client(dayMs)
+        .createTable()
+        .catch((e: unknown) => {
+          this.created.delete(name);
+          throw e;
+        });
       this.created.set(name, ready);
       for (const old of this.created.keys()) if (this.created.size > 3 && old !== name) this.created.delete(old);
     }
@@ -185,14 +218,23 @@ export class ActivityTables {
   }
 
   /** The rows of one partition in a key range of each day table the window touches; a missing table is empty. */
-  private async rangeRows<T extends object>(partition: string, from: number, to: number, range: KeyRange, select: string[]): Promise<T[]> {
+  private async rangeRows<T extends object>(
+    partition: string,
+    from: number,
+    to: number,
+    range: KeyRange,
+    select: string[],
+  ): Promise<T[]> {
     if (from >= to) return [];
     const { low, high } = range(from, to);
     const perDay = await Promise.all(
       this.days(from, to).map(async (day) => {
         const rows: T[] = [];
         try {
-          for await (const row of this.client(day).listEntities<T>({ queryOptions: { filter: keyRangeFilter(partition, low, high), select } })) rows.push(row);
+          for await (const row of this.client(day).listEntities<T>({
+            queryOptions: { filter: keyRangeFilter(partition, low, high), select },
+          }))
+            rows.push(row);
         } catch (e) {
           if (statusOf(e) !== 404) throw e;
         }

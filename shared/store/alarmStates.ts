@@ -30,7 +30,8 @@ export class AlarmStates {
   /** Every tenant's state with its ETag: one query per timer run instead of a read per tenant. */
   async list(): Promise<{ tenant: string; document: unknown; etag: string }[]> {
     const out: { tenant: string; document: unknown; etag: string }[] = [];
-    for await (const row of this.table.range<AlarmRow & { etag: string }>(ALARMS_PARTITION, '')) out.push({ tenant: row.rowKey, document: decodeDocument(row), etag: row.etag });
+    for await (const row of this.table.range<AlarmRow & { etag: string }>(ALARMS_PARTITION, ''))
+      out.push({ tenant: row.rowKey, document: decodeDocument(row), etag: row.etag });
     return out;
   }
 

@@ -21,7 +21,8 @@ import { ChangeOutbox } from './changeOutbox';
  */
 const EVENT = 'E~';
 const historyPrefix = (id: string) => `H~${encodeKeyPart(id)}~`;
-const deletedNamePrefix = (type: string, attr: string, value: string) => `N~${type}~${attr}~${encodeKeyPart(value.toLowerCase())}~`;
+const deletedNamePrefix = (type: string, attr: string, value: string) =>
+  `N~${type}~${attr}~${encodeKeyPart(value.toLowerCase())}~`;
 
 /**
  * Rows a change adds to its transaction besides one history row per member: the event, its own history row and,
@@ -53,7 +54,10 @@ export class ChangeFeed implements ChangeFeedReader {
   private readonly now: () => number;
   private readonly noted = new Set<string>();
 
-  constructor(private readonly table: PartitionTable, readonly options: FeedOptions) {
+  constructor(
+    private readonly table: PartitionTable,
+    readonly options: FeedOptions,
+  ) {
     this.now = options.now ?? Date.now;
   }
 
@@ -62,9 +66,23 @@ export class ChangeFeed implements ChangeFeedReader {
    * change), so a resource's events sort in version order even when the instance writing the next version runs
    * a clock behind the one that wrote the last.
    */
-  event(tenant: string, origin: ChangeOrigin, facts: ChangeFacts, identifiers: Pick<ChangeEvent, 'userName' | 'externalId' | 'displayName'>, notBefore?: string): ChangeEvent {
+  event(
+    tenant: string,
+    origin: ChangeOrigin,
+    facts: ChangeFacts,
+    identifiers: Pick<ChangeEvent, 'userName' | 'externalId' | 'displayName'>,
+    notBefore?: string,
+  ): ChangeEvent {
     const ms = Math.max(this.now(), notBefore ? Date.parse(notBefore) + 1 : 0);
-    return { id: eventId(ms), time: new Date(ms).toISOString(), tenant, ...facts, ...identifiers, correlationId: origin.correlationId, tokenId: origin.tokenId };
+    return {
+      id: eventId(ms),
+      time: new Date(ms).toISOString(),
+      tenant,
+      ...facts,
+      ...identifiers,
+      correlationId: origin.correlationId,
+      tokenId: origin.tokenId,
+    };
   }
 
   /** The rows `event` puts into its change's transaction. */
@@ -75,14 +93,22 @@ export class ChangeFeed implements ChangeFeedReader {
     // member id would multiply the bytes each membership writes.
     const memberCopy = (id: string, added: boolean): TransactionAction => [
       'create',
-      { partitionKey: pk, rowKey: historyPrefix(id) + event.id, event: JSON.stringify({ ...event, membersAdded: added ? [id] : [], membersRemoved: added ? [] : [id] }) },
+      {
+        partitionKey: pk,
+        rowKey: historyPrefix(id) + event.id,
+        event: JSON.stringify({ ...event, membersAdded: added ? [id] : [], membersRemoved: added ? [] : [id] }),
+      },
     ];
     return [
       ['create', { partitionKey: pk, rowKey: EVENT + event.id, event: json }],
       ['create', { partitionKey: pk, rowKey: historyPrefix(event.resourceId) + event.id, event: json }],
       ...event.membersAdded.map((id) => memberCopy(id, true)),
       ...event.membersRemoved.map((id) => memberCopy(id, false)),
-      ...deletedNameKeys(event).map((rowKey): TransactionAction => ['upsert', { partitionKey: pk, rowKey, resourceId: event.resourceId }, 'Replace']),
+      ...deletedNameKeys(event).map((rowKey): TransactionAction => [
+        'upsert',
+        { partitionKey: pk, rowKey, resourceId: event.resourceId },
+        'Replace',
+      ]),
       ...(this.options.outbox ? [this.options.outbox.row(event, json)] : []),
     ];
   }
@@ -101,7 +127,8 @@ export class ChangeFeed implements ChangeFeedReader {
 
   async tenants(): Promise<string[]> {
     const out: string[] = [];
-    for await (const row of this.table.range<{ tenant: string }>(FEED_TENANTS_PARTITION, '', ['tenant'])) out.push(row.tenant);
+    for await (const row of this.table.range<{ tenant: string }>(FEED_TENANTS_PARTITION, '', ['tenant']))
+      out.push(row.tenant);
     return out;
   }
 
@@ -112,7 +139,13 @@ export class ChangeFeed implements ChangeFeedReader {
    */
   async page(tenant: string, after: string | undefined, limit: number): Promise<FeedPage> {
     const settled = EVENT + eventId(this.now() - this.options.settleMs).slice(0, 15);
-    const { rows } = await this.table.rangePage<{ event: string }>(tenant, EVENT, after === undefined ? undefined : EVENT + after, limit, `RowKey lt '${settled}'`);
+    const { rows } = await this.table.rangePage<{ event: string }>(
+      tenant,
+      EVENT,
+      after === undefined ? undefined : EVENT + after,
+      limit,
+      `RowKey lt '${settled}'`,
+    );
     const changes = rows.map((r) => parseChangeEvent(r.event));
     return { changes, next: changes.length ? changes[changes.length - 1].id : (after ?? '') };
   }
@@ -120,14 +153,18 @@ export class ChangeFeed implements ChangeFeedReader {
   /** A resource's events, newest first, as kept (the retention period). */
   async history(tenant: string, id: string): Promise<ChangeEvent[]> {
     const events: ChangeEvent[] = [];
-    for await (const row of this.table.range<{ event: string }>(tenant, historyPrefix(id), ['event'])) events.push(parseChangeEvent(row.event));
+    for await (const row of this.table.range<{ event: string }>(tenant, historyPrefix(id), ['event']))
+      events.push(parseChangeEvent(row.event));
     return events.reverse();
   }
 
   /** Ids of deleted resources whose last `attr` was `value` (any letter case), while their delete event is kept. */
   async deletedWith(tenant: string, type: ResourceTypeName, attr: string, value: string): Promise<string[]> {
     const ids: string[] = [];
-    for await (const row of this.table.range<{ resourceId: string }>(tenant, deletedNamePrefix(type, attr, value), ['resourceId'])) ids.push(row.resourceId);
+    for await (const row of this.table.range<{ resourceId: string }>(tenant, deletedNamePrefix(type, attr, value), [
+      'resourceId',
+    ]))
+      ids.push(row.resourceId);
     return ids;
   }
 
@@ -135,7 +172,10 @@ export class ChangeFeed implements ChangeFeedReader {
   async expire(tenant: string, cutoff: number): Promise<number> {
     let count = 0;
     const keys: string[] = [];
-    for await (const row of this.table.between<{ event: string }>(tenant, EVENT, EVENT + eventId(cutoff).slice(0, 15), ['RowKey', 'event'])) {
+    for await (const row of this.table.between<{ event: string }>(tenant, EVENT, EVENT + eventId(cutoff).slice(0, 15), [
+      'RowKey',
+      'event',
+    ])) {
       const event = parseChangeEvent(row.event);
       keys.push(EVENT + event.id, ...historyKeys(event), ...deletedNameKeys(event));
       count++;
@@ -145,8 +185,12 @@ export class ChangeFeed implements ChangeFeedReader {
   }
 }
 
-const historyKeys = (e: ChangeEvent): string[] => [e.resourceId, ...e.membersAdded, ...e.membersRemoved].map((id) => historyPrefix(id) + e.id);
+const historyKeys = (e: ChangeEvent): string[] =>
+  [e.resourceId, ...e.membersAdded, ...e.membersRemoved].map((id) => historyPrefix(id) + e.id);
 
 const deletedNameKeys = (e: ChangeEvent): string[] =>
-  e.operation !== 'delete' ? [] : (['userName', 'externalId', 'displayName'] as const).flatMap((attr) => (e[attr] === undefined ? [] : [deletedNamePrefix(e.resourceType, attr, e[attr]) + encodeKeyPart(e.resourceId)]));
-
+  e.operation !== 'delete'
+    ? []
+    : (['userName', 'externalId', 'displayName'] as const).flatMap((attr) =>
+        e[attr] === undefined ? [] : [deletedNamePrefix(e.resourceType, attr, e[attr]) + encodeKeyPart(e.resourceId)],
+      );

@@ -24,12 +24,21 @@ export class ChangeOutbox {
 
   /** Up to `limit` undelivered events of `tenant`, oldest first (id order), only those stamped before `before` if given. */
   async pending(tenant: string, limit: number, before?: number): Promise<ChangeEvent[]> {
-    const { rows } = await this.table.rangePage<{ event: string }>(tenant, OUTBOX, undefined, limit, before === undefined ? undefined : `RowKey lt ${odataString(stampedBefore(before))}`);
+    const { rows } = await this.table.rangePage<{ event: string }>(
+      tenant,
+      OUTBOX,
+      undefined,
+      limit,
+      before === undefined ? undefined : `RowKey lt ${odataString(stampedBefore(before))}`,
+    );
     return rows.map((r) => parseChangeEvent(r.event));
   }
 
   /** Forgets events the queue has received; rows already gone (another instance sent them too) are skipped. */
   remove(tenant: string, ids: string[]): Promise<void> {
-    return this.table.deleteRows(tenant, ids.map((id) => OUTBOX + id));
+    return this.table.deleteRows(
+      tenant,
+      ids.map((id) => OUTBOX + id),
+    );
   }
 }

@@ -81,7 +81,8 @@ export class ResourceCounters {
       let etag = base?.etag;
       let total = base?.n ?? 0;
       const deltas: Array<{ rowKey: string; n: number }> = [];
-      for await (const row of this.table.range<{ n: number }>(tenant, counterPrefix(type), ['RowKey', 'n'])) if (row.rowKey !== counterBaseKey(type)) deltas.push(row);
+      for await (const row of this.table.range<{ n: number }>(tenant, counterPrefix(type), ['RowKey', 'n']))
+        if (row.rowKey !== counterBaseKey(type)) deltas.push(row);
       for (let i = 0; i < deltas.length; i += FOLD_BATCH) {
         const batch = deltas.slice(i, i + FOLD_BATCH);
         const sum = total + batch.reduce((s, r) => s + r.n, 0);

@@ -67,7 +67,8 @@ export function decodeDocument(entity: Record<string, unknown>): JsonObject {
 export const boundedColumn = (value: string): string => value.slice(0, partEnd(value, 0, MAX_COLUMN_CHARS));
 
 /** Whether a comparison with this literal can be pushed down to a bounded column. */
-export const pushableLiteral = (value: string | boolean): boolean => typeof value !== 'string' || value.length < MAX_COLUMN_CHARS;
+export const pushableLiteral = (value: string | boolean): boolean =>
+  typeof value !== 'string' || value.length < MAX_COLUMN_CHARS;
 
 function tooLarge(type: string, data: JsonObject, bytes: number): ScimError {
   const sizes = Object.entries(data).map(([name, value]) => [name, JSON.stringify(value)?.length ?? 0] as const);

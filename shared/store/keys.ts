@@ -27,7 +27,8 @@ export const resourceKey = (type: string, id: string) => `R~${type}~${encodeKeyP
 export const resourcePrefix = (type: string) => `R~${type}~`;
 export const uniqueIndexKey = (type: string, index: string, key: string) => `X~${type}~${index}~${encodeKeyPart(key)}`;
 export const indexPrefix = (type: string, index: string, key: string) => `X~${type}~${index}~${encodeKeyPart(key)}~`;
-export const indexKey = (type: string, index: string, key: string, id: string) => `${indexPrefix(type, index, key)}${encodeKeyPart(id)}`;
+export const indexKey = (type: string, index: string, key: string, id: string) =>
+  `${indexPrefix(type, index, key)}${encodeKeyPart(id)}`;
 
 export const counterPrefix = (type: string) => `C~${type}~`;
 export const counterBaseKey = (type: string) => `${counterPrefix(type)}base`;
@@ -35,7 +36,8 @@ export const counterDeltaKey = (type: string, unique: string) => `${counterPrefi
 
 export const memberKey = (groupId: string, memberId: string) => `${memberPrefix(groupId)}${encodeKeyPart(memberId)}`;
 export const memberPrefix = (groupId: string) => `M~${encodeKeyPart(groupId)}~`;
-export const memberOfKey = (memberType: string, memberId: string, groupId: string) => `${memberOfPrefix(memberType, memberId)}${encodeKeyPart(groupId)}`;
+export const memberOfKey = (memberType: string, memberId: string, groupId: string) =>
+  `${memberOfPrefix(memberType, memberId)}${encodeKeyPart(groupId)}`;
 export const memberOfPrefix = (memberType: string, memberId: string) => `${resourceKey(memberType, memberId)}!`;
 /** Sorts first among the member's `!` rows; it has no `groupId`, which is how readers of those rows skip it. */
 export const membershipGuardKey = memberOfPrefix;

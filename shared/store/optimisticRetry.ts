@@ -12,7 +12,11 @@ const MAX_WAIT_MS = 8_000;
 const BASE_MS = 4;
 const CAP_MS = 250;
 
-export async function retryOnConflict<T>(attempt: () => Promise<T>, isConflict: (e: unknown) => boolean, random: () => number = Math.random): Promise<T> {
+export async function retryOnConflict<T>(
+  attempt: () => Promise<T>,
+  isConflict: (e: unknown) => boolean,
+  random: () => number = Math.random,
+): Promise<T> {
   const started = Date.now();
   for (let n = 0; ; n++) {
     try {

@@ -25,9 +25,17 @@ export class PartitionTable {
   }
 
   /** A point read (only `select`ed columns if given); undefined when the row does not exist. */
-  async getRow<T extends object>(tenant: string, rowKey: string, select?: string[]): Promise<(T & { etag: string }) | undefined> {
+  async getRow<T extends object>(
+    tenant: string,
+    rowKey: string,
+    select?: string[],
+  ): Promise<(T & { etag: string }) | undefined> {
     await this.init();
-    return tolerating(this.client.getEntity<T>(tenant, rowKey, select ? { queryOptions: { select } } : undefined), undefined, 404);
+    return tolerating(
+      this.client.getEntity<T>(tenant, rowKey, select ? { queryOptions: { select } } : undefined),
+      undefined,
+      404,
+    );
   }
 
   /** Rows whose key starts with `prefix`, in key order, optionally only some columns. */
@@ -36,9 +44,17 @@ export class PartitionTable {
   }
 
   /** Rows with `low` ≤ key < `high`, in key order; `where` is a further OData conjunction built by the caller. */
-  async *between<T extends object>(tenant: string, low: string, high: string, select?: string[], where?: string): AsyncGenerator<T & { rowKey: string }> {
+  async *between<T extends object>(
+    tenant: string,
+    low: string,
+    high: string,
+    select?: string[],
+    where?: string,
+  ): AsyncGenerator<T & { rowKey: string }> {
     await this.init();
-    yield* this.client.listEntities<T & { rowKey: string }>({ queryOptions: { filter: keyRangeFilter(tenant, low, high, where), select } });
+    yield* this.client.listEntities<T & { rowKey: string }>({
+      queryOptions: { filter: keyRangeFilter(tenant, low, high, where), select },
+    });
   }
 
   /** Writes a row that must not exist yet (409 otherwise); the answer is its ETag. */
@@ -48,7 +64,10 @@ export class PartitionTable {
   }
 
   /** Replaces a row only if it is unchanged since it was read (412 otherwise); the answer is its new ETag. */
-  async replace<T extends { partitionKey: string; rowKey: string }>(entity: T, etag: string): Promise<string | undefined> {
+  async replace<T extends { partitionKey: string; rowKey: string }>(
+    entity: T,
+    etag: string,
+  ): Promise<string | undefined> {
     await this.init();
     return (await this.client.updateEntity(entity, 'Replace', { etag })).etag;
   }
@@ -68,7 +87,11 @@ export class PartitionTable {
   /** Deletes a row; a row already gone is no error (deletes are retried and raced). False when there was none. */
   async deleteRow(partition: string, rowKey: string): Promise<boolean> {
     await this.init();
-    return tolerating(this.client.deleteEntity(partition, rowKey).then(() => true), false, 404);
+    return tolerating(
+      this.client.deleteEntity(partition, rowKey).then(() => true),
+      false,
+      404,
+    );
   }
 
   /**
@@ -76,11 +99,20 @@ export class PartitionTable {
    * also match `where` (an OData conjunction built by the caller).
    * `exhausted` says no rows follow; a page may hold fewer rows and still not be the last.
    */
-  async rangePage<T extends object>(tenant: string, prefix: string, after: string | undefined, limit: number, where?: string) {
+  async rangePage<T extends object>(
+    tenant: string,
+    prefix: string,
+    after: string | undefined,
+    limit: number,
+    where?: string,
+  ) {
     await this.init();
     const lower = after === undefined ? `RowKey ge ${odataString(prefix)}` : `RowKey gt ${odataString(after)}`;
     const filter = `PartitionKey eq ${odataString(tenant)} and ${lower} and RowKey lt ${odataString(prefixEnd(prefix))}${where ? ` and (${where})` : ''}`;
-    const page = await this.client.listEntities<T & { rowKey: string }>({ queryOptions: { filter } }).byPage({ maxPageSize: limit }).next();
+    const page = await this.client
+      .listEntities<T & { rowKey: string }>({ queryOptions: { filter } })
+      .byPage({ maxPageSize: limit })
+      .next();
     if (page.done) return { rows: [], exhausted: true };
     return { rows: [...page.value], exhausted: !page.value.continuationToken };
   }
@@ -89,7 +121,9 @@ export class PartitionTable {
   async deletePartition(partition: string): Promise<number> {
     await this.init();
     let deleted = 0;
-    const rows = this.client.listEntities<{ rowKey: string }>({ queryOptions: { filter: `PartitionKey eq ${odataString(partition)}`, select: ['RowKey'] } });
+    const rows = this.client.listEntities<{ rowKey: string }>({
+      queryOptions: { filter: `PartitionKey eq ${odataString(partition)}`, select: ['RowKey'] },
+    });
     let batch: TransactionAction[] = [];
     for await (const row of rows) {
       batch.push(['delete', { partitionKey: partition, rowKey: row.rowKey }]);
@@ -107,8 +141,16 @@ export class PartitionTable {
   async deleteRows(partition: string, keys: string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += MAX_TRANSACTION) {
       const chunk = keys.slice(i, i + MAX_TRANSACTION);
-      const batch = this.submit(chunk.map((rowKey): TransactionAction => ['delete', { partitionKey: partition, rowKey }]));
-      if ((await tolerating(batch.then(() => true), false, 404)) === false) {
+      const batch = this.submit(
+        chunk.map((rowKey): TransactionAction => ['delete', { partitionKey: partition, rowKey }]),
+      );
+      if (
+        (await tolerating(
+          batch.then(() => true),
+          false,
+          404,
+        )) === false
+      ) {
         await inBatches(chunk, LOOKUP_PARALLELISM, (rowKey) => this.deleteRow(partition, rowKey));
       }
     }

@@ -9,7 +9,19 @@ import { ResourceRepository, StoredResource } from '../resources/repository';
 import { changedAttributes, ChangeOrigin, identifiersOf } from '../scim/changeEvent';
 import { ChangeFeed } from './changeFeed';
 import { ResourceCounters } from './counters';
-import { indexPrefix, memberKey, memberOfKey, memberOfPrefix, membershipGuardKey, prefixEnd, RESOURCE_ROWS, resourceKey, resourcePrefix, resourceSpanEnd, uniqueIndexKey } from './keys';
+import {
+  indexPrefix,
+  memberKey,
+  memberOfKey,
+  memberOfPrefix,
+  membershipGuardKey,
+  prefixEnd,
+  RESOURCE_ROWS,
+  resourceKey,
+  resourcePrefix,
+  resourceSpanEnd,
+  uniqueIndexKey,
+} from './keys';
 import { KeyedSerializer, retryOnConflict } from './optimisticRetry';
 import { statusOf } from '../azureFaults';
 import { MAX_TRANSACTION, PartitionTable } from './partitionTable';
@@ -34,7 +46,8 @@ export type ResourceEntity = DocumentProperties & {
 const READ_WINDOW = 16;
 
 /** `W/"n"` (`W/"n.stamp"` once a group's members changed): a weak ETag (RFC 7644 §3.14). */
-export const versionOf = (e: Pick<ResourceEntity, 'version' | 'memberStamp'>) => `W/"${e.version}${e.memberStamp ? `.${e.memberStamp}` : ''}"`;
+export const versionOf = (e: Pick<ResourceEntity, 'version' | 'memberStamp'>) =>
+  `W/"${e.version}${e.memberStamp ? `.${e.memberStamp}` : ''}"`;
 
 /**
  * Users and groups of every tenant in one table, a partition per tenant. A create or delete is one entity-group
@@ -46,11 +59,20 @@ export class ResourceStore implements ResourceRepository {
   private readonly writes = new KeyedSerializer();
 
   /** Without a feed (SCIM_CHANGES=off) changes are written without their events. */
-  constructor(private readonly table: PartitionTable, private readonly feed?: ChangeFeed, private readonly now: () => Date = () => new Date()) {
+  constructor(
+    private readonly table: PartitionTable,
+    private readonly feed?: ChangeFeed,
+    private readonly now: () => Date = () => new Date(),
+  ) {
     this.counters = new ResourceCounters(table);
   }
 
-  async get(tenant: string, type: ResourceTypeName, id: string, withMemberships = false): Promise<StoredResource | undefined> {
+  async get(
+    tenant: string,
+    type: ResourceTypeName,
+    id: string,
+    withMemberships = false,
+  ): Promise<StoredResource | undefined> {
     if (withMemberships) {
       const span = await this.readSpan(tenant, type, id);
       return span.entity && toStored(span.entity, id, span.memberOf);
@@ -63,13 +85,21 @@ export class ResourceStore implements ResourceRepository {
    * The resource's row and the member → group rows that follow it (and their guard's ETag), in one range read;
    * without its row, the rows a DELETE cut short left (see delete).
    */
-  private async readSpan(tenant: string, type: ResourceTypeName, id: string): Promise<{ entity?: ResourceEntity; memberOf: string[]; guardEtag?: string }> {
+  private async readSpan(
+    tenant: string,
+    type: ResourceTypeName,
+    id: string,
+  ): Promise<{ entity?: ResourceEntity; memberOf: string[]; guardEtag?: string }> {
     const key = resourceKey(type, id);
     const guardKey = membershipGuardKey(type, id);
     let entity: ResourceEntity | undefined;
     let guardEtag: string | undefined;
     const memberOf: string[] = [];
-    for await (const row of this.table.between<ResourceEntity & { groupId?: string }>(tenant, key, resourceSpanEnd(type, id))) {
+    for await (const row of this.table.between<ResourceEntity & { groupId?: string }>(
+      tenant,
+      key,
+      resourceSpanEnd(type, id),
+    )) {
       if (row.rowKey === key) entity = row;
       else if (row.rowKey === guardKey) guardEtag = row.etag;
       else if (row.groupId !== undefined) memberOf.push(row.groupId);
@@ -77,15 +107,35 @@ export class ResourceStore implements ResourceRepository {
     return { entity, memberOf, guardEtag };
   }
 
-  async create(tenant: string, type: ResourceTypeName, data: Json, createDigest: string, origin: ChangeOrigin): Promise<StoredResource> {
+  async create(
+    tenant: string,
+    type: ResourceTypeName,
+    data: Json,
+    createDigest: string,
+    origin: ChangeOrigin,
+  ): Promise<StoredResource> {
     const id = randomUUID();
     const event = await this.eventOf(tenant, origin, type, data, {
-      operation: 'create', resourceType: type, resourceId: id, attributes: changedAttributes({}, data), membersAdded: [], membersRemoved: [], versionBefore: null, versionAfter: 'W/"1"',
+      operation: 'create',
+      resourceType: type,
+      resourceId: id,
+      attributes: changedAttributes({}, data),
+      membersAdded: [],
+      membersRemoved: [],
+      versionBefore: null,
+      versionAfter: 'W/"1"',
     });
     const at = event?.time ?? this.now().toISOString();
     const entity: ResourceEntity = {
-      partitionKey: tenant, rowKey: resourceKey(type, id), ...encodeDocument(type, data), created: at, lastModified: at, version: 1,
-      display: displayColumn(data), createDigest, ...columnsOf(type, data),
+      partitionKey: tenant,
+      rowKey: resourceKey(type, id),
+      ...encodeDocument(type, data),
+      created: at,
+      lastModified: at,
+      version: 1,
+      display: displayColumn(data),
+      createDigest,
+      ...columnsOf(type, data),
     };
     await this.submit(type, data, [
       ['create', entity],
@@ -121,37 +171,76 @@ export class ResourceStore implements ResourceRepository {
    * that finds its row (or an old index row) gone re-reads too, so an update racing a DELETE answers 404. The
    * read is of the resource's span, so the answer knows the groups it belongs to without another read.
    */
-  update(tenant: string, type: ResourceTypeName, id: string, operation: 'replace' | 'patch', origin: ChangeOrigin, transform: (current: StoredResource) => Json, ifMatch?: string): Promise<StoredResource & { memberOf: string[] }> {
-    return this.writes.run(`${tenant}|${type}|${id}`, () => retryOnConflict(async () => {
-      const { entity, memberOf } = await this.readSpan(tenant, type, id);
-      if (!entity) throw resourceNotFound(type, id);
-      const current = toStored(entity, id, memberOf);
-      checkPrecondition(current, ifMatch);
-      const data = transform(current);
-      const attributes = changedAttributes(current.data, data);
-      // A request that changes nothing writes nothing: no new version, no event.
-      if (!attributes.length) return current;
-      const versionAfter = versionOf({ version: entity.version + 1, memberStamp: entity.memberStamp });
-      const event = await this.eventOf(tenant, origin, type, data, {
-        operation, resourceType: type, resourceId: id, attributes, membersAdded: [], membersRemoved: [], versionBefore: current.meta.version, versionAfter,
-      }, entity.lastModified);
-      const next: ResourceEntity = {
-        partitionKey: tenant, rowKey: entity.rowKey, ...encodeDocument(type, data), created: entity.created,
-        lastModified: event?.time ?? this.now().toISOString(), version: entity.version + 1, memberStamp: entity.memberStamp,
-        display: displayColumn(data), createDigest: entity.createDigest, ...columnsOf(type, data),
-      };
-      const before = new Map(indexRows(tenant, type, id, current.data).map((r) => [r.rowKey, r]));
-      const after = new Map(indexRows(tenant, type, id, data).map((r) => [r.rowKey, r]));
-      const indexActions: TransactionAction[] = [];
-      for (const [key, row] of before) if (!after.has(key)) indexActions.push(['delete', row]);
-      for (const [key, row] of after) if (!before.has(key)) indexActions.push(['create', row]);
-      const feedRows = event && this.feed ? this.feed.rows(event) : [];
-      if (indexActions.length || feedRows.length) await this.submit(type, data, [['update', withoutUndefined(next), 'Replace', { etag: entity.etag }], ...indexActions, ...feedRows]);
-      // A row read from the table always carries its ETag (the SDK sets `etag` from odata.etag on every entity read).
-      else await this.table.replace(withoutUndefined(next), entity.etag!);
-      if (event) this.feed?.committed(event);
-      return toStored(next, id, memberOf);
-    }, (e) => statusOf(e) === 412 || statusOf(e) === 404));
+  update(
+    tenant: string,
+    type: ResourceTypeName,
+    id: string,
+    operation: 'replace' | 'patch',
+    origin: ChangeOrigin,
+    transform: (current: StoredResource) => Json,
+    ifMatch?: string,
+  ): Promise<StoredResource & { memberOf: string[] }> {
+    return this.writes.run(`${tenant}|${type}|${id}`, () =>
+      retryOnConflict(
+        async () => {
+          const { entity, memberOf } = await this.readSpan(tenant, type, id);
+          if (!entity) throw resourceNotFound(type, id);
+          const current = toStored(entity, id, memberOf);
+          checkPrecondition(current, ifMatch);
+          const data = transform(current);
+          const attributes = changedAttributes(current.data, data);
+          // A request that changes nothing writes nothing: no new version, no event.
+          if (!attributes.length) return current;
+          const versionAfter = versionOf({ version: entity.version + 1, memberStamp: entity.memberStamp });
+          const event = await this.eventOf(
+            tenant,
+            origin,
+            type,
+            data,
+            {
+              operation,
+              resourceType: type,
+              resourceId: id,
+              attributes,
+              membersAdded: [],
+              membersRemoved: [],
+              versionBefore: current.meta.version,
+              versionAfter,
+            },
+            entity.lastModified,
+          );
+          const next: ResourceEntity = {
+            partitionKey: tenant,
+            rowKey: entity.rowKey,
+            ...encodeDocument(type, data),
+            created: entity.created,
+            lastModified: event?.time ?? this.now().toISOString(),
+            version: entity.version + 1,
+            memberStamp: entity.memberStamp,
+            display: displayColumn(data),
+            createDigest: entity.createDigest,
+            ...columnsOf(type, data),
+          };
+          const before = new Map(indexRows(tenant, type, id, current.data).map((r) => [r.rowKey, r]));
+          const after = new Map(indexRows(tenant, type, id, data).map((r) => [r.rowKey, r]));
+          const indexActions: TransactionAction[] = [];
+          for (const [key, row] of before) if (!after.has(key)) indexActions.push(['delete', row]);
+          for (const [key, row] of after) if (!before.has(key)) indexActions.push(['create', row]);
+          const feedRows = event && this.feed ? this.feed.rows(event) : [];
+          if (indexActions.length || feedRows.length)
+            await this.submit(type, data, [
+              ['update', withoutUndefined(next), 'Replace', { etag: entity.etag }],
+              ...indexActions,
+              ...feedRows,
+            ]);
+          // A row read from the table always carries its ETag (the SDK sets `etag` from odata.etag on every entity read).
+          else await this.table.replace(withoutUndefined(next), entity.etag!);
+          if (event) this.feed?.committed(event);
+          return toStored(next, id, memberOf);
+        },
+        (e) => statusOf(e) === 412 || statusOf(e) === 404,
+      ),
+    );
   }
 
   /**
@@ -167,43 +256,73 @@ export class ResourceStore implements ResourceRepository {
    */
   delete(tenant: string, type: ResourceTypeName, id: string, origin: ChangeOrigin, ifMatch?: string): Promise<void> {
     let membershipsInTransaction = true;
-    return this.writes.run(`${tenant}|${type}|${id}`, () => retryOnConflict(async () => {
-      const span = await this.readSpan(tenant, type, id);
-      const guard = { partitionKey: tenant, rowKey: membershipGuardKey(type, id) };
-      const memberships = span.memberOf.flatMap((groupId) => [memberKey(groupId, id), memberOfKey(type, id, groupId)]);
-      if (!span.entity) {
-        // A DELETE whose process died after its transaction left the guard and any memberships beyond it; no add
-        // can have written them since (the resource is gone), so the retry that finds them removes them.
-        await this.table.deleteRows(tenant, [...memberships, ...(span.guardEtag ? [guard.rowKey] : [])]);
-        throw resourceNotFound(type, id);
-      }
-      const current = toStored(span.entity, id);
-      checkPrecondition(current, ifMatch);
-      const event = await this.eventOf(tenant, origin, type, current.data, {
-        operation: 'delete', resourceType: type, resourceId: id, attributes: [], membersAdded: [], membersRemoved: [], versionBefore: current.meta.version, versionAfter: null,
-      }, span.entity.lastModified);
-      const own: TransactionAction[] = [
-        ...(event && this.feed ? this.feed.rows(event) : []),
-        ['delete', { partitionKey: tenant, rowKey: span.entity.rowKey }],
-        ...indexRows(tenant, type, id, current.data).map((r): TransactionAction => ['delete', r]),
-        this.counters.delta(tenant, type, -1),
-        span.guardEtag ? ['update', guard, 'Merge', { etag: span.guardEtag }] : ['create', guard],
-      ];
-      const together = membershipsInTransaction ? memberships.slice(0, MAX_TRANSACTION - own.length) : [];
-      try {
-        // Not this.submit: a 409 here is the guard created by a concurrent member add, not a taken unique key.
-        await this.table.submit([...own, ...together.map((rowKey): TransactionAction => ['delete', { partitionKey: tenant, rowKey }])]);
-      } catch (e) {
-        if (statusOf(e) === 404) membershipsInTransaction = false;
-        throw e;
-      }
-      if (event) this.feed?.committed(event);
-      this.counters.changed(tenant, type);
-      await this.table.deleteRows(tenant, [...memberships.slice(together.length), guard.rowKey]);
-    }, (e) => [404, 409, 412].includes(statusOf(e) ?? 0)));
+    return this.writes.run(`${tenant}|${type}|${id}`, () =>
+      retryOnConflict(
+        async () => {
+          const span = await this.readSpan(tenant, type, id);
+          const guard = { partitionKey: tenant, rowKey: membershipGuardKey(type, id) };
+          const memberships = span.memberOf.flatMap((groupId) => [
+            memberKey(groupId, id),
+            memberOfKey(type, id, groupId),
+          ]);
+          if (!span.entity) {
+            // A DELETE whose process died after its transaction left the guard and any memberships beyond it; no add
+            // can have written them since (the resource is gone), so the retry that finds them removes them.
+            await this.table.deleteRows(tenant, [...memberships, ...(span.guardEtag ? [guard.rowKey] : [])]);
+            throw resourceNotFound(type, id);
+          }
+          const current = toStored(span.entity, id);
+          checkPrecondition(current, ifMatch);
+          const event = await this.eventOf(
+            tenant,
+            origin,
+            type,
+            current.data,
+            {
+              operation: 'delete',
+              resourceType: type,
+              resourceId: id,
+              attributes: [],
+              membersAdded: [],
+              membersRemoved: [],
+              versionBefore: current.meta.version,
+              versionAfter: null,
+            },
+            span.entity.lastModified,
+          );
+          const own: TransactionAction[] = [
+            ...(event && this.feed ? this.feed.rows(event) : []),
+            ['delete', { partitionKey: tenant, rowKey: span.entity.rowKey }],
+            ...indexRows(tenant, type, id, current.data).map((r): TransactionAction => ['delete', r]),
+            this.counters.delta(tenant, type, -1),
+            span.guardEtag ? ['update', guard, 'Merge', { etag: span.guardEtag }] : ['create', guard],
+          ];
+          const together = membershipsInTransaction ? memberships.slice(0, MAX_TRANSACTION - own.length) : [];
+          try {
+            // Not this.submit: a 409 here is the guard created by a concurrent member add, not a taken unique key.
+            await this.table.submit([
+              ...own,
+              ...together.map((rowKey): TransactionAction => ['delete', { partitionKey: tenant, rowKey }]),
+            ]);
+          } catch (e) {
+            if (statusOf(e) === 404) membershipsInTransaction = false;
+            throw e;
+          }
+          if (event) this.feed?.committed(event);
+          this.counters.changed(tenant, type);
+          await this.table.deleteRows(tenant, [...memberships.slice(together.length), guard.rowKey]);
+        },
+        (e) => [404, 409, 412].includes(statusOf(e) ?? 0),
+      ),
+    );
   }
 
-  async *candidates(tenant: string, type: ResourceTypeName, plan: QueryPlan, withMemberships = false): AsyncGenerator<StoredResource> {
+  async *candidates(
+    tenant: string,
+    type: ResourceTypeName,
+    plan: QueryPlan,
+    withMemberships = false,
+  ): AsyncGenerator<StoredResource> {
     if (plan.kind === 'id') {
       const r = await this.get(tenant, type, plan.id, withMemberships);
       if (r) yield r;
@@ -213,42 +332,80 @@ export class ResourceStore implements ResourceRepository {
       const ids: string[] = [];
       if (plan.kind === 'memberOf') {
         // The member may be a user or a group: its rows follow its own row, under either type.
-        await Promise.all((['User', 'Group'] as const).map(async (memberType) => {
-          for await (const row of this.table.range<{ groupId?: string }>(tenant, memberOfPrefix(memberType, plan.memberId), ['groupId'])) if (row.groupId !== undefined) ids.push(row.groupId);
-        }));
+        await Promise.all(
+          (['User', 'Group'] as const).map(async (memberType) => {
+            for await (const row of this.table.range<{ groupId?: string }>(
+              tenant,
+              memberOfPrefix(memberType, plan.memberId),
+              ['groupId'],
+            ))
+              if (row.groupId !== undefined) ids.push(row.groupId);
+          }),
+        );
       } else if (TABLE_LAYOUT[type].indexes.find((i) => i.name === plan.index)?.unique) {
         const row = await this.table.getRow<{ resourceId: string }>(tenant, uniqueIndexKey(type, plan.index, plan.key));
         if (row) ids.push(row.resourceId);
       } else {
-        for await (const row of this.table.range<{ resourceId: string }>(tenant, indexPrefix(type, plan.index, plan.key), ['resourceId'])) ids.push(row.resourceId);
+        for await (const row of this.table.range<{ resourceId: string }>(
+          tenant,
+          indexPrefix(type, plan.index, plan.key),
+          ['resourceId'],
+        ))
+          ids.push(row.resourceId);
       }
       ids.sort();
       for (let i = 0; i < ids.length; i += READ_WINDOW) {
         const window = ids.slice(i, i + READ_WINDOW);
-        for (const r of await Promise.all(window.map((id) => this.get(tenant, type, id, withMemberships)))) if (r) yield r;
+        for (const r of await Promise.all(window.map((id) => this.get(tenant, type, id, withMemberships))))
+          if (r) yield r;
       }
       return;
     }
     const prefix = resourcePrefix(type);
     const pushdown = pushdownFilter(type, plan.where);
-    for await (const e of this.table.between<ResourceEntity>(tenant, prefix, prefixEnd(prefix), undefined, pushdown ? `${RESOURCE_ROWS} and ${pushdown}` : RESOURCE_ROWS)) {
+    for await (const e of this.table.between<ResourceEntity>(
+      tenant,
+      prefix,
+      prefixEnd(prefix),
+      undefined,
+      pushdown ? `${RESOURCE_ROWS} and ${pushdown}` : RESOURCE_ROWS,
+    )) {
       yield toStored(e, e.rowKey.slice(prefix.length));
     }
   }
 
-  async pageAfter(tenant: string, type: ResourceTypeName, afterId: string | undefined, limit: number): Promise<{ items: StoredResource[]; exhausted: boolean }> {
+  async pageAfter(
+    tenant: string,
+    type: ResourceTypeName,
+    afterId: string | undefined,
+    limit: number,
+  ): Promise<{ items: StoredResource[]; exhausted: boolean }> {
     const prefix = resourcePrefix(type);
-    const { rows, exhausted } = await this.table.rangePage<ResourceEntity>(tenant, prefix, afterId === undefined ? undefined : resourceKey(type, afterId), limit, RESOURCE_ROWS);
+    const { rows, exhausted } = await this.table.rangePage<ResourceEntity>(
+      tenant,
+      prefix,
+      afterId === undefined ? undefined : resourceKey(type, afterId),
+      limit,
+      RESOURCE_ROWS,
+    );
     return { items: rows.map((e) => toStored(e, e.rowKey.slice(prefix.length))), exhausted };
   }
 
   async *ids(tenant: string, type: ResourceTypeName): AsyncGenerator<string> {
     const prefix = resourcePrefix(type);
-    for await (const row of this.table.between<object>(tenant, prefix, prefixEnd(prefix), ['RowKey'], RESOURCE_ROWS)) yield row.rowKey.slice(prefix.length);
+    for await (const row of this.table.between<object>(tenant, prefix, prefixEnd(prefix), ['RowKey'], RESOURCE_ROWS))
+      yield row.rowKey.slice(prefix.length);
   }
 
   /** The event of a change about to be written, when the feed is on. */
-  private async eventOf(tenant: string, origin: ChangeOrigin, type: ResourceTypeName, data: Json, facts: Parameters<ChangeFeed['event']>[2], notBefore?: string) {
+  private async eventOf(
+    tenant: string,
+    origin: ChangeOrigin,
+    type: ResourceTypeName,
+    data: Json,
+    facts: Parameters<ChangeFeed['event']>[2],
+    notBefore?: string,
+  ) {
     if (!this.feed) return undefined;
     await this.feed.noteTenant(tenant);
     return this.feed.event(tenant, origin, facts, identifiersOf(type, data), notBefore);
@@ -256,7 +413,11 @@ export class ResourceStore implements ResourceRepository {
 
   private async submit(type: ResourceTypeName, data: Json, actions: TransactionAction[]): Promise<void> {
     if (actions.length > MAX_TRANSACTION) {
-      throw new ScimError(400, `This ${type} needs ${actions.length} index rows in one transaction; Table Storage allows ${MAX_TRANSACTION}. Send fewer email values.`, 'tooMany');
+      throw new ScimError(
+        400,
+        `This ${type} needs ${actions.length} index rows in one transaction; Table Storage allows ${MAX_TRANSACTION}. Send fewer email values.`,
+        'tooMany',
+      );
     }
     try {
       await this.table.submit(actions);
@@ -274,7 +435,11 @@ const displayColumn = (data: Json) => {
 };
 
 /** Table Storage refuses properties set to undefined in some paths; absent means absent. */
-const withoutUndefined = <T extends object>(entity: T) => Object.fromEntries(Object.entries(entity).filter(([, v]) => v !== undefined)) as T & { partitionKey: string; rowKey: string };
+const withoutUndefined = <T extends object>(entity: T) =>
+  Object.fromEntries(Object.entries(entity).filter(([, v]) => v !== undefined)) as T & {
+    partitionKey: string;
+    rowKey: string;
+  };
 
 function toStored(e: ResourceEntity, id: string): StoredResource;
 function toStored(e: ResourceEntity, id: string, memberOf: string[]): StoredResource & { memberOf: string[] };
@@ -292,7 +457,10 @@ export function checkPrecondition(current: { meta: { version: string } }, ifMatc
   if (ifMatch === undefined || ifMatch.trim() === '*') return;
   const tags = ifMatch.split(',').map((t) => t.trim().replace(/^W\//i, ''));
   if (!tags.includes(current.meta.version.replace(/^W\//, ''))) {
-    throw new ScimError(412, `If-Match ${ifMatch} does not match the current version ${current.meta.version}; read the resource again and retry.`);
+    throw new ScimError(
+      412,
+      `If-Match ${ifMatch} does not match the current version ${current.meta.version}; read the resource again and retry.`,
+    );
   }
 }
 

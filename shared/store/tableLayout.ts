@@ -22,7 +22,13 @@ export const TABLE_LAYOUT: Record<ResourceTypeName, QueryLayout> = {
       { name: 'externalId', unique: false, attr: 'externalId', caseExact: true },
       { name: 'email', unique: false, attr: 'emails', sub: 'value', caseExact: false },
     ],
-    columns: [{ name: 'active', attr: 'active', type: 'boolean' }, stringColumn('title'), stringColumn('userType'), stringColumn('displayName'), ...META_COLUMNS],
+    columns: [
+      { name: 'active', attr: 'active', type: 'boolean' },
+      stringColumn('title'),
+      stringColumn('userType'),
+      stringColumn('displayName'),
+      ...META_COLUMNS,
+    ],
   },
   Group: {
     indexes: [
@@ -79,5 +85,9 @@ export function pushdownFilter(type: ResourceTypeName, where: Pushdown[]): strin
   const pushable = where.filter((p) => pushableLiteral(p.value));
   if (!pushable.length) return undefined;
   const byName = new Map(TABLE_LAYOUT[type].columns.map((c) => [c.name, columnName(c)]));
-  return pushable.map((p) => `${byName.get(p.column)} ${p.op} ${typeof p.value === 'boolean' ? String(p.value) : odataString(p.value)}`).join(' and ');
+  return pushable
+    .map(
+      (p) => `${byName.get(p.column)} ${p.op} ${typeof p.value === 'boolean' ? String(p.value) : odataString(p.value)}`,
+    )
+    .join(' and ');
 }

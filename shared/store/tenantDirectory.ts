@@ -25,8 +25,17 @@ export class TenantDirectory {
 
   /** False when the tenant already exists. */
   async create(tenant: string, entraTenantIds: string[]): Promise<boolean> {
-    const row = { partitionKey: TENANTS_PARTITION, rowKey: tenant, created: new Date(), entraTenantIds: JSON.stringify(entraTenantIds) };
-    return tolerating(this.table.create(row).then(() => true), false, 409);
+    const row = {
+      partitionKey: TENANTS_PARTITION,
+      rowKey: tenant,
+      created: new Date(),
+      entraTenantIds: JSON.stringify(entraTenantIds),
+    };
+    return tolerating(
+      this.table.create(row).then(() => true),
+      false,
+      409,
+    );
   }
 
   async get(tenant: string): Promise<TenantRecord | undefined> {
@@ -42,7 +51,13 @@ export class TenantDirectory {
 
   /** Replaces the tenant's notification recipients; false when the tenant has no directory entry. */
   async setNotify(tenant: string, addresses: string[]): Promise<boolean> {
-    return tolerating(this.table.merge({ partitionKey: TENANTS_PARTITION, rowKey: tenant, notify: JSON.stringify(addresses) }).then(() => true), false, 404);
+    return tolerating(
+      this.table
+        .merge({ partitionKey: TENANTS_PARTITION, rowKey: tenant, notify: JSON.stringify(addresses) })
+        .then(() => true),
+      false,
+      404,
+    );
   }
 
   /** False when there was no such tenant. */

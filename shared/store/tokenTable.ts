@@ -30,22 +30,38 @@ export class TableTokenSource implements ManagedTokenSource {
 
   async issue(tenant: string, value: string, expires?: Date): Promise<StoredToken> {
     const id = randomBytes(6).toString('hex');
-    const row = { partitionKey: TOKENS_PARTITION, rowKey: rowKeyOf(tenant, id), tenant, digest: tokenDigest(value).toString('hex'), created: new Date(), enabled: true, ...(expires ? { expires } : {}) };
+    const row = {
+      partitionKey: TOKENS_PARTITION,
+      rowKey: rowKeyOf(tenant, id),
+      tenant,
+      digest: tokenDigest(value).toString('hex'),
+      created: new Date(),
+      enabled: true,
+      ...(expires ? { expires } : {}),
+    };
     await this.table.create(row);
     return toToken(row);
   }
 
   async revoke(tenant: string, id: string): Promise<boolean> {
-    return tolerating(this.table.merge({ partitionKey: TOKENS_PARTITION, rowKey: rowKeyOf(tenant, id), enabled: false }).then(() => true), false, 404);
+    return tolerating(
+      this.table
+        .merge({ partitionKey: TOKENS_PARTITION, rowKey: rowKeyOf(tenant, id), enabled: false })
+        .then(() => true),
+      false,
+      404,
+    );
   }
 
   async removeTenant(tenant: string): Promise<void> {
-    for (const token of await this.tokens(tenant)) await this.table.deleteRow(TOKENS_PARTITION, rowKeyOf(tenant, token.id));
+    for (const token of await this.tokens(tenant))
+      await this.table.deleteRow(TOKENS_PARTITION, rowKeyOf(tenant, token.id));
   }
 
   async tenants(): Promise<string[]> {
     const tenants = new Set<string>();
-    for await (const row of this.table.range<{ tenant: string }>(TOKENS_PARTITION, '', ['tenant'])) tenants.add(row.tenant);
+    for await (const row of this.table.range<{ tenant: string }>(TOKENS_PARTITION, '', ['tenant']))
+      tenants.add(row.tenant);
     return [...tenants];
   }
 }

@@ -8,7 +8,10 @@ const RECORD_EVERY_MS = 15 * 60_000;
 export class TokenUsage {
   private readonly recorded = new Map<string, number>();
 
-  constructor(private readonly table: PartitionTable, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly table: PartitionTable,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Records a use unless one was recorded recently; never delays or fails the request that used the token. */
   record(tenant: string, tokenId: string): void {
@@ -19,21 +22,24 @@ export class TokenUsage {
     this.recorded.set(key, at.getTime());
     // After the answer: the SDK builds and sends a write synchronously up to its first await, and on a cold
     // start the first request would also pay for creating the table.
-    setImmediate(() =>
-      void this.table
-        .upsert({ partitionKey: TOKEN_USE_PARTITION, rowKey: key, lastUsed: at })
-        .catch(() => this.recorded.delete(key)), // retried on the next use; a lost hint must not fail provisioning
+    setImmediate(
+      () =>
+        void this.table
+          .upsert({ partitionKey: TOKEN_USE_PARTITION, rowKey: key, lastUsed: at })
+          .catch(() => this.recorded.delete(key)), // retried on the next use; a lost hint must not fail provisioning
     );
   }
 
   /** Drops a deleted tenant's records. */
   async forget(tenant: string): Promise<void> {
-    for (const tokenId of (await this.lastUsed(tenant)).keys()) await this.table.deleteRow(TOKEN_USE_PARTITION, `${tenant}~${tokenId}`);
+    for (const tokenId of (await this.lastUsed(tenant)).keys())
+      await this.table.deleteRow(TOKEN_USE_PARTITION, `${tenant}~${tokenId}`);
   }
 
   async lastUsed(tenant: string): Promise<Map<string, Date>> {
     const out = new Map<string, Date>();
-    for await (const row of this.table.range<{ lastUsed: Date }>(TOKEN_USE_PARTITION, `${tenant}~`)) out.set(row.rowKey.slice(tenant.length + 1), row.lastUsed);
+    for await (const row of this.table.range<{ lastUsed: Date }>(TOKEN_USE_PARTITION, `${tenant}~`))
+      out.set(row.rowKey.slice(tenant.length + 1), row.lastUsed);
     return out;
   }
 }

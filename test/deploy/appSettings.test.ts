@@ -13,15 +13,16 @@ const ROOT = join(__dirname, '..', '..');
 
 /** Read by the code, deliberately not set in Azure: the schema's default is right there. */
 const DEFAULT_IN_AZURE: Record<string, string> = {
-  SCIM_ENTRA_TENANTS: 'tenants that accept Entra-issued JWTs are recorded per tenant (`admin tenant create --entra-tenant`)',
-  SCIM_ENTRA_JWKS_URL: 'Entra\'s published key set; only tests point elsewhere',
+  SCIM_ENTRA_TENANTS:
+    'tenants that accept Entra-issued JWTs are recorded per tenant (`admin tenant create --entra-tenant`)',
+  SCIM_ENTRA_JWKS_URL: "Entra's published key set; only tests point elsewhere",
   SCIM_KEY_VAULT_SECRET_PREFIX: 'the admin CLI and the app agree on the default prefix',
   SCIM_TOKEN_CACHE_SECONDS: 'the default revocation delay (300 s)',
   SCIM_TABLE_NAME: 'one table holds every tenant',
   SCIM_MAX_BODY_BYTES: 'the default (1 MiB) fits any Entra request',
   SCIM_MAX_SCAN: 'sized to the 60 s function timeout in host.json',
-  SCIM_CREATE_REPLAY_SECONDS: 'off: a duplicate create is 409, as Microsoft\'s SCIM validator expects; operators opt in',
-  SCIM_STORAGE_TIMEOUT_MS: '10 s bounds a hung dependency well inside Entra\'s 60 s and the function timeout',
+  SCIM_CREATE_REPLAY_SECONDS: "off: a duplicate create is 409, as Microsoft's SCIM validator expects; operators opt in",
+  SCIM_STORAGE_TIMEOUT_MS: "10 s bounds a hung dependency well inside Entra's 60 s and the function timeout",
   SCIM_NOTIFY_RECOVERY_MINUTES: 'an hour clear before "recovered", Entra\'s own cadence',
   SCIM_NOTIFY_RULES: 'the documented thresholds (docs/operations.md#notifications); operators override single ones',
   SCIM_GRAPH_URL: 'Microsoft Graph itself; only tests point elsewhere',
@@ -37,7 +38,13 @@ const LOCAL_ONLY: Record<string, string> = {
 };
 
 /** Read by the Functions host or the Azure SDKs, or set by the platform itself (WEBSITE_HOSTNAME): never ours to set. */
-const HOST_AND_SDK = [/^AzureWebJobsStorage__/, /^FUNCTIONS_/, /^APPLICATIONINSIGHTS_/, /^AZURE_CLIENT_ID$/, /^WEBSITE_/];
+const HOST_AND_SDK = [
+  /^AzureWebJobsStorage__/,
+  /^FUNCTIONS_/,
+  /^APPLICATIONINSIGHTS_/,
+  /^AZURE_CLIENT_ID$/,
+  /^WEBSITE_/,
+];
 const platformProvided = (name: string) => /^WEBSITE_/.test(name);
 
 function schemaShape(): Record<string, z.ZodTypeAny> {
@@ -58,8 +65,10 @@ function otherReads(): string[] {
   const names = new Set<string>();
   for (const file of [...sourceFiles(join(ROOT, 'shared')), ...sourceFiles(join(ROOT, 'functions'))]) {
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/process\.env(?:\.([A-Za-z_]\w*)|\[\s*['"]([A-Za-z_]\w*)['"]\s*\])/g)) names.add(m[1] ?? m[2]);
-    if (file.includes(`${join(ROOT, 'functions')}`)) for (const m of text.matchAll(/['"`]%([A-Za-z_]\w*)%['"`]/g)) names.add(m[1]);
+    for (const m of text.matchAll(/process\.env(?:\.([A-Za-z_]\w*)|\[\s*['"]([A-Za-z_]\w*)['"]\s*\])/g))
+      names.add(m[1] ?? m[2]);
+    if (file.includes(`${join(ROOT, 'functions')}`))
+      for (const m of text.matchAll(/['"`]%([A-Za-z_]\w*)%['"`]/g)) names.add(m[1]);
   }
   return [...names];
 }
@@ -79,7 +88,9 @@ describe('app settings: the code and infra/ agree', () => {
   });
 
   it('every setting the code reads is set by infra/, or listed here with why Azure does without it', () => {
-    const unaccounted = read.filter((name) => !set.includes(name) && !(name in DEFAULT_IN_AZURE) && !(name in LOCAL_ONLY) && !platformProvided(name));
+    const unaccounted = read.filter(
+      (name) => !set.includes(name) && !(name in DEFAULT_IN_AZURE) && !(name in LOCAL_ONLY) && !platformProvided(name),
+    );
     // Fix: set it in infra/app/functionApp.bicep's appsettings (a parameter if operators tune it), or add it to
     // DEFAULT_IN_AZURE / LOCAL_ONLY above with the reason.
     expect(unaccounted).toEqual([]);
@@ -95,13 +106,21 @@ describe('app settings: the code and infra/ agree', () => {
 
   it('a setting left to its default in Azure has one, and the lists name only settings the code reads', () => {
     const shape = schemaShape();
-    expect(Object.keys(DEFAULT_IN_AZURE).filter((name) => !shape[name] || shape[name].safeParse(undefined).data === undefined)).toEqual([]);
-    expect([...Object.keys(DEFAULT_IN_AZURE), ...Object.keys(LOCAL_ONLY)].filter((name) => !read.includes(name))).toEqual([]);
+    expect(
+      Object.keys(DEFAULT_IN_AZURE).filter(
+        (name) => !shape[name] || shape[name].safeParse(undefined).data === undefined,
+      ),
+    ).toEqual([]);
+    expect(
+      [...Object.keys(DEFAULT_IN_AZURE), ...Object.keys(LOCAL_ONLY)].filter((name) => !read.includes(name)),
+    ).toEqual([]);
     expect(Object.keys(DEFAULT_IN_AZURE).filter((name) => set.includes(name))).toEqual([]);
   });
 
   it('every setting the code reads is documented in the settings table of docs/operations.md', () => {
     const readme = readFileSync(join(ROOT, 'docs', 'operations.md'), 'utf8');
-    expect(read.filter((name) => !platformProvided(name) && !new RegExp(`^\\| \`${name}\``, 'm').test(readme))).toEqual([]);
+    expect(read.filter((name) => !platformProvided(name) && !new RegExp(`^\\| \`${name}\``, 'm').test(readme))).toEqual(
+      [],
+    );
   });
 });

@@ -6,7 +6,17 @@ import { join, sep } from 'node:path';
 import { check } from '../../cli/check';
 import { EmbeddedAzurite, startAzurite } from '../../tools/localHost/embeddedAzurite';
 import { serveAppFolder } from './servedApp';
-import { AzureYaml, deployableFiles, ignoredBy, npmDependenciesUpToDate, readAzureYaml, run, runHooks, ServiceConfig, Step } from './azdService';
+import {
+  AzureYaml,
+  deployableFiles,
+  ignoredBy,
+  npmDependenciesUpToDate,
+  readAzureYaml,
+  run,
+  runHooks,
+  ServiceConfig,
+  Step,
+} from './azdService';
 
 /**
  * `azd up` for this repository, from a fresh clone, as azd performs it for the `api` service (test/deploy/azdService.ts
@@ -58,7 +68,8 @@ beforeAll(() => {
   builtByPackage = existsSync(distDir) ? filesUnder(distDir) : new Map();
   run('npm', ['run', 'build', '--if-present'], serviceDir, AZD_ENV);
   steps.push({ what: 'npm run build --if-present', cwd: serviceDir });
-  if (!existsSync(distDir) || readdirSync(distDir).length === 0) throw new Error(`package source '${distDir}' is empty or does not exist`);
+  if (!existsSync(distDir) || readdirSync(distDir).length === 0)
+    throw new Error(`package source '${distDir}' is empty or does not exist`);
   zipped = deployableFiles(distDir);
   const zip = join(work, 'api-azddeploy.zip');
   // Info-ZIP with -D (no directory entries) and deflate, as rzip.go writes it.
@@ -79,11 +90,22 @@ afterAll(() => {
 
 describe('azd up from a fresh clone', () => {
   it('deploys the api service as a TypeScript function app without a remote build, from package/', () => {
-    expect(service).toMatchObject({ project: '.', dist: 'package', language: 'ts', host: 'function', remoteBuild: false });
+    expect(service).toMatchObject({
+      project: '.',
+      dist: 'package',
+      language: 'ts',
+      host: 'function',
+      remoteBuild: false,
+    });
   });
 
   it('runs npm install (no node_modules in a clone), the prepackage hook that runs `npm run package`, then `npm run build`, in that order', () => {
-    expect(steps.map((s) => s.what)).toEqual(['npm install --no-audit --no-fund --prefer-offline', 'prepackage hook: npm run package', 'npm run build --if-present', 'zip package']);
+    expect(steps.map((s) => s.what)).toEqual([
+      'npm install --no-audit --no-fund --prefer-offline',
+      'prepackage hook: npm run package',
+      'npm run build --if-present',
+      'zip package',
+    ]);
   });
 
   it('leaves the clone as committed: npm install changed no lockfile, nothing built is tracked', () => {
@@ -117,7 +139,12 @@ describe('azd up from a fresh clone', () => {
     beforeAll(async () => {
       azurite = await startAzurite();
       // The clone's own build of the local host, which `npm run build` above produced.
-      const served = await serveAppFolder(process.execPath, join(clone, 'dist', 'tools', 'localHost', 'serveApp.js'), deployed, { SCIM_TOKEN: TOKEN, SCIM_STORAGE_CONNECTION_STRING: azurite.connectionString });
+      const served = await serveAppFolder(
+        process.execPath,
+        join(clone, 'dist', 'tools', 'localHost', 'serveApp.js'),
+        deployed,
+        { SCIM_TOKEN: TOKEN, SCIM_STORAGE_CONNECTION_STRING: azurite.connectionString },
+      );
       app = served.child;
       base = `${served.ready.url}/scim/v2`;
     }, 120_000);
@@ -137,7 +164,8 @@ describe('azd up from a fresh clone', () => {
     it('and the project hooks after provisioning and deploying run as azd runs them, with its outputs in the environment', () => {
       const outputs = { ...AZD_ENV, SCIM_BASE_URL: base };
       const after: Step[] = [];
-      for (const event of ['preprovision', 'postprovision', 'predeploy']) runHooks(project.hooks, event, clone, outputs, after);
+      for (const event of ['preprovision', 'postprovision', 'predeploy'])
+        runHooks(project.hooks, event, clone, outputs, after);
       runHooks(service.hooks, 'predeploy', serviceDir, outputs, after);
       runHooks(service.hooks, 'postdeploy', serviceDir, outputs, after);
       runHooks(project.hooks, 'postdeploy', clone, outputs, after);

@@ -16,10 +16,22 @@ const PARAMETERS = readFileSync(join(INFRA, 'main.parameters.json'), 'utf8');
 const PRINCIPAL = { id: '5b0c9d1e-2f3a-4b5c-8d6e-7f8091a2b3c4', type: 'User' };
 /** azd's own variables: `azd env new` sets the name, `azd up` asks for the location once. */
 const AZD_ENV = { AZURE_ENV_NAME: 'scim-prod', AZURE_LOCATION: 'swedencentral' };
-const SPOKE_EXTENSIONS = [{ id: 'urn:ietf:params:scim:schemas:extension:SpokeCustom:2.0:User', resourceType: 'User', attributes: [{ name: 'startDate', type: 'string' }] }];
+const SPOKE_EXTENSIONS = [
+  {
+    id: 'urn:ietf:params:scim:schemas:extension:SpokeCustom:2.0:User',
+    resourceType: 'User',
+    attributes: [{ name: 'startDate', type: 'string' }],
+  },
+];
 const ENTRA_JOBS = {
-  default: { servicePrincipalId: '0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0', jobId: 'scim.7f3e2d1c0b9a48f7a6b5c4d3e2f1a0b9.0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d' },
-  contoso: { servicePrincipalId: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d', jobId: 'scim.00112233445566778899aabbccddeeff.1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d' },
+  default: {
+    servicePrincipalId: '0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0',
+    jobId: 'scim.7f3e2d1c0b9a48f7a6b5c4d3e2f1a0b9.0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+  },
+  contoso: {
+    servicePrincipalId: '1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
+    jobId: 'scim.00112233445566778899aabbccddeeff.1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
+  },
 };
 /** A realistic value for every variable the parameters file names. */
 const EVERY_VARIABLE_SET: Record<string, string> = {
@@ -60,10 +72,14 @@ let functionApp: BicepFile;
 
 beforeAll(async () => {
   main = await parseBicep('infra/main.bicep', readFileSync(join(INFRA, 'main.bicep'), 'utf8'));
-  functionApp = await parseBicep('infra/app/functionApp.bicep', readFileSync(join(INFRA, 'app', 'functionApp.bicep'), 'utf8'));
+  functionApp = await parseBicep(
+    'infra/app/functionApp.bicep',
+    readFileSync(join(INFRA, 'app', 'functionApp.bicep'), 'utf8'),
+  );
 });
 
-const resolve = (env: Record<string, string>) => resolveParameters(PARAMETERS, parameterDeclarations(main), env, PRINCIPAL);
+const resolve = (env: Record<string, string>) =>
+  resolveParameters(PARAMETERS, parameterDeclarations(main), env, PRINCIPAL);
 
 /** The app settings these parameters decide (settings fed by resource outputs stay unknown and are left out). */
 function appSettings(env: Record<string, string>): Record<string, string> {
@@ -74,21 +90,29 @@ function appSettings(env: Record<string, string>): Record<string, string> {
   for (const { name, node } of appSettingsSetBy(functionApp)) {
     const value = evaluate(node.namedChildren[1]!, scope);
     if (value === UNKNOWN) continue;
-    if (typeof value !== 'string') throw new Error(`app setting ${name} is ${JSON.stringify(value)}, not a string: ARM rejects it`);
+    if (typeof value !== 'string')
+      throw new Error(`app setting ${name} is ${JSON.stringify(value)}, not a string: ARM rejects it`);
     settings[name] = value;
   }
   return settings;
 }
 
 /** What the app reads in Azure, the endpoints (resource outputs) filled in as the deployment would. */
-const readInAzure = (settings: Record<string, string>) => readSettings({ SCIM_TABLE_ENDPOINT: 'https://stabc.table.core.windows.net', SCIM_QUEUE_ENDPOINT: 'https://stabc.queue.core.windows.net', ...settings });
+const readInAzure = (settings: Record<string, string>) =>
+  readSettings({
+    SCIM_TABLE_ENDPOINT: 'https://stabc.table.core.windows.net',
+    SCIM_QUEUE_ENDPOINT: 'https://stabc.queue.core.windows.net',
+    ...settings,
+  });
 
 describe('infra/main.parameters.json as azd resolves it', () => {
   it('names a parameter of main.bicep in every entry, and every variable it uses has a realistic value here', () => {
     const declared = parameterDeclarations(main).map((d) => d.name);
     const entries = Object.keys(JSON.parse(PARAMETERS).parameters as object);
     expect(entries.filter((name) => !declared.includes(name))).toEqual([]);
-    const variables = [...PARAMETERS.matchAll(/\$\{([A-Za-z_]\w*)/g)].map((m) => m[1]).filter((v) => !/^AZURE_PRINCIPAL_(ID|TYPE)$/.test(v));
+    const variables = [...PARAMETERS.matchAll(/\$\{([A-Za-z_]\w*)/g)]
+      .map((m) => m[1])
+      .filter((v) => !/^AZURE_PRINCIPAL_(ID|TYPE)$/.test(v));
     expect(variables.filter((v) => !(v in EVERY_VARIABLE_SET))).toEqual([]);
     expect(Object.keys(EXPECTED).sort()).toEqual(entries.sort());
   });
@@ -102,13 +126,27 @@ describe('infra/main.parameters.json as azd resolves it', () => {
     expect(declarations.map((d) => typeProblem(d, resolved.get(d.name)!.value)).filter(Boolean)).toEqual([]);
   });
 
-  it('with only azd\'s own variables set: every optional parameter takes main.bicep\'s default, none is prompted for', () => {
+  it("with only azd's own variables set: every optional parameter takes main.bicep's default, none is prompted for", () => {
     const resolved = resolve(AZD_ENV);
     const declarations = parameterDeclarations(main);
-    const fromFile = Object.keys(EXPECTED).filter((name) => !['environmentName', 'location', 'principalId', 'principalType'].includes(name));
+    const fromFile = Object.keys(EXPECTED).filter(
+      (name) => !['environmentName', 'location', 'principalId', 'principalType'].includes(name),
+    );
     // Defaults written into the parameters file (`${X=false}`) count as given; the rest fall back to the template.
     const defaulted = fromFile.filter((name) => resolved.get(name)!.fromDefault);
-    expect(defaulted.sort()).toEqual(['entraJobs', 'existingKeyVaultName', 'existingKeyVaultResourceGroup', 'existingStorageAccountName', 'existingStorageAccountResourceGroup', 'notifyTo', 'operatorIpRanges', 'scimExtensions', 'changesQueueName'].sort());
+    expect(defaulted.sort()).toEqual(
+      [
+        'entraJobs',
+        'existingKeyVaultName',
+        'existingKeyVaultResourceGroup',
+        'existingStorageAccountName',
+        'existingStorageAccountResourceGroup',
+        'notifyTo',
+        'operatorIpRanges',
+        'scimExtensions',
+        'changesQueueName',
+      ].sort(),
+    );
     expect(resolved.get('restrictToEntra')!.value).toBe(false);
     expect(resolved.get('keyVaultPurgeProtection')!.value).toBe(true);
     expect(resolved.get('scimExtensions')!.value).toEqual([]);
@@ -118,13 +156,17 @@ describe('infra/main.parameters.json as azd resolves it', () => {
 
   it.each([
     ['every variable set', EVERY_VARIABLE_SET],
-    ['only azd\'s own variables set', AZD_ENV],
-  ])('with %s: the app settings the parameters lead to are accepted by the app\'s settings schema', (_label, env) => {
+    ["only azd's own variables set", AZD_ENV],
+  ])("with %s: the app settings the parameters lead to are accepted by the app's settings schema", (_label, env) => {
     const settings = appSettings(env);
-    expect(Object.keys(settings)).toEqual(expect.arrayContaining(['SCIM_EXTENSIONS', 'SCIM_NOTIFY_TO', 'SCIM_ENTRA_JOBS']));
+    expect(Object.keys(settings)).toEqual(
+      expect.arrayContaining(['SCIM_EXTENSIONS', 'SCIM_NOTIFY_TO', 'SCIM_ENTRA_JOBS']),
+    );
     const read = readInAzure(settings);
     const set = env === EVERY_VARIABLE_SET;
-    expect(read.SCIM_EXTENSIONS.map((e) => [e.id, e.attributes.map((a) => a.name)])).toEqual(set ? [[SPOKE_EXTENSIONS[0].id, ['startDate']]] : []);
+    expect(read.SCIM_EXTENSIONS.map((e) => [e.id, e.attributes.map((a) => a.name)])).toEqual(
+      set ? [[SPOKE_EXTENSIONS[0].id, ['startDate']]] : [],
+    );
     expect(read.SCIM_ENTRA_JOBS).toEqual(set ? ENTRA_JOBS : {});
     expect(read.SCIM_NOTIFY_TO).toEqual(set ? ['idm-ops@contoso.com', 'security@contoso.com'] : []);
     expect(read.SCIM_CHANGES_QUEUE).toBe(set ? 'scim-changes' : undefined);
@@ -137,18 +179,35 @@ describe('the emulation catches what broke `azd provision` before', () => {
 
   it('a JSON value in a string parameter breaks the parameters file (path B substitutes into its JSON text)', async () => {
     const declarations = await declare(`param p string = '{}'`);
-    expect(() => resolveParameters(file('${SCIM_ENTRA_JOBS}'), declarations, { SCIM_ENTRA_JOBS: JSON.stringify(ENTRA_JOBS) }, PRINCIPAL)).toThrow(/error unmarshalling/);
+    expect(() =>
+      resolveParameters(
+        file('${SCIM_ENTRA_JOBS}'),
+        declarations,
+        { SCIM_ENTRA_JOBS: JSON.stringify(ENTRA_JOBS) },
+        PRINCIPAL,
+      ),
+    ).toThrow(/error unmarshalling/);
   });
 
   it('`${X={}}` leaves a stray `}` once X is set: the default ends at the first brace', async () => {
     const declarations = await declare('param p object = {}');
     expect(resolveParameters(file('${SCIM_ENTRA_JOBS={}}'), declarations, {}, PRINCIPAL).get('p')!.value).toEqual({});
-    expect(() => resolveParameters(file('${SCIM_ENTRA_JOBS={}}'), declarations, { SCIM_ENTRA_JOBS: '{"a":{"servicePrincipalId":"x","jobId":"y"}}' }, PRINCIPAL)).toThrow(/'\{"a":\{"servicePrincipalId":"x","jobId":"y"\}\}\}' is not valid JSON/);
+    expect(() =>
+      resolveParameters(
+        file('${SCIM_ENTRA_JOBS={}}'),
+        declarations,
+        { SCIM_ENTRA_JOBS: '{"a":{"servicePrincipalId":"x","jobId":"y"}}' },
+        PRINCIPAL,
+      ),
+    ).toThrow(/'\{"a":\{"servicePrincipalId":"x","jobId":"y"\}\}\}' is not valid JSON/);
   });
 
   it('a bool that Go cannot parse silently falls back to the template default', async () => {
     const declarations = await declare('param p bool = true');
-    expect(resolveParameters(file('${FLAG=false}'), declarations, { FLAG: 'yes' }, PRINCIPAL).get('p')).toEqual({ value: true, fromDefault: true });
+    expect(resolveParameters(file('${FLAG=false}'), declarations, { FLAG: 'yes' }, PRINCIPAL).get('p')).toEqual({
+      value: true,
+      fromDefault: true,
+    });
   });
 });
 

@@ -43,14 +43,17 @@ export function parameterDeclarations(file: BicepFile): ParameterDeclaration[] {
 function armType(type: Node): ParameterType {
   if (type.namedChildren[0]?.type === 'array_type') return 'array';
   const name = type.text;
-  if (!['string', 'bool', 'int', 'object', 'array'].includes(name)) throw new Error(`parameter type ${name} is not emulated`);
+  if (!['string', 'bool', 'int', 'object', 'array'].includes(name))
+    throw new Error(`parameter type ${name} is not emulated`);
   return name as ParameterType;
 }
 
 /** The first argument of a decorator such as `@allowed([...])`. */
 function decoratorCall(declaration: Node, name: string): Node | undefined {
   if (!decoratorsOf(declaration).includes(name)) return undefined;
-  const calls = descendants(declaration.previousNamedSibling!, 'call_expression').filter((c) => c.childForFieldName('function')?.text === name);
+  const calls = descendants(declaration.previousNamedSibling!, 'call_expression').filter(
+    (c) => c.childForFieldName('function')?.text === name,
+  );
   return calls[0]?.childForFieldName('arguments')?.namedChildren[0] ?? undefined;
 }
 
@@ -65,7 +68,12 @@ export interface ResolvedParameter {
   fromDefault: boolean;
 }
 
-export function resolveParameters(parametersFile: string, declarations: ParameterDeclaration[], env: Record<string, string>, principal: Principal): Map<string, ResolvedParameter> {
+export function resolveParameters(
+  parametersFile: string,
+  declarations: ParameterDeclaration[],
+  env: Record<string, string>,
+  principal: Principal,
+): Map<string, ResolvedParameter> {
   const file = JSON.parse(parametersFile) as { parameters: Record<string, { value?: unknown; reference?: unknown }> };
   const loaded = new Map<string, unknown>();
   for (const [name, parameter] of Object.entries(file.parameters)) {
@@ -77,13 +85,20 @@ export function resolveParameters(parametersFile: string, declarations: Paramete
       if (!(variable in env)) unset = true;
       return env[variable] ?? '';
     };
-    if (declaration && (declaration.type === 'object' || declaration.type === 'array') && typeof parameter.value === 'string') {
+    if (
+      declaration &&
+      (declaration.type === 'object' || declaration.type === 'array') &&
+      typeof parameter.value === 'string'
+    ) {
       const replaced = envsubst(parameter.value, lookup);
       if (replaced === '' && unset) continue;
       try {
         loaded.set(name, JSON.parse(replaced));
       } catch (e) {
-        throw new Error(`substituting parameter '${name}' (${declaration.type}): ${(e as Error).message}: value '${replaced}' is not valid JSON`, { cause: e });
+        throw new Error(
+          `substituting parameter '${name}' (${declaration.type}): ${(e as Error).message}: value '${replaced}' is not valid JSON`,
+          { cause: e },
+        );
       }
       continue;
     }
@@ -102,7 +117,8 @@ export function resolveParameters(parametersFile: string, declarations: Paramete
     declarations.map((d): [string, ResolvedParameter] => {
       const value = loaded.has(d.name) ? armParameterFileValue(d, loaded.get(d.name)) : undefined;
       if (value !== undefined) return [d.name, { value, fromDefault: false }];
-      if (d.defaultValue === undefined) throw new Error(`azd would prompt for parameter ${d.name}: it has no value and no default`);
+      if (d.defaultValue === undefined)
+        throw new Error(`azd would prompt for parameter ${d.name}: it has no value and no default`);
       return [d.name, { value: d.defaultValue, fromDefault: true }];
     }),
   );
@@ -113,7 +129,20 @@ function goJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026');
 }
 
-const GO_BOOLS: Record<string, boolean> = { '1': true, t: true, T: true, TRUE: true, true: true, True: true, '0': false, f: false, F: false, FALSE: false, false: false, False: false };
+const GO_BOOLS: Record<string, boolean> = {
+  '1': true,
+  t: true,
+  T: true,
+  TRUE: true,
+  true: true,
+  True: true,
+  '0': false,
+  f: false,
+  F: false,
+  FALSE: false,
+  false: false,
+  False: false,
+};
 
 function armParameterFileValue(declaration: ParameterDeclaration, value: unknown): BicepValue | undefined {
   if (typeof value !== 'string') return value as BicepValue;
@@ -133,8 +162,18 @@ function armParameterFileValue(declaration: ParameterDeclaration, value: unknown
 /** ARM's check of a value against its parameter's type and `@allowed` list; UNKNOWN defaults pass. */
 export function typeProblem(declaration: ParameterDeclaration, value: BicepValue): string | undefined {
   if (value === UNKNOWN) return undefined;
-  const actual = Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value === 'number' ? 'int' : typeof value === 'boolean' ? 'bool' : typeof value;
-  if (actual !== declaration.type) return `${declaration.name} is ${declaration.type}, got ${actual} ${JSON.stringify(value)}`;
-  if (declaration.allowed && !declaration.allowed.includes(value)) return `${declaration.name} must be one of ${JSON.stringify(declaration.allowed)}, got ${JSON.stringify(value)}`;
+  const actual = Array.isArray(value)
+    ? 'array'
+    : value === null
+      ? 'null'
+      : typeof value === 'number'
+        ? 'int'
+        : typeof value === 'boolean'
+          ? 'bool'
+          : typeof value;
+  if (actual !== declaration.type)
+    return `${declaration.name} is ${declaration.type}, got ${actual} ${JSON.stringify(value)}`;
+  if (declaration.allowed && !declaration.allowed.includes(value))
+    return `${declaration.name} must be one of ${JSON.stringify(declaration.allowed)}, got ${JSON.stringify(value)}`;
   return undefined;
 }

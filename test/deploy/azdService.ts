@@ -1,5 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parse } from 'yaml';
@@ -48,7 +58,8 @@ export interface AzureYaml {
   hooks?: Hooks;
 }
 
-export const readAzureYaml = (projectDir: string) => parse(readFileSync(join(projectDir, 'azure.yaml'), 'utf8')) as AzureYaml;
+export const readAzureYaml = (projectDir: string) =>
+  parse(readFileSync(join(projectDir, 'azure.yaml'), 'utf8')) as AzureYaml;
 
 /** A command azd ran, for the test's record of the flow. */
 export interface Step {
@@ -57,7 +68,13 @@ export interface Step {
 }
 
 /** Runs the hooks of one event (`prepackage`, …) of a project or a service; none configured is no step. */
-export function runHooks(hooks: Hooks | undefined, event: string, cwd: string, env: Record<string, string>, steps: Step[]): void {
+export function runHooks(
+  hooks: Hooks | undefined,
+  event: string,
+  cwd: string,
+  env: Record<string, string>,
+  steps: Step[],
+): void {
   const configured = hooks?.[event];
   for (const hook of configured === undefined ? [] : Array.isArray(configured) ? configured : [configured]) {
     if ((hook.shell ?? 'sh') !== 'sh') throw new Error(`${event}: only sh hooks are emulated, not ${hook.shell}`);
@@ -82,10 +99,18 @@ export function npmDependenciesUpToDate(dir: string): boolean {
 
 export function run(command: string, args: string[], cwd: string, env: Record<string, string>, input?: string): string {
   try {
-    return execFileSync(command, args, { cwd, env: { ...process.env, ...env }, encoding: 'utf8', input, stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    return execFileSync(command, args, {
+      cwd,
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+      input,
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
   } catch (e) {
     const failed = e as { status: number; stdout: string; stderr: string };
-    throw new Error(`${command} ${args.join(' ')} exited with ${failed.status}:\n${failed.stdout}\n${failed.stderr}`, { cause: e });
+    throw new Error(`${command} ${args.join(' ')} exited with ${failed.status}:\n${failed.stdout}\n${failed.stderr}`, {
+      cause: e,
+    });
   }
 }
 
@@ -99,7 +124,11 @@ export function ignoredBy(patterns: string, paths: string[]): Set<string> {
     run('git', ['init', '-q', '--bare', join(dir, 'git')], dir, {});
     writeFileSync(join(dir, 'git', 'info', 'exclude'), patterns);
     mkdirSync(join(dir, 'tree'));
-    const out = execFileSync('git', ['--git-dir', join(dir, 'git'), '--work-tree', join(dir, 'tree'), 'check-ignore', '--no-index', '--stdin'], { cwd: dir, input: paths.join('\n'), encoding: 'utf8' });
+    const out = execFileSync(
+      'git',
+      ['--git-dir', join(dir, 'git'), '--work-tree', join(dir, 'tree'), 'check-ignore', '--no-index', '--stdin'],
+      { cwd: dir, input: paths.join('\n'), encoding: 'utf8' },
+    );
     return new Set(out.split('\n').filter(Boolean));
   } catch (e) {
     // check-ignore exits 1 when nothing is ignored.
@@ -112,15 +141,28 @@ export function ignoredBy(patterns: string, paths: string[]): Set<string> {
 
 /** The files `createDeployableZip` puts in the zip, relative to `root` (the service's `dist`). */
 export function deployableFiles(root: string, ignoreFile = '.funcignore'): string[] {
-  const patterns = existsSync(join(root, ignoreFile)) ? readFileSync(join(root, ignoreFile), 'utf8').replace(/^\uFEFF/, '') : undefined;
+  const patterns = existsSync(join(root, ignoreFile))
+    ? readFileSync(join(root, ignoreFile), 'utf8').replace(/^\uFEFF/, '')
+    : undefined;
   const walk = (dir: string): string[] => {
-    const entries = readdirSync(dir).sort().map((name) => {
-      const path = join(dir, name);
-      const isDir = statSync(path).isDirectory();
-      return { name, path, isDir, rel: relative(root, path) + (isDir ? '/' : '') };
-    });
-    const kept = entries.filter((e) => !(e.isDir && e.name === '.azure') && !(!e.isDir && (e.name === ignoreFile || e.name === 'local.settings.json')));
-    const ignored = patterns === undefined ? new Set<string>() : ignoredBy(patterns, kept.map((e) => e.rel));
+    const entries = readdirSync(dir)
+      .sort()
+      .map((name) => {
+        const path = join(dir, name);
+        const isDir = statSync(path).isDirectory();
+        return { name, path, isDir, rel: relative(root, path) + (isDir ? '/' : '') };
+      });
+    const kept = entries.filter(
+      (e) =>
+        !(e.isDir && e.name === '.azure') && !(!e.isDir && (e.name === ignoreFile || e.name === 'local.settings.json')),
+    );
+    const ignored =
+      patterns === undefined
+        ? new Set<string>()
+        : ignoredBy(
+            patterns,
+            kept.map((e) => e.rel),
+          );
     return kept.filter((e) => !ignored.has(e.rel)).flatMap((e) => (e.isDir ? walk(e.path) : [relative(root, e.path)]));
   };
   if (lstatSync(root).isSymbolicLink()) throw new Error('a symlinked dist is not emulated');

@@ -17,9 +17,17 @@ export function azureNodeBinary(): string {
   const dir = join(CACHE, `node-${AZURE_NODE_VERSION}-${platform}`);
   const binary = join(dir, 'bin', 'node');
   if (existsSync(binary)) return binary;
-  if (!['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64'].includes(platform)) throw new Error(`no node-${platform} package on npm to run Node ${AZURE_NODE_VERSION} with`);
+  if (!['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64'].includes(platform))
+    throw new Error(`no node-${platform} package on npm to run Node ${AZURE_NODE_VERSION} with`);
   mkdirSync(CACHE, { recursive: true });
-  const tarball = execFileSync('npm', ['pack', `node-${platform}@${AZURE_NODE_VERSION}`, '--silent', '--pack-destination', CACHE], { encoding: 'utf8' }).trim().split('\n').pop()!;
+  const tarball = execFileSync(
+    'npm',
+    ['pack', `node-${platform}@${AZURE_NODE_VERSION}`, '--silent', '--pack-destination', CACHE],
+    { encoding: 'utf8' },
+  )
+    .trim()
+    .split('\n')
+    .pop()!;
   const unpacked = join(CACHE, `unpack-${process.pid}`);
   mkdirSync(unpacked, { recursive: true });
   execFileSync('tar', ['xzf', join(CACHE, tarball), '-C', unpacked]);

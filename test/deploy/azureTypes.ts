@@ -37,39 +37,54 @@ const resolve = (ref: Ref) => AZURE_TYPES.types[Number(ref.$ref.slice(2))];
 
 export function typeFindings(file: BicepFile): string[] {
   const findings: string[] = [];
-  const report = (node: Node, message: string) => findings.push(`${file.path}:${node.startPosition.row + 1} ${message}`);
+  const report = (node: Node, message: string) =>
+    findings.push(`${file.path}:${node.startPosition.row + 1} ${message}`);
 
   function check(node: Node, type: TypeEntry, path: string, topLevel = false): void {
     switch (type.$type) {
       case 'DiscriminatedObjectType': {
         if (node.type !== 'object') return;
         const tag = properties(node).find((p) => propertyName(p) === type.discriminator);
-        const element = tag && (type.elements as Record<string, Ref>)[stringValue(tag.namedChildren[1] ?? undefined) ?? ''];
+        const element =
+          tag && (type.elements as Record<string, Ref>)[stringValue(tag.namedChildren[1] ?? undefined) ?? ''];
         if (!element) return; // an expression or unknown tag: the compiler's job
-        return checkObject(node, { ...type.baseProperties, ...resolve(element).properties }, resolve(element).additionalProperties, path, topLevel);
+        return checkObject(
+          node,
+          { ...type.baseProperties, ...resolve(element).properties },
+          resolve(element).additionalProperties,
+          path,
+          topLevel,
+        );
       }
       case 'ObjectType':
         if (node.type === 'object') checkObject(node, type.properties ?? {}, type.additionalProperties, path, topLevel);
         return;
       case 'ArrayType':
-        if (node.type === 'array') for (const item of node.namedChildren) if (item && item.type !== 'comment') check(item, resolve(type.itemType!), `${path}[]`);
+        if (node.type === 'array')
+          for (const item of node.namedChildren)
+            if (item && item.type !== 'comment') check(item, resolve(type.itemType!), `${path}[]`);
         return;
       case 'UnionType': {
         const options = (type.elements as Ref[]).map(resolve);
         const literal = stringValue(node);
         if (literal !== undefined && options.every((o) => o.$type === 'StringLiteralType')) {
-          if (!options.some((o) => o.value === literal)) report(node, `${path}: '${literal}' is not one of ${options.map((o) => `'${o.value}'`).join(', ')}`);
+          if (!options.some((o) => o.value === literal))
+            report(node, `${path}: '${literal}' is not one of ${options.map((o) => `'${o.value}'`).join(', ')}`);
         }
         return;
       }
       case 'StringLiteralType':
-        if (stringValue(node) !== undefined && stringValue(node) !== type.value) report(node, `${path} must be '${type.value}'`);
+        if (stringValue(node) !== undefined && stringValue(node) !== type.value)
+          report(node, `${path} must be '${type.value}'`);
         return;
       case 'StringType':
       case 'IntegerType':
       case 'BooleanType': {
-        const literalKind = { string: 'StringType', number: 'IntegerType', boolean: 'BooleanType' }[node.type as 'string'];
-        if (literalKind && literalKind !== type.$type) report(node, `${path} takes a ${type.$type.replace('Type', '').toLowerCase()}, not ${node.text}`);
+        const literalKind = { string: 'StringType', number: 'IntegerType', boolean: 'BooleanType' }[
+          node.type as 'string'
+        ];
+        if (literalKind && literalKind !== type.$type)
+          report(node, `${path} takes a ${type.$type.replace('Type', '').toLowerCase()}, not ${node.text}`);
         return;
       }
       default:
@@ -77,7 +92,13 @@ export function typeFindings(file: BicepFile): string[] {
     }
   }
 
-  function checkObject(node: Node, known: Record<string, { type: Ref; flags: number }>, additional: Ref | undefined, path: string, topLevel: boolean) {
+  function checkObject(
+    node: Node,
+    known: Record<string, { type: Ref; flags: number }>,
+    additional: Ref | undefined,
+    path: string,
+    topLevel: boolean,
+  ) {
     const written = properties(node);
     for (const property of written) {
       const name = propertyName(property);
@@ -94,14 +115,20 @@ export function typeFindings(file: BicepFile): string[] {
       if (value) check(value, resolve(declared.type), `${path}.${name}`);
     }
     const names = new Set(written.map(propertyName));
-    for (const [name, p] of Object.entries(known)) if (p.flags & REQUIRED && !names.has(name)) report(node, `${path}: required property '${name}' is missing`);
+    for (const [name, p] of Object.entries(known))
+      if (p.flags & REQUIRED && !names.has(name)) report(node, `${path}: required property '${name}' is missing`);
   }
 
   for (const resource of file.resources) {
     if (!resource.body) continue;
-    const key = Object.keys(AZURE_TYPES.resources).find((k) => k.toLowerCase() === `${resource.type}@${resource.apiVersion}`.toLowerCase());
+    const key = Object.keys(AZURE_TYPES.resources).find(
+      (k) => k.toLowerCase() === `${resource.type}@${resource.apiVersion}`.toLowerCase(),
+    );
     if (!key) {
-      report(resource.node, `${resource.type}@${resource.apiVersion}: no type definition vendored (run tools/build/vendorAzureTypes.ts)`);
+      report(
+        resource.node,
+        `${resource.type}@${resource.apiVersion}: no type definition vendored (run tools/build/vendorAzureTypes.ts)`,
+      );
       continue;
     }
     // An `existing` resource only names what is there; its properties are not written.

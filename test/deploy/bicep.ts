@@ -43,15 +43,26 @@ export interface BicepFile {
 export async function parseBicep(path: string, text: string): Promise<BicepFile> {
   const tree = (await bicepParser()).parse(text)!;
   const root = tree.rootNode;
-  const resources = root.namedChildren.filter((n): n is Node => n?.type === 'resource_declaration').map((node) => {
-    const [type, apiVersion] = stringValue(node.namedChildren.find((c) => c?.type === 'string')!)!.split('@');
-    return { symbol: node.namedChildren[0]!.text, type, apiVersion, existing: node.children.some((c) => c?.type === 'existing'), body: declarationBody(node), node };
-  });
+  const resources = root.namedChildren
+    .filter((n): n is Node => n?.type === 'resource_declaration')
+    .map((node) => {
+      const [type, apiVersion] = stringValue(node.namedChildren.find((c) => c?.type === 'string')!)!.split('@');
+      return {
+        symbol: node.namedChildren[0]!.text,
+        type,
+        apiVersion,
+        existing: node.children.some((c) => c?.type === 'existing'),
+        body: declarationBody(node),
+        node,
+      };
+    });
   return { path, root, resources };
 }
 
 export async function infraFiles(): Promise<BicepFile[]> {
-  const paths = walk(INFRA).filter((p) => p.endsWith('.bicep')).sort();
+  const paths = walk(INFRA)
+    .filter((p) => p.endsWith('.bicep'))
+    .sort();
   return Promise.all(paths.map((p) => parseBicep(relative(join(INFRA, '..'), p), readFileSync(p, 'utf8'))));
 }
 
@@ -63,7 +74,10 @@ function walk(dir: string): string[] {
 export function syntaxErrors(file: BicepFile): string[] {
   const found: string[] = [];
   const visit = (n: Node) => {
-    if (n.type === 'ERROR' || n.isMissing) found.push(`${file.path}:${n.startPosition.row + 1}:${n.startPosition.column + 1} ${n.isMissing ? `missing ${n.type}` : n.text.slice(0, 40)}`);
+    if (n.type === 'ERROR' || n.isMissing)
+      found.push(
+        `${file.path}:${n.startPosition.row + 1}:${n.startPosition.column + 1} ${n.isMissing ? `missing ${n.type}` : n.text.slice(0, 40)}`,
+      );
     for (const c of n.children) if (c) visit(c);
   };
   visit(file.root);
@@ -86,7 +100,7 @@ function declarationBody(node: Node): Node | undefined {
 /** A property's name, whether written as an identifier or a quoted string. */
 export function propertyName(property: Node): string {
   const key = property.namedChildren[0]!;
-  return key.type === 'string' ? stringValue(key) ?? key.text : key.text;
+  return key.type === 'string' ? (stringValue(key) ?? key.text) : key.text;
 }
 
 export function properties(object: Node): Node[] {
@@ -108,7 +122,10 @@ export function valueAt(object: Node | undefined, path: string): Node | undefine
 export function stringValue(node: Node | undefined): string | undefined {
   if (node?.type !== 'string') return undefined;
   if (node.namedChildren.some((c) => c?.type === 'interpolation')) return undefined;
-  return node.namedChildren.filter((c) => c?.type === 'string_content').map((c) => c!.text).join('');
+  return node.namedChildren
+    .filter((c) => c?.type === 'string_content')
+    .map((c) => c!.text)
+    .join('');
 }
 
 /** The decorator names (`secure`, `description`, …) written just before a declaration. */
@@ -129,6 +146,10 @@ export function appSettingsSetBy(file: BicepFile): { name: string; node: Node }[
       return values ? properties(values).map((p) => ({ name: propertyName(p), node: p })) : [];
     }
     const list = r.type === 'Microsoft.Web/sites' ? valueAt(r.body, 'properties.siteConfig.appSettings') : undefined;
-    return list ? list.namedChildren.filter((e): e is Node => e !== null).map((entry) => ({ name: stringValue(valueAt(entry, 'name')) ?? '?', node: entry })) : [];
+    return list
+      ? list.namedChildren
+          .filter((e): e is Node => e !== null)
+          .map((entry) => ({ name: stringValue(valueAt(entry, 'name')) ?? '?', node: entry }))
+      : [];
   });
 }

@@ -41,7 +41,9 @@ describe('the templates in infra/', () => {
   it('grant exactly the roles the app and the deploying user need, nothing at resource-group scope', () => {
     const granted = new Set(files.flatMap((f) => rolesNamed(f).map((r) => r.name)));
     expect([...granted].sort()).toEqual(Object.keys(ROLE_SCOPES).sort());
-    const assignments = files.flatMap((f) => f.resources.filter((r) => r.type === 'Microsoft.Authorization/roleAssignments'));
+    const assignments = files.flatMap((f) =>
+      f.resources.filter((r) => r.type === 'Microsoft.Authorization/roleAssignments'),
+    );
     expect(assignments.length).toBeGreaterThanOrEqual(4);
   });
 });
@@ -52,34 +54,122 @@ describe('each rule, shown a planted violation', () => {
   const findings = async (rule: string, text: string) => RULES[rule](await plant(text));
 
   it.each([
-    ['apiVersionsPinned', `resource st 'Microsoft.Storage/storageAccounts' = { name: 'x' }`, /API version must be a pinned/],
-    ['apiVersionsPinned', `resource st 'Microsoft.Storage/storageAccounts@2023-01-01-preview' = { name: 'x' }`, /pinned stable date/],
+    [
+      'apiVersionsPinned',
+      `resource st 'Microsoft.Storage/storageAccounts' = { name: 'x' }`,
+      /API version must be a pinned/,
+    ],
+    [
+      'apiVersionsPinned',
+      `resource st 'Microsoft.Storage/storageAccounts@2023-01-01-preview' = { name: 'x' }`,
+      /pinned stable date/,
+    ],
     ['secretParametersSecure', `param adminPassword string`, /adminPassword holds a secret and needs @secure/],
     ['secretParametersSecure', `@secure()\nparam scimToken string = 'abc'`, /must not have a default/],
     ['noKeys', `output c string = st.listKeys().keys[0].value`, /listKeys\(\) reads keys/],
     ['noKeys', `var c = 'DefaultEndpointsProtocol=https;AccountName=x;AccountKey=\${k}'`, /keyed connection string/],
     ['noSecretOutputs', `output storageAccountKey string = st.name`, /looks like a secret/],
     ['noSecretOutputs', `@secure()\nparam p string\noutput value string = p`, /exposes secure parameter p/],
-    ['functionAppHardened', `resource s 'Microsoft.Web/sites@2024-04-01' = { name: 'x', properties: { httpsOnly: false, siteConfig: { minTlsVersion: '1.2' }, functionAppConfig: { runtime: { name: 'node', version: '22' } } } }`, /httpsOnly must be true, is false/],
-    ['functionAppHardened', `resource s 'Microsoft.Web/sites@2024-04-01' = { name: 'x', properties: { httpsOnly: true, siteConfig: { minTlsVersion: '1.0' }, functionAppConfig: { runtime: { name: 'node', version: '22' } } } }`, /minTlsVersion must be 1.2 or 1.3, is 1.0/],
-    ['functionAppHardened', `resource s 'Microsoft.Web/sites@2024-04-01' = { name: 'x', properties: { httpsOnly: true, siteConfig: { minTlsVersion: '1.2' }, functionAppConfig: { runtime: { name: 'node', version: '20' } } } }`, /runtime.version must be 22, is 20/],
-    ['flexConsumptionSupported', `resource s 'Microsoft.Web/sites@2024-04-01' = { name: 'x', properties: { siteConfig: { ftpsState: 'Disabled' } } }`, /site property ftpsState is not supported on Flex/],
-    ['flexConsumptionSupported', `resource s 'Microsoft.Web/sites@2024-04-01' = { name: 'x', properties: { siteConfig: { linuxFxVersion: 'Node|22' } } }`, /site property linuxFxVersion/],
-    ['flexConsumptionSupported', `resource s 'Microsoft.Web/sites@2024-04-01' = { name: 'x', properties: { siteConfig: { use32BitWorkerProcess: false } } }`, /site property use32BitWorkerProcess/],
-    ['flexConsumptionSupported', `resource s 'Microsoft.Web/sites@2024-04-01' = { name: 'x', properties: { siteConfig: { appSettings: [{ name: 'FUNCTIONS_WORKER_RUNTIME', value: 'node' }] } } }`, /app setting FUNCTIONS_WORKER_RUNTIME is not supported on Flex/],
-    ['flexConsumptionSupported', `resource c 'Microsoft.Web/sites/config@2024-04-01' = { name: 'appsettings', properties: { FUNCTIONS_EXTENSION_VERSION: '~4' } }`, /app setting FUNCTIONS_EXTENSION_VERSION/],
-    ['flexConsumptionSupported', `resource c 'Microsoft.Web/sites/config@2024-04-01' = { name: 'appsettings', properties: { website_run_from_package: '1' } }`, /app setting website_run_from_package/],
-    ['flexConsumptionSupported', `resource c 'Microsoft.Web/sites/config@2024-04-01' = { name: 'appsettings', properties: { WEBSITE_CONTENTSHARE: 'x', WEBSITE_CONTENTAZUREFILECONNECTIONSTRING: 'x' } }`, /WEBSITE_CONTENTSHARE[^]*WEBSITE_CONTENTAZUREFILECONNECTIONSTRING/],
-    ['flexConsumptionSupported', `resource c 'Microsoft.Web/sites/config@2024-04-01' = { name: 'appsettings', properties: { WEBSITE_NODE_DEFAULT_VERSION: '~22' } }`, /app setting WEBSITE_NODE_DEFAULT_VERSION/],
-    ['flexConsumptionSupported', `resource w 'Microsoft.Web/sites/config@2024-04-01' = { name: 'web', properties: { alwaysOn: true } }`, /site property alwaysOn/],
-    ['storageLockedDown', `resource st 'Microsoft.Storage/storageAccounts@2023-05-01' = { name: 'x', properties: { allowSharedKeyAccess: true, allowBlobPublicAccess: false, minimumTlsVersion: 'TLS1_2', supportsHttpsTrafficOnly: true } }`, /allowSharedKeyAccess must be false, is true/],
-    ['storageLockedDown', `resource st 'Microsoft.Storage/storageAccounts@2023-05-01' = { name: 'x', properties: { allowSharedKeyAccess: false, allowBlobPublicAccess: false, supportsHttpsTrafficOnly: true } }`, /minimumTlsVersion must be TLS1_2 or TLS1_3, is not set/],
-    ['keyVaultRbacOnly', `resource kv 'Microsoft.KeyVault/vaults@2023-07-01' = { name: 'x', properties: { enableRbacAuthorization: false, enableSoftDelete: true } }`, /enableRbacAuthorization must be true/],
-    ['keyVaultRbacOnly', `resource kv 'Microsoft.KeyVault/vaults@2023-07-01' = { name: 'x', properties: { enableRbacAuthorization: true, enableSoftDelete: true, accessPolicies: [] } }`, /access policies bypass RBAC/],
-    ['localAuthDisabled', `resource ai 'Microsoft.Insights/components@2020-02-02' = { name: 'x', properties: { DisableLocalAuth: false } }`, /DisableLocalAuth must be true/],
-    ['roleAssignmentsScoped', `import { roles } from 'roles.bicep'\nresource rg2 'Microsoft.Resources/resourceGroups@2021-04-01' existing = { name: 'x' }\nresource ra 'Microsoft.Authorization/roleAssignments@2022-04-01' = { name: 'x', scope: rg2, properties: { roleDefinitionId: roles.storageTableDataContributor } }`, /storageTableDataContributor must be granted at Microsoft.Storage\/storageAccounts, not Microsoft.Resources\/resourceGroups/],
-    ['roleAssignmentsScoped', `resource ra 'Microsoft.Authorization/roleAssignments@2022-04-01' = { name: 'x', properties: { roleDefinitionId: 'x' } }`, /needs a scope/],
-    ['roleAssignmentsScoped', `resource st 'Microsoft.Storage/storageAccounts@2023-05-01' existing = { name: 'x' }\nresource ra 'Microsoft.Authorization/roleAssignments@2022-04-01' = { name: 'x', scope: st, properties: { roleDefinitionId: '974c5e8b-45b9-4653-ba55-5f855dd0fb88' } }`, /must come from roles.bicep/],
+    [
+      'functionAppHardened',
+      `resource s 'Microsoft.Web/sites@2024-04-01' = { name: 'x', properties: { httpsOnly: false, siteConfig: { minTlsVersion: '1.2' }, functionAppConfig: { runtime: { name: 'node', version: '22' } } } }`,
+      /httpsOnly must be true, is false/,
+    ],
+    [
+      'functionAppHardened',
+      `resource s 'Microsoft.Web/sites@2024-04-01' = { name: 'x', properties: { httpsOnly: true, siteConfig: { minTlsVersion: '1.0' }, functionAppConfig: { runtime: { name: 'node', version: '22' } } } }`,
+      /minTlsVersion must be 1.2 or 1.3, is 1.0/,
+    ],
+    [
+      'functionAppHardened',
+      `resource s 'Microsoft.Web/sites@2024-04-01' = { name: 'x', properties: { httpsOnly: true, siteConfig: { minTlsVersion: '1.2' }, functionAppConfig: { runtime: { name: 'node', version: '20' } } } }`,
+      /runtime.version must be 22, is 20/,
+    ],
+    [
+      'flexConsumptionSupported',
+      `resource s 'Microsoft.Web/sites@2024-04-01' = { name: 'x', properties: { siteConfig: { ftpsState: 'Disabled' } } }`,
+      /site property ftpsState is not supported on Flex/,
+    ],
+    [
+      'flexConsumptionSupported',
+      `resource s 'Microsoft.Web/sites@2024-04-01' = { name: 'x', properties: { siteConfig: { linuxFxVersion: 'Node|22' } } }`,
+      /site property linuxFxVersion/,
+    ],
+    [
+      'flexConsumptionSupported',
+      `resource s 'Microsoft.Web/sites@2024-04-01' = { name: 'x', properties: { siteConfig: { use32BitWorkerProcess: false } } }`,
+      /site property use32BitWorkerProcess/,
+    ],
+    [
+      'flexConsumptionSupported',
+      `resource s 'Microsoft.Web/sites@2024-04-01' = { name: 'x', properties: { siteConfig: { appSettings: [{ name: 'FUNCTIONS_WORKER_RUNTIME', value: 'node' }] } } }`,
+      /app setting FUNCTIONS_WORKER_RUNTIME is not supported on Flex/,
+    ],
+    [
+      'flexConsumptionSupported',
+      `resource c 'Microsoft.Web/sites/config@2024-04-01' = { name: 'appsettings', properties: { FUNCTIONS_EXTENSION_VERSION: '~4' } }`,
+      /app setting FUNCTIONS_EXTENSION_VERSION/,
+    ],
+    [
+      'flexConsumptionSupported',
+      `resource c 'Microsoft.Web/sites/config@2024-04-01' = { name: 'appsettings', properties: { website_run_from_package: '1' } }`,
+      /app setting website_run_from_package/,
+    ],
+    [
+      'flexConsumptionSupported',
+      `resource c 'Microsoft.Web/sites/config@2024-04-01' = { name: 'appsettings', properties: { WEBSITE_CONTENTSHARE: 'x', WEBSITE_CONTENTAZUREFILECONNECTIONSTRING: 'x' } }`,
+      /WEBSITE_CONTENTSHARE[^]*WEBSITE_CONTENTAZUREFILECONNECTIONSTRING/,
+    ],
+    [
+      'flexConsumptionSupported',
+      `resource c 'Microsoft.Web/sites/config@2024-04-01' = { name: 'appsettings', properties: { WEBSITE_NODE_DEFAULT_VERSION: '~22' } }`,
+      /app setting WEBSITE_NODE_DEFAULT_VERSION/,
+    ],
+    [
+      'flexConsumptionSupported',
+      `resource w 'Microsoft.Web/sites/config@2024-04-01' = { name: 'web', properties: { alwaysOn: true } }`,
+      /site property alwaysOn/,
+    ],
+    [
+      'storageLockedDown',
+      `resource st 'Microsoft.Storage/storageAccounts@2023-05-01' = { name: 'x', properties: { allowSharedKeyAccess: true, allowBlobPublicAccess: false, minimumTlsVersion: 'TLS1_2', supportsHttpsTrafficOnly: true } }`,
+      /allowSharedKeyAccess must be false, is true/,
+    ],
+    [
+      'storageLockedDown',
+      `resource st 'Microsoft.Storage/storageAccounts@2023-05-01' = { name: 'x', properties: { allowSharedKeyAccess: false, allowBlobPublicAccess: false, supportsHttpsTrafficOnly: true } }`,
+      /minimumTlsVersion must be TLS1_2 or TLS1_3, is not set/,
+    ],
+    [
+      'keyVaultRbacOnly',
+      `resource kv 'Microsoft.KeyVault/vaults@2023-07-01' = { name: 'x', properties: { enableRbacAuthorization: false, enableSoftDelete: true } }`,
+      /enableRbacAuthorization must be true/,
+    ],
+    [
+      'keyVaultRbacOnly',
+      `resource kv 'Microsoft.KeyVault/vaults@2023-07-01' = { name: 'x', properties: { enableRbacAuthorization: true, enableSoftDelete: true, accessPolicies: [] } }`,
+      /access policies bypass RBAC/,
+    ],
+    [
+      'localAuthDisabled',
+      `resource ai 'Microsoft.Insights/components@2020-02-02' = { name: 'x', properties: { DisableLocalAuth: false } }`,
+      /DisableLocalAuth must be true/,
+    ],
+    [
+      'roleAssignmentsScoped',
+      `import { roles } from 'roles.bicep'\nresource rg2 'Microsoft.Resources/resourceGroups@2021-04-01' existing = { name: 'x' }\nresource ra 'Microsoft.Authorization/roleAssignments@2022-04-01' = { name: 'x', scope: rg2, properties: { roleDefinitionId: roles.storageTableDataContributor } }`,
+      /storageTableDataContributor must be granted at Microsoft.Storage\/storageAccounts, not Microsoft.Resources\/resourceGroups/,
+    ],
+    [
+      'roleAssignmentsScoped',
+      `resource ra 'Microsoft.Authorization/roleAssignments@2022-04-01' = { name: 'x', properties: { roleDefinitionId: 'x' } }`,
+      /needs a scope/,
+    ],
+    [
+      'roleAssignmentsScoped',
+      `resource st 'Microsoft.Storage/storageAccounts@2023-05-01' existing = { name: 'x' }\nresource ra 'Microsoft.Authorization/roleAssignments@2022-04-01' = { name: 'x', scope: st, properties: { roleDefinitionId: '974c5e8b-45b9-4653-ba55-5f855dd0fb88' } }`,
+      /must come from roles.bicep/,
+    ],
   ])('%s fires', async (rule, text, message) => {
     const planted = await plant(text);
     expect(syntaxErrors(planted)).toEqual([]);
@@ -87,6 +177,12 @@ describe('each rule, shown a planted violation', () => {
   });
 
   it('and the parse check fires on broken syntax, with the position', async () => {
-    expect(syntaxErrors(await plant(`resource st 'Microsoft.Storage/storageAccounts@2023-05-01' = {\n  name: 'x'\n  properties: { allowSharedKeyAccess false }\n}`))[0]).toMatch(/^planted\.bicep:3:/);
+    expect(
+      syntaxErrors(
+        await plant(
+          `resource st 'Microsoft.Storage/storageAccounts@2023-05-01' = {\n  name: 'x'\n  properties: { allowSharedKeyAccess false }\n}`,
+        ),
+      )[0],
+    ).toMatch(/^planted\.bicep:3:/);
   });
 });

@@ -1,5 +1,15 @@
 import type { Node } from 'web-tree-sitter';
-import { appSettingsSetBy, BicepFile, BicepResource, decoratorsOf, descendants, propertyName, properties, stringValue, valueAt } from './bicep';
+import {
+  appSettingsSetBy,
+  BicepFile,
+  BicepResource,
+  decoratorsOf,
+  descendants,
+  propertyName,
+  properties,
+  stringValue,
+  valueAt,
+} from './bicep';
 
 /**
  * Lint rules over parsed Bicep: what the deployment must hold (docs/operations.md), checkable without a Bicep compiler. Each rule
@@ -16,7 +26,8 @@ const SECRET_NAME = /(password|secret|token|connectionString|accessKey|apiKey|ac
  * Application Insights' connection string only addresses the component once local auth is disabled (the
  * localAuthDisabled rule); ingestion then needs the app's identity, so it may pass through parameters and outputs.
  */
-const isSecretName = (name: string) => SECRET_NAME.test(name) && !/^applicationInsights_?connection_?string$/i.test(name);
+const isSecretName = (name: string) =>
+  SECRET_NAME.test(name) && !/^applicationInsights_?connection_?string$/i.test(name);
 
 function literal(node: Node | undefined): string | undefined {
   if (!node) return undefined;
@@ -26,7 +37,15 @@ function literal(node: Node | undefined): string | undefined {
 /** Findings for `resource` (new, not `existing`) when the property at `path` is not one of `allowed`. */
 function expectProperty(file: BicepFile, resource: BicepResource, path: string, allowed: string[]): string[] {
   const actual = literal(valueAt(resource.body, path));
-  return allowed.includes(actual ?? '') ? [] : [at(file, resource.node, `${resource.symbol}: ${path} must be ${allowed.join(' or ')}, is ${actual ?? 'not set'}`)];
+  return allowed.includes(actual ?? '')
+    ? []
+    : [
+        at(
+          file,
+          resource.node,
+          `${resource.symbol}: ${path} must be ${allowed.join(' or ')}, is ${actual ?? 'not set'}`,
+        ),
+      ];
 }
 
 function created(file: BicepFile, type: string): BicepResource[] {
@@ -34,7 +53,11 @@ function created(file: BicepFile, type: string): BicepResource[] {
 }
 
 export const apiVersionsPinned: Rule = (file) =>
-  file.resources.filter((r) => !/^\d{4}-\d{2}-\d{2}$/.test(r.apiVersion ?? '')).map((r) => at(file, r.node, `${r.symbol}: API version must be a pinned stable date, is ${r.apiVersion ?? 'missing'}`));
+  file.resources
+    .filter((r) => !/^\d{4}-\d{2}-\d{2}$/.test(r.apiVersion ?? ''))
+    .map((r) =>
+      at(file, r.node, `${r.symbol}: API version must be a pinned stable date, is ${r.apiVersion ?? 'missing'}`),
+    );
 
 export const secretParametersSecure: Rule = (file) =>
   descendants(file.root, 'parameter_declaration').flatMap((p) => {
@@ -59,13 +82,19 @@ export const noKeys: Rule = (file) => [
 ];
 
 export const noSecretOutputs: Rule = (file) => {
-  const secureParams = new Set(descendants(file.root, 'parameter_declaration').filter((p) => decoratorsOf(p).includes('secure')).map((p) => p.namedChildren[0]!.text));
+  const secureParams = new Set(
+    descendants(file.root, 'parameter_declaration')
+      .filter((p) => decoratorsOf(p).includes('secure'))
+      .map((p) => p.namedChildren[0]!.text),
+  );
   return descendants(file.root, 'output_declaration').flatMap((o) => {
     const name = o.namedChildren[0]!.text;
     const value = o.namedChildren[o.namedChildren.length - 1]!;
     const refs = [value, ...descendants(value, 'identifier')].filter((n) => n.type === 'identifier').map((n) => n.text);
-    if (isSecretName(name)) return [at(file, o, `output ${name} looks like a secret; outputs land in .azure/<env>/.env`)];
-    if (decoratorsOf(o).includes('secure')) return [at(file, o, `output ${name} is @secure(); outputs must be addresses, not secrets`)];
+    if (isSecretName(name))
+      return [at(file, o, `output ${name} looks like a secret; outputs land in .azure/<env>/.env`)];
+    if (decoratorsOf(o).includes('secure'))
+      return [at(file, o, `output ${name} is @secure(); outputs must be addresses, not secrets`)];
     const leaked = refs.filter((r) => secureParams.has(r));
     return leaked.length ? [at(file, o, `output ${name} exposes secure parameter ${leaked.join(', ')}`)] : [];
   });
@@ -133,15 +162,26 @@ const unsupportedProperty = listed(FLEX_UNSUPPORTED_SITE_PROPERTIES);
 
 /** The objects a site's properties may sit in: the site's `properties` and `siteConfig`, and a 'web' config resource. */
 function siteConfigObjects(file: BicepFile): Node[] {
-  const sites = created(file, 'Microsoft.Web/sites').flatMap((s) => [valueAt(s.body, 'properties'), valueAt(s.body, 'properties.siteConfig')]);
-  const web = created(file, 'Microsoft.Web/sites/config').filter((c) => stringValue(valueAt(c.body, 'name')) === 'web').map((c) => valueAt(c.body, 'properties'));
+  const sites = created(file, 'Microsoft.Web/sites').flatMap((s) => [
+    valueAt(s.body, 'properties'),
+    valueAt(s.body, 'properties.siteConfig'),
+  ]);
+  const web = created(file, 'Microsoft.Web/sites/config')
+    .filter((c) => stringValue(valueAt(c.body, 'name')) === 'web')
+    .map((c) => valueAt(c.body, 'properties'));
   return [...sites, ...web].filter((o): o is Node => o?.type === 'object');
 }
 
 export const flexConsumptionSupported: Rule = (file) => [
   ...appSettingsSetBy(file)
     .filter((s) => unsupportedSetting.has(s.name.toLowerCase()))
-    .map((s) => at(file, s.node, `app setting ${s.name} is not supported on Flex Consumption; functionAppConfig carries runtime, scale and deployment`)),
+    .map((s) =>
+      at(
+        file,
+        s.node,
+        `app setting ${s.name} is not supported on Flex Consumption; functionAppConfig carries runtime, scale and deployment`,
+      ),
+    ),
   ...siteConfigObjects(file).flatMap((o) =>
     properties(o)
       .filter((p) => unsupportedProperty.has(propertyName(p).toLowerCase()))
@@ -161,13 +201,21 @@ export const keyVaultRbacOnly: Rule = (file) =>
   created(file, 'Microsoft.KeyVault/vaults').flatMap((vault) => [
     ...expectProperty(file, vault, 'properties.enableRbacAuthorization', ['true']),
     ...expectProperty(file, vault, 'properties.enableSoftDelete', ['true']),
-    ...(valueAt(vault.body, 'properties.accessPolicies') ? [at(file, vault.node, `${vault.symbol}: access policies bypass RBAC; grant roles instead`)] : []),
+    ...(valueAt(vault.body, 'properties.accessPolicies')
+      ? [at(file, vault.node, `${vault.symbol}: access policies bypass RBAC; grant roles instead`)]
+      : []),
   ]);
 
 export const localAuthDisabled: Rule = (file) => [
-  ...created(file, 'Microsoft.Insights/components').flatMap((c) => expectProperty(file, c, 'properties.DisableLocalAuth', ['true'])),
-  ...created(file, 'Microsoft.OperationalInsights/workspaces').flatMap((w) => expectProperty(file, w, 'properties.features.disableLocalAuth', ['true'])),
-  ...created(file, 'Microsoft.Communication/communicationServices').flatMap((c) => expectProperty(file, c, 'properties.disableLocalAuth', ['true'])),
+  ...created(file, 'Microsoft.Insights/components').flatMap((c) =>
+    expectProperty(file, c, 'properties.DisableLocalAuth', ['true']),
+  ),
+  ...created(file, 'Microsoft.OperationalInsights/workspaces').flatMap((w) =>
+    expectProperty(file, w, 'properties.features.disableLocalAuth', ['true']),
+  ),
+  ...created(file, 'Microsoft.Communication/communicationServices').flatMap((c) =>
+    expectProperty(file, c, 'properties.disableLocalAuth', ['true']),
+  ),
 ];
 
 /** Where each role may be granted : storage roles on the account, not a container or the group. */
@@ -193,14 +241,24 @@ export const roleAssignmentsScoped: Rule = (file) => {
   const findings = assignments.flatMap((a) => {
     const scope = valueAt(a.body, 'scope');
     const target = file.resources.find((r) => r.symbol === scope?.text);
-    if (!target) return [at(file, a.node, `${a.symbol}: a role assignment needs a scope: naming a resource of this file`)];
+    if (!target)
+      return [at(file, a.node, `${a.symbol}: a role assignment needs a scope: naming a resource of this file`)];
     return rolesNamed(file)
       .filter((role) => ROLE_SCOPES[role.name] !== target.type)
-      .map((role) => at(file, role.node, `${role.name} must be granted at ${ROLE_SCOPES[role.name] ?? 'no scope (unknown role)'}, not ${target.type}`));
+      .map((role) =>
+        at(
+          file,
+          role.node,
+          `${role.name} must be granted at ${ROLE_SCOPES[role.name] ?? 'no scope (unknown role)'}, not ${target.type}`,
+        ),
+      );
   });
   // A role id written anywhere else would bypass the table that the ids are checked against.
-  const literalIds = descendants(file.root, 'string').filter((s) => /^'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'$/i.test(s.text));
-  if (!/roles\.bicep$/.test(file.path)) findings.push(...literalIds.map((s) => at(file, s, `role id ${s.text} must come from roles.bicep`)));
+  const literalIds = descendants(file.root, 'string').filter((s) =>
+    /^'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'$/i.test(s.text),
+  );
+  if (!/roles\.bicep$/.test(file.path))
+    findings.push(...literalIds.map((s) => at(file, s, `role id ${s.text} must come from roles.bicep`)));
   return findings;
 };
 
@@ -219,6 +277,7 @@ export const RULES: Record<string, Rule> = {
 
 /** The role table in roles.bicep, by name. */
 export function roleTable(rolesFile: BicepFile): Record<string, string> {
-  const table = descendants(rolesFile.root, 'variable_declaration').find((v) => v.namedChildren[0]!.text === 'roles')!.namedChildren[1]!;
+  const table = descendants(rolesFile.root, 'variable_declaration').find((v) => v.namedChildren[0]!.text === 'roles')!
+    .namedChildren[1]!;
   return Object.fromEntries(properties(table).map((p) => [propertyName(p), stringValue(p.namedChildren[1]!) ?? '']));
 }

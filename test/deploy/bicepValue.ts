@@ -7,7 +7,8 @@ import { BicepFile, descendants, properties, propertyName, stringValue, valueAt 
  * from uniqueString) is UNKNOWN, and so is everything built from it.
  */
 export const UNKNOWN = Symbol('known only at deployment');
-export type BicepValue = string | number | boolean | null | BicepValue[] | { [key: string]: BicepValue } | typeof UNKNOWN;
+export type BicepValue =
+  string | number | boolean | null | BicepValue[] | { [key: string]: BicepValue } | typeof UNKNOWN;
 export type Scope = Map<string, BicepValue>;
 
 const ESCAPES: Record<string, string> = { "\\'": "'", '\\\\': '\\', '\\n': '\n', '\\r': '\r', '\\t': '\t', '\\$': '$' };
@@ -15,7 +16,13 @@ const ESCAPES: Record<string, string> = { "\\'": "'", '\\\\': '\\', '\\n': '\n',
 export function evaluate(node: Node, scope: Scope): BicepValue {
   switch (node.type) {
     case 'string': {
-      const parts = node.namedChildren.map((c) => (c!.type === 'interpolation' ? evaluate(c!.namedChildren[0]!, scope) : c!.type === 'escape_sequence' ? ESCAPES[c!.text] ?? UNKNOWN : c!.text));
+      const parts = node.namedChildren.map((c) =>
+        c!.type === 'interpolation'
+          ? evaluate(c!.namedChildren[0]!, scope)
+          : c!.type === 'escape_sequence'
+            ? (ESCAPES[c!.text] ?? UNKNOWN)
+            : c!.text,
+      );
       const texts = parts.map((p) => (typeof p === 'string' ? p : armString(p)));
       return texts.every((t): t is string => typeof t === 'string') ? texts.join('') : UNKNOWN;
     }
@@ -59,7 +66,11 @@ function call(node: Node, scope: Scope): BicepValue {
     case 'json':
       return typeof first === 'string' ? (JSON.parse(first) as BicepValue) : UNKNOWN;
     case 'empty':
-      return first === null || first === '' || (Array.isArray(first) ? first.length === 0 : typeof first === 'object' && Object.keys(first).length === 0);
+      return (
+        first === null ||
+        first === '' ||
+        (Array.isArray(first) ? first.length === 0 : typeof first === 'object' && Object.keys(first).length === 0)
+      );
     default:
       return UNKNOWN;
   }

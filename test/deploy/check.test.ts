@@ -5,8 +5,12 @@ import { check, parseCheckArgs } from '../../cli/check';
 
 /** `npm run check` against the local host: a conformant service passes every step and is left as it was found. */
 let s: TestServer;
-beforeAll(async () => { s = await startTestServer(); });
-afterAll(async () => { await s.close(); });
+beforeAll(async () => {
+  s = await startTestServer();
+});
+afterAll(async () => {
+  await s.close();
+});
 
 async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
   const printed: string[] = [];
@@ -18,7 +22,18 @@ describe('npm run check', () => {
   it('replays an Entra cycle against the local host, every step passing, and prints the table', async () => {
     const { code, output } = await run(['--base', s.base, '--token', TOKEN]);
     expect(output).toMatch(/^1 +pass +\d+ ms +Test Connection probe/m);
-    for (const step of ['create user', 'match user by userName', 'PATCH user as Entra does', 'set manager', 'disable user', 'add two members', 'remove one member', 'delete group', 'delete user', 'clean up']) {
+    for (const step of [
+      'create user',
+      'match user by userName',
+      'PATCH user as Entra does',
+      'set manager',
+      'disable user',
+      'add two members',
+      'remove one member',
+      'delete group',
+      'delete user',
+      'clean up',
+    ]) {
       expect(output).toMatch(new RegExp(`^\\d+ +pass +\\d+ ms +${step}`, 'm'));
     }
     expect(output).toMatch(/^20 passed, 0 failed$/m);
@@ -46,10 +61,17 @@ describe('npm run check', () => {
   });
 
   it('fails against a service that answers 200 to everything', async () => {
-    const lenient: Server = createServer((_req, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}'));
+    const lenient: Server = createServer((_req, res) =>
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{}'),
+    );
     await new Promise<void>((ok) => lenient.listen(0, '127.0.0.1', ok));
     try {
-      const { code, output } = await run(['--base', `http://127.0.0.1:${(lenient.address() as AddressInfo).port}/scim/v2`, '--token', TOKEN]);
+      const { code, output } = await run([
+        '--base',
+        `http://127.0.0.1:${(lenient.address() as AddressInfo).port}/scim/v2`,
+        '--token',
+        TOKEN,
+      ]);
       expect(code).toBe(1);
       expect(output).toMatch(/Test Connection probe.*Content-Type is application\/json, not application\/scim\+json/);
     } finally {

@@ -18,7 +18,11 @@ export function envsubst(text: string, lookup: (name: string) => string): string
     if (text.startsWith('${', scan.pos)) {
       scan.pos += 2;
       out += substitution(scan, lookup);
-    } else if (text.startsWith('$$', scan.pos) || text.startsWith('\\\\', scan.pos) || text.startsWith('\\/', scan.pos)) {
+    } else if (
+      text.startsWith('$$', scan.pos) ||
+      text.startsWith('\\\\', scan.pos) ||
+      text.startsWith('\\/', scan.pos)
+    ) {
       out += text[scan.pos + 1];
       scan.pos += 2;
     } else {
@@ -47,11 +51,15 @@ function substitution(scan: Scan, lookup: (name: string) => string): string {
     return lookup(name);
   }
   const operator = DEFAULT_OPERATOR.exec(scan.text.slice(scan.pos))?.[0];
-  if (!operator) throw new Error(`envsubst: \${${name}${scan.text.slice(scan.pos, scan.pos + 2)}…} is not emulated (or a missing closing brace)`);
+  if (!operator)
+    throw new Error(
+      `envsubst: \${${name}${scan.text.slice(scan.pos, scan.pos + 2)}…} is not emulated (or a missing closing brace)`,
+    );
   scan.pos += operator.length;
   const args: string[] = [];
   for (;;) {
-    if (scan.pos >= scan.text.length) throw new Error(`envsubst: unable to parse substitution within function \${${name}…`);
+    if (scan.pos >= scan.text.length)
+      throw new Error(`envsubst: unable to parse substitution within function \${${name}…`);
     if (scan.text[scan.pos] === '}') {
       scan.pos++;
       break;

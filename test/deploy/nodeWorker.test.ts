@@ -31,11 +31,21 @@ describe('finding the worker', () => {
         const located = locateNodeWorker(ROOT, env);
         return 'missing' in located ? located.missing : 'found';
       };
-      expect(missing({ [WORKER_DIR_SETTING]: dir })).toMatch(new RegExp(`^no Node.js worker at .*set ${WORKER_DIR_SETTING} to a built checkout`));
+      expect(missing({ [WORKER_DIR_SETTING]: dir })).toMatch(
+        new RegExp(`^no Node.js worker at .*set ${WORKER_DIR_SETTING} to a built checkout`),
+      );
       // The npm package squatting the name is not the worker.
-      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'azure-functions-nodejs-worker-squat', version: '1.0.0' }));
-      expect(missing({ [WORKER_DIR_SETTING]: dir })).toMatch(/holds "azure-functions-nodejs-worker-squat", not Azure's Node.js worker/);
-      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: 'azure-functions-nodejs-worker', version: '3.9.0' }));
+      writeFileSync(
+        join(dir, 'package.json'),
+        JSON.stringify({ name: 'azure-functions-nodejs-worker-squat', version: '1.0.0' }),
+      );
+      expect(missing({ [WORKER_DIR_SETTING]: dir })).toMatch(
+        /holds "azure-functions-nodejs-worker-squat", not Azure's Node.js worker/,
+      );
+      writeFileSync(
+        join(dir, 'package.json'),
+        JSON.stringify({ name: 'azure-functions-nodejs-worker', version: '3.9.0' }),
+      );
       expect(missing({ [WORKER_DIR_SETTING]: dir })).toMatch(/is not built \(no dist\/src\/nodejsWorker\.js\)/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -56,7 +66,10 @@ function indexing(functions: IndexedFunction[]) {
         methods: trigger.methods ? [...trigger.methods].map((m) => m.toUpperCase()).sort() : undefined,
         authLevel: trigger.authLevel,
         schedule: trigger.schedule,
-        others: all.filter((b) => b !== trigger).map((b) => `${b.direction} ${b.type}`).sort(),
+        others: all
+          .filter((b) => b !== trigger)
+          .map((b) => `${b.direction} ${b.type}`)
+          .sort(),
       };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
@@ -79,7 +92,12 @@ withWorker(`the packaged app in Azure's Node.js worker, on Node ${AZURE_NODE_VER
       appRoot: artifact.dir,
       worker,
       node: azureNodeBinary(),
-      env: { PATH: process.env.PATH, SCIM_TOKEN: TOKEN, SCIM_STORAGE_CONNECTION_STRING: azurite.connectionString, SCIM_NOTIFY_SCHEDULE: NOTIFY_SCHEDULE },
+      env: {
+        PATH: process.env.PATH,
+        SCIM_TOKEN: TOKEN,
+        SCIM_STORAGE_CONNECTION_STRING: azurite.connectionString,
+        SCIM_NOTIFY_SCHEDULE: NOTIFY_SCHEDULE,
+      },
       log: (line) => logs.push(line),
     });
     // What `npm start` serves: the function sources through the local host.
@@ -112,16 +130,33 @@ withWorker(`the packaged app in Azure's Node.js worker, on Node ${AZURE_NODE_VER
       ['GET', '/scim/v2/Users/%zz', {}],
       ['GET', '/scim/v2/Users', { Authorization: 'Bearer wrong-token-0123456789abcdef' }],
       ['GET', `/scim/v2/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}&count=5&count=7`, {}],
-      ['POST', '/scim/v2/Users', { 'Content-Type': 'application/scim+json' }, JSON.stringify({ schemas: [U], userName, displayName: 'Zoë Ünicode 名前' })],
+      [
+        'POST',
+        '/scim/v2/Users',
+        { 'Content-Type': 'application/scim+json' },
+        JSON.stringify({ schemas: [U], userName, displayName: 'Zoë Ünicode 名前' }),
+      ],
       ['POST', '/scim/v2/Users', { 'Content-Type': 'application/scim+json' }, '{"schemas":'],
       ['GET', '/scim/nowhere', {}],
     ];
     const answer = async (base: string, [method, path, headers, body]: (typeof requests)[number]) => {
-      const res = await fetch(`${base}${path}`, { method, headers: { Authorization: `Bearer ${TOKEN}`, ...headers }, body });
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${TOKEN}`, ...headers },
+        body,
+      });
       const text = await res.text();
       // Ids, times, versions and correlation ids differ between two stores; the rest must not.
-      const comparable = text.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>').replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>').replace(/W\/\\?"[^"\\]+\\?"/g, '<etag>');
-      return { status: res.status, type: res.headers.get('content-type'), allow: res.headers.get('allow'), body: comparable.replace(/http:\/\/127\.0\.0\.1:\d+/g, '<base>') };
+      const comparable = text
+        .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<id>')
+        .replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, '<time>')
+        .replace(/W\/\\?"[^"\\]+\\?"/g, '<etag>');
+      return {
+        status: res.status,
+        type: res.headers.get('content-type'),
+        allow: res.headers.get('allow'),
+        body: comparable.replace(/http:\/\/127\.0\.0\.1:\d+/g, '<base>'),
+      };
     };
     for (const r of requests) {
       expect(await answer(host.url, r)).toEqual(await answer(local.base.replace(/\/scim\/v2$/, ''), r));
@@ -132,8 +167,16 @@ withWorker(`the packaged app in Azure's Node.js worker, on Node ${AZURE_NODE_VER
   });
 
   it('runs each timer function once when fired like the real host does', async () => {
-    const timers = host.functions.filter((f) => Object.values(f.bindings).some((b) => b.type === 'timerTrigger')).map((f) => f.name);
-    expect(timers.sort()).toEqual(['activityRetention', 'changeQueueSweep', 'changeRetention', 'membershipCleanup', 'provisioningNotifier']);
+    const timers = host.functions
+      .filter((f) => Object.values(f.bindings).some((b) => b.type === 'timerTrigger'))
+      .map((f) => f.name);
+    expect(timers.sort()).toEqual([
+      'activityRetention',
+      'changeQueueSweep',
+      'changeRetention',
+      'membershipCleanup',
+      'provisioningNotifier',
+    ]);
     for (const name of timers) {
       const fired = await fetch(`${host.url}/admin/functions/${name}`, { method: 'POST' });
       expect([name, fired.status]).toEqual([name, 202]);

@@ -14,7 +14,10 @@ import { serveAppFolder } from './servedApp';
 
 const ROOT = join(__dirname, '..', '..');
 const TOKEN = 'packaged-app-token-0123456789abcdef';
-const root = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+const root = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+};
 
 let work: string;
 let artifact: PackageResult;
@@ -29,7 +32,10 @@ beforeAll(async () => {
   artifact = await packageApp(ROOT, join(work, 'package'));
   // The local host itself, bundled so that it runs under a Node that has no access to this repository's tooling.
   await build({
-    entryPoints: { serveApp: join(ROOT, 'tools', 'localHost', 'serveApp.ts'), functionsCoreStub: join(ROOT, 'tools', 'localHost', 'functionsCoreStub.ts') },
+    entryPoints: {
+      serveApp: join(ROOT, 'tools', 'localHost', 'serveApp.ts'),
+      functionsCoreStub: join(ROOT, 'tools', 'localHost', 'functionsCoreStub.ts'),
+    },
     outdir: join(work, 'host'),
     bundle: true,
     platform: 'node',
@@ -52,8 +58,14 @@ afterAll(async () => {
 describe('the artifact that `npm run package` writes and azd deploys', () => {
   it('holds only host.json, the bundle, its lazily loaded SDK files, licence notices, .funcignore and a package.json whose main is the bundle', () => {
     const code = [...LAZY_MODULES.map(lazyFile), 'main.js'];
-    expect(artifact.files.filter((f) => !f.endsWith('.LEGAL.txt'))).toEqual(['.funcignore', 'host.json', ...code, 'package.json'].sort());
-    expect(artifact.files.filter((f) => f.endsWith('.LEGAL.txt')).every((f) => code.includes(f.replace(/\.LEGAL\.txt$/, '')))).toBe(true);
+    expect(artifact.files.filter((f) => !f.endsWith('.LEGAL.txt'))).toEqual(
+      ['.funcignore', 'host.json', ...code, 'package.json'].sort(),
+    );
+    expect(
+      artifact.files
+        .filter((f) => f.endsWith('.LEGAL.txt'))
+        .every((f) => code.includes(f.replace(/\.LEGAL\.txt$/, ''))),
+    ).toBe(true);
     const manifest = JSON.parse(readFileSync(join(artifact.dir, 'package.json'), 'utf8'));
     expect(manifest.main).toBe('main.js');
     expect(manifest.dependencies).toBeUndefined();
@@ -81,17 +93,20 @@ describe('the artifact that `npm run package` writes and azd deploys', () => {
     const patterns = readFileSync(join(artifact.dir, '.funcignore'), 'utf8');
     // Listing node_modules is how azd and Core Tools decide on a remote build; it must not be here.
     expect([...ignoredBy(patterns, ['node_modules/'])]).toEqual([]);
-    expect([...ignoredBy(patterns, ['host.json', 'main.js', 'package.json', 'lazy/', ...LAZY_MODULES.map(lazyFile)])]).toEqual([]);
+    expect([
+      ...ignoredBy(patterns, ['host.json', 'main.js', 'package.json', 'lazy/', ...LAZY_MODULES.map(lazyFile)]),
+    ]).toEqual([]);
   });
 });
 
 describe.each([
-  ['this machine\'s Node', () => process.execPath, process.version],
+  ["this machine's Node", () => process.execPath, process.version],
   [`Node ${AZURE_NODE_VERSION}, Azure's runtime`, azureNodeBinary, `v${AZURE_NODE_VERSION}`],
 ])('the packaged app served on %s', (_label, binary, expectedVersion) => {
   let child: ChildProcess;
   let base: string;
-  const scim = (method: string, path: string, body?: unknown) => request(`${base}${path}`, method, body, { Authorization: `Bearer ${TOKEN}` });
+  const scim = (method: string, path: string, body?: unknown) =>
+    request(`${base}${path}`, method, body, { Authorization: `Bearer ${TOKEN}` });
 
   beforeAll(async () => {
     const started = await serveAppFolder(binary(), runner, artifact.dir, {
@@ -109,7 +124,7 @@ describe.each([
     child?.kill();
   });
 
-  it('answers discovery and Entra\'s Test Connection probe', async () => {
+  it("answers discovery and Entra's Test Connection probe", async () => {
     expect((await scim('GET', '/ServiceProviderConfig')).status).toBe(200);
     const probe = await scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${crypto.randomUUID()}"`)}`);
     expect(probe.status).toBe(200);
@@ -123,13 +138,28 @@ describe.each([
     const id = created.body.id as string;
     const match = await scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${userName.toUpperCase()}"`)}`);
     expect(match.body.Resources.map((r: { id: string }) => r.id)).toEqual([id]);
-    const disabled = await scim('PATCH', `/Users/${id}`, { schemas: [PO], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] });
+    const disabled = await scim('PATCH', `/Users/${id}`, {
+      schemas: [PO],
+      Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
+    });
     expect(disabled.status).toBe(200);
     expect(disabled.body.active).toBe(false);
-    const group = await scim('POST', '/Groups', { schemas: [G], displayName: `Packaged ${expectedVersion} ${Date.now()}` });
+    const group = await scim('POST', '/Groups', {
+      schemas: [G],
+      displayName: `Packaged ${expectedVersion} ${Date.now()}`,
+    });
     expect(group.status).toBe(201);
-    expect((await scim('PATCH', `/Groups/${group.body.id}`, { schemas: [PO], Operations: [{ op: 'Add', path: 'members', value: [{ value: id }] }] })).status).toBe(204);
-    expect((await scim('GET', `/Users/${id}`)).body.groups.map((g: { value: string }) => g.value)).toEqual([group.body.id]);
+    expect(
+      (
+        await scim('PATCH', `/Groups/${group.body.id}`, {
+          schemas: [PO],
+          Operations: [{ op: 'Add', path: 'members', value: [{ value: id }] }],
+        })
+      ).status,
+    ).toBe(204);
+    expect((await scim('GET', `/Users/${id}`)).body.groups.map((g: { value: string }) => g.value)).toEqual([
+      group.body.id,
+    ]);
     expect((await scim('DELETE', `/Groups/${group.body.id}`)).status).toBe(204);
     expect((await scim('DELETE', `/Users/${id}`)).status).toBe(204);
     expect((await scim('GET', `/Users/${id}`)).status).toBe(404);
@@ -149,18 +179,26 @@ describe.each([
     const out = execFileSync(binary(), ['-e', script], { env: { PATH: process.env.PATH }, encoding: 'utf8' });
     const { loaded, exported } = JSON.parse(out.trim().split('\n').pop()!);
     expect(loaded).toEqual([]);
-    expect(Object.keys(exported).map((file) => `lazy/${file}.js`).sort()).toEqual(LAZY_MODULES.map(lazyFile).sort());
+    expect(
+      Object.keys(exported)
+        .map((file) => `lazy/${file}.js`)
+        .sort(),
+    ).toEqual(LAZY_MODULES.map(lazyFile).sort());
     expect(Object.values(exported)).toEqual(Object.values(exported).map(() => 'function'));
   });
 
   it('accepts an Entra-issued token: the JWT library is required from lazy/ when the first one arrives', async () => {
-    const r = await request(`${base}/Users?count=1`, 'GET', undefined, { Authorization: `Bearer ${await entraToken(entraKey, ENTRA_TID)}` });
+    const r = await request(`${base}/Users?count=1`, 'GET', undefined, {
+      Authorization: `Bearer ${await entraToken(entraKey, ENTRA_TID)}`,
+    });
     expect(r.status).toBe(200);
     expect(jwks.fetches).toBeGreaterThan(0);
   });
 
   it('runs its timer function when fired like the real host does', async () => {
-    const fired = await fetch(`${base.replace(/\/scim\/v2$/, '')}/admin/functions/membershipCleanup`, { method: 'POST' });
+    const fired = await fetch(`${base.replace(/\/scim\/v2$/, '')}/admin/functions/membershipCleanup`, {
+      method: 'POST',
+    });
     expect(fired.status).toBe(202);
   });
 });

@@ -4,8 +4,16 @@ import { ChildProcess, spawn } from 'node:child_process';
  * A Functions app folder served by tools/localHost/serveApp.ts (`runner`, a built copy) on `node`, with only PATH and `env`
  * as its environment; resolves once it prints its ready line `{"url","node","readyMs"}`.
  */
-export async function serveAppFolder(node: string, runner: string, appDir: string, env: Record<string, string>): Promise<{ child: ChildProcess; ready: { url: string; node: string } }> {
-  const child = spawn(node, [runner, appDir], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function serveAppFolder(
+  node: string,
+  runner: string,
+  appDir: string,
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; ready: { url: string; node: string } }> {
+  const child = spawn(node, [runner, appDir], {
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   const ready = await new Promise<{ url: string; node: string }>((ok, fail) => {

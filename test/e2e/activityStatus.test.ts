@@ -15,7 +15,10 @@ const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 let s: TestServer;
 beforeAll(async () => {
-  s = await startTestServer({ SCIM_ACTIVITY_FLUSH_SECONDS: '1', SCIM_TENANT_TOKENS: JSON.stringify({ acme: ACME_TOKEN }) });
+  s = await startTestServer({
+    SCIM_ACTIVITY_FLUSH_SECONDS: '1',
+    SCIM_TENANT_TOKENS: JSON.stringify({ acme: ACME_TOKEN }),
+  });
 });
 afterAll(async () => {
   await s.close();
@@ -60,7 +63,10 @@ async function provisioningRound(tag: string): Promise<ScimReply[]> {
   await send('GET', `/Users?filter=${encodeURIComponent(`userName eq "ann.${tag}@contoso.com"`)}`); // match
   const created = await send('POST', '/Users', { schemas: [U], userName: `ann.${tag}@contoso.com`, active: true });
   await send('POST', '/Users', { schemas: [U], userName: `ann.${tag}@contoso.com` }); // 409
-  await send('PATCH', `/Users/${created.body.id}`, { schemas: [PATCH_OP], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] });
+  await send('PATCH', `/Users/${created.body.id}`, {
+    schemas: [PATCH_OP],
+    Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
+  });
   await send('POST', '/Users', '{"schemas": [', {}); // 400 invalidSyntax
   await send('GET', '/Users/does-not-exist'); // 404
   await send('GET', '/ServiceProviderConfig');
@@ -82,7 +88,14 @@ describe('the activity log and GET /scim/status (local contract)', () => {
     }, runtime);
     const logged: string[] = [];
     const res = await crashing(
-      { method: 'GET', url: `${s.base}/Users`, headers: new Headers({ authorization: `Bearer ${TOKEN}` }), query: new URLSearchParams(), params: {}, text: async () => '' },
+      {
+        method: 'GET',
+        url: `${s.base}/Users`,
+        headers: new Headers({ authorization: `Bearer ${TOKEN}` }),
+        query: new URLSearchParams(),
+        params: {},
+        text: async () => '',
+      },
       { warn: (l) => logged.push(String(l)), error: (l) => logged.push(String(l)) },
     );
     expect(res.status).toBe(500);
@@ -94,14 +107,32 @@ describe('the activity log and GET /scim/status (local contract)', () => {
   it('counts wrong tokens for a tenant that exists, puts unknown tenants in one bucket and skips malformed tenant ids', async () => {
     wrongToken = [
       await request(`${s.base}/Users`, 'GET', undefined, { Authorization: 'Bearer wrong-token-0123456789abcdef' }),
-      await request(`${s.host.url}/scim/acme/v2/Users`, 'GET', undefined, { Authorization: 'Bearer wrong-token-0123456789abcdef' }),
-      await request(`${s.host.url}/scim/nosuch-${randomUUID().slice(0, 8)}/v2/Users`, 'GET', undefined, { Authorization: `Bearer ${TOKEN}` }),
-      await request(`${s.host.url}/scim/another-guess/v2/Groups`, 'GET', undefined, { Authorization: `Bearer ${TOKEN}` }),
+      await request(`${s.host.url}/scim/acme/v2/Users`, 'GET', undefined, {
+        Authorization: 'Bearer wrong-token-0123456789abcdef',
+      }),
+      await request(`${s.host.url}/scim/nosuch-${randomUUID().slice(0, 8)}/v2/Users`, 'GET', undefined, {
+        Authorization: `Bearer ${TOKEN}`,
+      }),
+      await request(`${s.host.url}/scim/another-guess/v2/Groups`, 'GET', undefined, {
+        Authorization: `Bearer ${TOKEN}`,
+      }),
       await request(`${s.host.url}/scim/Bad_Tenant!/v2/Users`, 'GET', undefined, { Authorization: `Bearer ${TOKEN}` }),
     ];
     expect(wrongToken.map((r) => r.status)).toEqual([401, 401, 401, 401, 404]);
-    const json = await statusWhen((j) => (tenantOf(j, '~unknown')?.last24h.byStatus['401'] ?? 0) >= 2 && (tenantOf(j, 'default')?.last24h.byStatus['200'] ?? 0) >= 4);
-    expect(tenantOf(json, 'default')!.last24h.byStatus).toEqual({ '200': 4, '201': 1, '400': 1, '401': 1, '404': 1, '409': 1, '500': 1 });
+    const json = await statusWhen(
+      (j) =>
+        (tenantOf(j, '~unknown')?.last24h.byStatus['401'] ?? 0) >= 2 &&
+        (tenantOf(j, 'default')?.last24h.byStatus['200'] ?? 0) >= 4,
+    );
+    expect(tenantOf(json, 'default')!.last24h.byStatus).toEqual({
+      '200': 4,
+      '201': 1,
+      '400': 1,
+      '401': 1,
+      '404': 1,
+      '409': 1,
+      '500': 1,
+    });
     expect(tenantOf(json, 'acme')!.last24h.byStatus).toEqual({ '401': 1 });
     expect(tenantOf(json, '~unknown')!.last24h.byStatus).toEqual({ '401': 2 });
     expect(json.tenants.map((t) => t.tenant)).toEqual(['acme', 'default', '~unknown']); // no bucket per guessed or malformed name
@@ -117,13 +148,18 @@ describe('the activity log and GET /scim/status (local contract)', () => {
     });
   });
 
-  it('lists each failure with the response\'s correlation id and a detail without attribute values', async () => {
+  it("lists each failure with the response's correlation id and a detail without attribute values", async () => {
     const json = await status();
     const failures = tenantOf(json, 'default')!.recentFailures;
     expect(failures.map((f) => f.status)).toEqual([401, 500, 404, 400, 409]); // newest first
     expect(failures[1].correlationId).toBe(crashId); // the 500's record, body and log line share one id
     const conflict = failures.find((f) => f.status === 409)!;
-    expect(conflict).toMatchObject({ operation: 'create', resourceType: 'User', scimType: 'uniqueness', correlationId: first[3].headers.get('x-correlation-id') });
+    expect(conflict).toMatchObject({
+      operation: 'create',
+      resourceType: 'User',
+      scimType: 'uniqueness',
+      correlationId: first[3].headers.get('x-correlation-id'),
+    });
     expect(conflict.detail).toContain('userName "…"');
     expect(JSON.stringify(json)).not.toContain('ann.one@contoso.com');
     expect(JSON.stringify(json)).not.toContain(TOKEN);
@@ -144,18 +180,30 @@ describe('the activity log and GET /scim/status (local contract)', () => {
     const all = await admin('status');
     expect(all.out).toContain('== acme');
     expect(all.out).toContain('== ~unknown (requests for tenants that do not exist)');
-    expect(await admin('status', '--since', 'forever')).toMatchObject({ code: 2, out: expect.stringContaining('90m, 24h or 7d') });
+    expect(await admin('status', '--since', 'forever')).toMatchObject({
+      code: 2,
+      out: expect.stringContaining('90m, 24h or 7d'),
+    });
     expect(await admin('status', 'Bad_Tenant')).toMatchObject({ code: 2 });
   });
 
-  it('shows the notifier\'s alarm state in both views once Runtime.alarms is set (the slot the notifier fills)', async () => {
+  it("shows the notifier's alarm state in both views once Runtime.alarms is set (the slot the notifier fills)", async () => {
     const rt = runtime();
-    const alarms: TenantAlarmSource = { alarmOf: async (tenant) => (tenant === 'default' ? { state: 'incident', since: '2026-11-30T08:00:00.000Z', reason: '5 of 10 requests failed' } : undefined) };
+    const alarms: TenantAlarmSource = {
+      alarmOf: async (tenant) =>
+        tenant === 'default'
+          ? { state: 'incident', since: '2026-11-30T08:00:00.000Z', reason: '5 of 10 requests failed' }
+          : undefined,
+    };
     expect(tenantOf(await status(), 'default')!.alarm).toBeUndefined();
     expect((await admin('status', 'default')).out).not.toMatch(/^alarm/m);
     rt.alarms = alarms;
     try {
-      expect(tenantOf(await status(), 'default')!.alarm).toEqual({ state: 'incident', since: '2026-11-30T08:00:00.000Z', reason: '5 of 10 requests failed' });
+      expect(tenantOf(await status(), 'default')!.alarm).toEqual({
+        state: 'incident',
+        since: '2026-11-30T08:00:00.000Z',
+        reason: '5 of 10 requests failed',
+      });
       expect(tenantOf(await status(), 'acme')!.alarm).toBeUndefined();
     } finally {
       rt.alarms = undefined;
@@ -169,7 +217,12 @@ describe('the activity log and GET /scim/status (local contract)', () => {
     const working = rt.activity;
     const dead = await startAzurite();
     await dead.close();
-    rt.activity = createActivityLog(rt.settings, tableAccount({ SCIM_STORAGE_CONNECTION_STRING: dead.connectionString }), rt.schemas.all, () => {});
+    rt.activity = createActivityLog(
+      rt.settings,
+      tableAccount({ SCIM_STORAGE_CONNECTION_STRING: dead.connectionString }),
+      rt.schemas.all,
+      () => {},
+    );
     let during: ScimReply[];
     try {
       during = await provisioningRound('two');
@@ -178,7 +231,12 @@ describe('the activity log and GET /scim/status (local contract)', () => {
       rt.activity = working;
     }
     const before = await provisioningRound('three');
-    const shape = (r: ScimReply) => ({ status: r.status, scimType: r.body?.scimType, keys: Object.keys(r.body ?? {}).sort(), active: r.body?.active });
+    const shape = (r: ScimReply) => ({
+      status: r.status,
+      scimType: r.body?.scimType,
+      keys: Object.keys(r.body ?? {}).sort(),
+      active: r.body?.active,
+    });
     expect(during.map(shape)).toEqual(before.map(shape));
     for (const r of during) expect(r.headers.get('x-correlation-id')).toBeTruthy();
   }, 60_000);
@@ -188,7 +246,14 @@ describe('the activity log and GET /scim/status (local contract)', () => {
     const day = (daysAgo: number) => Math.floor(Date.now() / 86_400_000) * 86_400_000 - daysAgo * 86_400_000;
     for (const d of [45, 31, 29]) await tables.forWriting(day(d));
     const names = (await tables.existing()).map((t) => t.name);
-    expect(names).toEqual(expect.arrayContaining([tables.nameOf(day(45)), tables.nameOf(day(31)), tables.nameOf(day(29)), tables.nameOf(day(0))]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        tables.nameOf(day(45)),
+        tables.nameOf(day(31)),
+        tables.nameOf(day(29)),
+        tables.nameOf(day(0)),
+      ]),
+    );
     expect((await fetch(`${s.host.url}/admin/functions/activityRetention`, { method: 'POST' })).status).toBe(202);
     const left = (await tables.existing()).map((t) => t.name);
     expect(left).not.toContain(tables.nameOf(day(45)));
@@ -197,4 +262,3 @@ describe('the activity log and GET /scim/status (local contract)', () => {
     expect(tenantOf(await status(), 'default')!.last24h.requests).toBeGreaterThan(0); // today's log is untouched
   });
 });
-

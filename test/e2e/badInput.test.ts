@@ -12,12 +12,21 @@ let s: TestServer;
 let storage: FaultyStorage;
 let user: { id: string; userName: string; meta: { version: string } };
 beforeAll(async () => {
-  s = await startTestServer({ SCIM_MAX_BODY_BYTES: '4096' }, { storage: async () => (storage = await startFaultyStorage((_method, url) => url.includes(PLANTED))) });
+  s = await startTestServer(
+    { SCIM_MAX_BODY_BYTES: '4096' },
+    { storage: async () => (storage = await startFaultyStorage((_method, url) => url.includes(PLANTED))) },
+  );
   user = (await s.scim('POST', '/Users', { schemas: [U], userName: `bad_${randomUUID()}`, title: 'Original' })).body;
 });
-afterAll(async () => { await s.close(); });
+afterAll(async () => {
+  await s.close();
+});
 
-function expectScimError(res: { status: number; headers: Headers; body: Record<string, unknown>; text: string }, status: number, scimType?: string) {
+function expectScimError(
+  res: { status: number; headers: Headers; body: Record<string, unknown>; text: string },
+  status: number,
+  scimType?: string,
+) {
   expect(res.status).toBe(status);
   expect(res.headers.get('content-type')).toBe('application/scim+json');
   expect(res.body.schemas).toEqual([ERR]);
@@ -35,7 +44,11 @@ async function unchanged() {
 
 describe('authentication', () => {
   it('answers 401 with WWW-Authenticate when the token is missing or wrong', async () => {
-    const attempts: Array<Record<string, string>> = [{}, { Authorization: 'Bearer wrong-token-wrong-token' }, { Authorization: `Basic ${TOKEN}` }];
+    const attempts: Array<Record<string, string>> = [
+      {},
+      { Authorization: 'Bearer wrong-token-wrong-token' },
+      { Authorization: `Basic ${TOKEN}` },
+    ];
     for (const headers of attempts) {
       const res = await request(`${s.base}/Users`, 'GET', undefined, headers);
       expectScimError(res, 401);
@@ -44,7 +57,9 @@ describe('authentication', () => {
   });
 
   it('accepts the scheme name in any letter case', async () => {
-    expect((await request(`${s.base}/Users?count=1`, 'GET', undefined, { Authorization: `bearer ${TOKEN}` })).status).toBe(200);
+    expect(
+      (await request(`${s.base}/Users?count=1`, 'GET', undefined, { Authorization: `bearer ${TOKEN}` })).status,
+    ).toBe(200);
   });
 });
 
@@ -54,7 +69,13 @@ describe('create', () => {
     ['a body that is not an object', '[1,2]', 400, 'invalidSyntax', /JSON object/],
     ['a missing userName', { schemas: [U], displayName: 'x' }, 400, 'invalidValue', /userName.*required/],
     ['a wrong type', { schemas: [U], userName: 'x', active: 'maybe' }, 400, 'invalidValue', /active.*boolean/],
-    ['an array for a single-valued attribute', { schemas: [U], userName: 'x', title: ['a'] }, 400, 'invalidValue', /single-valued/],
+    [
+      'an array for a single-valued attribute',
+      { schemas: [U], userName: 'x', title: ['a'] },
+      400,
+      'invalidValue',
+      /single-valued/,
+    ],
   ])('refuses %s', async (_what, body, status, scimType, detail) => {
     const res = await s.scim('POST', '/Users', body);
     expectScimError(res, status, scimType);
@@ -62,7 +83,12 @@ describe('create', () => {
   });
 
   it('drops an unknown (e.g. misspelled) attribute, keeps the rest, and logs its name but not its value', async () => {
-    const res = await s.scim('POST', '/Users', { schemas: [U], userName: `typo_${randomUUID()}`, title: 'Kept', adreses: [{ country: 'SecretLand' }] });
+    const res = await s.scim('POST', '/Users', {
+      schemas: [U],
+      userName: `typo_${randomUUID()}`,
+      title: 'Kept',
+      adreses: [{ country: 'SecretLand' }],
+    });
     expect(res.status).toBe(201);
     expect(res.body.title).toBe('Kept');
     expect(res.body.adreses).toBeUndefined();
@@ -81,14 +107,36 @@ describe('create', () => {
 
 describe('PATCH', () => {
   it.each([
-    ['a body without the PatchOp schema', { Operations: [{ op: 'replace', path: 'title', value: 'x' }] }, 'invalidSyntax'],
+    [
+      'a body without the PatchOp schema',
+      { Operations: [{ op: 'replace', path: 'title', value: 'x' }] },
+      'invalidSyntax',
+    ],
     ['an unknown op', { schemas: [PO], Operations: [{ op: 'merge', path: 'title', value: 'x' }] }, 'invalidSyntax'],
     ['no operations', { schemas: [PO], Operations: [] }, 'invalidSyntax'],
-    ['an unknown path', { schemas: [PO], Operations: [{ op: 'replace', path: 'shoeSize', value: '9' }] }, 'invalidPath'],
+    [
+      'an unknown path',
+      { schemas: [PO], Operations: [{ op: 'replace', path: 'shoeSize', value: '9' }] },
+      'invalidPath',
+    ],
     ['a read-only path', { schemas: [PO], Operations: [{ op: 'replace', path: 'id', value: 'mine' }] }, 'mutability'],
     ['a remove without a path', { schemas: [PO], Operations: [{ op: 'remove' }] }, 'noTarget'],
-    ['removing the required userName', { schemas: [PO], Operations: [{ op: 'remove', path: 'userName' }] }, 'mutability'],
-    ['a bad value after a good one', { schemas: [PO], Operations: [{ op: 'replace', path: 'title', value: 'Changed' }, { op: 'replace', path: 'active', value: 'sometimes' }] }, 'invalidValue'],
+    [
+      'removing the required userName',
+      { schemas: [PO], Operations: [{ op: 'remove', path: 'userName' }] },
+      'mutability',
+    ],
+    [
+      'a bad value after a good one',
+      {
+        schemas: [PO],
+        Operations: [
+          { op: 'replace', path: 'title', value: 'Changed' },
+          { op: 'replace', path: 'active', value: 'sometimes' },
+        ],
+      },
+      'invalidValue',
+    ],
   ])('refuses %s and changes nothing', async (_what, body, scimType) => {
     const res = await s.scim('PATCH', `/Users/${user.id}`, body);
     expectScimError(res, 400, scimType);
@@ -96,7 +144,12 @@ describe('PATCH', () => {
   });
 
   it('answers 412 when If-Match does not match and changes nothing', async () => {
-    const res = await s.scim('PATCH', `/Users/${user.id}`, { schemas: [PO], Operations: [{ op: 'replace', path: 'title', value: 'x' }] }, { 'If-Match': 'W/"0"' });
+    const res = await s.scim(
+      'PATCH',
+      `/Users/${user.id}`,
+      { schemas: [PO], Operations: [{ op: 'replace', path: 'title', value: 'x' }] },
+      { 'If-Match': 'W/"0"' },
+    );
     expectScimError(res, 412);
     await unchanged();
   });

@@ -44,15 +44,39 @@ it('records one event per change, none for no-ops, and pages through them by cur
     replies.push(r);
     return r;
   };
-  const ada = (await run('POST', '/Users', { schemas: [U], userName: 'ada@contoso.com', externalId: 'ext-ada', active: true })).body.id as string;
-  await run('PATCH', `/Users/${ada}`, { schemas: [PO], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] });
-  const noop = await s.scim('PATCH', `/Users/${ada}`, { schemas: [PO], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] });
+  const ada = (
+    await run('POST', '/Users', { schemas: [U], userName: 'ada@contoso.com', externalId: 'ext-ada', active: true })
+  ).body.id as string;
+  await run('PATCH', `/Users/${ada}`, {
+    schemas: [PO],
+    Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
+  });
+  const noop = await s.scim('PATCH', `/Users/${ada}`, {
+    schemas: [PO],
+    Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
+  });
   expect(noop.headers.get('etag')).toBe('W/"2"'); // no new version for a change that changes nothing
   const staff = (await run('POST', '/Groups', { schemas: [G], displayName: 'Staff' })).body.id as string;
-  await run('PATCH', `/Groups/${staff}`, { schemas: [PO], Operations: [{ op: 'Add', path: 'members', value: [{ value: ada }] }] });
-  expect((await s.scim('PATCH', `/Groups/${staff}`, { schemas: [PO], Operations: [{ op: 'Add', path: 'members', value: [{ value: ada }] }] })).status).toBe(204); // already a member
-  await run('PATCH', `/Groups/${staff}`, { schemas: [PO], Operations: [{ op: 'Replace', path: 'displayName', value: 'Finance' }] });
-  await run('PATCH', `/Groups/${staff}`, { schemas: [PO], Operations: [{ op: 'Remove', path: 'members', value: [{ value: ada }] }] });
+  await run('PATCH', `/Groups/${staff}`, {
+    schemas: [PO],
+    Operations: [{ op: 'Add', path: 'members', value: [{ value: ada }] }],
+  });
+  expect(
+    (
+      await s.scim('PATCH', `/Groups/${staff}`, {
+        schemas: [PO],
+        Operations: [{ op: 'Add', path: 'members', value: [{ value: ada }] }],
+      })
+    ).status,
+  ).toBe(204); // already a member
+  await run('PATCH', `/Groups/${staff}`, {
+    schemas: [PO],
+    Operations: [{ op: 'Replace', path: 'displayName', value: 'Finance' }],
+  });
+  await run('PATCH', `/Groups/${staff}`, {
+    schemas: [PO],
+    Operations: [{ op: 'Remove', path: 'members', value: [{ value: ada }] }],
+  });
   await run('PUT', `/Users/${ada}`, { schemas: [U], userName: 'ada.lovelace@contoso.com', externalId: 'ext-ada' });
   await run('DELETE', `/Users/${ada}`);
 
@@ -88,14 +112,30 @@ it('records one event per change, none for no-ops, and pages through them by cur
   for (const q of [ada, 'ADA.LOVELACE@contoso.com', 'ext-ada']) {
     const h = await status(`history?tenant=${DEFAULT_TENANT}&q=${encodeURIComponent(q)}`);
     expect(h.status).toBe(200);
-    expect(h.body.resource).toMatchObject({ resourceType: 'User', id: ada, state: 'deleted', userName: 'ada.lovelace@contoso.com' });
+    expect(h.body.resource).toMatchObject({
+      resourceType: 'User',
+      id: ada,
+      state: 'deleted',
+      userName: 'ada.lovelace@contoso.com',
+    });
     // The user's own history holds the group's membership events, found without reading the group.
-    expect(h.body.changes.map((e: ChangeEvent) => e.operation)).toEqual(['delete', 'replace', 'members', 'members', 'patch', 'create']);
+    expect(h.body.changes.map((e: ChangeEvent) => e.operation)).toEqual([
+      'delete',
+      'replace',
+      'members',
+      'members',
+      'patch',
+      'create',
+    ]);
     // Its copy of a membership event is the feed's event, narrowed to this member.
     for (const copy of h.body.changes.filter((e: ChangeEvent) => e.operation === 'members') as ChangeEvent[]) {
       expect([...copy.membersAdded, ...copy.membersRemoved]).toEqual([ada]);
       const original = events.find((e) => e.id === copy.id)!;
-      expect({ ...copy, membersAdded: [], membersRemoved: [] }).toEqual({ ...original, membersAdded: [], membersRemoved: [] });
+      expect({ ...copy, membersAdded: [], membersRemoved: [] }).toEqual({
+        ...original,
+        membersAdded: [],
+        membersRemoved: [],
+      });
     }
   }
   const g = await status(`history?tenant=${DEFAULT_TENANT}&q=finance`);
@@ -120,7 +160,9 @@ it('prints the feed and a history on the admin command line', async () => {
   expect(events.length).toBeGreaterThanOrEqual(8);
   expect(lines[lines.length - 1]).toBe(`next ${events[events.length - 1].id}`);
   const after: string[] = [];
-  expect(await runAdmin(['changes', DEFAULT_TENANT, '--after', events[5].id], process.env, (l) => after.push(l))).toBe(0);
+  expect(await runAdmin(['changes', DEFAULT_TENANT, '--after', events[5].id], process.env, (l) => after.push(l))).toBe(
+    0,
+  );
   expect(after.slice(0, -1).map((l) => JSON.parse(l).id)).toEqual(events.slice(6).map((e) => e.id));
   const history: string[] = [];
   expect(await runAdmin(['history', DEFAULT_TENANT, 'Finance'], process.env, (l) => history.push(l))).toBe(0);

@@ -23,13 +23,21 @@ let cluster: ScaledOut;
 let a: AppInstance;
 let b: AppInstance;
 beforeAll(async () => {
-  cluster = await startScaledOut(2, { SCIM_STORAGE_TIMEOUT_MS: String(STORAGE_TIMEOUT_MS), SCIM_CHANGES_QUEUE: QUEUE, SCIM_CREATE_REPLAY_SECONDS: '300' });
+  cluster = await startScaledOut(2, {
+    SCIM_STORAGE_TIMEOUT_MS: String(STORAGE_TIMEOUT_MS),
+    SCIM_CHANGES_QUEUE: QUEUE,
+    SCIM_CREATE_REPLAY_SECONDS: '300',
+  });
   [a, b] = cluster.instances;
 }, 120_000);
 afterAll(() => cluster?.close());
 jest.setTimeout(180_000);
 
-interface Call { method: string; path: string; body?: object }
+interface Call {
+  method: string;
+  path: string;
+  body?: object;
+}
 const patch = (...Operations: object[]) => ({ schemas: [PO], Operations });
 const hostOf = (via: AppInstance) => via.base.replace(/\/scim\/v2$/, '');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -39,7 +47,10 @@ async function readFeed(via: AppInstance): Promise<ChangeEvent[]> {
   const events: ChangeEvent[] = [];
   let cursor = '';
   for (;;) {
-    const page = await request(`${hostOf(via)}/scim/status/changes?tenant=default&limit=50${cursor ? `&after=${cursor}` : ''}`, 'GET');
+    const page = await request(
+      `${hostOf(via)}/scim/status/changes?tenant=default&limit=50${cursor ? `&after=${cursor}` : ''}`,
+      'GET',
+    );
     expect(page.status).toBe(200);
     const changes = (page.body.changes as unknown[]).map((c) => changeEventSchema.parse(c));
     if (!changes.length) return events;
@@ -73,38 +84,93 @@ it('an Entra cycle through two instances, one killed mid-cycle, leaves exactly o
   };
 
   // Before the crash, on the survivor: the users and groups of the tenant's first sync.
-  const users = await Promise.all(Array.from({ length: 24 }, (_, i) => created(b, '/Users', { schemas: [U], userName: `cycle${i}-${randomUUID()}@contoso.com`, active: true })));
-  const groups = await Promise.all(Array.from({ length: 3 }, (_, i) => created(b, '/Groups', { schemas: [G], displayName: `Cycle ${i} ${randomUUID()}` })));
+  const users = await Promise.all(
+    Array.from({ length: 24 }, (_, i) =>
+      created(b, '/Users', { schemas: [U], userName: `cycle${i}-${randomUUID()}@contoso.com`, active: true }),
+    ),
+  );
+  const groups = await Promise.all(
+    Array.from({ length: 3 }, (_, i) =>
+      created(b, '/Groups', { schemas: [G], displayName: `Cycle ${i} ${randomUUID()}` }),
+    ),
+  );
 
   // Mid-cycle, on the instance that dies: one request per resource (as Entra orders a resource's changes), plus creates.
   const inFlight: Call[] = [
-    ...users.slice(0, 20).map((u, i): Call => ({ method: 'PATCH', path: `/Users/${u}`, body: i % 2 ? patch({ op: 'Replace', path: 'title', value: `Title ${i}` }) : patch({ op: 'Replace', path: 'active', value: 'False' }) })),
+    ...users.slice(0, 20).map((u, i): Call => ({
+      method: 'PATCH',
+      path: `/Users/${u}`,
+      body:
+        i % 2
+          ? patch({ op: 'Replace', path: 'title', value: `Title ${i}` })
+          : patch({ op: 'Replace', path: 'active', value: 'False' }),
+    })),
     ...users.slice(20).map((u): Call => ({ method: 'DELETE', path: `/Users/${u}` })),
-    { method: 'PATCH', path: `/Groups/${groups[0]}`, body: patch({ op: 'Add', path: 'members', value: users.slice(0, 8).map((value) => ({ value })) }) },
-    { method: 'PATCH', path: `/Groups/${groups[1]}`, body: patch({ op: 'Add', path: 'members', value: users.slice(8, 16).map((value) => ({ value })) }) },
-    { method: 'PATCH', path: `/Groups/${groups[2]}`, body: patch({ op: 'Replace', path: 'displayName', value: `Renamed ${randomUUID()}` }) },
-    ...Array.from({ length: 6 }, (): Call => ({ method: 'POST', path: '/Users', body: { schemas: [U], userName: `late-${randomUUID()}@contoso.com`, active: true } })),
+    {
+      method: 'PATCH',
+      path: `/Groups/${groups[0]}`,
+      body: patch({ op: 'Add', path: 'members', value: users.slice(0, 8).map((value) => ({ value })) }),
+    },
+    {
+      method: 'PATCH',
+      path: `/Groups/${groups[1]}`,
+      body: patch({ op: 'Add', path: 'members', value: users.slice(8, 16).map((value) => ({ value })) }),
+    },
+    {
+      method: 'PATCH',
+      path: `/Groups/${groups[2]}`,
+      body: patch({ op: 'Replace', path: 'displayName', value: `Renamed ${randomUUID()}` }),
+    },
+    ...Array.from({ length: 6 }, (): Call => ({
+      method: 'POST',
+      path: '/Users',
+      body: { schemas: [U], userName: `late-${randomUUID()}@contoso.com`, active: true },
+    })),
   ];
-  const onA = inFlight.map((call) => a.scim(call.method, call.path, call.body).then((reply): ScimReply | undefined => reply, () => undefined));
+  const onA = inFlight.map((call) =>
+    a.scim(call.method, call.path, call.body).then(
+      (reply): ScimReply | undefined => reply,
+      () => undefined,
+    ),
+  );
   await Promise.race(onA);
   await a.kill();
   const answeredByA = await Promise.all(onA);
   expect(answeredByA.filter((r) => r === undefined).length).toBeGreaterThan(0); // the kill did cut requests off
   const cutOff = answeredByA.filter((r) => r === undefined || r.status >= 500).length;
-  const final = await Promise.all(inFlight.map(async (call, i) => {
-    const first = answeredByA[i];
-    if (first && first.status < 500) {
-      replies.push({ call, reply: first });
-      return first;
-    }
-    return send(b, call);
-  }));
+  const final = await Promise.all(
+    inFlight.map(async (call, i) => {
+      const first = answeredByA[i];
+      if (first && first.status < 500) {
+        replies.push({ call, reply: first });
+        return first;
+      }
+      return send(b, call);
+    }),
+  );
   expect(final.map((r) => r.status).filter((s) => !(s >= 200 && s < 300) && s !== 404)).toEqual([]);
   const lateUsers = final.slice(-6).map((r) => r.body.id as string);
 
   // After the crash, on the survivor: further changes of resources the dead instance was changing.
-  for (const u of users.slice(0, 6)) expect((await send(b, { method: 'PATCH', path: `/Users/${u}`, body: patch({ op: 'Replace', path: 'displayName', value: `After ${u}` }) })).status).toBe(200);
-  expect((await send(b, { method: 'PATCH', path: `/Groups/${groups[0]}`, body: patch({ op: 'Remove', path: 'members', value: [{ value: users[0] }] }) })).status).toBe(204);
+  for (const u of users.slice(0, 6))
+    expect(
+      (
+        await send(b, {
+          method: 'PATCH',
+          path: `/Users/${u}`,
+          body: patch({ op: 'Replace', path: 'displayName', value: `After ${u}` }),
+        })
+      ).status,
+    ).toBe(200);
+  expect(
+    (
+      await send(b, {
+        method: 'PATCH',
+        path: `/Groups/${groups[0]}`,
+        body: patch({ op: 'Remove', path: 'members', value: [{ value: users[0] }] }),
+      })
+    ).status,
+  ).toBe(204);
 
   // Once the last change has settled (and is past the sweep's age), the sweep sends what the dead instance left.
   await sleep(SETTLE_MS + 500);
@@ -114,7 +180,11 @@ it('an Entra cycle through two instances, one killed mid-cycle, leaves exactly o
   // None doubled.
   expect(new Set(feed.map((e) => e.id)).size).toBe(feed.length);
   // Per resource, in feed order, the versions chain from the create to what a read shows now: none missing.
-  const resources = [...users.map((id) => ['Users', id]), ...lateUsers.map((id) => ['Users', id]), ...groups.map((id) => ['Groups', id])];
+  const resources = [
+    ...users.map((id) => ['Users', id]),
+    ...lateUsers.map((id) => ['Users', id]),
+    ...groups.map((id) => ['Groups', id]),
+  ];
   for (const [type, id] of resources) {
     const own = feed.filter((e) => e.resourceId === id);
     const now = await b.scim('GET', `/${type}/${id}`);
@@ -155,6 +225,8 @@ it('an Entra cycle through two instances, one killed mid-cycle, leaves exactly o
   expect([...new Set(queued.map((e) => e.id))].sort()).toEqual(feed.map((e) => e.id).sort());
   const firstArrivals = queued.filter((e, i) => queued.findIndex((x) => x.id === e.id) === i);
   for (const [, id] of resources) {
-    expect(firstArrivals.filter((e) => e.resourceId === id).map((e) => e.id)).toEqual(feed.filter((e) => e.resourceId === id).map((e) => e.id));
+    expect(firstArrivals.filter((e) => e.resourceId === id).map((e) => e.id)).toEqual(
+      feed.filter((e) => e.resourceId === id).map((e) => e.id),
+    );
   }
 });

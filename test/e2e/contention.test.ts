@@ -23,16 +23,24 @@ beforeAll(async () => {
 afterAll(() => s.close());
 
 const patchOps = (...Operations: unknown[]) => ({ schemas: [PO], Operations });
-const newUser = async (tag = randomUUID()) => (await s.scim('POST', '/Users', { schemas: [U], userName: `${tag}@contoso.com`, displayName: `User ${tag}` })).body;
-const newGroup = async () => (await s.scim('POST', '/Groups', { schemas: [G], displayName: `Group ${randomUUID()}` })).body;
-const statuses = (replies: Array<{ status: number }>) => replies.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
-const membersOf = async (groupId: string) => ((await s.scim('GET', `/Groups/${groupId}`)).body.members ?? []) as Array<{ value: string; display?: string }>;
+const newUser = async (tag = randomUUID()) =>
+  (await s.scim('POST', '/Users', { schemas: [U], userName: `${tag}@contoso.com`, displayName: `User ${tag}` })).body;
+const newGroup = async () =>
+  (await s.scim('POST', '/Groups', { schemas: [G], displayName: `Group ${randomUUID()}` })).body;
+const statuses = (replies: Array<{ status: number }>) =>
+  replies.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
+const membersOf = async (groupId: string) =>
+  ((await s.scim('GET', `/Groups/${groupId}`)).body.members ?? []) as Array<{ value: string; display?: string }>;
 
 describe('contention on one row never answers 500', () => {
   it('applies 100 parallel member adds to one group: 100 × 204 and 100 members, and the version moves', async () => {
     const group = await newGroup();
     const users = await Promise.all(Array.from({ length: 100 }, () => newUser()));
-    const replies = await Promise.all(users.map((u) => s.scim('PATCH', `/Groups/${group.id}`, patchOps({ op: 'Add', path: 'members', value: [{ value: u.id }] }))));
+    const replies = await Promise.all(
+      users.map((u) =>
+        s.scim('PATCH', `/Groups/${group.id}`, patchOps({ op: 'Add', path: 'members', value: [{ value: u.id }] })),
+      ),
+    );
     expect(statuses(replies)).toEqual({ 204: 100 });
     expect((await membersOf(group.id)).map((m) => m.value).sort()).toEqual(users.map((u) => u.id).sort());
     expect((await s.scim('GET', `/Groups/${group.id}`)).body.meta.version).not.toBe(group.meta.version);
@@ -40,7 +48,15 @@ describe('contention on one row never answers 500', () => {
 
   it('applies 50 parallel PATCHes of different attributes on one user: every one 200 and every change present', async () => {
     const user = await newUser();
-    const replies = await Promise.all(ATTRS.map((a) => s.scim('PATCH', `/Users/${user.id}`, patchOps({ op: 'replace', path: `${EXTENSION}:${a}`, value: `value of ${a}` }))));
+    const replies = await Promise.all(
+      ATTRS.map((a) =>
+        s.scim(
+          'PATCH',
+          `/Users/${user.id}`,
+          patchOps({ op: 'replace', path: `${EXTENSION}:${a}`, value: `value of ${a}` }),
+        ),
+      ),
+    );
     expect(statuses(replies)).toEqual({ 200: 50 });
     const read = await s.scim('GET', `/Users/${user.id}`);
     for (const a of ATTRS) expect(read.body[EXTENSION][a]).toBe(`value of ${a}`);
@@ -49,34 +65,48 @@ describe('contention on one row never answers 500', () => {
   it('counts 200 parallel creates of distinct users exactly: 200 × 201 and totalResults 200', async () => {
     const base = `${s.host.url}/scim/counted/v2`;
     const auth = { Authorization: `Bearer ${TENANT_TOKEN}` };
-    const replies = await Promise.all(Array.from({ length: 200 }, (_, i) => request(`${base}/Users`, 'POST', { schemas: [U], userName: `bulk${i}@contoso.com` }, auth)));
+    const replies = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        request(`${base}/Users`, 'POST', { schemas: [U], userName: `bulk${i}@contoso.com` }, auth),
+      ),
+    );
     expect(statuses(replies)).toEqual({ 201: 200 });
     expect((await request(`${base}/Users?count=0`, 'GET', undefined, auth)).body.totalResults).toBe(200);
   });
 
   it('adds one member 30 times in parallel: 30 × 204 and the member once', async () => {
     const [group, user] = await Promise.all([newGroup(), newUser()]);
-    const replies = await Promise.all(Array.from({ length: 30 }, () => s.scim('PATCH', `/Groups/${group.id}`, patchOps({ op: 'Add', path: 'members', value: [{ value: user.id }] }))));
+    const replies = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        s.scim('PATCH', `/Groups/${group.id}`, patchOps({ op: 'Add', path: 'members', value: [{ value: user.id }] })),
+      ),
+    );
     expect(statuses(replies)).toEqual({ 204: 30 });
     expect((await membersOf(group.id)).map((m) => m.value)).toEqual([user.id]);
   });
 
   it('answers 20 parallel PUTs and PATCHes of one user with 200 each, the last write intact', async () => {
     const user = await newUser();
-    const replies = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2
-      ? s.scim('PUT', `/Users/${user.id}`, { schemas: [U], userName: user.userName, title: `put ${i}` })
-      : s.scim('PATCH', `/Users/${user.id}`, patchOps({ op: 'replace', path: 'title', value: `patch ${i}` })))));
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        i % 2
+          ? s.scim('PUT', `/Users/${user.id}`, { schemas: [U], userName: user.userName, title: `put ${i}` })
+          : s.scim('PATCH', `/Users/${user.id}`, patchOps({ op: 'replace', path: 'title', value: `patch ${i}` })),
+      ),
+    );
     expect(statuses(replies)).toEqual({ 200: 20 });
     expect((await s.scim('GET', `/Users/${user.id}`)).body.userName).toBe(user.userName);
   });
 });
 
 describe('races with deletes', () => {
-  it('answers group PATCHes racing the group\'s DELETE with 204 or 404, and leaves no membership behind', async () => {
+  it("answers group PATCHes racing the group's DELETE with 204 or 404, and leaves no membership behind", async () => {
     const group = await newGroup();
     const users = await Promise.all(Array.from({ length: 10 }, () => newUser()));
     const replies = await Promise.all([
-      ...users.map((u) => s.scim('PATCH', `/Groups/${group.id}`, patchOps({ op: 'Add', path: 'members', value: [{ value: u.id }] }))),
+      ...users.map((u) =>
+        s.scim('PATCH', `/Groups/${group.id}`, patchOps({ op: 'Add', path: 'members', value: [{ value: u.id }] })),
+      ),
       s.scim('DELETE', `/Groups/${group.id}`),
     ]);
     for (const r of replies) expect([204, 404]).toContain(r.status);
@@ -86,14 +116,22 @@ describe('races with deletes', () => {
 
   it('answers 404 to a member change of a group that does not exist, and writes nothing', async () => {
     const user = await newUser();
-    const r = await s.scim('PATCH', `/Groups/${randomUUID()}`, patchOps({ op: 'Add', path: 'members', value: [{ value: user.id }] }));
+    const r = await s.scim(
+      'PATCH',
+      `/Groups/${randomUUID()}`,
+      patchOps({ op: 'Add', path: 'members', value: [{ value: user.id }] }),
+    );
     expect(r.status).toBe(404);
     expect((await s.scim('GET', `/Users/${user.id}`)).body.groups).toBeUndefined();
   });
 
   it('changes nothing when one of the members to add does not exist', async () => {
     const [group, user] = await Promise.all([newGroup(), newUser()]);
-    const r = await s.scim('PATCH', `/Groups/${group.id}`, patchOps({ op: 'Add', path: 'members', value: [{ value: user.id }, { value: 'no-such-user' }] }));
+    const r = await s.scim(
+      'PATCH',
+      `/Groups/${group.id}`,
+      patchOps({ op: 'Add', path: 'members', value: [{ value: user.id }, { value: 'no-such-user' }] }),
+    );
     expect(r.status).toBe(400);
     expect(r.body.detail).toContain('no-such-user');
     expect(await membersOf(group.id)).toEqual([]);
@@ -102,7 +140,11 @@ describe('races with deletes', () => {
   it('refuses 2,000 unknown member ids with one 400 naming them', async () => {
     const group = await newGroup();
     const ids = Array.from({ length: 2000 }, (_, i) => `unknown-${i}`);
-    const r = await s.scim('PATCH', `/Groups/${group.id}`, patchOps({ op: 'Add', path: 'members', value: ids.map((value) => ({ value })) }));
+    const r = await s.scim(
+      'PATCH',
+      `/Groups/${group.id}`,
+      patchOps({ op: 'Add', path: 'members', value: ids.map((value) => ({ value })) }),
+    );
     expect(r.status).toBe(400);
     expect(r.body.detail).toMatch(/"unknown-0".* and 1990 more/);
   });
@@ -110,7 +152,12 @@ describe('races with deletes', () => {
 
 describe('a retried create', () => {
   it('gets its own user back (201, same id) when the identical body arrives again', async () => {
-    const body = { schemas: [U], userName: `retry-${randomUUID()}@contoso.com`, externalId: randomUUID(), active: true };
+    const body = {
+      schemas: [U],
+      userName: `retry-${randomUUID()}@contoso.com`,
+      externalId: randomUUID(),
+      active: true,
+    };
     const first = await s.scim('POST', '/Users', body);
     const again = await s.scim('POST', '/Users', body);
     expect([first.status, again.status]).toEqual([201, 201]);
@@ -137,11 +184,15 @@ describe('a retried create', () => {
 });
 
 describe('members show their names', () => {
-  it('lists each member\'s display, and a renamed user\'s new name in its groups', async () => {
+  it("lists each member's display, and a renamed user's new name in its groups", async () => {
     const [group, user] = await Promise.all([newGroup(), newUser()]);
     await s.scim('PATCH', `/Groups/${group.id}`, patchOps({ op: 'Add', path: 'members', value: [{ value: user.id }] }));
     expect(await membersOf(group.id)).toEqual([expect.objectContaining({ value: user.id, display: user.displayName })]);
-    await s.scim('PATCH', `/Users/${user.id}`, patchOps({ op: 'replace', path: 'displayName', value: 'Renamed Person' }));
+    await s.scim(
+      'PATCH',
+      `/Users/${user.id}`,
+      patchOps({ op: 'replace', path: 'displayName', value: 'Renamed Person' }),
+    );
     expect(await membersOf(group.id)).toEqual([expect.objectContaining({ value: user.id, display: 'Renamed Person' })]);
   });
 });
@@ -151,7 +202,11 @@ describe('a retried create of a user that meanwhile joined a group', () => {
     const body = { schemas: [U], userName: `joined-${randomUUID()}@contoso.com` };
     const first = await s.scim('POST', '/Users', body);
     const group = await newGroup();
-    await s.scim('PATCH', `/Groups/${group.id}`, patchOps({ op: 'Add', path: 'members', value: [{ value: first.body.id }] }));
+    await s.scim(
+      'PATCH',
+      `/Groups/${group.id}`,
+      patchOps({ op: 'Add', path: 'members', value: [{ value: first.body.id }] }),
+    );
     const again = await s.scim('POST', '/Users', body);
     expect(again.status).toBe(201);
     expect(again.body.groups).toEqual([expect.objectContaining({ value: group.id, display: group.displayName })]);

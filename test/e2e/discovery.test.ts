@@ -4,10 +4,14 @@ import { SPOKE } from '../support/urns';
 let s: TestServer;
 beforeAll(async () => {
   s = await startTestServer({
-    SCIM_EXTENSIONS: JSON.stringify([{ id: SPOKE, resourceType: 'User', attributes: [{ name: 'startDate', type: 'string' }] }]),
+    SCIM_EXTENSIONS: JSON.stringify([
+      { id: SPOKE, resourceType: 'User', attributes: [{ name: 'startDate', type: 'string' }] },
+    ]),
   });
 });
-afterAll(async () => { await s.close(); });
+afterAll(async () => {
+  await s.close();
+});
 
 it('advertises honest capabilities in /ServiceProviderConfig', async () => {
   const res = await s.scim('GET', '/ServiceProviderConfig');
@@ -27,16 +31,28 @@ it('advertises honest capabilities in /ServiceProviderConfig', async () => {
 });
 
 it('names in every `schemas` list and every resource type only schemas that /Schemas serves or RFC 7643 defines for discovery', async () => {
-  const discoveryUrns = ['ServiceProviderConfig', 'ResourceType', 'Schema'].map((n) => `urn:ietf:params:scim:schemas:core:2.0:${n}`);
+  const discoveryUrns = ['ServiceProviderConfig', 'ResourceType', 'Schema'].map(
+    (n) => `urn:ietf:params:scim:schemas:core:2.0:${n}`,
+  );
   const listUrn = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
-  const [spc, types, schemas] = await Promise.all(['/ServiceProviderConfig', '/ResourceTypes', '/Schemas'].map(async (p) => (await s.scim('GET', p)).body));
+  const [spc, types, schemas] = await Promise.all(
+    ['/ServiceProviderConfig', '/ResourceTypes', '/Schemas'].map(async (p) => (await s.scim('GET', p)).body),
+  );
   const served = new Set<string>(schemas.Resources.map((r: { id: string }) => r.id));
   const named = [
-    ...spc.schemas, ...types.schemas, ...schemas.schemas,
-    ...types.Resources.flatMap((t: { schemas: string[]; schema: string; schemaExtensions: { schema: string }[] }) => [...t.schemas, t.schema, ...t.schemaExtensions.map((e) => e.schema)]),
+    ...spc.schemas,
+    ...types.schemas,
+    ...schemas.schemas,
+    ...types.Resources.flatMap((t: { schemas: string[]; schema: string; schemaExtensions: { schema: string }[] }) => [
+      ...t.schemas,
+      t.schema,
+      ...t.schemaExtensions.map((e) => e.schema),
+    ]),
     ...schemas.Resources.flatMap((r: { schemas: string[] }) => r.schemas),
   ];
-  const unresolvable = named.filter((urn: string) => !served.has(urn) && !discoveryUrns.includes(urn) && urn !== listUrn);
+  const unresolvable = named.filter(
+    (urn: string) => !served.has(urn) && !discoveryUrns.includes(urn) && urn !== listUrn,
+  );
   expect(unresolvable).toEqual([]);
 });
 
@@ -45,7 +61,10 @@ it('lists User and Group in /ResourceTypes with their extensions, and serves eac
   expect(res.body.totalResults).toBe(2);
   const user = res.body.Resources.find((r: { id: string }) => r.id === 'User');
   expect(user).toMatchObject({ endpoint: '/Users', schema: 'urn:ietf:params:scim:schemas:core:2.0:User' });
-  expect(user.schemaExtensions.map((e: { schema: string }) => e.schema)).toEqual(['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', SPOKE]);
+  expect(user.schemaExtensions.map((e: { schema: string }) => e.schema)).toEqual([
+    'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
+    SPOKE,
+  ]);
   expect((await s.scim('GET', '/ResourceTypes/User')).body.id).toBe('User');
   expect((await s.scim('GET', '/ResourceTypes/Printer')).status).toBe(404);
 });
@@ -53,17 +72,31 @@ it('lists User and Group in /ResourceTypes with their extensions, and serves eac
 it('describes core, enterprise, group and configured extension schemas in /Schemas', async () => {
   const res = await s.scim('GET', '/Schemas');
   const ids = res.body.Resources.map((r: { id: string }) => r.id);
-  expect(ids).toEqual(expect.arrayContaining([
-    'urn:ietf:params:scim:schemas:core:2.0:User',
-    'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
-    'urn:ietf:params:scim:schemas:core:2.0:Group',
-    SPOKE,
-  ]));
+  expect(ids).toEqual(
+    expect.arrayContaining([
+      'urn:ietf:params:scim:schemas:core:2.0:User',
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
+      'urn:ietf:params:scim:schemas:core:2.0:Group',
+      SPOKE,
+    ]),
+  );
   const user = (await s.scim('GET', '/Schemas/urn:ietf:params:scim:schemas:core:2.0:User')).body;
   const userName = user.attributes.find((a: { name: string }) => a.name === 'userName');
-  expect(userName).toEqual(expect.objectContaining({ type: 'string', required: true, caseExact: false, mutability: 'readWrite', returned: 'default', uniqueness: 'server' }));
+  expect(userName).toEqual(
+    expect.objectContaining({
+      type: 'string',
+      required: true,
+      caseExact: false,
+      mutability: 'readWrite',
+      returned: 'default',
+      uniqueness: 'server',
+    }),
+  );
   expect(JSON.stringify(user)).not.toContain('null');
-  const valueOf = (name: string) => user.attributes.find((a: { name: string }) => a.name === name).subAttributes.find((a: { name: string }) => a.name === 'value');
+  const valueOf = (name: string) =>
+    user.attributes
+      .find((a: { name: string }) => a.name === name)
+      .subAttributes.find((a: { name: string }) => a.name === 'value');
   expect(valueOf('photos')).toMatchObject({ type: 'reference', referenceTypes: ['external'] }); // RFC 7643 §8.7.1
   expect(valueOf('x509Certificates')).toMatchObject({ type: 'binary', caseExact: true });
 });
@@ -87,9 +120,21 @@ it('stores and returns a configured custom extension attribute, and filters on i
 });
 
 const schemaById = async (id: string) => (await s.scim('GET', `/Schemas/${id}`)).body as SchemaDoc;
-interface AttrDoc { name: string; type: string; multiValued: boolean; mutability: string; returned: string; canonicalValues?: string[]; subAttributes?: AttrDoc[] }
-interface SchemaDoc { id: string; attributes: AttrDoc[] }
-const named = (attrs: AttrDoc[] | undefined, name: string) => attrs?.find((a) => a.name.toLowerCase() === name.toLowerCase());
+interface AttrDoc {
+  name: string;
+  type: string;
+  multiValued: boolean;
+  mutability: string;
+  returned: string;
+  canonicalValues?: string[];
+  subAttributes?: AttrDoc[];
+}
+interface SchemaDoc {
+  id: string;
+  attributes: AttrDoc[];
+}
+const named = (attrs: AttrDoc[] | undefined, name: string) =>
+  attrs?.find((a) => a.name.toLowerCase() === name.toLowerCase());
 
 it('gives every `type` sub-attribute the canonical values of RFC 7643 §4.1.2 and §8.7.1', async () => {
   const user = await schemaById('urn:ietf:params:scim:schemas:core:2.0:User');
@@ -101,19 +146,34 @@ it('gives every `type` sub-attribute the canonical values of RFC 7643 §4.1.2 an
   expect(typeValues('photos')).toEqual(['photo', 'thumbnail']);
   for (const free of ['entitlements', 'roles', 'x509Certificates']) expect(typeValues(free)).toEqual([]);
   const withType = user.attributes.filter((a) => named(a.subAttributes, 'type'));
-  for (const a of withType) expect({ attr: a.name, canonicalValues: typeValues(a.name) }).toEqual({ attr: a.name, canonicalValues: expect.any(Array) });
+  for (const a of withType)
+    expect({ attr: a.name, canonicalValues: typeValues(a.name) }).toEqual({
+      attr: a.name,
+      canonicalValues: expect.any(Array),
+    });
 });
 
-it('lists externalId in the User and Group schemas as the client\'s own, case-exact, read-write attribute', async () => {
+it("lists externalId in the User and Group schemas as the client's own, case-exact, read-write attribute", async () => {
   for (const id of ['urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:core:2.0:Group']) {
     const externalId = named((await schemaById(id)).attributes, 'externalId');
-    expect(externalId).toMatchObject({ type: 'string', multiValued: false, caseExact: true, mutability: 'readWrite', returned: 'default', uniqueness: 'none' });
+    expect(externalId).toMatchObject({
+      type: 'string',
+      multiValued: false,
+      caseExact: true,
+      mutability: 'readWrite',
+      returned: 'default',
+      uniqueness: 'none',
+    });
   }
 });
 
 it('treats externalId, now listed in the schema, exactly as before: returned once, projected, filtered and patched', async () => {
   const externalId = `ext-${Date.now()}`;
-  const created = await s.scim('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `${externalId}@contoso.com`, externalId });
+  const created = await s.scim('POST', '/Users', {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+    userName: `${externalId}@contoso.com`,
+    externalId,
+  });
   expect(created.text.match(/"externalId"/g)).toHaveLength(1);
   const id = created.body.id;
   expect((await s.scim('GET', `/Users/${id}?attributes=userName`)).body.externalId).toBeUndefined();
@@ -121,10 +181,21 @@ it('treats externalId, now listed in the schema, exactly as before: returned onc
   expect((await s.scim('GET', `/Users/${id}?attributes=externalId`)).body).toMatchObject({ id, externalId });
   expect((await s.scim('GET', `/Users?filter=externalId eq "${externalId}"`)).body.totalResults).toBe(1);
   expect((await s.scim('GET', `/Users?filter=externalId eq "${externalId.toUpperCase()}"`)).body.totalResults).toBe(0); // caseExact
-  const patched = await s.scim('PATCH', `/Users/${id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Replace', path: 'externalId', value: `${externalId}-2` }] });
+  const patched = await s.scim('PATCH', `/Users/${id}`, {
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+    Operations: [{ op: 'Replace', path: 'externalId', value: `${externalId}-2` }],
+  });
   expect(patched.body.externalId).toBe(`${externalId}-2`);
-  const group = await s.scim('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: `G ${externalId}`, externalId });
-  expect((await s.scim('GET', `/Groups?filter=externalId eq "${externalId}"&excludedAttributes=members`)).body.Resources.map((g: { id: string }) => g.id)).toEqual([group.body.id]);
+  const group = await s.scim('POST', '/Groups', {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+    displayName: `G ${externalId}`,
+    externalId,
+  });
+  expect(
+    (await s.scim('GET', `/Groups?filter=externalId eq "${externalId}"&excludedAttributes=members`)).body.Resources.map(
+      (g: { id: string }) => g.id,
+    ),
+  ).toEqual([group.body.id]);
 });
 
 /**
@@ -135,13 +206,27 @@ it('treats externalId, now listed in the schema, exactly as before: returned onc
  * preferredLanguage). A client that discovers the schema must find each of them.
  */
 const ENTRA_USER_TARGETS = [
-  'userName', 'active', 'displayName', 'title', 'preferredLanguage', 'externalId',
-  'emails[type eq "work"].value', 'emails[type eq "other"].Value',
-  'name.givenName', 'name.familyName', 'name.formatted',
-  'addresses[type eq "work"].formatted', 'addresses[type eq "work"].streetAddress', 'addresses[type eq "work"].locality',
-  'addresses[type eq "work"].region', 'addresses[type eq "work"].postalCode', 'addresses[type eq "work"].country',
+  'userName',
+  'active',
+  'displayName',
+  'title',
+  'preferredLanguage',
+  'externalId',
+  'emails[type eq "work"].value',
+  'emails[type eq "other"].Value',
+  'name.givenName',
+  'name.familyName',
+  'name.formatted',
+  'addresses[type eq "work"].formatted',
+  'addresses[type eq "work"].streetAddress',
+  'addresses[type eq "work"].locality',
+  'addresses[type eq "work"].region',
+  'addresses[type eq "work"].postalCode',
+  'addresses[type eq "work"].country',
   'addresses[type eq "other"].Formatted',
-  'phoneNumbers[type eq "work"].value', 'phoneNumbers[type eq "mobile"].value', 'phoneNumbers[type eq "fax"].value',
+  'phoneNumbers[type eq "work"].value',
+  'phoneNumbers[type eq "mobile"].value',
+  'phoneNumbers[type eq "fax"].value',
   'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber',
   'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department',
   'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager',
@@ -166,10 +251,14 @@ function undiscoverable(path: string, core: SchemaDoc, extensions: SchemaDoc[]):
   return undefined;
 }
 
-it('makes every attribute of Entra\'s default user and group mappings discoverable by its Entra path', async () => {
-  const [user, enterprise, group] = await Promise.all([
-    'urn:ietf:params:scim:schemas:core:2.0:User', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User', 'urn:ietf:params:scim:schemas:core:2.0:Group',
-  ].map(schemaById));
+it("makes every attribute of Entra's default user and group mappings discoverable by its Entra path", async () => {
+  const [user, enterprise, group] = await Promise.all(
+    [
+      'urn:ietf:params:scim:schemas:core:2.0:User',
+      'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User',
+      'urn:ietf:params:scim:schemas:core:2.0:Group',
+    ].map(schemaById),
+  );
   const missing = [
     ...ENTRA_USER_TARGETS.map((p) => [p, undiscoverable(p, user, [enterprise])]),
     ...ENTRA_GROUP_TARGETS.map((p) => [p, undiscoverable(p, group, [])]),
@@ -177,6 +266,8 @@ it('makes every attribute of Entra\'s default user and group mappings discoverab
   expect(missing).toEqual([]);
   // The walk itself refuses what is not there.
   expect(undiscoverable('phoneNumbers[type eq "satellite"].value', user, [enterprise])).toBeDefined();
-  expect(undiscoverable('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:badge', user, [enterprise])).toBeDefined();
+  expect(
+    undiscoverable('urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:badge', user, [enterprise]),
+  ).toBeDefined();
   expect(undiscoverable('groups', user, [enterprise])).toBeDefined();
 });

@@ -10,17 +10,22 @@ let key: SigningKey;
 beforeAll(async () => {
   key = await signingKey('entra-key-1');
   jwks = await startKeySetServer([key]);
-  s = await startTestServer({ SCIM_ENTRA_TENANTS: JSON.stringify({ default: ENTRA_TID }), SCIM_ENTRA_JWKS_URL: jwks.url, SCIM_TENANT_TOKENS: JSON.stringify({ acme: 'acme-token-0123456789abcdef0123456789' }) });
+  s = await startTestServer({
+    SCIM_ENTRA_TENANTS: JSON.stringify({ default: ENTRA_TID }),
+    SCIM_ENTRA_JWKS_URL: jwks.url,
+    SCIM_TENANT_TOKENS: JSON.stringify({ acme: 'acme-token-0123456789abcdef0123456789' }),
+  });
 });
 afterAll(async () => {
   await s.close();
   await jwks.close();
 });
 
-const withJwt = (jwt: string, base = `${s.host.url}/scim/v2`) => request(`${base}/Users?count=1`, 'GET', undefined, { Authorization: `Bearer ${jwt}` });
+const withJwt = (jwt: string, base = `${s.host.url}/scim/v2`) =>
+  request(`${base}/Users?count=1`, 'GET', undefined, { Authorization: `Bearer ${jwt}` });
 
 describe('Entra-issued tokens (Secret Token left blank in Entra)', () => {
-  it('answers 503 (first, before the key set is cached) with Retry-After, not 401, when Entra\'s key set cannot be fetched', async () => {
+  it("answers 503 (first, before the key set is cached) with Retry-After, not 401, when Entra's key set cannot be fetched", async () => {
     jwks.down = true;
     try {
       const r = await withJwt(await entraToken(key, ENTRA_TID)); // first of the file: the key set is not cached yet

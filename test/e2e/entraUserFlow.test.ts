@@ -5,8 +5,12 @@ import { U, EU, PO, LR } from '../support/urns';
 /** The user requests Entra sends (docs/architecture.md#entra-quirks), in cycle order, as Entra sends them, over HTTP. */
 
 let s: TestServer;
-beforeAll(async () => { s = await startTestServer(); });
-afterAll(async () => { await s.close(); });
+beforeAll(async () => {
+  s = await startTestServer();
+});
+afterAll(async () => {
+  await s.close();
+});
 
 const entraCreateBody = (userName: string, externalId = randomUUID()) => ({
   schemas: [U, EU],
@@ -49,23 +53,41 @@ describe('Test Connection and matching', () => {
 
   it('matches userName in any letter case but externalId exactly', async () => {
     const user = await createUser();
-    const upper = await s.scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${user.userName.toUpperCase()}"`)}`);
+    const upper = await s.scim(
+      'GET',
+      `/Users?filter=${encodeURIComponent(`userName eq "${user.userName.toUpperCase()}"`)}`,
+    );
     expect(upper.body.totalResults).toBe(1);
-    const wrongCase = await s.scim('GET', `/Users?filter=${encodeURIComponent(`externalId eq "${user.externalId.toUpperCase()}"`)}`);
+    const wrongCase = await s.scim(
+      'GET',
+      `/Users?filter=${encodeURIComponent(`externalId eq "${user.externalId.toUpperCase()}"`)}`,
+    );
     expect(wrongCase.body.totalResults).toBe(0);
   });
 
   it('matches on the work email, on id, and on id and manager combined', async () => {
     const manager = await createUser();
     const user = await createUser();
-    await s.scim('PATCH', `/Users/${user.id}`, { schemas: [PO], Operations: [{ op: 'add', path: `${EU}:manager`, value: manager.id }] });
-    const byEmail = await s.scim('GET', `/Users?filter=${encodeURIComponent(`emails[type eq "work"].value eq "${user.emails[0].value.toUpperCase()}"`)}`);
+    await s.scim('PATCH', `/Users/${user.id}`, {
+      schemas: [PO],
+      Operations: [{ op: 'add', path: `${EU}:manager`, value: manager.id }],
+    });
+    const byEmail = await s.scim(
+      'GET',
+      `/Users?filter=${encodeURIComponent(`emails[type eq "work"].value eq "${user.emails[0].value.toUpperCase()}"`)}`,
+    );
     expect(byEmail.body.Resources.map((r: { id: string }) => r.id)).toEqual([user.id]);
     const byId = await s.scim('GET', `/Users?filter=${encodeURIComponent(`id eq "${user.id}"`)}`);
     expect(byId.body.totalResults).toBe(1);
-    const ref = await s.scim('GET', `/Users?filter=${encodeURIComponent(`id eq "${user.id}" and manager eq "${manager.id}"`)}`);
+    const ref = await s.scim(
+      'GET',
+      `/Users?filter=${encodeURIComponent(`id eq "${user.id}" and manager eq "${manager.id}"`)}`,
+    );
     expect(ref.body.totalResults).toBe(1);
-    const wrongRef = await s.scim('GET', `/Users?filter=${encodeURIComponent(`id eq "${user.id}" and manager eq "${user.id}"`)}`);
+    const wrongRef = await s.scim(
+      'GET',
+      `/Users?filter=${encodeURIComponent(`id eq "${user.id}" and manager eq "${user.id}"`)}`,
+    );
     expect(wrongRef.body.totalResults).toBe(0);
   });
 
@@ -77,7 +99,10 @@ describe('Test Connection and matching', () => {
   });
 
   it('ignores unknown query parameters such as aadOptscim062020', async () => {
-    const res = await s.scim('GET', `/Users?aadOptscim062020&filter=${encodeURIComponent(`userName eq "${randomUUID()}"`)}`);
+    const res = await s.scim(
+      'GET',
+      `/Users?aadOptscim062020&filter=${encodeURIComponent(`userName eq "${randomUUID()}"`)}`,
+    );
     expect(res.status).toBe(200);
     expect(res.body.totalResults).toBe(0);
   });
@@ -85,7 +110,11 @@ describe('Test Connection and matching', () => {
 
 describe('create', () => {
   it('answers 201 with Location, ETag and the full user, values exactly as sent', async () => {
-    const body = { ...entraCreateBody(`Test_User_${randomUUID()}`), phoneNumbers: [{ type: 'work', value: '55555555555' }], [EU]: { employeeNumber: '007', department: 'Sales' } };
+    const body = {
+      ...entraCreateBody(`Test_User_${randomUUID()}`),
+      phoneNumbers: [{ type: 'work', value: '55555555555' }],
+      [EU]: { employeeNumber: '007', department: 'Sales' },
+    };
     const res = await s.scim('POST', '/Users', body);
     expect(res.status).toBe(201);
     expect(res.headers.get('location')).toBe(`${s.base}/Users/${res.body.id}`);
@@ -113,7 +142,11 @@ describe('create', () => {
 
   it('lets exactly one of several racing creates of the same userName win', async () => {
     const userName = `race_${randomUUID()}`;
-    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => s.scim('POST', '/Users', entraCreateBody(i % 2 ? userName : userName.toUpperCase()))));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        s.scim('POST', '/Users', entraCreateBody(i % 2 ? userName : userName.toUpperCase())),
+      ),
+    );
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
     expect(results.filter((r) => r.status === 409)).toHaveLength(7);
     const found = await s.scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${userName}"`)}`);
@@ -121,7 +154,11 @@ describe('create', () => {
   });
 
   it('treats null attributes in a create body as absent', async () => {
-    const res = await s.scim('POST', '/Users', { ...entraCreateBody(`n_${randomUUID()}`), addresses: null, title: null });
+    const res = await s.scim('POST', '/Users', {
+      ...entraCreateBody(`n_${randomUUID()}`),
+      addresses: null,
+      title: null,
+    });
     expect(res.status).toBe(201);
     expect(res.body.addresses).toBeUndefined();
     expect(res.body.title).toBeUndefined();
@@ -129,7 +166,7 @@ describe('create', () => {
 });
 
 describe('update, disable, delete', () => {
-  it('applies Entra\'s Replace of a work email and family name and returns the user', async () => {
+  it("applies Entra's Replace of a work email and family name and returns the user", async () => {
     const user = await createUser();
     const res = await s.scim('PATCH', `/Users/${user.id}`, {
       schemas: [PO],
@@ -142,23 +179,34 @@ describe('update, disable, delete', () => {
     expect(res.body.emails).toEqual([{ primary: true, type: 'work', value: 'updatedEmail@testuser.com' }]);
     expect(res.body.name.familyName).toBe('updatedFamilyName');
     expect(res.body.meta.version).not.toBe(user.meta.version);
-    const byNewEmail = await s.scim('GET', `/Users?filter=${encodeURIComponent('emails[type eq "work"].value eq "updatedemail@testuser.com"')}`);
+    const byNewEmail = await s.scim(
+      'GET',
+      `/Users?filter=${encodeURIComponent('emails[type eq "work"].value eq "updatedemail@testuser.com"')}`,
+    );
     expect(byNewEmail.body.Resources.map((r: { id: string }) => r.id)).toContain(user.id);
   });
 
   it('renames a user and frees the old userName', async () => {
     const user = await createUser();
     const newName = `renamed_${randomUUID()}`;
-    const res = await s.scim('PATCH', `/Users/${user.id}`, { schemas: [PO], Operations: [{ op: 'Replace', path: 'userName', value: newName }] });
+    const res = await s.scim('PATCH', `/Users/${user.id}`, {
+      schemas: [PO],
+      Operations: [{ op: 'Replace', path: 'userName', value: newName }],
+    });
     expect(res.body.userName).toBe(newName);
-    expect((await s.scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${user.userName}"`)}`)).body.totalResults).toBe(0);
+    expect(
+      (await s.scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${user.userName}"`)}`)).body.totalResults,
+    ).toBe(0);
     expect((await s.scim('POST', '/Users', entraCreateBody(user.userName))).status).toBe(201);
   });
 
   it('refuses a rename onto a taken userName with 409 and changes nothing', async () => {
     const a = await createUser();
     const b = await createUser();
-    const res = await s.scim('PATCH', `/Users/${b.id}`, { schemas: [PO], Operations: [{ op: 'replace', path: 'userName', value: a.userName.toUpperCase() }] });
+    const res = await s.scim('PATCH', `/Users/${b.id}`, {
+      schemas: [PO],
+      Operations: [{ op: 'replace', path: 'userName', value: a.userName.toUpperCase() }],
+    });
     expect(res.status).toBe(409);
     expect((await s.scim('GET', `/Users/${b.id}`)).body.userName).toBe(b.userName);
   });
@@ -174,16 +222,27 @@ describe('update, disable, delete', () => {
     expect((await s.scim('GET', `/Users/${user.id}`)).body.active).toBe(false);
     const found = await s.scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${user.userName}"`)}`);
     expect(found.body.Resources[0].active).toBe(false);
-    const back = await s.scim('PATCH', `/Users/${user.id}`, { schemas: [PO], Operations: [{ op: 'Replace', path: 'active', value: 'True' }] });
+    const back = await s.scim('PATCH', `/Users/${user.id}`, {
+      schemas: [PO],
+      Operations: [{ op: 'Replace', path: 'active', value: 'True' }],
+    });
     expect(back.body.active).toBe(true);
   });
 
-  it('links a manager in Entra\'s documented form and returns it as {value}', async () => {
+  it("links a manager in Entra's documented form and returns it as {value}", async () => {
     const manager = await createUser();
     const user = await createUser();
-    const res = await s.scim('PATCH', `/Users/${user.id}`, { schemas: [PO], Operations: [{ op: 'Add', path: 'manager', value: [{ $ref: `${s.base}/Users/${manager.id}`, value: manager.id }] }] });
+    const res = await s.scim('PATCH', `/Users/${user.id}`, {
+      schemas: [PO],
+      Operations: [
+        { op: 'Add', path: 'manager', value: [{ $ref: `${s.base}/Users/${manager.id}`, value: manager.id }] },
+      ],
+    });
     expect(res.body[EU].manager.value).toBe(manager.id);
-    const cleared = await s.scim('PATCH', `/Users/${user.id}`, { schemas: [PO], Operations: [{ op: 'Replace', path: `${EU}:manager`, value: '' }] });
+    const cleared = await s.scim('PATCH', `/Users/${user.id}`, {
+      schemas: [PO],
+      Operations: [{ op: 'Replace', path: `${EU}:manager`, value: '' }],
+    });
     expect(cleared.body[EU]).toBeUndefined();
   });
 
@@ -191,16 +250,32 @@ describe('update, disable, delete', () => {
     const user = await createUser();
     const res = await s.scim('PATCH', `/Users/${user.id}`, {
       schemas: [PO],
-      Operations: [{ op: 'replace', value: { displayName: 'New Name', 'name.givenName': 'New', [`${EU}:employeeNumber`]: '42' } }],
+      Operations: [
+        { op: 'replace', value: { displayName: 'New Name', 'name.givenName': 'New', [`${EU}:employeeNumber`]: '42' } },
+      ],
     });
-    expect(res.body).toMatchObject({ displayName: 'New Name', name: { givenName: 'New', familyName: 'familyName' }, [EU]: { employeeNumber: '42' } });
+    expect(res.body).toMatchObject({
+      displayName: 'New Name',
+      name: { givenName: 'New', familyName: 'familyName' },
+      [EU]: { employeeNumber: '42' },
+    });
   });
 
   it('replaces a user with PUT and honours If-Match', async () => {
     const user = await createUser();
-    const stale = await s.scim('PUT', `/Users/${user.id}`, { ...entraCreateBody(user.userName), title: 'x' }, { 'If-Match': 'W/"999"' });
+    const stale = await s.scim(
+      'PUT',
+      `/Users/${user.id}`,
+      { ...entraCreateBody(user.userName), title: 'x' },
+      { 'If-Match': 'W/"999"' },
+    );
     expect(stale.status).toBe(412);
-    const ok = await s.scim('PUT', `/Users/${user.id}`, { schemas: [U], userName: user.userName, title: 'CTO' }, { 'If-Match': user.meta.version });
+    const ok = await s.scim(
+      'PUT',
+      `/Users/${user.id}`,
+      { schemas: [U], userName: user.userName, title: 'CTO' },
+      { 'If-Match': user.meta.version },
+    );
     expect(ok.status).toBe(200);
     expect(ok.body.title).toBe('CTO');
     expect(ok.body.emails).toBeUndefined();
@@ -214,15 +289,30 @@ describe('update, disable, delete', () => {
     expect(gone.status).toBe(404);
     expect(gone.body).toMatchObject({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '404' });
     expect((await s.scim('DELETE', `/Users/${user.id}`)).status).toBe(404);
-    expect((await s.scim('PATCH', `/Users/${user.id}`, { schemas: [PO], Operations: [{ op: 'replace', path: 'title', value: 'x' }] })).status).toBe(404);
-    expect((await s.scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${user.userName}"`)}`)).body.totalResults).toBe(0);
+    expect(
+      (
+        await s.scim('PATCH', `/Users/${user.id}`, {
+          schemas: [PO],
+          Operations: [{ op: 'replace', path: 'title', value: 'x' }],
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (await s.scim('GET', `/Users?filter=${encodeURIComponent(`userName eq "${user.userName}"`)}`)).body.totalResults,
+    ).toBe(0);
   });
 
   it('never loses an update when PATCHes on one user race', async () => {
     const user = await createUser();
     const values = Array.from({ length: 6 }, (_, i) => `+1 555 000 ${i}`);
-    const results = await Promise.all(values.map((value, i) =>
-      s.scim('PATCH', `/Users/${user.id}`, { schemas: [PO], Operations: [{ op: 'add', path: 'phoneNumbers', value: [{ type: `t${i}`, value }] }] })));
+    const results = await Promise.all(
+      values.map((value, i) =>
+        s.scim('PATCH', `/Users/${user.id}`, {
+          schemas: [PO],
+          Operations: [{ op: 'add', path: 'phoneNumbers', value: [{ type: `t${i}`, value }] }],
+        }),
+      ),
+    );
     expect(results.every((r) => r.status === 200)).toBe(true);
     const final = await s.scim('GET', `/Users/${user.id}`);
     expect(final.body.phoneNumbers.map((p: { value: string }) => p.value).sort()).toEqual([...values].sort());
@@ -232,7 +322,10 @@ describe('update, disable, delete', () => {
 describe('listing', () => {
   it('reads attributes=emails[type eq "work"] (Microsoft validator form) as the emails attribute', async () => {
     const user = await createUser();
-    const res = await s.scim('GET', `/Users?filter=${encodeURIComponent(`id eq "${user.id}"`)}&attributes=${encodeURIComponent('emails[type eq "work"]')}`);
+    const res = await s.scim(
+      'GET',
+      `/Users?filter=${encodeURIComponent(`id eq "${user.id}"`)}&attributes=${encodeURIComponent('emails[type eq "work"]')}`,
+    );
     expect(res.status).toBe(200);
     expect(res.body.Resources[0]).toEqual({ schemas: [U], id: user.id, emails: user.emails });
   });

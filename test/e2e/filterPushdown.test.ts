@@ -7,14 +7,25 @@ import { U } from '../support/urns';
 
 /** Filters on typed columns are answered by Table Storage (OData), and no value can widen the query. */
 
-const TRICKY = ["x' or RowKey ne '", "O'Brien", "a') or (PartitionKey ne '", "plain' or '1' eq '1", "x\\' or true or \\'"];
+const TRICKY = [
+  "x' or RowKey ne '",
+  "O'Brien",
+  "a') or (PartitionKey ne '",
+  "plain' or '1' eq '1",
+  "x\\' or true or \\'",
+];
 
 let s: TestServer;
 const ids: Record<string, string> = {};
 beforeAll(async () => {
   s = await startTestServer();
   for (const [i, title] of [...TRICKY, 'Engineer', 'engineer'].entries()) {
-    const r = await s.scim('POST', '/Users', { schemas: [U], userName: `push${i}@contoso.com`, title, active: i % 2 === 0 });
+    const r = await s.scim('POST', '/Users', {
+      schemas: [U],
+      userName: `push${i}@contoso.com`,
+      title,
+      active: i % 2 === 0,
+    });
     ids[title] = r.body.id;
   }
 });
@@ -28,13 +39,20 @@ const find = async (filter: string) => {
 
 describe('OData push-down', () => {
   it('writes every value as a literal with its quotes doubled, and booleans as keywords', () => {
-    expect(pushdownFilter('User', [{ column: 'title', op: 'eq', value: "x' or RowKey ne '" }, { column: 'active', op: 'eq', value: false }]))
-      .toBe("c_title eq 'x'' or RowKey ne ''' and c_active eq false");
+    expect(
+      pushdownFilter('User', [
+        { column: 'title', op: 'eq', value: "x' or RowKey ne '" },
+        { column: 'active', op: 'eq', value: false },
+      ]),
+    ).toBe("c_title eq 'x'' or RowKey ne ''' and c_active eq false");
     expect(pushdownFilter('User', [])).toBeUndefined();
   });
 
   it('lets storage do the narrowing: a scan plan yields only the rows its push-downs select', async () => {
-    const { repository: { resources: store }, schemas } = runtime();
+    const {
+      repository: { resources: store },
+      schemas,
+    } = runtime();
     const plan = planQuery(parseFilter('title eq "ENGINEER" and active eq false'), schemas.user, store.layout.User);
     expect(plan).toMatchObject({ kind: 'scan', where: [{ column: 'title' }, { column: 'active' }] });
     const titles: unknown[] = [];

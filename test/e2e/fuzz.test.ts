@@ -23,8 +23,16 @@ let userId: string;
 let groupId: string;
 beforeAll(async () => {
   s = await startTestServer({ SCIM_MAX_BODY_BYTES: '65536', SCIM_TOKEN_CACHE_SECONDS: '1' });
-  userId = (await s.scim('POST', '/Users', { schemas: [U], userName: 'fuzz.target@contoso.com', emails: [{ type: 'work', value: 'fuzz@contoso.com' }] })).body.id;
-  groupId = (await s.scim('POST', '/Groups', { schemas: [G], displayName: 'Fuzz targets', members: [{ value: userId }] })).body.id;
+  userId = (
+    await s.scim('POST', '/Users', {
+      schemas: [U],
+      userName: 'fuzz.target@contoso.com',
+      emails: [{ type: 'work', value: 'fuzz@contoso.com' }],
+    })
+  ).body.id;
+  groupId = (
+    await s.scim('POST', '/Groups', { schemas: [G], displayName: 'Fuzz targets', members: [{ value: userId }] })
+  ).body.id;
 });
 afterAll(() => s.close());
 
@@ -43,35 +51,145 @@ interface Input {
 const USER = 'FUZZ-USER-ID';
 const GROUP = 'FUZZ-GROUP-ID';
 
-const text = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 20 }), fc.string({ unit: 'grapheme-ascii', maxLength: 300 }));
+const text = fc.oneof(
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 20 }),
+  fc.string({ unit: 'grapheme-ascii', maxLength: 300 }),
+);
 const anyJson = fc.jsonValue({ maxDepth: 3 });
-const oddValue = fc.oneof(anyJson, text, fc.constantFrom('True', 'False', '', null, [], {}, -1, 1e308, '2026-13-45T99:00:00Z', 'a'.repeat(2_000)));
+const oddValue = fc.oneof(
+  anyJson,
+  text,
+  fc.constantFrom('True', 'False', '', null, [], {}, -1, 1e308, '2026-13-45T99:00:00Z', 'a'.repeat(2_000)),
+);
 
 const ATTRIBUTE_PATHS = [
-  'userName', 'displayName', 'active', 'title', 'name.givenName', 'name', 'emails', 'emails.value', 'emails[type eq "work"].value',
-  'emails[type eq "work"]', 'addresses[type eq "work"].locality', 'phoneNumbers[primary eq true]', 'members', 'members[value eq "x"]',
-  'groups', 'meta', 'id', 'externalId', 'x509Certificates.value', 'photos', `${EU}:manager`, `${EU}:department`, EU, 'urn:nope:x',
-  'emails[', 'emails]', 'a.b.c', '$ref', 'members.value', 'meta.lastModified', '', '.', 'urn:', '[]',
+  'userName',
+  'displayName',
+  'active',
+  'title',
+  'name.givenName',
+  'name',
+  'emails',
+  'emails.value',
+  'emails[type eq "work"].value',
+  'emails[type eq "work"]',
+  'addresses[type eq "work"].locality',
+  'phoneNumbers[primary eq true]',
+  'members',
+  'members[value eq "x"]',
+  'groups',
+  'meta',
+  'id',
+  'externalId',
+  'x509Certificates.value',
+  'photos',
+  `${EU}:manager`,
+  `${EU}:department`,
+  EU,
+  'urn:nope:x',
+  'emails[',
+  'emails]',
+  'a.b.c',
+  '$ref',
+  'members.value',
+  'meta.lastModified',
+  '',
+  '.',
+  'urn:',
+  '[]',
 ];
 const attributePath = fc.oneof(fc.constantFrom(...ATTRIBUTE_PATHS), text);
 
 const FILTER_TOKENS = [
-  'userName', 'displayName', 'externalId', 'id', 'active', 'title', 'emails', 'emails.value', 'emails[type eq "work"].value', 'members.value',
-  'meta.created', 'meta.lastModified', `${EU}:manager.value`, `${EU}:department`, 'groups.value', 'x509Certificates.value', 'nope',
-  'eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le', 'pr', 'and', 'or', 'not', '(', ')', '[', ']', '"x"', '"', '\\"', 'true', 'false',
-  'null', '5', '-0.5e3', '"2026-01-01T00:00:00Z"', '"2026-99-01"', "'", 'x\' or RowKey ne \'', '%', '.', ':', 'AND', 'Eq',
+  'userName',
+  'displayName',
+  'externalId',
+  'id',
+  'active',
+  'title',
+  'emails',
+  'emails.value',
+  'emails[type eq "work"].value',
+  'members.value',
+  'meta.created',
+  'meta.lastModified',
+  `${EU}:manager.value`,
+  `${EU}:department`,
+  'groups.value',
+  'x509Certificates.value',
+  'nope',
+  'eq',
+  'ne',
+  'co',
+  'sw',
+  'ew',
+  'gt',
+  'ge',
+  'lt',
+  'le',
+  'pr',
+  'and',
+  'or',
+  'not',
+  '(',
+  ')',
+  '[',
+  ']',
+  '"x"',
+  '"',
+  '\\"',
+  'true',
+  'false',
+  'null',
+  '5',
+  '-0.5e3',
+  '"2026-01-01T00:00:00Z"',
+  '"2026-99-01"',
+  "'",
+  "x' or RowKey ne '",
+  '%',
+  '.',
+  ':',
+  'AND',
+  'Eq',
 ];
 /** Well-formed comparisons, so the planner and evaluator run too, not only the parser. */
 const comparison = fc
   .tuple(
-    fc.constantFrom('userName', 'displayName', 'externalId', 'id', 'active', 'title', 'emails.value', 'emails[type eq "work"].value', 'members.value', 'meta.lastModified', `${EU}:department`, 'x509Certificates.value', 'groups.value'),
+    fc.constantFrom(
+      'userName',
+      'displayName',
+      'externalId',
+      'id',
+      'active',
+      'title',
+      'emails.value',
+      'emails[type eq "work"].value',
+      'members.value',
+      'meta.lastModified',
+      `${EU}:department`,
+      'x509Certificates.value',
+      'groups.value',
+    ),
     fc.constantFrom('eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'),
-    fc.oneof(fc.constantFrom('true', 'null', '5', '"2026-01-01T00:00:00Z"', `"${USER}"`), fc.string({ unit: 'grapheme-ascii', maxLength: 12 }).map((t) => JSON.stringify(t))),
+    fc.oneof(
+      fc.constantFrom('true', 'null', '5', '"2026-01-01T00:00:00Z"', `"${USER}"`),
+      fc.string({ unit: 'grapheme-ascii', maxLength: 12 }).map((t) => JSON.stringify(t)),
+    ),
   )
   .map((t) => t.join(' '));
 const wellFormedFilter = fc
-  .tuple(comparison, fc.array(fc.tuple(fc.constantFrom('and', 'or', 'and not', 'or not'), comparison), { maxLength: 2 }))
-  .map(([first, rest]) => rest.reduce((f, [op, c]) => (op.endsWith(' not') ? `${f} ${op.slice(0, -4)} not (${c})` : `${f} ${op} ${c}`), first));
+  .tuple(
+    comparison,
+    fc.array(fc.tuple(fc.constantFrom('and', 'or', 'and not', 'or not'), comparison), { maxLength: 2 }),
+  )
+  .map(([first, rest]) =>
+    rest.reduce(
+      (f, [op, c]) => (op.endsWith(' not') ? `${f} ${op.slice(0, -4)} not (${c})` : `${f} ${op} ${c}`),
+      first,
+    ),
+  );
 
 const filter = fc.oneof(
   { weight: 2, arbitrary: wellFormedFilter },
@@ -81,27 +199,56 @@ const filter = fc.oneof(
 );
 
 const queryParams = fc.dictionary(
-  fc.constantFrom('filter', 'startIndex', 'count', 'cursor', 'attributes', 'excludedAttributes', 'sortBy', 'sortOrder', 'aadOptscim062020', 'x'),
-  fc.oneof(filter, attributePath, fc.constantFrom('0', '-1', '1', '201', '1e3', 'NaN', '99999999999999999999', 'ascending', 'DESC', ''), text),
+  fc.constantFrom(
+    'filter',
+    'startIndex',
+    'count',
+    'cursor',
+    'attributes',
+    'excludedAttributes',
+    'sortBy',
+    'sortOrder',
+    'aadOptscim062020',
+    'x',
+  ),
+  fc.oneof(
+    filter,
+    attributePath,
+    fc.constantFrom('0', '-1', '1', '201', '1e3', 'NaN', '99999999999999999999', 'ascending', 'DESC', ''),
+    text,
+  ),
   { maxKeys: 4 },
 );
 
-const userBody = fc.tuple(fc.dictionary(text, oddValue, { maxKeys: 2 }), fc.record(
-  {
-    schemas: fc.oneof(fc.constant([U, EU]), fc.constant([U]), anyJson),
-    userName: oddValue,
-    externalId: oddValue,
-    active: oddValue,
-    displayName: oddValue,
-    name: fc.oneof(fc.record({ givenName: oddValue, familyName: oddValue }), oddValue),
-    emails: fc.oneof(fc.array(fc.record({ type: oddValue, value: oddValue, primary: oddValue }, { requiredKeys: [] }), { maxLength: 3 }), oddValue),
-    [EU]: fc.oneof(fc.record({ department: oddValue, manager: oddValue }, { requiredKeys: [] }), oddValue),
-    members: fc.oneof(fc.array(fc.record({ value: fc.oneof(oddValue, fc.constant(USER)) }, { requiredKeys: [] }), { maxLength: 3 }), oddValue),
-    meta: oddValue,
-    groups: oddValue,
-  },
-  { requiredKeys: [] },
-)).map(([unknown, known]) => ({ ...unknown, ...known }));
+const userBody = fc
+  .tuple(
+    fc.dictionary(text, oddValue, { maxKeys: 2 }),
+    fc.record(
+      {
+        schemas: fc.oneof(fc.constant([U, EU]), fc.constant([U]), anyJson),
+        userName: oddValue,
+        externalId: oddValue,
+        active: oddValue,
+        displayName: oddValue,
+        name: fc.oneof(fc.record({ givenName: oddValue, familyName: oddValue }), oddValue),
+        emails: fc.oneof(
+          fc.array(fc.record({ type: oddValue, value: oddValue, primary: oddValue }, { requiredKeys: [] }), {
+            maxLength: 3,
+          }),
+          oddValue,
+        ),
+        [EU]: fc.oneof(fc.record({ department: oddValue, manager: oddValue }, { requiredKeys: [] }), oddValue),
+        members: fc.oneof(
+          fc.array(fc.record({ value: fc.oneof(oddValue, fc.constant(USER)) }, { requiredKeys: [] }), { maxLength: 3 }),
+          oddValue,
+        ),
+        meta: oddValue,
+        groups: oddValue,
+      },
+      { requiredKeys: [] },
+    ),
+  )
+  .map(([unknown, known]) => ({ ...unknown, ...known }));
 
 const patchBody = fc.record(
   {
@@ -112,7 +259,11 @@ const patchBody = fc.record(
           {
             op: fc.oneof(fc.constantFrom('add', 'Replace', 'REMOVE', 'remove', 'move', ''), anyJson),
             path: fc.oneof(attributePath, anyJson),
-            value: fc.oneof(oddValue, fc.array(fc.record({ value: fc.oneof(oddValue, fc.constant(USER)) }), { maxLength: 3 }), fc.dictionary(attributePath, oddValue, { maxKeys: 3 })),
+            value: fc.oneof(
+              oddValue,
+              fc.array(fc.record({ value: fc.oneof(oddValue, fc.constant(USER)) }), { maxLength: 3 }),
+              fc.dictionary(attributePath, oddValue, { maxKeys: 3 }),
+            ),
           },
           { requiredKeys: [] },
         ),
@@ -127,11 +278,28 @@ const patchBody = fc.record(
 /** Operations a client could mean: a known op and path, an odd value. */
 const plausiblePatch = fc.record({
   schemas: fc.constant([PO]),
-  Operations: fc.array(fc.record({ op: fc.constantFrom('add', 'Replace', 'remove'), path: fc.constantFrom(...ATTRIBUTE_PATHS), value: oddValue }), { minLength: 1, maxLength: 3 }),
+  Operations: fc.array(
+    fc.record({
+      op: fc.constantFrom('add', 'Replace', 'remove'),
+      path: fc.constantFrom(...ATTRIBUTE_PATHS),
+      value: oddValue,
+    }),
+    { minLength: 1, maxLength: 3 },
+  ),
 });
 
 const searchBody = fc.record(
-  { schemas: fc.oneof(fc.constant(['urn:ietf:params:scim:api:messages:2.0:SearchRequest']), anyJson), filter, startIndex: oddValue, count: oddValue, sortBy: attributePath, sortOrder: oddValue, attributes: oddValue, excludedAttributes: oddValue, cursor: oddValue },
+  {
+    schemas: fc.oneof(fc.constant(['urn:ietf:params:scim:api:messages:2.0:SearchRequest']), anyJson),
+    filter,
+    startIndex: oddValue,
+    count: oddValue,
+    sortBy: attributePath,
+    sortOrder: oddValue,
+    attributes: oddValue,
+    excludedAttributes: oddValue,
+    cursor: oddValue,
+  },
   { requiredKeys: [] },
 );
 
@@ -140,43 +308,141 @@ const body = (shaped: fc.Arbitrary<unknown>) =>
   fc.oneof(
     { weight: 6, arbitrary: shaped.map((b) => JSON.stringify(b)) },
     { weight: 1, arbitrary: anyJson.map((b) => JSON.stringify(b)) },
-    { weight: 1, arbitrary: fc.oneof(text, fc.constantFrom('', '{', '{"schemas":', 'null', '[]', '\u0000', '{"a":1}}')) },
+    {
+      weight: 1,
+      arbitrary: fc.oneof(text, fc.constantFrom('', '{', '{"schemas":', 'null', '[]', '\u0000', '{"a":1}}')),
+    },
   );
 
 const headers = fc.record(
   {
     auth: fc.oneof(
       { weight: 12, arbitrary: fc.constant(`Bearer ${TOKEN}`) },
-      { weight: 1, arbitrary: fc.oneof(fc.constant(undefined), fc.constantFrom('Bearer', 'bearer  ', `Basic ${TOKEN}`, `Bearer ${TOKEN} x`, 'Bearer eyJhbGciOiJSUzI1NiJ9.e30.x'), fc.string({ unit: 'grapheme-ascii', maxLength: 60 }).map((t) => `Bearer ${t}`)) },
+      {
+        weight: 1,
+        arbitrary: fc.oneof(
+          fc.constant(undefined),
+          fc.constantFrom(
+            'Bearer',
+            'bearer  ',
+            `Basic ${TOKEN}`,
+            `Bearer ${TOKEN} x`,
+            'Bearer eyJhbGciOiJSUzI1NiJ9.e30.x',
+          ),
+          fc.string({ unit: 'grapheme-ascii', maxLength: 60 }).map((t) => `Bearer ${t}`),
+        ),
+      },
     ),
-    contentType: fc.constantFrom('application/scim+json', 'application/json', 'text/plain', 'application/scim+json; charset=utf-16', 'x'),
-    ifMatch: fc.option(fc.oneof(fc.constantFrom('W/"1"', '*', '"1"', 'W/""'), fc.string({ unit: 'grapheme-ascii', maxLength: 20 })), { nil: undefined }),
+    contentType: fc.constantFrom(
+      'application/scim+json',
+      'application/json',
+      'text/plain',
+      'application/scim+json; charset=utf-16',
+      'x',
+    ),
+    ifMatch: fc.option(
+      fc.oneof(fc.constantFrom('W/"1"', '*', '"1"', 'W/""'), fc.string({ unit: 'grapheme-ascii', maxLength: 20 })),
+      { nil: undefined },
+    ),
   },
   { requiredKeys: ['auth', 'contentType'] },
 );
 
 const encodedSegment = fc.oneof(
-  fc.constantFrom('Users', 'Groups', 'users', '.search', 'Me', 'Bulk', 'Schemas', 'ResourceTypes', 'ServiceProviderConfig', 'User', '..', '.', '%zz', '%', '%2F', '%00', '%E0%A4', '%FF', '~cleanup', ''),
+  fc.constantFrom(
+    'Users',
+    'Groups',
+    'users',
+    '.search',
+    'Me',
+    'Bulk',
+    'Schemas',
+    'ResourceTypes',
+    'ServiceProviderConfig',
+    'User',
+    '..',
+    '.',
+    '%zz',
+    '%',
+    '%2F',
+    '%00',
+    '%E0%A4',
+    '%FF',
+    '~cleanup',
+    '',
+  ),
   text.map(encodeURIComponent),
 );
 // Never the target user's or group's id: a DELETE on a random path must not remove what the other inputs aim at.
-const resourceId = fc.oneof(text.map(encodeURIComponent), fc.constantFrom('%zz', '..', '%2F', 'a%2Fb', '~', 'R~User~x', '00000000-0000-0000-0000-000000000000'));
-const tenant = fc.oneof({ weight: 8, arbitrary: fc.constant('v2') }, { weight: 1, arbitrary: fc.oneof(fc.constantFrom('acme/v2', 'ACME/v2', 'v1', '-x/v2', '%7Etokens/v2', 'v2/v2'), encodedSegment.map((t) => `${t}/v2`)) });
+const resourceId = fc.oneof(
+  text.map(encodeURIComponent),
+  fc.constantFrom('%zz', '..', '%2F', 'a%2Fb', '~', 'R~User~x', '00000000-0000-0000-0000-000000000000'),
+);
+const tenant = fc.oneof(
+  { weight: 8, arbitrary: fc.constant('v2') },
+  {
+    weight: 1,
+    arbitrary: fc.oneof(
+      fc.constantFrom('acme/v2', 'ACME/v2', 'v1', '-x/v2', '%7Etokens/v2', 'v2/v2'),
+      encodedSegment.map((t) => `${t}/v2`),
+    ),
+  },
+);
 
 const input: fc.Arbitrary<Input> = fc.oneof(
-  fc.record({ kind: fc.constant('create body'), method: fc.constant('POST'), path: fc.constantFrom('/Users', '/Groups'), headers, body: body(userBody) }),
-  fc.record({ kind: fc.constant('replace body'), method: fc.constant('PUT'), path: fc.constantFrom(`/Users/${USER}`, `/Groups/${GROUP}`), headers, body: body(userBody) }),
-  fc.record({ kind: fc.constant('patch body'), method: fc.constant('PATCH'), path: fc.constantFrom(`/Users/${USER}`, `/Groups/${GROUP}`), headers, body: body(fc.oneof(patchBody, plausiblePatch)) }),
-  fc.record({ kind: fc.constant('search body'), method: fc.constant('POST'), path: fc.constantFrom('/.search', '/Users/.search', '/Groups/.search'), headers, body: body(searchBody) }),
-  fc.record({ kind: fc.constant('filter'), method: fc.constant('GET'), path: fc.constantFrom('/Users', '/Groups'), headers, query: filter.map((f) => ({ filter: f })) }),
-  fc.record({ kind: fc.constant('query parameters'), method: fc.constant('GET'), path: fc.constantFrom('/Users', '/Groups', `/Users/${USER}`, `/Groups/${GROUP}`, '/Schemas', '/ResourceTypes'), headers, query: queryParams }),
   fc.record({
-    kind: fc.constant('path'),
-    method: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'),
-    path: fc.tuple(tenant, fc.array(fc.oneof(encodedSegment, resourceId), { maxLength: 4 })).map(([t, segs]) => `/../${t}/${segs.join('/')}`),
+    kind: fc.constant('create body'),
+    method: fc.constant('POST'),
+    path: fc.constantFrom('/Users', '/Groups'),
     headers,
-    body: fc.option(body(patchBody), { nil: undefined }),
-  }).map((i) => (i.method === 'GET' ? { ...i, body: undefined } : i)), // fetch sends no body with GET
+    body: body(userBody),
+  }),
+  fc.record({
+    kind: fc.constant('replace body'),
+    method: fc.constant('PUT'),
+    path: fc.constantFrom(`/Users/${USER}`, `/Groups/${GROUP}`),
+    headers,
+    body: body(userBody),
+  }),
+  fc.record({
+    kind: fc.constant('patch body'),
+    method: fc.constant('PATCH'),
+    path: fc.constantFrom(`/Users/${USER}`, `/Groups/${GROUP}`),
+    headers,
+    body: body(fc.oneof(patchBody, plausiblePatch)),
+  }),
+  fc.record({
+    kind: fc.constant('search body'),
+    method: fc.constant('POST'),
+    path: fc.constantFrom('/.search', '/Users/.search', '/Groups/.search'),
+    headers,
+    body: body(searchBody),
+  }),
+  fc.record({
+    kind: fc.constant('filter'),
+    method: fc.constant('GET'),
+    path: fc.constantFrom('/Users', '/Groups'),
+    headers,
+    query: filter.map((f) => ({ filter: f })),
+  }),
+  fc.record({
+    kind: fc.constant('query parameters'),
+    method: fc.constant('GET'),
+    path: fc.constantFrom('/Users', '/Groups', `/Users/${USER}`, `/Groups/${GROUP}`, '/Schemas', '/ResourceTypes'),
+    headers,
+    query: queryParams,
+  }),
+  fc
+    .record({
+      kind: fc.constant('path'),
+      method: fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'),
+      path: fc
+        .tuple(tenant, fc.array(fc.oneof(encodedSegment, resourceId), { maxLength: 4 }))
+        .map(([t, segs]) => `/../${t}/${segs.join('/')}`),
+      headers,
+      body: fc.option(body(patchBody), { nil: undefined }),
+    })
+    .map((i) => (i.method === 'GET' ? { ...i, body: undefined } : i)), // fetch sends no body with GET
 );
 
 // --- the run ----------------------------------------------------------------------------------------------------------
@@ -186,7 +452,11 @@ const withIds = (t: string) => t.replaceAll(USER, userId).replaceAll(GROUP, grou
 function urlOf(i: Input): string {
   const path = withIds(i.path);
   const url = path.startsWith('/../') ? `${s.host.url}/scim/${path.slice(4)}` : `${s.base}${path}`;
-  const query = i.query ? Object.entries(i.query).map(([k, v]) => `${k}=${encodeURIComponent(withIds(v))}`).join('&') : '';
+  const query = i.query
+    ? Object.entries(i.query)
+        .map(([k, v]) => `${k}=${encodeURIComponent(withIds(v))}`)
+        .join('&')
+    : '';
   return query ? `${url}?${query}` : url;
 }
 
@@ -205,7 +475,8 @@ const NOT_IMPLEMENTED = /\/scim\/(?:[^/]+\/)?v2\/(?:Me|Bulk)(?:[/?]|$)/i;
 function fault(url: string, status: number, headers: Headers, text: string): string | undefined {
   // `..` segments can climb out of the route prefix (the URL parser resolves them): that is the host's own 404.
   if (!/^\/scim(\/|$)/i.test(new URL(url).pathname)) return status === 404 ? undefined : `${status} outside /scim`;
-  const allowed = (status === 503 && /^\d+$/.test(headers.get('retry-after') ?? '')) || (status === 501 && NOT_IMPLEMENTED.test(url));
+  const allowed =
+    (status === 503 && /^\d+$/.test(headers.get('retry-after') ?? '')) || (status === 501 && NOT_IMPLEMENTED.test(url));
   if (status >= 500 && !allowed) return `${status}: ${text.slice(0, 300)}`;
   if (status >= 400) {
     if (headers.get('content-type') !== 'application/scim+json') return `${status} without a SCIM content type`;
@@ -215,7 +486,12 @@ function fault(url: string, status: number, headers: Headers, text: string): str
     } catch {
       return `${status} with a body that is not JSON: ${text.slice(0, 100)}`;
     }
-    if (JSON.stringify(parsed?.schemas) !== JSON.stringify([ERR]) || parsed?.status !== String(status) || typeof parsed?.detail !== 'string') return `${status} without a SCIM Error body: ${text.slice(0, 200)}`;
+    if (
+      JSON.stringify(parsed?.schemas) !== JSON.stringify([ERR]) ||
+      parsed?.status !== String(status) ||
+      typeof parsed?.detail !== 'string'
+    )
+      return `${status} without a SCIM Error body: ${text.slice(0, 200)}`;
     if (/\n\s+at /.test(text)) return `${status} with a stack trace`;
   }
   return undefined;
@@ -243,9 +519,23 @@ it(`answers ${RUNS} seeded bad inputs without a 5xx (but 503 + Retry-After), wit
     ...Array.from({ length: PARALLEL.other }, () => send(other)),
   ]);
 
-  const table = [...byStatus.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([k, n]) => `${k}: ${n}`).join('\n');
-  console.log(`fuzz, seed ${SEED}, ${inputs.length} inputs in ${Date.now() - started} ms, answers by kind and status:\n${table}`);
-  if (faults.length) console.log(faults.slice(0, 30).map((f) => `${f.input.kind} ${f.input.method} ${f.url.slice(0, 200)}\n  body ${String(f.input.body).slice(0, 300)}\n  → ${f.problem}`).join('\n'));
+  const table = [...byStatus.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, n]) => `${k}: ${n}`)
+    .join('\n');
+  console.log(
+    `fuzz, seed ${SEED}, ${inputs.length} inputs in ${Date.now() - started} ms, answers by kind and status:\n${table}`,
+  );
+  if (faults.length)
+    console.log(
+      faults
+        .slice(0, 30)
+        .map(
+          (f) =>
+            `${f.input.kind} ${f.input.method} ${f.url.slice(0, 200)}\n  body ${String(f.input.body).slice(0, 300)}\n  → ${f.problem}`,
+        )
+        .join('\n'),
+    );
   expect(faults.slice(0, 5)).toEqual([]);
   expect([...byStatus.values()].reduce((a, b) => a + b, 0)).toBe(RUNS);
   // Still serving, with its data intact, and no token in any log line.

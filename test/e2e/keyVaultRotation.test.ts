@@ -35,7 +35,8 @@ async function issue(tenant: string): Promise<{ id: string; value: string }> {
   return { id: /issued token (\S+)/.exec(out[0])![1], value: out[out.length - 1] };
 }
 
-const acme = (token: string) => request(`${s.host.url}/scim/acme/v2/Users?count=1`, 'GET', undefined, { Authorization: `Bearer ${token}` });
+const acme = (token: string) =>
+  request(`${s.host.url}/scim/acme/v2/Users?count=1`, 'GET', undefined, { Authorization: `Bearer ${token}` });
 
 /** Waits (in real time, briefly) until `condition` holds: for requests under way and writes made in the background. */
 async function until(condition: () => boolean | Promise<boolean>): Promise<void> {
@@ -81,7 +82,11 @@ describe('Secret Tokens in Key Vault, end to end', () => {
   it('lists tokens with expiry and last use, never their values', async () => {
     await admin('token', 'issue', 'acme', '--days', '30');
     const listing = async () => (await admin('token', 'list', 'acme')).join('\n');
-    const rowOf = (out: string) => out.split('\n').find((l) => l.startsWith(current.id))!.split('\t');
+    const rowOf = (out: string) =>
+      out
+        .split('\n')
+        .find((l) => l.startsWith(current.id))!
+        .split('\t');
     await until(async () => /^\d{4}-\d\d-\d\dT/.test(rowOf(await listing())[4])); // last use is written in the background
     const out = await listing();
     expect(rowOf(out)[1]).toBe('key-vault');
@@ -106,9 +111,12 @@ describe('Secret Tokens in Key Vault, end to end', () => {
     clock.advance(READ_INTERVAL);
     const before = reads();
     let done = false;
-    const flood = Promise.all(Array.from({ length: 40 }, (_, i) => acme(`guessed-token-${i}-0123456789abcdef`))).finally(() => (done = true));
+    const flood = Promise.all(
+      Array.from({ length: 40 }, (_, i) => acme(`guessed-token-${i}-0123456789abcdef`)),
+    ).finally(() => (done = true));
     let intervals = 0;
-    while (!done) { // guesses arriving after a read wait for the next interval; each advance lets one more read begin
+    while (!done) {
+      // guesses arriving after a read wait for the next interval; each advance lets one more read begin
       await Promise.race([flood, new Promise((ok) => setTimeout(ok, 20))]);
       if (!done && clock.waiting) {
         clock.advance(READ_INTERVAL);
@@ -132,7 +140,9 @@ describe('Secret Tokens in Key Vault, end to end', () => {
       expect(unknown.body.detail).toMatch(/temporarily unreachable/);
       expect(unknown.text).not.toMatch(/RestError|127\.0\.0\.1/); // the cause is for the log only
       expect(s.logs.join('\n')).toMatch(/503 The token store is temporarily unreachable.*Cause: RestError .*503/);
-      const otherTenant = await request(`${s.host.url}/scim/globex/v2/Users`, 'GET', undefined, { Authorization: `Bearer ${current.value}` });
+      const otherTenant = await request(`${s.host.url}/scim/globex/v2/Users`, 'GET', undefined, {
+        Authorization: `Bearer ${current.value}`,
+      });
       expect(otherTenant.status).toBe(503);
     } finally {
       vault.outage = false;
@@ -141,7 +151,7 @@ describe('Secret Tokens in Key Vault, end to end', () => {
     expect((await acme('never-issued-token-0123456789abcdef')).status).toBe(401);
   });
 
-  it('stops accepting a deleted tenant\'s tokens', async () => {
+  it("stops accepting a deleted tenant's tokens", async () => {
     await admin('tenant', 'delete', 'acme');
     clock.advance(CACHE_LAPSES);
     expect((await acme(current.value)).status).toBe(401);

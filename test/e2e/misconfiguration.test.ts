@@ -15,7 +15,11 @@ const BAD = {
   SCIM_EXTENSIONS: '[{"id": "urn:acme:ext", "attributes": [',
 };
 const VALUES = Object.values(BAD);
-const REASONS = [/SCIM_TOKEN: a Secret Token must be at least 16 characters/, /SCIM_MAX_SCAN: must be a number/, /SCIM_EXTENSIONS: SCIM_EXTENSIONS must be JSON/];
+const REASONS = [
+  /SCIM_TOKEN: a Secret Token must be at least 16 characters/,
+  /SCIM_MAX_SCAN: must be a number/,
+  /SCIM_EXTENSIONS: SCIM_EXTENSIONS must be JSON/,
+];
 const STACK = /\n\s+at /;
 
 function expectNamesEveryBadSettingWithoutValues(text: string) {
@@ -27,7 +31,11 @@ function expectNamesEveryBadSettingWithoutValues(text: string) {
 /** `node dist/<script>`, as `npm start` and `npm run admin` run it; resolves with the exit code and output. */
 async function runCompiled(script: string, args: string[], env: Record<string, string>) {
   try {
-    const { stdout, stderr } = await run(process.execPath, [join(ROOT, 'dist', script), ...args], { cwd: ROOT, env: { PATH: process.env.PATH, ...env }, timeout: 60_000 });
+    const { stdout, stderr } = await run(process.execPath, [join(ROOT, 'dist', script), ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, ...env },
+      timeout: 60_000,
+    });
     return { code: 0, output: stdout + stderr };
   } catch (e) {
     const failed = e as { code?: number; stdout?: string; stderr?: string };
@@ -37,7 +45,9 @@ async function runCompiled(script: string, args: string[], env: Record<string, s
 
 describe('invalid app settings stop the command lines', () => {
   beforeAll(async () => {
-    await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT });
+    await run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], {
+      cwd: ROOT,
+    });
   }, 120_000);
 
   it('npm start exits 1 naming each bad setting and why, before serving anything', async () => {
@@ -48,7 +58,10 @@ describe('invalid app settings stop the command lines', () => {
   });
 
   it('npm run admin exits 1 with the same list', async () => {
-    const { code, output } = await runCompiled('cli/admin.js', ['tenant', 'list'], { ...BAD, SCIM_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' });
+    const { code, output } = await runCompiled('cli/admin.js', ['tenant', 'list'], {
+      ...BAD,
+      SCIM_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true',
+    });
     expect(code).toBe(1);
     expectNamesEveryBadSettingWithoutValues(output);
   });
@@ -61,7 +74,11 @@ describe('an app deployed with invalid settings', () => {
   beforeAll(async () => {
     azurite = await startAzurite();
     Object.assign(process.env, { SCIM_STORAGE_CONNECTION_STRING: azurite.connectionString, ...BAD });
-    host = await startFunctionsHost({ appRoot: ROOT, functionsDir: join(ROOT, 'functions'), log: (line) => logs.push(line) });
+    host = await startFunctionsHost({
+      appRoot: ROOT,
+      functionsDir: join(ROOT, 'functions'),
+      log: (line) => logs.push(line),
+    });
   });
   afterAll(async () => {
     await host.close();
@@ -71,13 +88,22 @@ describe('an app deployed with invalid settings', () => {
   it('answers every SCIM request with a SCIM 500 naming the settings to fix, and logs why once', async () => {
     const answers = [
       await request(`${host.url}/scim/v2/Users`, 'GET', undefined, { Authorization: `Bearer ${BAD.SCIM_TOKEN}` }),
-      await request(`${host.url}/scim/acme/v2/Groups`, 'POST', { displayName: 'x' }, { Authorization: 'Bearer whatever-token-0123456789' }),
+      await request(
+        `${host.url}/scim/acme/v2/Groups`,
+        'POST',
+        { displayName: 'x' },
+        { Authorization: 'Bearer whatever-token-0123456789' },
+      ),
       await request(`${host.url}/scim/v2/ServiceProviderConfig`, 'GET'),
     ];
     for (const res of answers) {
       expect(res.status).toBe(500);
       expect(res.headers.get('content-type')).toBe('application/scim+json');
-      expect(res.body).toEqual({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '500', detail: expect.stringContaining('misconfigured') });
+      expect(res.body).toEqual({
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+        status: '500',
+        detail: expect.stringContaining('misconfigured'),
+      });
       for (const setting of Object.keys(BAD)) expect(res.body.detail).toContain(setting);
       for (const value of VALUES) expect(res.text).not.toContain(value);
     }

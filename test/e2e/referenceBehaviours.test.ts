@@ -10,8 +10,12 @@ import { ERR, G, PO, U } from '../support/urns';
  */
 
 let s: TestServer;
-beforeAll(async () => { s = await startTestServer(); });
-afterAll(async () => { await s.close(); });
+beforeAll(async () => {
+  s = await startTestServer();
+});
+afterAll(async () => {
+  await s.close();
+});
 
 const patchOps = (...Operations: unknown[]) => ({ schemas: [PO], Operations });
 const tag = () => randomUUID().slice(0, 8);
@@ -24,9 +28,19 @@ const employee = (userName: string, familyName = 'Employee') => ({
   active: true,
   displayName: 'Kim Baker',
   name: { formatted: 'Dan Gee', familyName, givenName: 'Darl', honorificPrefix: null },
-  emails: [{ type: 'work', primary: true, value: `${userName}@example.com` }, { type: 'work', primary: false, value: `${userName}@example.org` }],
-  phoneNumbers: [{ type: 'fax', value: '312-320-0500' }, { type: 'mobile', value: '312-320-1707' }, { type: 'work', primary: true, value: '312-320-0932' }],
-  addresses: [{ type: 'work', country: 'Bermuda', locality: 'West Mercedes', postalCode: '99265' }, { type: 'other', formatted: '18522 Lisa Unions', country: null }],
+  emails: [
+    { type: 'work', primary: true, value: `${userName}@example.com` },
+    { type: 'work', primary: false, value: `${userName}@example.org` },
+  ],
+  phoneNumbers: [
+    { type: 'fax', value: '312-320-0500' },
+    { type: 'mobile', value: '312-320-1707' },
+    { type: 'work', primary: true, value: '312-320-0932' },
+  ],
+  addresses: [
+    { type: 'work', country: 'Bermuda', locality: 'West Mercedes', postalCode: '99265' },
+    { type: 'other', formatted: '18522 Lisa Unions', country: null },
+  ],
   meta: { created: '2019-09-18T18:15:26.5788954+00:00', resourceType: 'User' },
   roles: [],
 });
@@ -101,7 +115,12 @@ describe('bad user bodies', () => {
 
   it('answers a PUT with a misspelled attribute with 200, keeping the rest and dropping what it does not know', async () => {
     const user = await created('/Users', employee(`typo-${tag()}`));
-    const res = await s.scim('PUT', `/Users/${user.id}`, { schemas: [U], userName: user.userName, Adresses: [{ type: 'work', country: 'Germany' }], title: 'Kept' });
+    const res = await s.scim('PUT', `/Users/${user.id}`, {
+      schemas: [U],
+      userName: user.userName,
+      Adresses: [{ type: 'work', country: 'Germany' }],
+      title: 'Kept',
+    });
     expect(res.status).toBe(200);
     expect(res.body.title).toBe('Kept');
     expect(res.text).not.toMatch(/adresses|addresses/i);
@@ -111,7 +130,14 @@ describe('bad user bodies', () => {
   // 200 with the resource instead, which this service does so that a client sees the result without a GET.
   it('answers a user PATCH with 200 and the patched user', async () => {
     const user = await created('/Users', employee(`patch-${tag()}`));
-    const res = await s.scim('PATCH', `/Users/${user.id}`, patchOps({ op: 'replace', path: 'userName', value: `renamed-${user.userName}` }, { op: 'replace', path: 'active', value: false }));
+    const res = await s.scim(
+      'PATCH',
+      `/Users/${user.id}`,
+      patchOps(
+        { op: 'replace', path: 'userName', value: `renamed-${user.userName}` },
+        { op: 'replace', path: 'active', value: false },
+      ),
+    );
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: user.id, userName: `renamed-${user.userName}`, active: false });
   });
@@ -125,7 +151,10 @@ describe('listing and filters the collection sends', () => {
   });
 
   it('matches an unquoted value, a parenthesised or and case-insensitive attribute names', async () => {
-    const res = await s.scim('GET', `/Users?filter=name.FamilyName eq ${family} and (emails.Value co example.com or emails.Value co example.net)`);
+    const res = await s.scim(
+      'GET',
+      `/Users?filter=name.FamilyName eq ${family} and (emails.Value co example.com or emails.Value co example.net)`,
+    );
     expect(res.status).toBe(200);
     expect(res.body.Resources.map((u: { userName: string }) => u.userName).sort()).toEqual(names);
     const byDisplay = await s.scim('GET', `/Users?filter=DisplayName eq "Kim Baker" and userName sw "${family}"`);
@@ -133,9 +162,15 @@ describe('listing and filters the collection sends', () => {
   });
 
   it('compares meta.created with a timestamp of seven fractional digits and an offset', async () => {
-    const after = await s.scim('GET', `/Users?filter=meta.Created gt 2015-10-10T14:38:21.8617979-07:00 and userName sw "${family}"`);
+    const after = await s.scim(
+      'GET',
+      `/Users?filter=meta.Created gt 2015-10-10T14:38:21.8617979-07:00 and userName sw "${family}"`,
+    );
     expect(after.body.totalResults).toBe(3);
-    const before = await s.scim('GET', `/Users?filter=meta.Created lt 2015-10-10T14:38:21.8617979-07:00 and userName sw "${family}"`);
+    const before = await s.scim(
+      'GET',
+      `/Users?filter=meta.Created lt 2015-10-10T14:38:21.8617979-07:00 and userName sw "${family}"`,
+    );
     expect(before.body.totalResults).toBe(0);
   });
 
@@ -147,27 +182,52 @@ describe('listing and filters the collection sends', () => {
 });
 
 describe('group membership as the collection drives it', () => {
-  const members = async (id: string) => ((await s.scim('GET', `/Groups/${id}`)).body.members ?? []).map((m: { value: string }) => m.value).sort();
+  const members = async (id: string) =>
+    ((await s.scim('GET', `/Groups/${id}`)).body.members ?? []).map((m: { value: string }) => m.value).sort();
 
   it('creates with members, replaces them by PUT, adds one carrying extra sub-attributes, removes by filter and all at once', async () => {
     const [a, b] = [await created('/Users', employee(`m1-${tag()}`)), await created('/Users', employee(`m2-${tag()}`))];
-    const group = await created('/Groups', { schemas: [G], displayName: `Filled ${tag()}`, members: [{ value: a.id, display: 'VP' }] });
+    const group = await created('/Groups', {
+      schemas: [G],
+      displayName: `Filled ${tag()}`,
+      members: [{ value: a.id, display: 'VP' }],
+    });
     expect(await members(group.id)).toEqual([a.id]);
 
-    const put = await s.scim('PUT', `/Groups/${group.id}`, { schemas: [G], id: group.id, displayName: group.displayName, members: [{ value: a.id }, { value: b.id }] });
+    const put = await s.scim('PUT', `/Groups/${group.id}`, {
+      schemas: [G],
+      id: group.id,
+      displayName: group.displayName,
+      members: [{ value: a.id }, { value: b.id }],
+    });
     expect(put.status).toBe(200);
     expect(await members(group.id)).toEqual([a.id, b.id].sort());
 
-    expect((await s.scim('PATCH', `/Groups/${group.id}`, patchOps({ op: 'remove', path: `members[value eq "${b.id}"]` }))).status).toBe(204);
+    expect(
+      (await s.scim('PATCH', `/Groups/${group.id}`, patchOps({ op: 'remove', path: `members[value eq "${b.id}"]` })))
+        .status,
+    ).toBe(204);
     expect(await members(group.id)).toEqual([a.id]);
     // The reference server echoes the sent `displayName`; here `display` is the member's own name (RFC 7643 §4.2:
     // a member is a reference to a resource, and `display` is read-only).
-    expect((await s.scim('PATCH', `/Groups/${group.id}`, patchOps({ op: 'add', path: 'members', value: [{ displayName: 'new User', value: b.id }] }))).status).toBe(204);
+    expect(
+      (
+        await s.scim(
+          'PATCH',
+          `/Groups/${group.id}`,
+          patchOps({ op: 'add', path: 'members', value: [{ displayName: 'new User', value: b.id }] }),
+        )
+      ).status,
+    ).toBe(204);
     const read = await s.scim('GET', `/Groups/${group.id}`);
-    expect(read.body.members).toEqual(expect.arrayContaining([expect.objectContaining({ value: b.id, display: b.displayName })]));
+    expect(read.body.members).toEqual(
+      expect.arrayContaining([expect.objectContaining({ value: b.id, display: b.displayName })]),
+    );
     expect(read.text).not.toContain('new User');
 
-    expect((await s.scim('PATCH', `/Groups/${group.id}`, patchOps({ op: 'remove', path: 'members' }))).status).toBe(204);
+    expect((await s.scim('PATCH', `/Groups/${group.id}`, patchOps({ op: 'remove', path: 'members' }))).status).toBe(
+      204,
+    );
     expect(await members(group.id)).toEqual([]);
     const slim = await s.scim('GET', `/Groups/${group.id}?excludedAttributes=members`);
     expect(slim.status).toBe(200);
@@ -178,7 +238,11 @@ describe('group membership as the collection drives it', () => {
   // tenant (RFC 7643 §4.2), so an unknown id is 400 naming it and nothing is written.
   it('refuses a member add whose value is no known id, naming it, and leaves the group unchanged', async () => {
     const group = await created('/Groups', { schemas: [G], displayName: `Garbage ${tag()}` });
-    const res = await s.scim('PATCH', `/Groups/${group.id}`, patchOps({ op: 'add', path: 'members', value: 'string id 1' }));
+    const res = await s.scim(
+      'PATCH',
+      `/Groups/${group.id}`,
+      patchOps({ op: 'add', path: 'members', value: 'string id 1' }),
+    );
     expect(res.status).toBe(400);
     expect(res.body.scimType).toBe('invalidValue');
     expect(res.body.detail).toContain('"string id 1"');

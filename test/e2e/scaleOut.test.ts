@@ -30,7 +30,8 @@ jest.setTimeout(120_000);
 
 const patchOps = (...Operations: unknown[]) => ({ schemas: [PO], Operations });
 const addMembers = (ids: string[]) => patchOps({ op: 'Add', path: 'members', value: ids.map((value) => ({ value })) });
-const statuses = (replies: Array<{ status: number }>) => replies.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
+const statuses = (replies: Array<{ status: number }>) =>
+  replies.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
 const created = async (via: AppInstance, path: string, body: object) => {
   const reply = await via.scim('POST', path, body);
   expect(reply.status).toBe(201);
@@ -38,10 +39,15 @@ const created = async (via: AppInstance, path: string, body: object) => {
 };
 const newUser = (via: AppInstance) => created(via, '/Users', { schemas: [U], userName: `${randomUUID()}@contoso.com` });
 const newGroup = (via: AppInstance) => created(via, '/Groups', { schemas: [G], displayName: `Group ${randomUUID()}` });
-const memberIdsOf = async (via: AppInstance, groupId: string) => (((await via.scim('GET', `/Groups/${groupId}`)).body.members ?? []) as Array<{ value: string }>).map((m) => m.value).sort();
+const memberIdsOf = async (via: AppInstance, groupId: string) =>
+  (((await via.scim('GET', `/Groups/${groupId}`)).body.members ?? []) as Array<{ value: string }>)
+    .map((m) => m.value)
+    .sort();
 
 /** Every user of the default tenant, page by page, as Entra's full sync reads them. */
-async function listAll(via: AppInstance): Promise<{ total: number; users: Array<{ id: string; userName: string; groups?: Array<{ value: string }> }> }> {
+async function listAll(
+  via: AppInstance,
+): Promise<{ total: number; users: Array<{ id: string; userName: string; groups?: Array<{ value: string }> }> }> {
   const users = [];
   let total = -1;
   for (let start = 1; total < 0 || start <= total; start += 200) {
@@ -53,15 +59,19 @@ async function listAll(via: AppInstance): Promise<{ total: number; users: Array<
   return { total, users };
 }
 
-describe('a member add racing its member\'s DELETE leaves no membership behind', () => {
+describe("a member add racing its member's DELETE leaves no membership behind", () => {
   /** Ten groups add the user while it is deleted: each add either lands before the delete (and leaves with it) or fails. */
   async function round(addVia: (group: number) => AppInstance, deleteVia: AppInstance) {
     const userId = await newUser(a);
     const groups = await Promise.all(Array.from({ length: 10 }, () => newGroup(b)));
-    const replies = await Promise.all([...groups.map((g, i) => addVia(i).scim('PATCH', `/Groups/${g}`, addMembers([userId]))), deleteVia.scim('DELETE', `/Users/${userId}`)]);
+    const replies = await Promise.all([
+      ...groups.map((g, i) => addVia(i).scim('PATCH', `/Groups/${g}`, addMembers([userId]))),
+      deleteVia.scim('DELETE', `/Users/${userId}`),
+    ]);
     const adds = replies.slice(0, 10);
     // 204: added before the delete; 400 naming the user: it was gone by then.
-    for (const r of adds) if (r.status !== 204) expect([r.status, r.body.detail]).toEqual([400, expect.stringContaining(userId)]);
+    for (const r of adds)
+      if (r.status !== 204) expect([r.status, r.body.detail]).toEqual([400, expect.stringContaining(userId)]);
     expect(replies[10].status).toBe(204);
     for (const via of [a, b]) {
       expect((await via.scim('GET', `/Users/${userId}`)).status).toBe(404);
@@ -88,21 +98,36 @@ describe('two instances on one storage', () => {
       expect(replies.map((r) => r.status).sort()).toEqual([201, 409]);
       expect(replies.find((r) => r.status === 409)!.body.scimType).toBe('uniqueness');
       const winner = replies.find((r) => r.status === 201)!.body.id;
-      for (const via of [a, b]) expect((await via.scim('GET', `/Users?filter=userName eq "${body.userName}"`)).body.Resources.map((u: { id: string }) => u.id)).toEqual([winner]);
+      for (const via of [a, b])
+        expect(
+          (await via.scim('GET', `/Users?filter=userName eq "${body.userName}"`)).body.Resources.map(
+            (u: { id: string }) => u.id,
+          ),
+        ).toEqual([winner]);
     }
   });
 
   it('applies 100 member adds to one group split across them: 100 members seen from both', async () => {
     const group = await newGroup(a);
     const users = await Promise.all(Array.from({ length: 100 }, (_, i) => newUser(i % 2 ? a : b)));
-    const replies = await Promise.all(users.map((u, i) => (i % 2 ? b : a).scim('PATCH', `/Groups/${group}`, addMembers([u]))));
+    const replies = await Promise.all(
+      users.map((u, i) => (i % 2 ? b : a).scim('PATCH', `/Groups/${group}`, addMembers([u]))),
+    );
     expect(statuses(replies)).toEqual({ 204: 100 });
     for (const via of [a, b]) expect(await memberIdsOf(via, group)).toEqual([...users].sort());
   });
 
   it('applies 32 PATCHes of different attributes of one user split across them: all 32 present on both', async () => {
     const user = await newUser(a);
-    const replies = await Promise.all(ATTRS.map((attr, i) => (i % 2 ? a : b).scim('PATCH', `/Users/${user}`, patchOps({ op: 'replace', path: `${EXTENSION}:${attr}`, value: `value of ${attr}` }))));
+    const replies = await Promise.all(
+      ATTRS.map((attr, i) =>
+        (i % 2 ? a : b).scim(
+          'PATCH',
+          `/Users/${user}`,
+          patchOps({ op: 'replace', path: `${EXTENSION}:${attr}`, value: `value of ${attr}` }),
+        ),
+      ),
+    );
     expect(statuses(replies)).toEqual({ 200: 32 });
     for (const via of [a, b]) {
       const read = (await via.scim('GET', `/Users/${user}`)).body;
@@ -112,9 +137,15 @@ describe('two instances on one storage', () => {
 
   it('counts 120 creates split across them: totalResults equal on both and equal to the listing', async () => {
     const before = (await a.scim('GET', '/Users?count=0')).body.totalResults as number;
-    const replies = await Promise.all(Array.from({ length: 120 }, (_, i) => (i % 2 ? a : b).scim('POST', '/Users', { schemas: [U], userName: `bulk-${randomUUID()}@contoso.com` })));
+    const replies = await Promise.all(
+      Array.from({ length: 120 }, (_, i) =>
+        (i % 2 ? a : b).scim('POST', '/Users', { schemas: [U], userName: `bulk-${randomUUID()}@contoso.com` }),
+      ),
+    );
     expect(statuses(replies)).toEqual({ 201: 120 });
-    const totals = await Promise.all([a, b].map(async (via) => (await via.scim('GET', '/Users?count=0')).body.totalResults as number));
+    const totals = await Promise.all(
+      [a, b].map(async (via) => (await via.scim('GET', '/Users?count=0')).body.totalResults as number),
+    );
     expect(totals).toEqual([before + 120, before + 120]);
     for (const via of [a, b]) {
       const { total, users } = await listAll(via);
@@ -135,16 +166,23 @@ describe('an instance killed mid-request', () => {
       ...groups.map((g) => ({ method: 'PATCH', path: `/Groups/${g}`, body: addMembers(joining) })),
       ...leaving.map((u) => ({ method: 'DELETE', path: `/Users/${u}` })),
     ];
-    const onA = requests.map((r) => a.scim(r.method, r.path, r.body).then((reply): ScimReply | undefined => reply, () => undefined));
+    const onA = requests.map((r) =>
+      a.scim(r.method, r.path, r.body).then(
+        (reply): ScimReply | undefined => reply,
+        () => undefined,
+      ),
+    );
     // Killed once the first answers are out, while the rest are in flight.
     await Promise.race(onA);
     await a.kill();
     const answeredByA = await Promise.all(onA);
     // Entra retries what got no answer (or a 5xx) on whichever instance the load balancer picks: here, the survivor.
-    const final = await Promise.all(requests.map(async (r, i) => {
-      const first = answeredByA[i];
-      return first && first.status < 500 ? first : b.scim(r.method, r.path, r.body);
-    }));
+    const final = await Promise.all(
+      requests.map(async (r, i) => {
+        const first = answeredByA[i];
+        return first && first.status < 500 ? first : b.scim(r.method, r.path, r.body);
+      }),
+    );
     const finalStatuses = final.map((r) => r.status);
     expect(finalStatuses.filter((s) => !(s >= 200 && s < 300) && s !== 404)).toEqual([]);
     expect(answeredByA.filter((r) => r === undefined).length).toBeGreaterThan(0); // the kill did cut requests off
@@ -167,12 +205,15 @@ describe('an instance killed mid-request', () => {
       expect(members).toEqual([...joining].sort());
       for (const m of members) memberPairs.add(`${g} ${m}`);
     }
-    const groupPairs = new Set(users.flatMap((u) => (u.groups ?? []).filter((g) => groups.includes(g.value)).map((g) => `${g.value} ${u.id}`)));
+    const groupPairs = new Set(
+      users.flatMap((u) => (u.groups ?? []).filter((g) => groups.includes(g.value)).map((g) => `${g.value} ${u.id}`)),
+    );
     expect([...groupPairs].sort()).toEqual([...memberPairs].sort());
     for (const u of leaving) expect((await b.scim('GET', `/Users/${u}`)).status).toBe(404);
     const misfound = [];
     for (const u of users) {
-      const found = (await b.scim('GET', `/Users?filter=userName eq "${u.userName}"&attributes=id`)).body.Resources as Array<{ id: string }>;
+      const found = (await b.scim('GET', `/Users?filter=userName eq "${u.userName}"&attributes=id`)).body
+        .Resources as Array<{ id: string }>;
       if (found.length !== 1 || found[0].id !== u.id) misfound.push(u.userName);
     }
     expect(misfound).toEqual([]);

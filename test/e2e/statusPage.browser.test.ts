@@ -6,7 +6,15 @@ import { G, PO, U } from '../support/urns';
 
 /** Debian's chromium (`.ci/run` installs it when missing), driven headless through playwright-core. */
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 let s: TestServer;
 let browser: Browser;
@@ -26,14 +34,19 @@ it('renders the status page in Chromium with the numbers the log holds, its char
   const missing = await s.scim('GET', '/Users/no-such-user');
   await s.scim('POST', '/Users', '{not json');
   await runtime().activity.recorder!.flush();
-  const json = statusJsonSchema.parse((await request(`${s.host.url}/scim/status`, 'GET', undefined, { Accept: 'application/json' })).body);
+  const json = statusJsonSchema.parse(
+    (await request(`${s.host.url}/scim/status`, 'GET', undefined, { Accept: 'application/json' })).body,
+  );
   const tenant = json.tenants.find((t) => t.tenant === 'default')!;
   expect(tenant.last24h).toMatchObject({ requests: 4, failures: 2 });
 
   const page = await browser.newPage();
   const problems: string[] = [];
   const requested: string[] = [];
-  page.on('console', (m) => (m.type() === 'error' || m.type() === 'warning') && problems.push(`${m.type()}: ${m.text()}`));
+  page.on(
+    'console',
+    (m) => (m.type() === 'error' || m.type() === 'warning') && problems.push(`${m.type()}: ${m.text()}`),
+  );
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   page.on('request', (r) => requested.push(r.url()));
   const response = await page.goto(`${s.host.url}/scim/status`);
@@ -62,17 +75,28 @@ it('renders the status page in Chromium with the numbers the log holds, its char
 it('finds a deleted user by its last userName in the search box and shows its changes newest first, escaped', async () => {
   const userName = 'timeline.user@contoso.com';
   const user = (await s.scim('POST', '/Users', { schemas: [U], userName, externalId: 'tl-1' })).body.id as string;
-  const other = (await s.scim('POST', '/Users', { schemas: [U], userName: 'timeline.other@contoso.com' })).body.id as string;
-  await s.scim('PATCH', `/Users/${user}`, { schemas: [PO], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] });
+  const other = (await s.scim('POST', '/Users', { schemas: [U], userName: 'timeline.other@contoso.com' })).body
+    .id as string;
+  await s.scim('PATCH', `/Users/${user}`, {
+    schemas: [PO],
+    Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
+  });
   // A name that is markup: the page must show it as text.
-  const group = (await s.scim('POST', '/Groups', { schemas: [G], displayName: '<img src=x onerror=alert(1)>Finance' })).body.id as string;
-  const added = await s.scim('PATCH', `/Groups/${group}`, { schemas: [PO], Operations: [{ op: 'Add', path: 'members', value: [{ value: user }, { value: other }] }] });
+  const group = (await s.scim('POST', '/Groups', { schemas: [G], displayName: '<img src=x onerror=alert(1)>Finance' }))
+    .body.id as string;
+  const added = await s.scim('PATCH', `/Groups/${group}`, {
+    schemas: [PO],
+    Operations: [{ op: 'Add', path: 'members', value: [{ value: user }, { value: other }] }],
+  });
   expect(added.status).toBe(204);
   expect((await s.scim('DELETE', `/Users/${user}`)).status).toBe(204);
 
   const page = await browser.newPage();
   const problems: string[] = [];
-  page.on('console', (m) => (m.type() === 'error' || m.type() === 'warning') && problems.push(`${m.type()}: ${m.text()}`));
+  page.on(
+    'console',
+    (m) => (m.type() === 'error' || m.type() === 'warning') && problems.push(`${m.type()}: ${m.text()}`),
+  );
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   await page.goto(`${s.host.url}/scim/status`);
   const history = page.locator('section.history');
@@ -103,7 +127,10 @@ it('finds a deleted user by its last userName in the search box and shows its ch
   // Nothing named: the page says so (404, like GET /scim/status/history, which Chromium notes in its console),
   // with the search kept for correcting it.
   await history.locator('input[name="q"]').fill('nobody@contoso.com');
-  const [missing] = await Promise.all([page.waitForResponse((r) => r.url().includes('q=nobody')), history.locator('button[type="submit"]').click()]);
+  const [missing] = await Promise.all([
+    page.waitForResponse((r) => r.url().includes('q=nobody')),
+    history.locator('button[type="submit"]').click(),
+  ]);
   expect(missing.status()).toBe(404);
   await page.waitForURL(/q=nobody/);
   expect(await history.locator('[data-field="problem"]').innerText()).toMatch(/No user or group of tenant "default"/);

@@ -26,7 +26,11 @@ beforeAll(async () => {
 afterEach(() => proxy.forward());
 afterAll(() => server.close());
 
-const rename = (displayName: string) => s.scim('PATCH', `/Users/${userId}`, { schemas: [PO], Operations: [{ op: 'replace', path: 'displayName', value: displayName }] });
+const rename = (displayName: string) =>
+  s.scim('PATCH', `/Users/${userId}`, {
+    schemas: [PO],
+    Operations: [{ op: 'replace', path: 'displayName', value: displayName }],
+  });
 
 function expectRetryLater(res: ScimReply) {
   expect(res.status).toBe(503);
@@ -43,16 +47,25 @@ function expectLogsClean() {
 
 describe('Table Storage answers by cause, never 500', () => {
   it.each([
-    [403, 'AuthorizationPermissionMismatch', 'This request is not authorized to perform this operation using this permission.'],
+    [
+      403,
+      'AuthorizationPermissionMismatch',
+      'This request is not authorized to perform this operation using this permission.',
+    ],
     [401, 'InvalidAuthenticationInfo', 'Authentication information is not given in the correct format.'],
-  ])('%i %s (a missing role or firewall rule) is 503 with Retry-After, and the log names the deployment fault', async (status, code, message) => {
-    proxy.fail({ status, code, message });
-    expectRetryLater(await s.scim('GET', `/Users/${userId}`));
-    expectRetryLater(await rename('during a deployment fault'));
-    expect(s.logs.join('\n')).toContain(`RestError ${code} ${status} ${message}`);
-    expect(s.logs.join('\n')).toContain(`(storage refused this app: a deployment fault; check the app identity's data role on the account and the account's firewall)`);
-    expectLogsClean();
-  });
+  ])(
+    '%i %s (a missing role or firewall rule) is 503 with Retry-After, and the log names the deployment fault',
+    async (status, code, message) => {
+      proxy.fail({ status, code, message });
+      expectRetryLater(await s.scim('GET', `/Users/${userId}`));
+      expectRetryLater(await rename('during a deployment fault'));
+      expect(s.logs.join('\n')).toContain(`RestError ${code} ${status} ${message}`);
+      expect(s.logs.join('\n')).toContain(
+        `(storage refused this app: a deployment fault; check the app identity's data role on the account and the account's firewall)`,
+      );
+      expectLogsClean();
+    },
+  );
 
   it.each([
     [429, 'TooManyRequests', 'The request rate is too high.'],
@@ -66,18 +79,27 @@ describe('Table Storage answers by cause, never 500', () => {
     if (status === 429) expect(s.logs.join('\n')).toContain(`RestError ${code} ${status} ${message}`);
     else {
       expect(proxy.requests.length - before).toBeGreaterThanOrEqual(2);
-      expect(s.logs.join('\n')).toContain(`within ${TIMEOUT_MS} ms (SCIM_STORAGE_TIMEOUT_MS), retries included; the last try was answered ${status} ${code}`);
+      expect(s.logs.join('\n')).toContain(
+        `within ${TIMEOUT_MS} ms (SCIM_STORAGE_TIMEOUT_MS), retries included; the last try was answered ${status} ${code}`,
+      );
     }
     expectLogsClean();
   });
 
   it('any other 4xx is a SCIM 400 naming the storage code and what to do', async () => {
     // The write only (a rename moves no index row, so it is one conditional update), not the read before it.
-    proxy.fail({ status: 400, code: 'InvalidInput', message: 'One of the request inputs is not valid.', match: /^(PUT|MERGE|PATCH|POST) / });
+    proxy.fail({
+      status: 400,
+      code: 'InvalidInput',
+      message: 'One of the request inputs is not valid.',
+      match: /^(PUT|MERGE|PATCH|POST) /,
+    });
     const res = await rename('refused by storage');
     expect(res.status).toBe(400);
     expect(res.body).toMatchObject({ status: '400', scimType: 'invalidValue' });
-    expect(res.body.detail).toBe('Table Storage refused this request (InvalidInput): One of the request inputs is not valid. Shorten or correct the values it names and retry.');
+    expect(res.body.detail).toBe(
+      'Table Storage refused this request (InvalidInput): One of the request inputs is not valid. Shorten or correct the values it names and retry.',
+    );
     proxy.forward();
     expect((await s.scim('GET', `/Users/${userId}`)).body.displayName).toBeUndefined(); // nothing of it was written
   });
@@ -86,14 +108,20 @@ describe('Table Storage answers by cause, never 500', () => {
 describe('a storage that accepts requests and never answers', () => {
   it('gets 503 with Retry-After after SCIM_STORAGE_TIMEOUT_MS instead of hanging, and later requests recover by themselves', async () => {
     proxy.blackHole();
-    for (const call of [() => s.scim('GET', `/Users/${userId}`), () => rename('while storage hangs'), () => s.scim('GET', '/Users?count=5')]) {
+    for (const call of [
+      () => s.scim('GET', `/Users/${userId}`),
+      () => rename('while storage hangs'),
+      () => s.scim('GET', '/Users?count=5'),
+    ]) {
       const started = Date.now();
       expectRetryLater(await call());
       // It waited for the deadline, and not for ever: the bound is loose because this machine is shared.
       expect(Date.now() - started).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
       expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 5_000);
     }
-    expect(s.logs.join('\n')).toMatch(/DependencyTimeout no answer from 127\.0\.0\.1:\d+ within 1000 ms .*\(storage unavailable\)/);
+    expect(s.logs.join('\n')).toMatch(
+      /DependencyTimeout no answer from 127\.0\.0\.1:\d+ within 1000 ms .*\(storage unavailable\)/,
+    );
     proxy.forward();
     expect((await rename('after the outage')).status).toBe(200);
     expect((await s.scim('GET', `/Users/${userId}`)).body.displayName).toBe('after the outage');
@@ -104,7 +132,9 @@ describe('a storage that accepts requests and never answers', () => {
     proxy.blackHole();
     const started = Date.now();
     // Not the token declared in settings (that one is accepted without reading storage): this one must be looked up.
-    const res = await request(`${s.host.url}/scim/acme/v2/Users?count=1`, 'GET', undefined, { Authorization: `Bearer ${ACME_TOKEN}-issued-elsewhere` });
+    const res = await request(`${s.host.url}/scim/acme/v2/Users?count=1`, 'GET', undefined, {
+      Authorization: `Bearer ${ACME_TOKEN}-issued-elsewhere`,
+    });
     expectRetryLater(res);
     expect(Date.now() - started).toBeLessThan(TIMEOUT_MS + 5_000);
     expect(s.logs.join('\n')).toContain('Cause: DependencyTimeout no answer from');

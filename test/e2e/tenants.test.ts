@@ -8,15 +8,32 @@ const GLOBEX = ['globex-token-0123456789abcdef012345', 'globex-second-0123456789
 let s: TestServer;
 beforeAll(async () => {
   // A 1 s token cache: a wrong token waits for the tenant's next token read, which would otherwise be 5 s away.
-  s = await startTestServer({ SCIM_TENANT_TOKENS: JSON.stringify({ acme: ACME, globex: GLOBEX }), SCIM_TOKEN_CACHE_SECONDS: '1' });
+  s = await startTestServer({
+    SCIM_TENANT_TOKENS: JSON.stringify({ acme: ACME, globex: GLOBEX }),
+    SCIM_TOKEN_CACHE_SECONDS: '1',
+  });
 });
 afterAll(() => s.close());
 
 /** A request to a tenant's base URL (`/scim/{tenant}/v2`, or `/scim/v2` for the default tenant). */
-const at = (tenant: string | undefined, token: string, method: string, path: string, body?: unknown): Promise<ScimReply> =>
-  request(`${s.host.url}/scim/${tenant ? `${tenant}/` : ''}v2${path}`, method, body, { Authorization: `Bearer ${token}` });
+const at = (
+  tenant: string | undefined,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<ScimReply> =>
+  request(`${s.host.url}/scim/${tenant ? `${tenant}/` : ''}v2${path}`, method, body, {
+    Authorization: `Bearer ${token}`,
+  });
 
-const user = (userName: string) => ({ schemas: [U], userName, active: true, externalId: `ext-${userName}`, emails: [{ type: 'work', value: `${userName}@example.com`, primary: true }] });
+const user = (userName: string) => ({
+  schemas: [U],
+  userName,
+  active: true,
+  externalId: `ext-${userName}`,
+  emails: [{ type: 'work', value: `${userName}@example.com`, primary: true }],
+});
 
 describe('tenants in the URL', () => {
   it('serves each tenant at /scim/{tenant}/v2 with its own tokens, and the default tenant at /scim/v2', async () => {
@@ -29,7 +46,7 @@ describe('tenants in the URL', () => {
     expect(spc.body.meta.location).toBe(`${s.host.url}/scim/acme/v2/ServiceProviderConfig`);
   });
 
-  it('answers a token on another tenant\'s URL exactly like a wrong token, also for tenants that do not exist', async () => {
+  it("answers a token on another tenant's URL exactly like a wrong token, also for tenants that do not exist", async () => {
     const replies = [
       await at('acme', GLOBEX[0], 'GET', '/Users'),
       await at('acme', TOKEN, 'GET', '/Users'),
@@ -69,14 +86,17 @@ describe('isolation between tenants', () => {
     expect([acmeAlice, globexAlice, acmeGroup].every(Boolean)).toBe(true);
   });
 
-  it('keeps each tenant\'s data in its own partition', async () => {
-    const table = TableClient.fromConnectionString(s.azurite.connectionString, 'scim', { allowInsecureConnection: true });
+  it("keeps each tenant's data in its own partition", async () => {
+    const table = TableClient.fromConnectionString(s.azurite.connectionString, 'scim', {
+      allowInsecureConnection: true,
+    });
     const partitions = new Set<string>();
-    for await (const e of table.listEntities({ queryOptions: { select: ['PartitionKey', 'RowKey'] } })) if (String(e.rowKey).includes(acmeAlice)) partitions.add(e.partitionKey as string);
+    for await (const e of table.listEntities({ queryOptions: { select: ['PartitionKey', 'RowKey'] } }))
+      if (String(e.rowKey).includes(acmeAlice)) partitions.add(e.partitionKey as string);
     expect([...partitions]).toEqual(['acme']);
   });
 
-  it('finds only the tenant\'s own resources by filter, id and listing', async () => {
+  it("finds only the tenant's own resources by filter, id and listing", async () => {
     const acme = await at('acme', ACME, 'GET', '/Users?filter=userName eq "alice"');
     expect(acme.body.Resources.map((r: { id: string }) => r.id)).toEqual([acmeAlice]);
     expect((await at('acme', ACME, 'GET', `/Users?filter=id eq "${globexAlice}"`)).body.totalResults).toBe(0);
@@ -85,17 +105,24 @@ describe('isolation between tenants', () => {
     expect(acme.body.Resources[0].meta.location).toBe(`${s.host.url}/scim/acme/v2/Users/${acmeAlice}`);
   });
 
-  it('cannot read, change or delete another tenant\'s resource by its id', async () => {
+  it("cannot read, change or delete another tenant's resource by its id", async () => {
     expect((await at('acme', ACME, 'GET', `/Users/${globexAlice}`)).status).toBe(404);
     expect((await at('acme', ACME, 'PUT', `/Users/${globexAlice}`, user('mallory'))).status).toBe(404);
-    expect((await at('acme', ACME, 'PATCH', `/Users/${globexAlice}`, { schemas: [PO], Operations: [{ op: 'replace', path: 'active', value: false }] })).status).toBe(404);
+    expect(
+      (
+        await at('acme', ACME, 'PATCH', `/Users/${globexAlice}`, {
+          schemas: [PO],
+          Operations: [{ op: 'replace', path: 'active', value: false }],
+        })
+      ).status,
+    ).toBe(404);
     expect((await at('acme', ACME, 'DELETE', `/Users/${globexAlice}`)).status).toBe(404);
     const still = await at('globex', GLOBEX[0], 'GET', `/Users/${globexAlice}`);
     expect(still.status).toBe(200);
     expect(still.body).toMatchObject({ userName: 'alice', active: true });
   });
 
-  it('refuses another tenant\'s user as a group member, naming it, and changes nothing', async () => {
+  it("refuses another tenant's user as a group member, naming it, and changes nothing", async () => {
     const r = await at('acme', ACME, 'PATCH', `/Groups/${acmeGroup}`, {
       schemas: [PO],
       Operations: [{ op: 'add', path: 'members', value: [{ value: acmeAlice }, { value: globexAlice }] }],
@@ -120,11 +147,19 @@ describe('isolation between tenants', () => {
       expect([200, 400]).toContain(r.status);
       for (const found of r.body.Resources ?? []) expect(found.id).toBe(acmeAlice);
     }
-    for (const id of [`..%2F..%2Fglobex%2Fv2%2FUsers%2F${globexAlice}`, `${globexAlice}%27%20or%20%271%27%20eq%20%271`, '%7E', `R~User~${globexAlice}`]) {
+    for (const id of [
+      `..%2F..%2Fglobex%2Fv2%2FUsers%2F${globexAlice}`,
+      `${globexAlice}%27%20or%20%271%27%20eq%20%271`,
+      '%7E',
+      `R~User~${globexAlice}`,
+    ]) {
       const r = await at('acme', ACME, 'GET', `/Users/${id}`);
       expect(r.status).toBe(404);
     }
-    const search = await at('acme', ACME, 'POST', '/.search', { schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'], filter: 'userName eq "alice"' });
+    const search = await at('acme', ACME, 'POST', '/.search', {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:SearchRequest'],
+      filter: 'userName eq "alice"',
+    });
     expect(search.body.Resources.map((r: { id: string }) => r.id)).toEqual([acmeAlice]);
   });
 

@@ -24,7 +24,8 @@ beforeAll(async () => {
 });
 afterAll(() => s.close());
 
-const acme = (bearer: string) => request(`${s.host.url}/scim/acme/v2/Users?count=1`, 'GET', undefined, { Authorization: `Bearer ${bearer}` });
+const acme = (bearer: string) =>
+  request(`${s.host.url}/scim/acme/v2/Users?count=1`, 'GET', undefined, { Authorization: `Bearer ${bearer}` });
 
 async function timed(bearer: string): Promise<{ status: number; ms: number }> {
   const started = Date.now();

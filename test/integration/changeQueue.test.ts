@@ -17,7 +17,9 @@ let partitions: PartitionTable;
 
 beforeAll(async () => {
   azurite = await startAzurite({ queue: true });
-  partitions = new PartitionTable(TableClient.fromConnectionString(azurite.connectionString, 'changequeue', { allowInsecureConnection: true }));
+  partitions = new PartitionTable(
+    TableClient.fromConnectionString(azurite.connectionString, 'changequeue', { allowInsecureConnection: true }),
+  );
 });
 afterAll(() => azurite.close());
 
@@ -28,10 +30,28 @@ afterAll(() => azurite.close());
 function instance(queueName: string, options: { deliver: boolean; connectionString?: string; sweepAfterMs?: number }) {
   const lines: string[] = [];
   const outbox = new ChangeOutbox(partitions);
-  const queue = changesQueue({ SCIM_STORAGE_CONNECTION_STRING: options.connectionString ?? azurite.connectionString, SCIM_CHANGES_QUEUE: queueName, SCIM_STORAGE_TIMEOUT_MS: 2_000 })!;
-  const delivery = new QueueDelivery(outbox, queue, { sweepAfterMs: options.sweepAfterMs ?? 0, log: (l) => lines.push(l) });
-  const feed = new ChangeFeed(partitions, { settleMs: 0, outbox, onCommitted: options.deliver ? (tenant) => delivery.kick(tenant) : undefined });
-  return { feed, outbox, delivery, lines, resources: new ResourceStore(partitions, feed), memberships: new MembershipStore(partitions, feed) };
+  const queue = changesQueue({
+    SCIM_STORAGE_CONNECTION_STRING: options.connectionString ?? azurite.connectionString,
+    SCIM_CHANGES_QUEUE: queueName,
+    SCIM_STORAGE_TIMEOUT_MS: 2_000,
+  })!;
+  const delivery = new QueueDelivery(outbox, queue, {
+    sweepAfterMs: options.sweepAfterMs ?? 0,
+    log: (l) => lines.push(l),
+  });
+  const feed = new ChangeFeed(partitions, {
+    settleMs: 0,
+    outbox,
+    onCommitted: options.deliver ? (tenant) => delivery.kick(tenant) : undefined,
+  });
+  return {
+    feed,
+    outbox,
+    delivery,
+    lines,
+    resources: new ResourceStore(partitions, feed),
+    memberships: new MembershipStore(partitions, feed),
+  };
 }
 
 /** Every message in the queue, in the order the queue hands them out, as a consumer decodes them. */
@@ -57,16 +77,28 @@ const chains = (events: ChangeEvent[]) => {
   return out;
 };
 
-it('delivers every event once, each resource\'s in version order, and empties the outbox', async () => {
+it("delivers every event once, each resource's in version order, and empties the outbox", async () => {
   const tenant = 'delivered';
   const a = instance('delivered', { deliver: true });
-  const users = await Promise.all(Array.from({ length: 12 }, (_, i) => a.resources.create(tenant, 'User', { userName: `u${i}@contoso.com`, active: true }, 'd', TEST_ORIGIN)));
+  const users = await Promise.all(
+    Array.from({ length: 12 }, (_, i) =>
+      a.resources.create(tenant, 'User', { userName: `u${i}@contoso.com`, active: true }, 'd', TEST_ORIGIN),
+    ),
+  );
   // Three PATCHes of each user, one after another per user, all users at once.
-  await Promise.all(users.map(async (u) => {
-    for (const title of ['one', 'two', 'three']) await a.resources.update(tenant, 'User', u.meta.id, 'patch', TEST_ORIGIN, (c) => ({ ...c.data, title }));
-  }));
+  await Promise.all(
+    users.map(async (u) => {
+      for (const title of ['one', 'two', 'three'])
+        await a.resources.update(tenant, 'User', u.meta.id, 'patch', TEST_ORIGIN, (c) => ({ ...c.data, title }));
+    }),
+  );
   const group = await a.resources.create(tenant, 'Group', { displayName: 'Staff' }, 'd', TEST_ORIGIN);
-  await a.memberships.change(tenant, group.meta.id, { add: users.slice(0, 5).map((u) => ({ value: u.meta.id, type: 'User' as const })), remove: [] }, TEST_ORIGIN);
+  await a.memberships.change(
+    tenant,
+    group.meta.id,
+    { add: users.slice(0, 5).map((u) => ({ value: u.meta.id, type: 'User' as const })), remove: [] },
+    TEST_ORIGIN,
+  );
   await a.memberships.change(tenant, group.meta.id, { add: [], remove: [users[0].meta.id] }, TEST_ORIGIN);
   await a.resources.delete(tenant, 'User', users[1].meta.id, TEST_ORIGIN);
   await a.delivery.idle();
@@ -81,11 +113,14 @@ it('delivers every event once, each resource\'s in version order, and empties th
   expect(a.lines).toEqual([]);
 }, 60_000);
 
-it('sends what a crashed writer left: the next change\'s delivery sends it first, and the sweep sends the rest', async () => {
+it("sends what a crashed writer left: the next change's delivery sends it first, and the sweep sends the rest", async () => {
   const tenant = 'crashed';
   const crashed = instance('crashed', { deliver: false });
   const ada = await crashed.resources.create(tenant, 'User', { userName: 'ada@contoso.com' }, 'd', TEST_ORIGIN);
-  await crashed.resources.update(tenant, 'User', ada.meta.id, 'patch', TEST_ORIGIN, (c) => ({ ...c.data, title: 'left behind' }));
+  await crashed.resources.update(tenant, 'User', ada.meta.id, 'patch', TEST_ORIGIN, (c) => ({
+    ...c.data,
+    title: 'left behind',
+  }));
   const bob = await crashed.resources.create(tenant, 'User', { userName: 'bob@contoso.com' }, 'd', TEST_ORIGIN);
   await crashed.delivery.idle();
   expect(await drain('crashed')).toEqual([]);
@@ -93,10 +128,17 @@ it('sends what a crashed writer left: the next change\'s delivery sends it first
 
   // A survivor changes Ada again: its delivery reads the whole outbox, so Ada's earlier events go out before it.
   const survivor = instance('crashed', { deliver: true, sweepAfterMs: 60_000 });
-  await survivor.resources.update(tenant, 'User', ada.meta.id, 'patch', TEST_ORIGIN, (c) => ({ ...c.data, title: 'later' }));
+  await survivor.resources.update(tenant, 'User', ada.meta.id, 'patch', TEST_ORIGIN, (c) => ({
+    ...c.data,
+    title: 'later',
+  }));
   await survivor.delivery.idle();
   const first = await drain('crashed');
-  expect(chains(first)[ada.meta.id]).toEqual([[null, 'W/"1"'], ['W/"1"', 'W/"2"'], ['W/"2"', 'W/"3"']]);
+  expect(chains(first)[ada.meta.id]).toEqual([
+    [null, 'W/"1"'],
+    ['W/"1"', 'W/"2"'],
+    ['W/"2"', 'W/"3"'],
+  ]);
   expect(first.filter((e) => e.resourceId === bob.meta.id)).toHaveLength(1);
   expect(await survivor.outbox.pending(tenant, 10)).toEqual([]);
 
@@ -111,7 +153,10 @@ it('sends what a crashed writer left: the next change\'s delivery sends it first
 it('answers the change while the queue is unreachable, keeps the event in the outbox and sends it once the queue is back', async () => {
   const tenant = 'unreachable';
   // A queue endpoint nobody listens on: port 9 (discard) on loopback refuses the connection.
-  const dead = azurite.connectionString.replace(/QueueEndpoint=[^;]+/, 'QueueEndpoint=http://127.0.0.1:9/devstoreaccount1');
+  const dead = azurite.connectionString.replace(
+    /QueueEndpoint=[^;]+/,
+    'QueueEndpoint=http://127.0.0.1:9/devstoreaccount1',
+  );
   const down = instance('unreachable', { deliver: true, connectionString: dead });
   const ada = await down.resources.create(tenant, 'User', { userName: 'ada@contoso.com' }, 'd', TEST_ORIGIN);
   expect(ada.meta.version).toBe('W/"1"');

@@ -18,7 +18,10 @@ afterAll(() => azurite.close());
 
 async function rowsOf(tenant: string) {
   const keys: string[] = [];
-  for await (const e of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${tenant}'`, select: ['RowKey'] } })) keys.push(e.rowKey as string);
+  for await (const e of table.listEntities({
+    queryOptions: { filter: `PartitionKey eq '${tenant}'`, select: ['RowKey'] },
+  }))
+    keys.push(e.rowKey as string);
   return keys;
 }
 
@@ -34,7 +37,12 @@ it('removes expired events with their history and name rows, reading only the ex
   const old = storesAt(() => Date.now() - 100 * DAY);
   const ada = await old.resources.create(tenant, 'User', { userName: 'ada', externalId: 'e-ada' }, 'd', TEST_ORIGIN);
   const group = await old.resources.create(tenant, 'Group', { displayName: 'Staff' }, 'd', TEST_ORIGIN);
-  await old.memberships.change(tenant, group.meta.id, { add: [{ value: ada.meta.id, type: 'User' }], remove: [] }, TEST_ORIGIN);
+  await old.memberships.change(
+    tenant,
+    group.meta.id,
+    { add: [{ value: ada.meta.id, type: 'User' }], remove: [] },
+    TEST_ORIGIN,
+  );
   await old.resources.delete(tenant, 'User', ada.meta.id, TEST_ORIGIN);
   expect(await old.feed.deletedWith(tenant, 'User', 'userName', 'ADA')).toEqual([ada.meta.id]);
 

@@ -31,7 +31,14 @@ function expectCutAtDeadline({ error, ms }: { error: unknown; ms: number }, time
 describe('every Table Storage call has a deadline', () => {
   let azurite: EmbeddedAzurite;
   let proxy: FaultProxy;
-  const tableVia = (timeoutMs: number) => new PartitionTable(storageTable({ SCIM_STORAGE_CONNECTION_STRING: proxy.via(azurite.connectionString), SCIM_TABLE_NAME: 'deadlines', SCIM_STORAGE_TIMEOUT_MS: timeoutMs }));
+  const tableVia = (timeoutMs: number) =>
+    new PartitionTable(
+      storageTable({
+        SCIM_STORAGE_CONNECTION_STRING: proxy.via(azurite.connectionString),
+        SCIM_TABLE_NAME: 'deadlines',
+        SCIM_STORAGE_TIMEOUT_MS: timeoutMs,
+      }),
+    );
   let table: PartitionTable;
 
   beforeAll(async () => {
@@ -56,7 +63,9 @@ describe('every Table Storage call has a deadline', () => {
     expectCutAtDeadline(await failure(() => table.rangePage('t', 'r', undefined, 1)));
     // A listing's later pages get their own deadline: the first page arrives, the second is cut.
     proxy.forward();
-    const pages = table.client.listEntities({ queryOptions: { filter: "PartitionKey eq 't'" } }).byPage({ maxPageSize: 1 });
+    const pages = table.client
+      .listEntities({ queryOptions: { filter: "PartitionKey eq 't'" } })
+      .byPage({ maxPageSize: 1 });
     expect((await pages.next()).value).toHaveLength(1);
     proxy.blackHole();
     expectCutAtDeadline(await failure(() => pages.next()));

@@ -72,7 +72,10 @@ describe('registrations the real host refuses at load time', () => {
   const handler = async () => ({});
   it.each([
     ['a route starting with admin', () => app.http('x', { route: 'admin/things', handler })],
-    ['a route starting with admin, even without a separator', () => app.http('x', { route: 'administrators', handler })],
+    [
+      'a route starting with admin, even without a separator',
+      () => app.http('x', { route: 'administrators', handler }),
+    ],
     ['a route starting with runtime', () => app.http('x', { route: '/Runtime/x', handler })],
     ['a function named admin… without a route (its route is its name)', () => app.http('adminTasks', { handler })],
     ['an invalid function name', () => app.http('9lives', { route: 'x', handler })],
@@ -97,15 +100,29 @@ describe('registrations the real host refuses at load time', () => {
 
   it('does not start a host with such a registration', async () => {
     app.http('runtimeInfo', { handler });
-    await expect(startFunctionsHost({ appRoot: appRoot({ routePrefix: 'scim' }), functionsDir: mkdtempSync(join(tmpdir(), 'fn-')) })).rejects.toThrow(/built-in routes/);
+    await expect(
+      startFunctionsHost({
+        appRoot: appRoot({ routePrefix: 'scim' }),
+        functionsDir: mkdtempSync(join(tmpdir(), 'fn-')),
+      }),
+    ).rejects.toThrow(/built-in routes/);
   });
 });
 
 describe('the local host', () => {
   it('fires a registered timer on POST /admin/functions/{name} and routes methods like the real host (404, never 405)', async () => {
     const fired: string[] = [];
-    app.timer('testTimer', { schedule: '0 */5 * * * *', handler: async (_t, ctx) => { fired.push(ctx.functionName); } });
-    app.http('hello', { methods: ['GET'], route: 'hello/{name}', handler: async (req) => ({ status: 200, body: `hi ${req.params.name}` }) });
+    app.timer('testTimer', {
+      schedule: '0 */5 * * * *',
+      handler: async (_t, ctx) => {
+        fired.push(ctx.functionName);
+      },
+    });
+    app.http('hello', {
+      methods: ['GET'],
+      route: 'hello/{name}',
+      handler: async (req) => ({ status: 200, body: `hi ${req.params.name}` }),
+    });
     const dir = appRoot({ routePrefix: 'api' });
     const host = await startFunctionsHost({ appRoot: dir, functionsDir: dir });
     try {
@@ -163,11 +180,17 @@ describe('the local host', () => {
     }
   });
 
-  it('loads the app\'s own function files under the host\'s rules, with its host.json limits', async () => {
+  it("loads the app's own function files under the host's rules, with its host.json limits", async () => {
     const root = join(__dirname, '..', '..');
-    expect(readHostJson(root)).toEqual({ routePrefix: 'scim', maxConcurrentRequests: 100, maxOutstandingRequests: 400 });
+    expect(readHostJson(root)).toEqual({
+      routePrefix: 'scim',
+      maxConcurrentRequests: 100,
+      maxOutstandingRequests: 400,
+    });
     const host = await startFunctionsHost({ appRoot: root, functionsDir: join(root, 'functions') });
     await host.close();
-    expect(host.registrations.map((r) => r.name)).toEqual(expect.arrayContaining(['users', 'noSuchEndpoint', 'noSuchEndpointForTenant', 'notATenantUrl']));
+    expect(host.registrations.map((r) => r.name)).toEqual(
+      expect.arrayContaining(['users', 'noSuchEndpoint', 'noSuchEndpointForTenant', 'notATenantUrl']),
+    );
   });
 });

@@ -4,7 +4,11 @@ import { FakeKeyVault, FakeKeyVaultOptions, startFakeKeyVault } from '../../tool
 import { secretClient } from '../../shared/auth/keyVaultClient';
 
 const hex = (b: Buffer) => b.toString('hex');
-const enabledDigests = (tokens: StoredToken[]) => tokens.filter((t) => t.enabled).map((t) => hex(t.digest)).sort();
+const enabledDigests = (tokens: StoredToken[]) =>
+  tokens
+    .filter((t) => t.enabled)
+    .map((t) => hex(t.digest))
+    .sort();
 const sleep = (ms: number) => new Promise((ok) => setTimeout(ok, ms));
 
 /** Starts a fake vault and a source reading it through the real SecretClient; stopped after the describe block. */
@@ -26,9 +30,13 @@ describe('Secret Tokens in Key Vault (real SecretClient against the fake vault)'
     const first = await ctx.source.issue('acme', 'acme-first-0123456789abcdef');
     const second = await ctx.source.issue('acme', 'acme-second-0123456789abcdef', expires);
     const tokens = await ctx.source.tokens('acme');
-    expect(enabledDigests(tokens)).toEqual([tokenDigest('acme-first-0123456789abcdef'), tokenDigest('acme-second-0123456789abcdef')].map(hex).sort());
+    expect(enabledDigests(tokens)).toEqual(
+      [tokenDigest('acme-first-0123456789abcdef'), tokenDigest('acme-second-0123456789abcdef')].map(hex).sort(),
+    );
     // Key Vault keeps times in whole seconds.
-    expect(tokens.find((t) => t.id === second.id)?.expires?.getTime()).toBe(Math.floor(expires.getTime() / 1000) * 1000);
+    expect(tokens.find((t) => t.id === second.id)?.expires?.getTime()).toBe(
+      Math.floor(expires.getTime() / 1000) * 1000,
+    );
     expect(tokens.find((t) => t.id === first.id)?.expires).toBeUndefined();
     expect(tokens.every((t) => t.created instanceof Date)).toBe(true);
     expect(second).toMatchObject({ enabled: true, digest: tokenDigest('acme-second-0123456789abcdef') });
@@ -65,7 +73,9 @@ describe('Secret Tokens in Key Vault (real SecretClient against the fake vault)'
       tags: { purpose: 'scim-secret-token' },
     });
     const gets = ctx.vault.requests.get ?? 0;
-    expect(await ctx.source.tokens('hooli')).toEqual([expect.objectContaining({ enabled: false, digest: Buffer.alloc(0) })]);
+    expect(await ctx.source.tokens('hooli')).toEqual([
+      expect.objectContaining({ enabled: false, digest: Buffer.alloc(0) }),
+    ]);
     expect((ctx.vault.requests.get ?? 0) - gets).toBe(0);
   });
 

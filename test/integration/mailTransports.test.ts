@@ -54,15 +54,22 @@ describe('Azure Communication Services Email through the real SDK and a fake of 
 
   it('sends with a token credential (the managed identity path, https only) for the Communication Services scope', async () => {
     const scopes: string[] = [];
-    await new AcsTransport(tlsAcs.endpoint, staticCredential('managed-identity-token', scopes), { agent: tls.agent }).send(MESSAGE);
+    await new AcsTransport(tlsAcs.endpoint, staticCredential('managed-identity-token', scopes), {
+      agent: tls.agent,
+    }).send(MESSAGE);
     expect(tlsAcs.auth).toEqual(['bearer', 'bearer', 'bearer']);
     expect(scopes).toContain('https://communication.azure.com//.default');
-    await expect(new AcsTransport(tlsAcs.endpoint, staticCredential('some other token'), { agent: tls.agent }).send(MESSAGE)).rejects.toThrow();
+    await expect(
+      new AcsTransport(tlsAcs.endpoint, staticCredential('some other token'), { agent: tls.agent }).send(MESSAGE),
+    ).rejects.toThrow();
     expect(tlsAcs.auth[tlsAcs.auth.length - 1]).toBe('wrong bearer token');
   });
 
   it('rejects when the key is wrong, when the service drops the mail, and when the quota is exceeded', async () => {
-    const wrongKey = acs.connectionString.replace(/accesskey=.*/, `accesskey=${Buffer.from('not the key').toString('base64')}`);
+    const wrongKey = acs.connectionString.replace(
+      /accesskey=.*/,
+      `accesskey=${Buffer.from('not the key').toString('base64')}`,
+    );
     await expect(new AcsTransport(wrongKey).send(MESSAGE)).rejects.toThrow();
     expect(acs.auth[acs.auth.length - 1]).toBe('bad signature');
 
@@ -112,6 +119,8 @@ describe('the .eml outbox (the npm start default)', () => {
     const mail = await simpleParser(readFileSync(join(dir, 'nested', file)));
     expect(mail.subject).toBe(MESSAGE.subject);
     expect(mail.html).toBe(MESSAGE.html);
-    expect(lines).toEqual([`mail to ops@example.com, oncall@example.com: "${MESSAGE.subject}" → ${join(dir, 'nested', file)}`]);
+    expect(lines).toEqual([
+      `mail to ops@example.com, oncall@example.com: "${MESSAGE.subject}" → ${join(dir, 'nested', file)}`,
+    ]);
   });
 });

@@ -20,7 +20,12 @@ import { TEST_ORIGIN } from '../support/changeOrigin';
 let azurite: EmbeddedAzurite;
 let client: TableClient;
 const schemas = buildSchemaRegistry([]);
-const scope = (tenant: string): RequestScope => ({ tenant, baseUrl: 'https://scim.test/scim/v2', log: { warn: () => undefined }, origin: TEST_ORIGIN });
+const scope = (tenant: string): RequestScope => ({
+  tenant,
+  baseUrl: 'https://scim.test/scim/v2',
+  log: { warn: () => undefined },
+  origin: TEST_ORIGIN,
+});
 
 beforeAll(async () => {
   azurite = await startAzurite();
@@ -30,14 +35,23 @@ afterAll(() => azurite.close());
 
 /** Every storage call waits for its turn, which `gate` gives. */
 class GatedTable extends PartitionTable {
-  constructor(client: TableClient, private readonly gate: (label: string) => Promise<unknown>) {
+  constructor(
+    client: TableClient,
+    private readonly gate: (label: string) => Promise<unknown>,
+  ) {
     super(client);
   }
   override async getRow<T extends object>(tenant: string, rowKey: string, select?: string[]) {
     await this.gate(`read ${rowKey}`);
     return super.getRow<T>(tenant, rowKey, select);
   }
-  override async *between<T extends object>(tenant: string, low: string, high: string, select?: string[], where?: string) {
+  override async *between<T extends object>(
+    tenant: string,
+    low: string,
+    high: string,
+    select?: string[],
+    where?: string,
+  ) {
     await this.gate(`range ${low}`);
     yield* super.between<T>(tenant, low, high, select, where);
   }
@@ -61,7 +75,11 @@ class GatedTable extends PartitionTable {
 
 function instance(gate: (label: string) => Promise<unknown> = async () => undefined) {
   const table = new GatedTable(client, gate);
-  return new ResourceService({ resources: new ResourceStore(table), memberships: new MembershipStore(table) }, schemas, { maxScan: 1000, createReplaySeconds: 0 });
+  return new ResourceService(
+    { resources: new ResourceStore(table), memberships: new MembershipStore(table) },
+    schemas,
+    { maxScan: 1000, createReplaySeconds: 0 },
+  );
 }
 
 const rowKeys = (tenant: string) => rowKeysOf(client, tenant);
@@ -78,14 +96,25 @@ async function outcomeOf(request: Promise<unknown>): Promise<number> {
 }
 
 const addMember = (svc: ResourceService, tenant: string, groupId: string, memberId: string) =>
-  svc.patch(scope(tenant), schemas.group, groupId, [{ op: 'add', path: 'members', value: [{ value: memberId }] }], undefined, {});
+  svc.patch(
+    scope(tenant),
+    schemas.group,
+    groupId,
+    [{ op: 'add', path: 'members', value: [{ value: memberId }] }],
+    undefined,
+    {},
+  );
 
 it('leaves no membership of a user deleted while ten groups add it, in any of twenty interleavings', async () => {
   for (let round = 0; round < 20; round++) {
     const tenant = `race-${round}`;
     const [a, b] = [instance(), instance()];
     const user = await a.create(scope(tenant), schemas.user, { schemas: [U], userName: 'ada' }, {});
-    const groups = await Promise.all(Array.from({ length: 10 }, (_, i) => a.create(scope(tenant), schemas.group, { schemas: [G], displayName: `g${i}` }, {})));
+    const groups = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        a.create(scope(tenant), schemas.group, { schemas: [G], displayName: `g${i}` }, {}),
+      ),
+    );
     const userId = user.body.id as string;
     const outcomes = await Promise.all([
       ...groups.map((g, i) => outcomeOf(addMember(i % 2 ? a : b, tenant, g.body.id as string, userId))),
@@ -102,11 +131,19 @@ it('lets a retried DELETE remove what a DELETE killed after its transaction left
   const tenant = 'cut-short';
   const svc = instance();
   const user = (await svc.create(scope(tenant), schemas.user, { schemas: [U], userName: 'ada' }, {})).body.id as string;
-  const group = (await svc.create(scope(tenant), schemas.group, { schemas: [G], displayName: 'g' }, {})).body.id as string;
+  const group = (await svc.create(scope(tenant), schemas.group, { schemas: [G], displayName: 'g' }, {})).body
+    .id as string;
   await addMember(svc, tenant, group, user);
   // What a process killed right after the DELETE's transaction leaves when the memberships did not fit into it.
-  await client.submitTransaction([['delete', { partitionKey: tenant, rowKey: `R~User~${user}` }], ['delete', { partitionKey: tenant, rowKey: 'X~User~userName~ada' }]]);
-  expect((await rowKeys(tenant)).filter((k) => k.includes(user)).sort()).toEqual([`M~${group}~${user}`, `R~User~${user}!`, `R~User~${user}!${group}`]);
+  await client.submitTransaction([
+    ['delete', { partitionKey: tenant, rowKey: `R~User~${user}` }],
+    ['delete', { partitionKey: tenant, rowKey: 'X~User~userName~ada' }],
+  ]);
+  expect((await rowKeys(tenant)).filter((k) => k.includes(user)).sort()).toEqual([
+    `M~${group}~${user}`,
+    `R~User~${user}!`,
+    `R~User~${user}!${group}`,
+  ]);
 
   await expect(svc.delete(scope(tenant), schemas.user, user, undefined)).rejects.toMatchObject({ status: 404 });
   expect((await rowKeys(tenant)).filter((k) => k.includes(user))).toEqual([]);
@@ -125,7 +162,12 @@ const user = fc.integer({ min: 0, max: USERS - 1 });
 const group = fc.integer({ min: 0, max: GROUPS - 1 });
 const op: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ kind: fc.constantFrom<'add' | 'remove'>('add', 'add', 'remove'), on: side, group, member: user }),
-  fc.record({ kind: fc.constant<'replace'>('replace'), on: side, group, members: fc.uniqueArray(user, { maxLength: USERS }) }),
+  fc.record({
+    kind: fc.constant<'replace'>('replace'),
+    on: side,
+    group,
+    members: fc.uniqueArray(user, { maxLength: USERS }),
+  }),
   fc.record({ kind: fc.constant<'deleteUser'>('deleteUser'), on: side, member: user }),
   fc.record({ kind: fc.constant<'deleteGroup'>('deleteGroup'), on: side, group }),
 );
@@ -136,21 +178,51 @@ it('keeps every membership tied to a living member and group, in both directions
     fc.asyncProperty(fc.scheduler(), fc.array(op, { minLength: 2, maxLength: 8 }), async (s, ops) => {
       const tenant = `prop-${run++}`;
       const setup = instance();
-      const users = await Promise.all(Array.from({ length: USERS }, (_, i) => setup.create(scope(tenant), schemas.user, { schemas: [U], userName: `u${i}` }, {})));
-      const groups = await Promise.all(Array.from({ length: GROUPS }, (_, i) => setup.create(scope(tenant), schemas.group, { schemas: [G], displayName: `g${i}` }, {})));
+      const users = await Promise.all(
+        Array.from({ length: USERS }, (_, i) =>
+          setup.create(scope(tenant), schemas.user, { schemas: [U], userName: `u${i}` }, {}),
+        ),
+      );
+      const groups = await Promise.all(
+        Array.from({ length: GROUPS }, (_, i) =>
+          setup.create(scope(tenant), schemas.group, { schemas: [G], displayName: `g${i}` }, {}),
+        ),
+      );
       const [uid, gid] = [(i: number) => users[i].body.id as string, (i: number) => groups[i].body.id as string];
       // Group 0 starts with user 0, so removes and deletes have something to race with.
       await addMember(setup, tenant, gid(0), uid(0));
 
-      const sides = [instance((label) => s.schedule(Promise.resolve(label))), instance((label) => s.schedule(Promise.resolve(label)))];
+      const sides = [
+        instance((label) => s.schedule(Promise.resolve(label))),
+        instance((label) => s.schedule(Promise.resolve(label))),
+      ];
       const run1 = (o: Op) => {
         const svc = sides[o.on];
         switch (o.kind) {
-          case 'add': return addMember(svc, tenant, gid(o.group), uid(o.member));
-          case 'remove': return svc.patch(scope(tenant), schemas.group, gid(o.group), [{ op: 'remove', path: 'members', value: [{ value: uid(o.member) }] }], undefined, {});
-          case 'replace': return svc.replace(scope(tenant), schemas.group, gid(o.group), { schemas: [G], displayName: `g${o.group}`, members: o.members.map((m) => ({ value: uid(m) })) }, undefined, {});
-          case 'deleteUser': return svc.delete(scope(tenant), schemas.user, uid(o.member), undefined);
-          case 'deleteGroup': return svc.delete(scope(tenant), schemas.group, gid(o.group), undefined);
+          case 'add':
+            return addMember(svc, tenant, gid(o.group), uid(o.member));
+          case 'remove':
+            return svc.patch(
+              scope(tenant),
+              schemas.group,
+              gid(o.group),
+              [{ op: 'remove', path: 'members', value: [{ value: uid(o.member) }] }],
+              undefined,
+              {},
+            );
+          case 'replace':
+            return svc.replace(
+              scope(tenant),
+              schemas.group,
+              gid(o.group),
+              { schemas: [G], displayName: `g${o.group}`, members: o.members.map((m) => ({ value: uid(m) })) },
+              undefined,
+              {},
+            );
+          case 'deleteUser':
+            return svc.delete(scope(tenant), schemas.user, uid(o.member), undefined);
+          case 'deleteGroup':
+            return svc.delete(scope(tenant), schemas.group, gid(o.group), undefined);
         }
       };
       const outcomes = await s.waitFor(Promise.all(ops.map((o) => outcomeOf(run1(o)))));
@@ -158,12 +230,15 @@ it('keeps every membership tied to a living member and group, in both directions
       const keys = await rowKeys(tenant);
       expect(danglingMemberships(keys)).toEqual([]);
       // Nothing at all is left of a deleted resource: no membership, no guard.
-      const gone = [...users.map((u) => u.body.id as string), ...groups.map((g) => g.body.id as string)].filter((id) => !keys.some((k) => k === `R~User~${id}` || k === `R~Group~${id}`));
+      const gone = [...users.map((u) => u.body.id as string), ...groups.map((g) => g.body.id as string)].filter(
+        (id) => !keys.some((k) => k === `R~User~${id}` || k === `R~Group~${id}`),
+      );
       expect(keys.filter((k) => gone.some((id) => k.includes(id)))).toEqual([]);
       // An add that answered success for a user and group both still there, with nothing in the run that could
       // take it out again, is a membership.
       ops.forEach((o, i) => {
-        if (o.kind !== 'add' || outcomes[i] !== 200 || gone.includes(uid(o.member)) || gone.includes(gid(o.group))) return;
+        if (o.kind !== 'add' || outcomes[i] !== 200 || gone.includes(uid(o.member)) || gone.includes(gid(o.group)))
+          return;
         if (ops.some((x) => (x.kind === 'remove' || x.kind === 'replace') && x.group === o.group)) return;
         expect(keys).toContain(`M~${gid(o.group)}~${uid(o.member)}`);
       });

@@ -11,10 +11,22 @@ import { fixedFacts, notifierOn } from '../support/notifierHarness';
 const START = Date.parse('2026-06-01T00:00:00Z');
 const MIN = 60_000;
 const HOUR = 60 * MIN;
-const hhmm = (ms: number) => `${String(Math.floor((ms - START) / HOUR)).padStart(2, '0')}:${String(Math.floor(((ms - START) % HOUR) / MIN)).padStart(2, '0')}`;
+const hhmm = (ms: number) =>
+  `${String(Math.floor((ms - START) / HOUR)).padStart(2, '0')}:${String(Math.floor(((ms - START) % HOUR) / MIN)).padStart(2, '0')}`;
 
-type Request = { operation: Operation; status: number; scimType?: string; detail?: string; resourceType?: 'User' | 'Group' };
-const ok = (operation: Operation, n: number): Request[] => Array.from({ length: n }, () => ({ operation, status: operation === 'update' ? 204 : 200, resourceType: 'User' as const }));
+type Request = {
+  operation: Operation;
+  status: number;
+  scimType?: string;
+  detail?: string;
+  resourceType?: 'User' | 'Group';
+};
+const ok = (operation: Operation, n: number): Request[] =>
+  Array.from({ length: n }, () => ({
+    operation,
+    status: operation === 'update' ? 204 : 200,
+    resourceType: 'User' as const,
+  }));
 
 /**
  * Two days of Entra-like traffic: each tenant's job runs a cycle every 40 minutes (offset per tenant) of matching
@@ -41,17 +53,48 @@ function simulate(activity: MemoryActivity) {
         quarantinedAt ??= t;
         next = quarantinedAt + 6 * HOUR;
       } else if (tenant === 'b' && h >= 10 && h < 10.5) {
-        requests = [...ok('match', 6), ...ok('update', 6)].map((r) => ({ ...r, status: 503, detail: 'The storage is temporarily unreachable' }));
+        requests = [...ok('match', 6), ...ok('update', 6)].map((r) => ({
+          ...r,
+          status: 503,
+          detail: 'The storage is temporarily unreachable',
+        }));
       } else if (tenant === 'c' && h >= 20) {
         break;
       } else if (tenant === 'd' && h >= 30) {
-        requests = [...ok('match', 6), ...Array.from({ length: 20 }, (_, i) => (i < 9 ? { operation: 'update' as const, status: 400, scimType: 'invalidValue', detail: 'Attribute "emails[0].value" is not a mail address.', resourceType: 'User' as const } : ok('update', 1)[0]))];
+        requests = [
+          ...ok('match', 6),
+          ...Array.from({ length: 20 }, (_, i) =>
+            i < 9
+              ? {
+                  operation: 'update' as const,
+                  status: 400,
+                  scimType: 'invalidValue',
+                  detail: 'Attribute "emails[0].value" is not a mail address.',
+                  resourceType: 'User' as const,
+                }
+              : ok('update', 1)[0],
+          ),
+        ];
       } else {
         requests = [...ok('match', 6), ...ok('update', tenant === 'd' ? 2 : 6)];
-        if (tenant === 'b' && n % 6 === 5) requests.push({ operation: 'create', status: 409, scimType: 'uniqueness', detail: 'userName "x" is already taken' });
-        if (tenant === 'c' && n % 4 === 3) requests.push({ operation: 'read', status: 404, detail: 'Resource not found' });
+        if (tenant === 'b' && n % 6 === 5)
+          requests.push({
+            operation: 'create',
+            status: 409,
+            scimType: 'uniqueness',
+            detail: 'userName "x" is already taken',
+          });
+        if (tenant === 'c' && n % 4 === 3)
+          requests.push({ operation: 'read', status: 404, detail: 'Resource not found' });
       }
-      requests.forEach((r, i) => activity.record({ ...r, tenant, at: new Date(t + i * 15_000), resourceId: r.resourceType ? `id-${i}` : undefined }));
+      requests.forEach((r, i) =>
+        activity.record({
+          ...r,
+          tenant,
+          at: new Date(t + i * 15_000),
+          resourceId: r.resourceType ? `id-${i}` : undefined,
+        }),
+      );
       t = next;
       n++;
     }
@@ -104,7 +147,8 @@ it('two simulated days of four tenants produce exactly the expected mails and no
   const files = readdirSync(outbox).sort();
   expect(files).toHaveLength(mails.length);
   const parsed = await Promise.all(files.map((f) => simpleParser(readFileSync(join(outbox, f)))));
-  const to = (i: number) => (Array.isArray(parsed[i].to) ? parsed[i].to : [parsed[i].to]).flatMap((a) => a!.value.map((v) => v.address));
+  const to = (i: number) =>
+    (Array.isArray(parsed[i].to) ? parsed[i].to : [parsed[i].to]).flatMap((a) => a!.value.map((v) => v.address));
   expect(parsed.map((p, i) => `${to(i).join(',')} ${p.subject}`)).toEqual([
     'ops@example.com [SCIM connector] tenant d: the Secret Token in use expires in 7 days',
     'a-team@example.com [SCIM connector] tenant a: Entra is using a Secret Token this connector rejects (invalid credentials)',

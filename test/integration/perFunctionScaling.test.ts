@@ -19,7 +19,8 @@ const MIN = 60_000;
 const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const clock = new TestClock();
 const ACME_TOKEN = 'acme-token-0123456789abcdef0123456789';
-const acme = (token: string) => request(`${s.host.url}/scim/acme/v2/Users?count=1`, 'GET', undefined, { Authorization: `Bearer ${token}` });
+const acme = (token: string) =>
+  request(`${s.host.url}/scim/acme/v2/Users?count=1`, 'GET', undefined, { Authorization: `Bearer ${token}` });
 
 let s: TestServer;
 let sink: SmtpSink;
@@ -27,7 +28,15 @@ const instances: Runtime[] = [];
 beforeAll(async () => {
   sink = await startSmtpSink();
   // Default flush interval (60 s): the recorder's own timer runs on real time and does not fire during the test.
-  s = await startTestServer({ SCIM_NOTIFY_TO: 'ops@example.com', SCIM_SMTP_URL: sink.url, SCIM_ACTIVITY_FLUSH_SECONDS: '60', SCIM_TENANT_TOKENS: JSON.stringify({ acme: ACME_TOKEN }) }, { clock });
+  s = await startTestServer(
+    {
+      SCIM_NOTIFY_TO: 'ops@example.com',
+      SCIM_SMTP_URL: sink.url,
+      SCIM_ACTIVITY_FLUSH_SECONDS: '60',
+      SCIM_TENANT_TOKENS: JSON.stringify({ acme: ACME_TOKEN }),
+    },
+    { clock },
+  );
 });
 afterAll(async () => {
   await Promise.all(instances.map(async (rt) => rt.activity.recorder?.close()));
@@ -40,7 +49,15 @@ function instance(settings: Record<string, string> = {}, settleMs?: number) {
   const rt = createRuntime(readSettings({ ...process.env, ...settings }), { clock });
   if (settleMs !== undefined) rt.activity = { ...rt.activity, settleMs };
   instances.push(rt);
-  return { rt, notifier: createNotifier(rt, rt.activity.reader, () => {}, () => new Date(clock.now())) };
+  return {
+    rt,
+    notifier: createNotifier(
+      rt,
+      rt.activity.reader,
+      () => {},
+      () => new Date(clock.now()),
+    ),
+  };
 }
 
 const patch = (id: string, path: string) =>
@@ -67,12 +84,17 @@ it('the timer judges only settled minutes: successes still in the HTTP instance 
 
   // Minute m0: tenant acme's three rejected tokens (each failure is written at once).
   // Together: an unknown token waits for the tenant's next token read, and these share one.
-  expect((await Promise.all([1, 2, 3].map(() => acme('not-the-token-0123456789abcdef')))).map((r) => r.status)).toEqual([401, 401, 401]);
+  expect((await Promise.all([1, 2, 3].map(() => acme('not-the-token-0123456789abcdef')))).map((r) => r.status)).toEqual(
+    [401, 401, 401],
+  );
   // Minute m0 + 1: acme's token works again (counted in memory). The default tenant: 20 bad PATCHes (written at
   // once), 40 good ones and a create (counted in memory).
   clock.advance(MIN);
   for (let i = 0; i < 5; i++) expect((await acme(ACME_TOKEN)).status).toBe(200);
-  const created = await s.scim('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'ada@contoso.com' });
+  const created = await s.scim('POST', '/Users', {
+    schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+    userName: 'ada@contoso.com',
+  });
   expect(created.status).toBe(201);
   const id = (created.body as { id: string }).id;
   for (let i = 0; i < 20; i++) expect((await patch(id, 'noSuchAttribute')).status).toBe(400);
@@ -105,5 +127,6 @@ it('the timer judges only settled minutes: successes still in the HTTP instance 
   expect(run.evaluated).toBeGreaterThan(0);
   expect(run.sent).toEqual([]);
   expect(sink.mails).toEqual([]);
-  for (const tenant of ['acme', 'default']) expect((await timer.rt.alarmStates.read(tenant)).document).toMatchObject({ last: { reasons: [] } });
+  for (const tenant of ['acme', 'default'])
+    expect((await timer.rt.alarmStates.read(tenant)).document).toMatchObject({ last: { reasons: [] } });
 });

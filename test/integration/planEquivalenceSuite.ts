@@ -21,14 +21,25 @@ const USERS = 200;
  * Registers the suite on the given storage (default: the embedded Azurite with its index shortcuts). `share`
  * runs the first fraction of each property's seeded cases (the same ones), for a second, costlier storage.
  */
-export function planEquivalenceSuite(options: { storage?: () => Promise<EmbeddedAzurite>; share?: number; timeoutMs?: number } = {}): void {
+export function planEquivalenceSuite(
+  options: { storage?: () => Promise<EmbeddedAzurite>; share?: number; timeoutMs?: number } = {},
+): void {
   // Generous: these check answers, not speed, and a 2-core machine busy with other work ran "for users" past 120 s.
   const { storage, share = 1, timeoutMs = 300_000 } = options;
   const runs = (n: number) => Math.ceil(n * share);
   let s: TestServer;
   let allUsers: JsonObject[];
   let allGroups: JsonObject[];
-  const pools = { userName: [] as string[], externalId: [] as string[], email: [] as string[], title: [] as string[], id: [] as string[], displayName: [] as string[], groupId: [] as string[], lastModified: [] as string[] };
+  const pools = {
+    userName: [] as string[],
+    externalId: [] as string[],
+    email: [] as string[],
+    title: [] as string[],
+    id: [] as string[],
+    displayName: [] as string[],
+    groupId: [] as string[],
+    lastModified: [] as string[],
+  };
 
   beforeAll(async () => {
     s = await startTestServer({}, { storage });
@@ -57,8 +68,14 @@ export function planEquivalenceSuite(options: { storage?: () => Promise<Embedded
         ...(r.home ? [{ type: 'home', value: `${local}@home.example` }] : []),
       ];
       const res = await s.scim('POST', '/Users', {
-        schemas: [U, ...(r.employeeNumber ? [EU] : [])], userName, externalId: r.externalId, title: r.title, active: r.active, emails,
-        name: { givenName: r.given, familyName: r.family }, ...(r.employeeNumber ? { [EU]: { employeeNumber: r.employeeNumber } } : {}),
+        schemas: [U, ...(r.employeeNumber ? [EU] : [])],
+        userName,
+        externalId: r.externalId,
+        title: r.title,
+        active: r.active,
+        emails,
+        name: { givenName: r.given, familyName: r.family },
+        ...(r.employeeNumber ? { [EU]: { employeeNumber: r.employeeNumber } } : {}),
       });
       expect(res.status).toBe(201);
       pools.userName.push(userName);
@@ -71,8 +88,14 @@ export function planEquivalenceSuite(options: { storage?: () => Promise<Embedded
       const g = await s.scim('POST', '/Groups', { schemas: [G], displayName: name, externalId: `G-${i}` });
       pools.displayName.push(name);
       pools.groupId.push(g.body.id);
-      const members = pools.id.filter((_, k) => k % (i + 2) === 0).slice(0, 30).map((value) => ({ value }));
-      await s.scim('PATCH', `/Groups/${g.body.id}`, { schemas: [PO], Operations: [{ op: 'add', path: 'members', value: members }] });
+      const members = pools.id
+        .filter((_, k) => k % (i + 2) === 0)
+        .slice(0, 30)
+        .map((value) => ({ value }));
+      await s.scim('PATCH', `/Groups/${g.body.id}`, {
+        schemas: [PO],
+        Operations: [{ op: 'add', path: 'members', value: members }],
+      });
     }
     allUsers = await everything('/Users', '');
     allGroups = await everything('/Groups', '');
@@ -93,7 +116,12 @@ export function planEquivalenceSuite(options: { storage?: () => Promise<Embedded
     }
   }
 
-  const pick = (pool: string[]) => fc.oneof(fc.constantFrom(...pool), fc.constantFrom(...pool).map((v) => v.toUpperCase()), fc.constant('nobody'));
+  const pick = (pool: string[]) =>
+    fc.oneof(
+      fc.constantFrom(...pool),
+      fc.constantFrom(...pool).map((v) => v.toUpperCase()),
+      fc.constant('nobody'),
+    );
   const q = (v: string) => JSON.stringify(v);
 
   /** Leaves biased towards what the planner treats specially: indexed eq, membership rows, pushable comparisons. */
@@ -105,13 +133,44 @@ export function planEquivalenceSuite(options: { storage?: () => Promise<Embedded
       pick(pools.email).map((v) => `emails[type eq "work"].value eq ${q(v)}`),
       pick(pools.email).map((v) => `emails.value eq ${q(v)}`),
       pick(pools.email).map((v) => `emails[value eq ${q(v)} and type eq "home"]`),
-      fc.tuple(fc.constantFrom('eq', 'gt', 'ge', 'lt', 'le', 'ne'), pick(pools.title)).map(([op, v]) => `title ${op} ${q(v)}`),
-      fc.constantFrom('active eq true', 'active eq false', 'active eq "True"', 'active pr', 'title pr', 'not (active eq true)'),
-      fc.tuple(fc.constantFrom('gt', 'ge', 'lt', 'le', 'eq'), fc.oneof(fc.constantFrom(...pools.lastModified), fc.constantFrom('2000-01-01T05:00:00+05:00', '2999-12-31')))
+      fc
+        .tuple(fc.constantFrom('eq', 'gt', 'ge', 'lt', 'le', 'ne'), pick(pools.title))
+        .map(([op, v]) => `title ${op} ${q(v)}`),
+      fc.constantFrom(
+        'active eq true',
+        'active eq false',
+        'active eq "True"',
+        'active pr',
+        'title pr',
+        'not (active eq true)',
+      ),
+      fc
+        .tuple(
+          fc.constantFrom('gt', 'ge', 'lt', 'le', 'eq'),
+          fc.oneof(fc.constantFrom(...pools.lastModified), fc.constantFrom('2000-01-01T05:00:00+05:00', '2999-12-31')),
+        )
         .map(([op, v]) => `meta.lastModified ${op} ${q(v)}`),
-      fc.constantFrom('userName sw "a"', 'name.givenName eq "ann"', 'name.givenName co "mil"', 'userName ew "0@contoso.com"', 'name.familyName pr', 'name.familyName gt "m"'),
-      fc.constantFrom('title eq null', 'title ne null', 'externalId eq null', 'emails eq null', 'emails[type eq "home"] and not (emails[type eq "work"])'),
-      fc.tuple(fc.constantFrom(`${U}:userName`, 'USERNAME', `${U}:emails.value`), pick(pools.userName.concat(pools.email))).map(([path, v]) => `${path} eq ${q(v)}`),
+      fc.constantFrom(
+        'userName sw "a"',
+        'name.givenName eq "ann"',
+        'name.givenName co "mil"',
+        'userName ew "0@contoso.com"',
+        'name.familyName pr',
+        'name.familyName gt "m"',
+      ),
+      fc.constantFrom(
+        'title eq null',
+        'title ne null',
+        'externalId eq null',
+        'emails eq null',
+        'emails[type eq "home"] and not (emails[type eq "work"])',
+      ),
+      fc
+        .tuple(
+          fc.constantFrom(`${U}:userName`, 'USERNAME', `${U}:emails.value`),
+          pick(pools.userName.concat(pools.email)),
+        )
+        .map(([path, v]) => `${path} eq ${q(v)}`),
       fc.constantFrom('1', '10', 'a7').map((v) => `${EU}:employeeNumber eq ${q(v)}`),
       pick(pools.groupId).map((v) => `groups.value eq ${q(v)}`),
       pick(pools.groupId).map((v) => `groups[value eq ${q(v)}]`),
@@ -127,47 +186,92 @@ export function planEquivalenceSuite(options: { storage?: () => Promise<Embedded
       ),
     })).f;
 
-  const naive = (resources: JsonObject[], f: Filter, schema = user) => resources.filter((r) => matches(f, r, schema)).map((r) => r.id).sort();
-  const served = async (endpoint: string, filter: string) => (await everything(endpoint, `filter=${encodeURIComponent(filter)}`)).map((r) => r.id).sort();
+  const naive = (resources: JsonObject[], f: Filter, schema = user) =>
+    resources
+      .filter((r) => matches(f, r, schema))
+      .map((r) => r.id)
+      .sort();
+  const served = async (endpoint: string, filter: string) =>
+    (await everything(endpoint, `filter=${encodeURIComponent(filter)}`)).map((r) => r.id).sort();
 
   describe('planned results equal a naive evaluation', () => {
-    it('for users', async () => {
-      await fc.assert(
-        fc.asyncProperty(combine(userLeaf()), async (filter) => {
-          expect(await served('/Users', filter)).toEqual(naive(allUsers, parseFilter(filter)));
-        }),
-        { numRuns: runs(150), seed: 20261123 },
-      );
-    }, timeoutMs);
+    it(
+      'for users',
+      async () => {
+        await fc.assert(
+          fc.asyncProperty(combine(userLeaf()), async (filter) => {
+            expect(await served('/Users', filter)).toEqual(naive(allUsers, parseFilter(filter)));
+          }),
+          { numRuns: runs(150), seed: 20261123 },
+        );
+      },
+      timeoutMs,
+    );
 
-    it('for users sorted, in the same total order as sorting the naive result, across cursor pages', async () => {
-      const sorts = fc.tuple(fc.constantFrom('userName', 'externalId', 'title', 'emails', 'name.familyName', 'meta.lastModified', `${EU}:employeeNumber`), fc.constantFrom('ascending', 'Descending'));
-      await fc.assert(
-        fc.asyncProperty(combine(userLeaf()), sorts, fc.integer({ min: 1, max: 60 }), async (filter, [by, order], count) => {
-          const spec = parseSort(by, order, user)!;
-          const expected = sortBy(allUsers.filter((r) => matches(parseFilter(filter), r, user)), spec, (r) => sortKey(r, spec), (r) => r.id as string).map((r) => r.id);
-          const query = `filter=${encodeURIComponent(filter)}&sortBy=${encodeURIComponent(by)}&sortOrder=${order}`;
-          expect((await everything('/Users', query, count)).map((r) => r.id)).toEqual(expected);
-        }),
-        { numRuns: runs(40), seed: 7071 },
-      );
-    }, timeoutMs);
+    it(
+      'for users sorted, in the same total order as sorting the naive result, across cursor pages',
+      async () => {
+        const sorts = fc.tuple(
+          fc.constantFrom(
+            'userName',
+            'externalId',
+            'title',
+            'emails',
+            'name.familyName',
+            'meta.lastModified',
+            `${EU}:employeeNumber`,
+          ),
+          fc.constantFrom('ascending', 'Descending'),
+        );
+        await fc.assert(
+          fc.asyncProperty(
+            combine(userLeaf()),
+            sorts,
+            fc.integer({ min: 1, max: 60 }),
+            async (filter, [by, order], count) => {
+              const spec = parseSort(by, order, user)!;
+              const expected = sortBy(
+                allUsers.filter((r) => matches(parseFilter(filter), r, user)),
+                spec,
+                (r) => sortKey(r, spec),
+                (r) => r.id as string,
+              ).map((r) => r.id);
+              const query = `filter=${encodeURIComponent(filter)}&sortBy=${encodeURIComponent(by)}&sortOrder=${order}`;
+              expect((await everything('/Users', query, count)).map((r) => r.id)).toEqual(expected);
+            },
+          ),
+          { numRuns: runs(40), seed: 7071 },
+        );
+      },
+      timeoutMs,
+    );
 
-    it('for groups, including member filters', async () => {
-      const groupLeaf = fc.oneof(
-        pick(pools.displayName).map((v) => `displayName eq ${q(v)}`),
-        pick(pools.id).map((v) => `members.value eq ${q(v)}`),
-        pick(pools.id).map((v) => `members[value eq ${q(v)}]`),
-        fc.constantFrom('externalId eq "G-1"', 'externalId eq "g-1"', 'displayName sw "s"', 'meta.created gt "2000-01-01T00:00:00Z"'),
-      );
-      // The naive side needs the members, which listings leave out unless asked for.
-      const withMembers = await Promise.all(allGroups.map(async (g) => (await s.scim('GET', `/Groups/${g.id as string}`)).body));
-      await fc.assert(
-        fc.asyncProperty(combine(groupLeaf), async (filter) => {
-          expect(await served('/Groups', filter)).toEqual(naive(withMembers, parseFilter(filter), group));
-        }),
-        { numRuns: runs(80), seed: 11 },
-      );
-    }, timeoutMs);
+    it(
+      'for groups, including member filters',
+      async () => {
+        const groupLeaf = fc.oneof(
+          pick(pools.displayName).map((v) => `displayName eq ${q(v)}`),
+          pick(pools.id).map((v) => `members.value eq ${q(v)}`),
+          pick(pools.id).map((v) => `members[value eq ${q(v)}]`),
+          fc.constantFrom(
+            'externalId eq "G-1"',
+            'externalId eq "g-1"',
+            'displayName sw "s"',
+            'meta.created gt "2000-01-01T00:00:00Z"',
+          ),
+        );
+        // The naive side needs the members, which listings leave out unless asked for.
+        const withMembers = await Promise.all(
+          allGroups.map(async (g) => (await s.scim('GET', `/Groups/${g.id as string}`)).body),
+        );
+        await fc.assert(
+          fc.asyncProperty(combine(groupLeaf), async (filter) => {
+            expect(await served('/Groups', filter)).toEqual(naive(withMembers, parseFilter(filter), group));
+          }),
+          { numRuns: runs(80), seed: 11 },
+        );
+      },
+      timeoutMs,
+    );
   });
 }

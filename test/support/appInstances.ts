@@ -29,8 +29,13 @@ const HOOK = join(__dirname, 'typescriptHook.js');
 const NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --require ${HOOK}`.trim();
 
 export async function startScaledOut(count: number, env: Record<string, string> = {}): Promise<ScaledOut> {
-  const storage = await forkService<{ connectionString: string }>(require.resolve('../../tools/bench/storageProcess'), { ...process.env, NODE_OPTIONS });
-  const started = await Promise.allSettled(Array.from({ length: count }, () => startInstance(storage.info.connectionString, env)));
+  const storage = await forkService<{ connectionString: string }>(require.resolve('../../tools/bench/storageProcess'), {
+    ...process.env,
+    NODE_OPTIONS,
+  });
+  const started = await Promise.allSettled(
+    Array.from({ length: count }, () => startInstance(storage.info.connectionString, env)),
+  );
   const instances = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   const failed = started.find((s) => s.status === 'rejected');
   if (failed) {
@@ -49,7 +54,13 @@ export async function startScaledOut(count: number, env: Record<string, string> 
 }
 
 async function startInstance(connectionString: string, env: Record<string, string>): Promise<AppInstance> {
-  const child = await forkService<{ url: string }>(__filename, { ...process.env, ...env, SCIM_STORAGE_CONNECTION_STRING: connectionString, SCIM_TOKEN: TOKEN, NODE_OPTIONS });
+  const child = await forkService<{ url: string }>(__filename, {
+    ...process.env,
+    ...env,
+    SCIM_STORAGE_CONNECTION_STRING: connectionString,
+    SCIM_TOKEN: TOKEN,
+    NODE_OPTIONS,
+  });
   const base = `${child.info.url}/scim/v2`;
   let killed = false;
   return {

@@ -11,7 +11,9 @@ export interface FaultyStorage extends EmbeddedAzurite {
  * The embedded Azurite behind a proxy that refuses the requests `refuse` picks with 403 AuthorizationFailure — what
  * Table Storage answers when the app's identity lost its role — and forwards everything else untouched.
  */
-export async function startFaultyStorage(refuse: (method: string, url: string, body: string) => boolean): Promise<FaultyStorage> {
+export async function startFaultyStorage(
+  refuse: (method: string, url: string, body: string) => boolean,
+): Promise<FaultyStorage> {
   const azurite = await startAzurite();
   const target = new URL(/TableEndpoint=([^;]+)/.exec(azurite.connectionString)![1]);
   const refused: string[] = [];
@@ -24,13 +26,23 @@ export async function startFaultyStorage(refuse: (method: string, url: string, b
       if (refuse(req.method ?? 'GET', url, body.toString('utf8'))) {
         refused.push(`${req.method} ${url}`);
         res.writeHead(403, { 'Content-Type': 'application/json', 'x-ms-error-code': 'AuthorizationFailure' });
-        res.end(JSON.stringify({ 'odata.error': { code: 'AuthorizationFailure', message: { lang: 'en-US', value: 'This request is not authorized to perform this operation.' } } }));
+        res.end(
+          JSON.stringify({
+            'odata.error': {
+              code: 'AuthorizationFailure',
+              message: { lang: 'en-US', value: 'This request is not authorized to perform this operation.' },
+            },
+          }),
+        );
         return;
       }
-      const out = forward({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
+      const out = forward(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
       out.on('error', () => res.destroy());
       out.end(body);
     });

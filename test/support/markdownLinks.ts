@@ -19,7 +19,10 @@ export function headingAnchors(markdown: string): Set<string> {
   for (const line of proseLines(markdown)) {
     const heading = /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line.text);
     if (!heading) continue;
-    const base = heading[1].toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+    const base = heading[1]
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+      .replace(/\s/g, '-');
     const n = seen.get(base) ?? 0;
     seen.set(base, n + 1);
     anchors.add(n === 0 ? base : `${base}-${n}`);
@@ -41,7 +44,9 @@ function proseLines(markdown: string): Array<{ text: string; line: number }> {
 /** Inline links `[text](target)` outside code spans; absolute URLs and mail addresses are not checked. */
 function relativeLinks(text: string): string[] {
   const withoutCode = text.replace(/`[^`]*`/g, '');
-  return [...withoutCode.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)].map((m) => m[1]).filter((t) => !/^[a-z][a-z0-9+.-]*:/i.test(t));
+  return [...withoutCode.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)]
+    .map((m) => m[1])
+    .filter((t) => !/^[a-z][a-z0-9+.-]*:/i.test(t));
 }
 
 /**
@@ -59,7 +64,8 @@ export function brokenLinks(file: string, base = dirname(file)): BrokenLink[] {
         continue;
       }
       if (anchor === undefined || !resolved.endsWith('.md') || statSync(resolved).isDirectory()) continue;
-      if (!headingAnchors(readFileSync(resolved, 'utf8')).has(anchor)) broken.push({ file, line, target, reason: `no heading #${anchor} in ${resolved}` });
+      if (!headingAnchors(readFileSync(resolved, 'utf8')).has(anchor))
+        broken.push({ file, line, target, reason: `no heading #${anchor} in ${resolved}` });
     }
   }
   return broken;
@@ -68,12 +74,15 @@ export function brokenLinks(file: string, base = dirname(file)): BrokenLink[] {
 /** Mentions of `docs/….md` or `docs/….md#heading` in a source file (comments, messages) whose file or heading is missing. */
 export function brokenDocReferences(file: string, root: string): BrokenLink[] {
   const broken: BrokenLink[] = [];
-  readFileSync(file, 'utf8').split('\n').forEach((text, i) => {
-    for (const [target, path, anchor] of text.matchAll(/\b(docs\/[\w.-]+\.md)(?:#([\w-]+))?/g)) {
-      const resolved = resolve(root, path);
-      if (!existsSync(resolved)) broken.push({ file, line: i + 1, target, reason: `no file ${resolved}` });
-      else if (anchor !== undefined && !headingAnchors(readFileSync(resolved, 'utf8')).has(anchor)) broken.push({ file, line: i + 1, target, reason: `no heading #${anchor} in ${resolved}` });
-    }
-  });
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .forEach((text, i) => {
+      for (const [target, path, anchor] of text.matchAll(/\b(docs\/[\w.-]+\.md)(?:#([\w-]+))?/g)) {
+        const resolved = resolve(root, path);
+        if (!existsSync(resolved)) broken.push({ file, line: i + 1, target, reason: `no file ${resolved}` });
+        else if (anchor !== undefined && !headingAnchors(readFileSync(resolved, 'utf8')).has(anchor))
+          broken.push({ file, line: i + 1, target, reason: `no heading #${anchor} in ${resolved}` });
+      }
+    });
   return broken;
 }

@@ -3,7 +3,10 @@ import { TableClient } from '@azure/data-tables';
 /** Every row key of a tenant's partition, read straight from the table (not through the app). */
 export async function rowKeysOf(table: TableClient, tenant: string): Promise<string[]> {
   const keys: string[] = [];
-  for await (const e of table.listEntities({ queryOptions: { filter: `PartitionKey eq '${tenant}'`, select: ['RowKey'] } })) keys.push(e.rowKey as string);
+  for await (const e of table.listEntities({
+    queryOptions: { filter: `PartitionKey eq '${tenant}'`, select: ['RowKey'] },
+  }))
+    keys.push(e.rowKey as string);
   return keys;
 }
 

@@ -13,9 +13,25 @@ export class MemoryActivity implements ActivityReader {
   private unsorted = new Set<string>();
   private next = 0;
 
-  record(o: { at: Date; tenant: string; operation: Operation; status: number; resourceType?: 'User' | 'Group'; resourceId?: string; scimType?: string; detail?: string }): void {
+  record(o: {
+    at: Date;
+    tenant: string;
+    operation: Operation;
+    status: number;
+    resourceType?: 'User' | 'Group';
+    resourceId?: string;
+    scimType?: string;
+    detail?: string;
+  }): void {
     const ms = o.at.getTime();
-    const kept: Kept = { ...o, at: o.at.toISOString(), ms, minute: new Date(ms - (ms % 60_000)).toISOString(), latencyMs: 12, correlationId: `corr-${++this.next}` };
+    const kept: Kept = {
+      ...o,
+      at: o.at.toISOString(),
+      ms,
+      minute: new Date(ms - (ms % 60_000)).toISOString(),
+      latencyMs: 12,
+      correlationId: `corr-${++this.next}`,
+    };
     const list = this.byTenant.get(o.tenant) ?? [];
     if (list.length && list[list.length - 1].ms > ms) this.unsorted.add(o.tenant);
     list.push(kept);

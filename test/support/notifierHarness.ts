@@ -16,7 +16,13 @@ export const OPTIONS: NotifierOptions = {
 };
 
 /** Tenants with fixed recipients and token inventories, as the directory and token sources would answer. */
-export function fixedFacts(tenants: string[], extra: { recipients?: Record<string, string[]>; tokens?: Record<string, Awaited<ReturnType<TenantFacts['tokens']>>> } = {}): TenantFacts {
+export function fixedFacts(
+  tenants: string[],
+  extra: {
+    recipients?: Record<string, string[]>;
+    tokens?: Record<string, Awaited<ReturnType<TenantFacts['tokens']>>>;
+  } = {},
+): TenantFacts {
   return {
     tenants: async () => tenants,
     recipients: async (t) => extra.recipients?.[t] ?? [],
@@ -28,12 +34,28 @@ export function fixedFacts(tenants: string[], extra: { recipients?: Record<strin
 export function notifierOn(
   connectionString: string,
   table: string,
-  parts: { activity: MemoryActivity; facts: TenantFacts; transport: MailTransport; clock: () => Date; options?: Partial<NotifierOptions>; log?: (l: string) => void; storageRetries?: number },
+  parts: {
+    activity: MemoryActivity;
+    facts: TenantFacts;
+    transport: MailTransport;
+    clock: () => Date;
+    options?: Partial<NotifierOptions>;
+    log?: (l: string) => void;
+    storageRetries?: number;
+  },
 ) {
-  const client = TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: true, ...(parts.storageRetries === undefined ? {} : { retryOptions: { maxRetries: parts.storageRetries } }) });
+  const client = TableClient.fromConnectionString(connectionString, table, {
+    allowInsecureConnection: true,
+    ...(parts.storageRetries === undefined ? {} : { retryOptions: { maxRetries: parts.storageRetries } }),
+  });
   const alarms = new AlarmStates(new PartitionTable(client));
   return {
     alarms,
-    notifier: new Notifier({ ...parts, alarms, log: parts.log ?? (() => {}), options: { ...OPTIONS, ...parts.options } }),
+    notifier: new Notifier({
+      ...parts,
+      alarms,
+      log: parts.log ?? (() => {}),
+      options: { ...OPTIONS, ...parts.options },
+    }),
   };
 }

@@ -34,19 +34,27 @@ const ROOT = join(__dirname, '..', '..');
  * runs on it, so a test moves time forward instead of sleeping through cache lifetimes. `storage` replaces the
  * embedded Azurite (e.g. test/support/stockAzurite.ts).
  */
-export async function startTestServer(env: Record<string, string> = {}, options: { clock?: Clock; storage?: () => Promise<EmbeddedAzurite> } = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { clock?: Clock; storage?: () => Promise<EmbeddedAzurite> } = {},
+): Promise<TestServer> {
   const azurite = await (options.storage ?? startAzurite)();
   Object.assign(process.env, { SCIM_STORAGE_CONNECTION_STRING: azurite.connectionString, SCIM_TOKEN: TOKEN, ...env });
   if (options.clock) setRuntime(createRuntime(readSettings(), { clock: options.clock }));
   const logs: string[] = [];
-  const host = await startFunctionsHost({ appRoot: ROOT, functionsDir: join(ROOT, 'functions'), log: (line) => logs.push(line) });
+  const host = await startFunctionsHost({
+    appRoot: ROOT,
+    functionsDir: join(ROOT, 'functions'),
+    log: (line) => logs.push(line),
+  });
   const base = `${host.url}/scim/v2`;
   return {
     base,
     host,
     azurite,
     logs,
-    scim: (method, path, body, headers = {}) => request(`${base}${path}`, method, body, { Authorization: `Bearer ${TOKEN}`, ...headers }),
+    scim: (method, path, body, headers = {}) =>
+      request(`${base}${path}`, method, body, { Authorization: `Bearer ${TOKEN}`, ...headers }),
     close: async () => {
       // The activity log's pending writes and counts go to this Azurite before it stops, not into a later test.
       await runtime().activity.recorder?.close();
@@ -56,7 +64,12 @@ export async function startTestServer(env: Record<string, string> = {}, options:
   };
 }
 
-export async function request(url: string, method: string, body?: unknown, headers: Record<string, string> = {}): Promise<ScimReply> {
+export async function request(
+  url: string,
+  method: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<ScimReply> {
   const res = await fetch(url, {
     method,
     headers: { ...(body !== undefined ? { 'Content-Type': 'application/scim+json' } : {}), ...headers },

@@ -14,7 +14,19 @@ export async function startStockAzurite(): Promise<EmbeddedAzurite> {
   const port = await freePort(); // azurite-table reports port 0 literally, so it gets a chosen one
   const dir = mkdtempSync(join(tmpdir(), 'azurite-stock-'));
   const bin = join(__dirname, '..', '..', 'node_modules', '.bin', 'azurite-table');
-  const child = spawn(bin, ['--inMemoryPersistence', '--disableTelemetry', '--silent', '--tableHost', '127.0.0.1', '--tablePort', String(port)], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    bin,
+    [
+      '--inMemoryPersistence',
+      '--disableTelemetry',
+      '--silent',
+      '--tableHost',
+      '127.0.0.1',
+      '--tablePort',
+      String(port),
+    ],
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   await new Promise<void>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`azurite-table did not start within 20 s: ${output}`)), 20_000);

@@ -4,8 +4,16 @@ const base = { SCIM_STORAGE_CONNECTION_STRING: 'UseDevelopmentStorage=true' };
 
 describe('activity log settings', () => {
   it('records by default, flushing every 60 s, keeping 30 days in scimactivity{yyyymmdd} tables', () => {
-    expect(readSettings(base)).toMatchObject({ SCIM_ACTIVITY: 'on', SCIM_ACTIVITY_FLUSH_SECONDS: 60, SCIM_ACTIVITY_RETENTION_DAYS: 30, SCIM_ACTIVITY_TABLE_PREFIX: 'scimactivity' });
-    expect(readSettings({ ...base, SCIM_ACTIVITY: 'OFF', SCIM_ACTIVITY_FLUSH_SECONDS: '5' })).toMatchObject({ SCIM_ACTIVITY: 'off', SCIM_ACTIVITY_FLUSH_SECONDS: 5 });
+    expect(readSettings(base)).toMatchObject({
+      SCIM_ACTIVITY: 'on',
+      SCIM_ACTIVITY_FLUSH_SECONDS: 60,
+      SCIM_ACTIVITY_RETENTION_DAYS: 30,
+      SCIM_ACTIVITY_TABLE_PREFIX: 'scimactivity',
+    });
+    expect(readSettings({ ...base, SCIM_ACTIVITY: 'OFF', SCIM_ACTIVITY_FLUSH_SECONDS: '5' })).toMatchObject({
+      SCIM_ACTIVITY: 'off',
+      SCIM_ACTIVITY_FLUSH_SECONDS: 5,
+    });
   });
 
   it.each([

@@ -4,7 +4,12 @@ import { StoredToken, tokenDigest } from '../../shared/auth/tokenSource';
 import { ScimError } from '../../shared/scim/errors';
 import { TestClock } from '../support/testClock';
 
-const token = (id: string, value: string, extra: Partial<StoredToken> = {}): StoredToken => ({ id, digest: tokenDigest(value), enabled: true, ...extra });
+const token = (id: string, value: string, extra: Partial<StoredToken> = {}): StoredToken => ({
+  id,
+  digest: tokenDigest(value),
+  enabled: true,
+  ...extra,
+});
 
 /** A token store the test controls: its contents, whether it is reachable, how slow (on `clock`), how often read. */
 function store(initial: Record<string, StoredToken[]>, clock = new TestClock()) {
@@ -40,7 +45,7 @@ function authenticator(s: ReturnType<typeof store>, c: TestClock, options: Parti
 }
 
 describe('Authenticator', () => {
-  it('accepts a tenant\'s token, and answers the same 401 for a wrong token, another tenant\'s token and an unknown tenant', async () => {
+  it("accepts a tenant's token, and answers the same 401 for a wrong token, another tenant's token and an unknown tenant", async () => {
     const s = store({ acme: [token('a1', 'acme-token-0123456789')], globex: [token('g1', 'globex-token-0123456789')] });
     const auth = authenticator(s, clock());
     expect(await statusOf(auth.authenticate('acme', 'acme-token-0123456789'))).toBe(200);
@@ -71,7 +76,12 @@ describe('Authenticator', () => {
 
   it('refuses expired and disabled tokens even when cached', async () => {
     const c = clock();
-    const s = store({ acme: [token('e', 'expiring-token-0123456789', { expires: new Date(c.now() + 5_000) }), token('d', 'disabled-token-0123456789', { enabled: false })] });
+    const s = store({
+      acme: [
+        token('e', 'expiring-token-0123456789', { expires: new Date(c.now() + 5_000) }),
+        token('d', 'disabled-token-0123456789', { enabled: false }),
+      ],
+    });
     const auth = authenticator(s, c);
     expect(await statusOf(auth.authenticate('acme', 'expiring-token-0123456789'))).toBe(200);
     c.advance(5_000);
@@ -85,13 +95,17 @@ describe('Authenticator', () => {
     s.delayMs = 20;
     const auth = authenticator(s, c, { minReloadMs: 60_000 });
     // Nothing read yet: every request needs the tenant's tokens, so all share the one read in flight.
-    const flood = Promise.all(Array.from({ length: 50 }, (_, i) => statusOf(auth.authenticate('acme', `guess-${i}-0123456789`))));
+    const flood = Promise.all(
+      Array.from({ length: 50 }, (_, i) => statusOf(auth.authenticate('acme', `guess-${i}-0123456789`))),
+    );
     await c.untilWaiting();
     c.advance(20); // the store answers
     expect((await flood).every((st) => st === 401)).toBe(true);
     expect(s.loads).toBe(1);
     // Read moments ago: every guess is refused at once, the clock never moving, nothing read.
-    const again = await Promise.all(Array.from({ length: 50 }, (_, i) => statusOf(auth.authenticate('acme', `guess-again-${i}`))));
+    const again = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => statusOf(auth.authenticate('acme', `guess-again-${i}`))),
+    );
     expect(again.every((st) => st === 401)).toBe(true);
     expect(s.loads).toBe(1);
     // The interval has passed: the first guess re-reads and waits for that read alone; the rest are refused at once.
@@ -99,7 +113,9 @@ describe('Authenticator', () => {
     s.delayMs = 3_000; // a slow read, so the test sees who waits for it
     let answered = 0;
     const first = statusOf(auth.authenticate('acme', 'guess-late-0')).finally(() => answered++);
-    const rest = await Promise.all(Array.from({ length: 49 }, (_, i) => statusOf(auth.authenticate('acme', `guess-late-${i + 1}`))));
+    const rest = await Promise.all(
+      Array.from({ length: 49 }, (_, i) => statusOf(auth.authenticate('acme', `guess-late-${i + 1}`))),
+    );
     expect(rest.every((st) => st === 401)).toBe(true);
     await c.untilWaiting();
     expect([answered, s.loads]).toEqual([0, 2]);
@@ -112,7 +128,9 @@ describe('Authenticator', () => {
     const s = store({ acme: [token('a', 'acme-token-0123456789')] }, c);
     s.delayMs = 3_000;
     const auth = authenticator(s, c, { minReloadMs: 60_000 });
-    const burst = Promise.all(Array.from({ length: 20 }, () => statusOf(auth.authenticate('acme', 'acme-token-0123456789'))));
+    const burst = Promise.all(
+      Array.from({ length: 20 }, () => statusOf(auth.authenticate('acme', 'acme-token-0123456789'))),
+    );
     await c.untilWaiting();
     c.advance(3_000);
     expect(await burst).toEqual(Array(20).fill(200));
@@ -152,7 +170,8 @@ describe('Authenticator', () => {
     const s = store({});
     const auth = authenticator(s, clock(), { reloadsPerSecond: 5 });
     const statuses = [];
-    for (let i = 0; i < 20; i++) statuses.push(await statusOf(auth.authenticate(`guess-${i}`, 'some-token-0123456789')));
+    for (let i = 0; i < 20; i++)
+      statuses.push(await statusOf(auth.authenticate(`guess-${i}`, 'some-token-0123456789')));
     expect(s.loads).toBe(5);
     expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(new Set(statuses.slice(5))).toEqual(new Set([503]));
@@ -202,7 +221,9 @@ describe('tokens declared in settings', () => {
   it('are accepted without reading the store, even while it is down', async () => {
     const s = store({});
     s.down = true;
-    const auth = authenticator(s, clock(), { declared: (tenant) => (tenant === 'acme' ? [token('setting-1', 'declared-secret')] : []) });
+    const auth = authenticator(s, clock(), {
+      declared: (tenant) => (tenant === 'acme' ? [token('setting-1', 'declared-secret')] : []),
+    });
     expect(await statusOf(auth.authenticate('acme', 'declared-secret'))).toBe(200);
     expect(s.loads).toBe(0);
     // Anything else still goes to the store, whose outage makes it 503, never 401.

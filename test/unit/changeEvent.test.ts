@@ -16,23 +16,50 @@ describe('the change event', () => {
   });
 
   it('names top-level and extension attributes that changed, never their values', () => {
-    const before = { userName: 'ada', active: true, emails: [{ value: 'a@x' }], [ENTERPRISE]: { department: 'R&D', manager: { value: 'm1' } } };
-    const after = { userName: 'ada', active: false, emails: [{ value: 'a@x' }], title: 'CTO', [ENTERPRISE]: { department: 'R&D', manager: { value: 'm2' } } };
+    const before = {
+      userName: 'ada',
+      active: true,
+      emails: [{ value: 'a@x' }],
+      [ENTERPRISE]: { department: 'R&D', manager: { value: 'm1' } },
+    };
+    const after = {
+      userName: 'ada',
+      active: false,
+      emails: [{ value: 'a@x' }],
+      title: 'CTO',
+      [ENTERPRISE]: { department: 'R&D', manager: { value: 'm2' } },
+    };
     expect(changedAttributes(before, after)).toEqual(['active', 'title', `${ENTERPRISE}:manager`]);
     expect(changedAttributes(after, after)).toEqual([]);
-    expect(changedAttributes({ name: { givenName: 'A', familyName: 'L' } }, { name: { familyName: 'L', givenName: 'A' } })).toEqual([]);
+    expect(
+      changedAttributes({ name: { givenName: 'A', familyName: 'L' } }, { name: { familyName: 'L', givenName: 'A' } }),
+    ).toEqual([]);
     expect(changedAttributes({ [ENTERPRISE]: { department: 'x' } }, {})).toEqual([`${ENTERPRISE}:department`]);
   });
 
-  it('carries a user\'s userName and externalId, a group\'s displayName and externalId', () => {
-    expect(identifiersOf('User', { userName: 'ada', externalId: 'e1', displayName: 'Ada' })).toEqual({ userName: 'ada', externalId: 'e1' });
+  it("carries a user's userName and externalId, a group's displayName and externalId", () => {
+    expect(identifiersOf('User', { userName: 'ada', externalId: 'e1', displayName: 'Ada' })).toEqual({
+      userName: 'ada',
+      externalId: 'e1',
+    });
     expect(identifiersOf('Group', { displayName: 'Staff' })).toEqual({ displayName: 'Staff' });
   });
 
   it('refuses an event without its correlation id or with a malformed id', () => {
     const event = {
-      id: '001733000000000-0123456789ab', time: '2026-01-01T00:00:00.000Z', tenant: 'default', operation: 'patch', resourceType: 'User', resourceId: 'u1',
-      attributes: ['active'], membersAdded: [], membersRemoved: [], versionBefore: 'W/"1"', versionAfter: 'W/"2"', correlationId: 'c', tokenId: 't',
+      id: '001733000000000-0123456789ab',
+      time: '2026-01-01T00:00:00.000Z',
+      tenant: 'default',
+      operation: 'patch',
+      resourceType: 'User',
+      resourceId: 'u1',
+      attributes: ['active'],
+      membersAdded: [],
+      membersRemoved: [],
+      versionBefore: 'W/"1"',
+      versionAfter: 'W/"2"',
+      correlationId: 'c',
+      tokenId: 't',
     };
     expect(changeEventSchema.safeParse(event).success).toBe(true);
     const { correlationId: _, ...withoutCorrelation } = event;

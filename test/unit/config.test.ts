@@ -10,7 +10,7 @@ describe('app settings', () => {
     expect(s.SCIM_TOKEN_CACHE_SECONDS).toBe(300);
   });
 
-  it('reads named tenants\' tokens and Entra tenants as one value or a list', () => {
+  it("reads named tenants' tokens and Entra tenants as one value or a list", () => {
     const s = readSettings({
       ...base,
       SCIM_TENANT_TOKENS: JSON.stringify({ acme: 'a'.repeat(20), globex: ['b'.repeat(20), 'c'.repeat(20)] }),
@@ -34,8 +34,15 @@ describe('app settings', () => {
   });
 
   it('reads the mail settings that azd up sets for the notifier', () => {
-    const s = readSettings({ ...base, SCIM_ACS_ENDPOINT: 'https://acs-x.unitedstates.communication.azure.com', SCIM_MAIL_FROM: 'DoNotReply@0a1b.azurecomm.net' });
-    expect([s.SCIM_ACS_ENDPOINT, s.SCIM_MAIL_FROM]).toEqual(['https://acs-x.unitedstates.communication.azure.com', 'DoNotReply@0a1b.azurecomm.net']);
+    const s = readSettings({
+      ...base,
+      SCIM_ACS_ENDPOINT: 'https://acs-x.unitedstates.communication.azure.com',
+      SCIM_MAIL_FROM: 'DoNotReply@0a1b.azurecomm.net',
+    });
+    expect([s.SCIM_ACS_ENDPOINT, s.SCIM_MAIL_FROM]).toEqual([
+      'https://acs-x.unitedstates.communication.azure.com',
+      'DoNotReply@0a1b.azurecomm.net',
+    ]);
   });
 
   it('names every bad setting at once, with its reason and never its value', () => {
@@ -65,12 +72,23 @@ describe('app settings', () => {
       { setting: 'SCIM_STORAGE_CONNECTION_STRING', reason: expect.stringContaining('SCIM_TABLE_ENDPOINT') },
       { setting: 'SCIM_ACS_ENDPOINT', reason: expect.stringContaining('needs SCIM_MAIL_FROM') },
     ]);
-    expect(invalid.settings).toEqual(['SCIM_TOKEN', 'SCIM_TENANT_TOKENS', 'SCIM_EXTENSIONS', 'SCIM_MAX_SCAN', 'SCIM_ACTIVITY', 'SCIM_STORAGE_CONNECTION_STRING', 'SCIM_ACS_ENDPOINT']);
-    for (const value of ['short-secret-1', 'lots-of-them', 'sometimes-secret', 'tiny-secret-2', 'acs-contoso']) expect(invalid.message).not.toContain(value);
+    expect(invalid.settings).toEqual([
+      'SCIM_TOKEN',
+      'SCIM_TENANT_TOKENS',
+      'SCIM_EXTENSIONS',
+      'SCIM_MAX_SCAN',
+      'SCIM_ACTIVITY',
+      'SCIM_STORAGE_CONNECTION_STRING',
+      'SCIM_ACS_ENDPOINT',
+    ]);
+    for (const value of ['short-secret-1', 'lots-of-them', 'sometimes-secret', 'tiny-secret-2', 'acs-contoso'])
+      expect(invalid.message).not.toContain(value);
     expect(invalid.stack).not.toMatch(/\n\s+at /);
   });
 
   it('needs one of the two storage settings', () => {
-    expect(() => readSettings({ SCIM_TOKEN: 'x'.repeat(20) })).toThrow(/SCIM_STORAGE_CONNECTION_STRING.*SCIM_TABLE_ENDPOINT/);
+    expect(() => readSettings({ SCIM_TOKEN: 'x'.repeat(20) })).toThrow(
+      /SCIM_STORAGE_CONNECTION_STRING.*SCIM_TABLE_ENDPOINT/,
+    );
   });
 });

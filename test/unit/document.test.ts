@@ -31,7 +31,7 @@ describe('JSON documents', () => {
     expect(() => parseJson('{a:1}')).toThrow(SyntaxError);
   });
 
-  test('errorMessage is an Error\'s message, or the thrown value as text', () => {
+  test("errorMessage is an Error's message, or the thrown value as text", () => {
     expect(errorMessage(new TypeError('bad thing'))).toBe('bad thing');
     expect(errorMessage('plain')).toBe('plain');
     expect(errorMessage(undefined)).toBe('undefined');

@@ -48,7 +48,11 @@ describe('EntraJwtVerifier', () => {
     const [, payload] = (await entraToken(key1, TID)).split('.');
     const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url')}.${payload}.`;
     expect(await v.verify(none, [TID])).toBe(false);
-    const hs = await new SignJWT({ iss: `https://sts.windows.net/${TID}/`, aud: '8adf8e6e-67b2-4cf2-a259-e3dc5476c621', exp: now() + 60 })
+    const hs = await new SignJWT({
+      iss: `https://sts.windows.net/${TID}/`,
+      aud: '8adf8e6e-67b2-4cf2-a259-e3dc5476c621',
+      exp: now() + 60,
+    })
       .setProtectedHeader({ alg: 'HS256', kid: key1.kid })
       .sign(Buffer.from(JSON.stringify(key1.publicJwk)));
     expect(await v.verify(hs, [TID])).toBe(false);

@@ -31,8 +31,12 @@ describe('stringBooleans: "True"/"False" strings for booleans', () => {
   });
 
   test('Entra form: "True" re-enables the user, in any case', () => {
-    expect(patchUser({ ...alice(), active: false }, { op: 'Replace', path: 'active', value: 'True' }).active).toBe(true);
-    expect(patchUser({ ...alice(), active: false }, { op: 'Replace', path: 'active', value: 'tRUE' }).active).toBe(true);
+    expect(patchUser({ ...alice(), active: false }, { op: 'Replace', path: 'active', value: 'True' }).active).toBe(
+      true,
+    );
+    expect(patchUser({ ...alice(), active: false }, { op: 'Replace', path: 'active', value: 'tRUE' }).active).toBe(
+      true,
+    );
   });
 
   test('RFC form: {"op":"replace","path":"active","value":false} disables the user', () => {
@@ -66,7 +70,11 @@ describe('managerForms: manager as a string, an array or an object', () => {
   });
 
   test('Entra documented form: [{"$ref","value"}] on path "manager" becomes one manager object', () => {
-    const out = patchUser(alice(), { op: 'Add', path: 'manager', value: [{ $ref: 'https://host/scim/v2/Users/mgr-1', value: 'mgr-1' }] });
+    const out = patchUser(alice(), {
+      op: 'Add',
+      path: 'manager',
+      value: [{ $ref: 'https://host/scim/v2/Users/mgr-1', value: 'mgr-1' }],
+    });
     expect(out[EU]).toEqual({ manager: { $ref: 'https://host/scim/v2/Users/mgr-1', value: 'mgr-1' } });
   });
 
@@ -77,7 +85,9 @@ describe('managerForms: manager as a string, an array or an object', () => {
 
   test('a new manager replaces the old one whole, dropping the old $ref', () => {
     const start = { ...alice(), [EU]: { manager: { value: 'old', $ref: 'https://host/scim/v2/Users/old' } } };
-    expect(patchUser(start, { op: 'Replace', path: `${EU}:manager`, value: 'new' })[EU]).toEqual({ manager: { value: 'new' } });
+    expect(patchUser(start, { op: 'Replace', path: `${EU}:manager`, value: 'new' })[EU]).toEqual({
+      manager: { value: 'new' },
+    });
   });
 
   test.each([
@@ -106,7 +116,10 @@ describe('managerForms: manager as a string, an array or an object', () => {
   });
 
   test('RFC form in a create body: "manager":{"value": id} is stored as sent', () => {
-    const out = toStoredResource({ schemas: [U, EU], userName: 'u', [EU]: { manager: { value: 'mgr-1', displayName: 'Boss' } } }, userSchema);
+    const out = toStoredResource(
+      { schemas: [U, EU], userName: 'u', [EU]: { manager: { value: 'mgr-1', displayName: 'Boss' } } },
+      userSchema,
+    );
     expect(out[EU]).toEqual({ manager: { value: 'mgr-1', displayName: 'Boss' } });
   });
 });
@@ -129,7 +142,10 @@ describe('unqualified "manager" path (resourceSchema.ts)', () => {
   });
 
   test('an unqualified core attribute still resolves to the core schema', () => {
-    expect(userSchema.resolve({ attr: 'displayName' })).toEqual({ urn: undefined, def: expect.objectContaining({ name: 'displayName' }) });
+    expect(userSchema.resolve({ attr: 'displayName' })).toEqual({
+      urn: undefined,
+      def: expect.objectContaining({ name: 'displayName' }),
+    });
     expect(userSchema.resolve({ attr: 'manager' }).urn).toBe(EU);
   });
 });
@@ -146,7 +162,9 @@ describe('pathlessReplace: a value object keyed by attribute paths', () => {
     expect(out.name).toEqual({ givenName: 'y', familyName: 'Smith' });
     expect(out[EU]).toEqual({ employeeNumber: '7' });
     // The path keys are applied, not stored as literal keys.
-    expect(Object.keys(out).sort()).toEqual([EU, 'active', 'displayName', 'emails', 'addresses', 'name', 'userName'].sort());
+    expect(Object.keys(out).sort()).toEqual(
+      [EU, 'active', 'displayName', 'emails', 'addresses', 'name', 'userName'].sort(),
+    );
   });
 
   test('RFC form: nested objects under the attribute and the extension URN give the same result', () => {
@@ -161,7 +179,10 @@ describe('pathlessReplace: a value object keyed by attribute paths', () => {
       { op: 'replace', path: 'emails[type eq "work"].value', value: 'x@contoso.com' },
     );
     expect(out.name).toEqual({ givenName: 'Alice', familyName: 'z' });
-    expect(out.emails).toEqual([{ type: 'home', value: 'alice@home.example' }, { type: 'work', value: 'x@contoso.com' }]);
+    expect(out.emails).toEqual([
+      { type: 'home', value: 'alice@home.example' },
+      { type: 'work', value: 'x@contoso.com' },
+    ]);
   });
 
   test('an unknown key in a path-less value is 400 invalidPath naming it', () => {
@@ -172,7 +193,10 @@ describe('pathlessReplace: a value object keyed by attribute paths', () => {
 });
 
 describe('removeWithValueList: Remove with a value list removes only those values', () => {
-  const team = (): JsonObject => ({ displayName: 'Team', members: [{ value: 'u1' }, { value: 'u2' }, { value: 'u3' }] });
+  const team = (): JsonObject => ({
+    displayName: 'Team',
+    members: [{ value: 'u1' }, { value: 'u2' }, { value: 'u3' }],
+  });
 
   test('Entra form: {"op":"Remove","path":"members","value":[{"$ref":null,"value":"u2"}]} removes only u2', () => {
     const out = patchGroup(team(), { op: 'Remove', path: 'members', value: [{ $ref: null, value: 'u2' }] });
@@ -180,49 +204,92 @@ describe('removeWithValueList: Remove with a value list removes only those value
   });
 
   test('Entra form: several members in one value list are all removed', () => {
-    const out = patchGroup(team(), { op: 'Remove', path: 'members', value: [{ $ref: null, value: 'u1' }, { $ref: null, value: 'u3' }] });
+    const out = patchGroup(team(), {
+      op: 'Remove',
+      path: 'members',
+      value: [
+        { $ref: null, value: 'u1' },
+        { $ref: null, value: 'u3' },
+      ],
+    });
     expect(out.members).toEqual([{ value: 'u2' }]);
   });
 
   test('RFC form: {"op":"remove","path":"members[value eq \\"u2\\"]"} removes only u2', () => {
-    expect(patchGroup(team(), { op: 'remove', path: 'members[value eq "u2"]' }).members).toEqual([{ value: 'u1' }, { value: 'u3' }]);
+    expect(patchGroup(team(), { op: 'remove', path: 'members[value eq "u2"]' }).members).toEqual([
+      { value: 'u1' },
+      { value: 'u3' },
+    ]);
   });
 
   test('Entra form on emails: {"op":"Remove","path":"emails","value":[{"value":"a@x.com"}]} removes only that element', () => {
-    const start = { userName: 'u', emails: [{ type: 'work', value: 'a@x.com' }, { type: 'home', value: 'b@x.com' }] };
+    const start = {
+      userName: 'u',
+      emails: [
+        { type: 'work', value: 'a@x.com' },
+        { type: 'home', value: 'b@x.com' },
+      ],
+    };
     const out = patchUser(start, { op: 'Remove', path: 'emails', value: [{ value: 'a@x.com' }] });
     expect(out.emails).toEqual([{ type: 'home', value: 'b@x.com' }]);
   });
 
   test('RFC form on emails: emails[value eq "a@x.com"] removes only that element', () => {
-    const start = { userName: 'u', emails: [{ type: 'work', value: 'a@x.com' }, { type: 'home', value: 'b@x.com' }] };
-    expect(patchUser(start, { op: 'remove', path: 'emails[value eq "a@x.com"]' }).emails).toEqual([{ type: 'home', value: 'b@x.com' }]);
+    const start = {
+      userName: 'u',
+      emails: [
+        { type: 'work', value: 'a@x.com' },
+        { type: 'home', value: 'b@x.com' },
+      ],
+    };
+    expect(patchUser(start, { op: 'remove', path: 'emails[value eq "a@x.com"]' }).emails).toEqual([
+      { type: 'home', value: 'b@x.com' },
+    ]);
   });
 
   test('removing a member that is not in the group leaves the group unchanged', () => {
-    expect(patchGroup(team(), { op: 'Remove', path: 'members', value: [{ value: 'u9' }] }).members).toEqual(team().members);
+    expect(patchGroup(team(), { op: 'Remove', path: 'members', value: [{ value: 'u9' }] }).members).toEqual(
+      team().members,
+    );
   });
 
   test('removing every listed member leaves no members attribute', () => {
-    const out = patchGroup(team(), { op: 'Remove', path: 'members', value: [{ value: 'u1' }, { value: 'u2' }, { value: 'u3' }] });
+    const out = patchGroup(team(), {
+      op: 'Remove',
+      path: 'members',
+      value: [{ value: 'u1' }, { value: 'u2' }, { value: 'u3' }],
+    });
     expect(out).not.toHaveProperty('members');
   });
 });
 
 describe('valueFilterUpsert: Add/Replace on a value filter creates the element when missing', () => {
   test('Entra form: Replace on emails[type eq "work"].value creates the work email when missing', () => {
-    const out = patchUser(alice(), { op: 'Replace', path: 'emails[type eq "work"].value', value: 'updatedEmail@contoso.com' });
-    expect(out.emails).toEqual([{ type: 'home', value: 'alice@home.example' }, { type: 'work', value: 'updatedEmail@contoso.com' }]);
+    const out = patchUser(alice(), {
+      op: 'Replace',
+      path: 'emails[type eq "work"].value',
+      value: 'updatedEmail@contoso.com',
+    });
+    expect(out.emails).toEqual([
+      { type: 'home', value: 'alice@home.example' },
+      { type: 'work', value: 'updatedEmail@contoso.com' },
+    ]);
   });
 
   test('Entra form: Add on phoneNumbers[type eq "mobile"].value creates the first mobile number', () => {
-    const out = patchUser({ userName: 'u' }, { op: 'Add', path: 'phoneNumbers[type eq "mobile"].value', value: '55555555555' });
+    const out = patchUser(
+      { userName: 'u' },
+      { op: 'Add', path: 'phoneNumbers[type eq "mobile"].value', value: '55555555555' },
+    );
     expect(out.phoneNumbers).toEqual([{ type: 'mobile', value: '55555555555' }]);
   });
 
   test('Entra form: Replace on addresses[type eq "work"].locality creates the work address', () => {
     const out = patchUser(alice(), { op: 'Replace', path: 'addresses[type eq "work"].locality', value: 'Redmond' });
-    expect(out.addresses).toEqual([{ type: 'home', locality: 'Springfield' }, { type: 'work', locality: 'Redmond' }]);
+    expect(out.addresses).toEqual([
+      { type: 'home', locality: 'Springfield' },
+      { type: 'work', locality: 'Redmond' },
+    ]);
   });
 
   test('Entra form: a capitalised sub-attribute (emails[type eq "other"].Value) is stored in schema spelling', () => {
@@ -231,9 +298,18 @@ describe('valueFilterUpsert: Add/Replace on a value filter creates the element w
   });
 
   test('RFC form: Replace on emails[type eq "work"].value changes the existing work email in place', () => {
-    const start = { ...alice(), emails: [{ type: 'work', value: 'old@contoso.com', primary: true }, { type: 'home', value: 'h@x.com' }] };
+    const start = {
+      ...alice(),
+      emails: [
+        { type: 'work', value: 'old@contoso.com', primary: true },
+        { type: 'home', value: 'h@x.com' },
+      ],
+    };
     const out = patchUser(start, { op: 'replace', path: 'emails[type eq "work"].value', value: 'new@contoso.com' });
-    expect(out.emails).toEqual([{ type: 'work', value: 'new@contoso.com', primary: true }, { type: 'home', value: 'h@x.com' }]);
+    expect(out.emails).toEqual([
+      { type: 'work', value: 'new@contoso.com', primary: true },
+      { type: 'home', value: 'h@x.com' },
+    ]);
   });
 
   test('RFC form: Replace on addresses[type eq "work"].locality keeps the address\'s other parts', () => {
@@ -243,7 +319,9 @@ describe('valueFilterUpsert: Add/Replace on a value filter creates the element w
   });
 
   test('a filter that is not a plain "eq" conjunction cannot describe an element: 400 noTarget', () => {
-    const e = scimErrorOf(() => patchUser(alice(), { op: 'Replace', path: 'emails[type eq "work" or type eq "other"].value', value: 'x@y.com' }));
+    const e = scimErrorOf(() =>
+      patchUser(alice(), { op: 'Replace', path: 'emails[type eq "work" or type eq "other"].value', value: 'x@y.com' }),
+    );
     expect([e.status, e.scimType]).toEqual([400, 'noTarget']);
   });
 });
@@ -261,7 +339,7 @@ describe('create-body quirks (resourceInput.ts)', () => {
     roles: [],
   };
 
-  test('Entra\'s create body from the docs is accepted and stored as sent, without meta', () => {
+  test("Entra's create body from the docs is accepted and stored as sent, without meta", () => {
     const { roles, ...out } = toStoredResource(entraCreate, userSchema);
     expect(out).toEqual({
       externalId: entraCreate.externalId,
@@ -275,22 +353,46 @@ describe('create-body quirks (resourceInput.ts)', () => {
   });
 
   test('Entra form: null attribute values are treated as absent', () => {
-    const out = toStoredResource({ schemas: [U], userName: 'u', addresses: null, title: null, name: { givenName: null, familyName: 'F' }, [EU]: null }, userSchema);
+    const out = toStoredResource(
+      {
+        schemas: [U],
+        userName: 'u',
+        addresses: null,
+        title: null,
+        name: { givenName: null, familyName: 'F' },
+        [EU]: null,
+      },
+      userSchema,
+    );
     expect(out).toEqual({ userName: 'u', name: { familyName: 'F' } });
   });
 
   test('RFC form: omitted attributes are absent', () => {
-    expect(toStoredResource({ schemas: [U], userName: 'u', name: { familyName: 'F' } }, userSchema)).toEqual({ userName: 'u', name: { familyName: 'F' } });
+    expect(toStoredResource({ schemas: [U], userName: 'u', name: { familyName: 'F' } }, userSchema)).toEqual({
+      userName: 'u',
+      name: { familyName: 'F' },
+    });
   });
 
   test('Entra form: unknown schema URIs in "schemas" are ignored', () => {
-    const out = toStoredResource({ schemas: [U, 'urn:ietf:params:scim:schemas:extension:enterprise:2.0User'], userName: 'u' }, userSchema);
+    const out = toStoredResource(
+      { schemas: [U, 'urn:ietf:params:scim:schemas:extension:enterprise:2.0User'], userName: 'u' },
+      userSchema,
+    );
     expect(out).toEqual({ userName: 'u' });
   });
 
   test('Entra form: the ADSCIM group schema URI is ignored on a group', () => {
     const out = toStoredResource(
-      { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group', 'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group'], externalId: 'g-obj', displayName: 'Team', meta: { resourceType: 'Group' } },
+      {
+        schemas: [
+          'urn:ietf:params:scim:schemas:core:2.0:Group',
+          'http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group',
+        ],
+        externalId: 'g-obj',
+        displayName: 'Team',
+        meta: { resourceType: 'Group' },
+      },
       groupSchema,
     );
     expect(out).toEqual({ externalId: 'g-obj', displayName: 'Team' });
@@ -298,21 +400,49 @@ describe('create-body quirks (resourceInput.ts)', () => {
 
   test('Entra form: a custom extension used without being listed in "schemas" is accepted', () => {
     const ext = 'urn:ietf:params:scim:schemas:extension:Spoke:2.0:User';
-    const schema = buildSchemaRegistry([{ id: ext, resourceType: 'User', attributes: [{ name: 'badge', type: 'string', multiValued: false, required: false, caseExact: false, mutability: 'readWrite', returned: 'default', uniqueness: 'none' }] }]).user;
-    expect(toStoredResource({ schemas: [U], userName: 'u', [ext]: { badge: 'B1' } }, schema)[ext]).toEqual({ badge: 'B1' });
+    const schema = buildSchemaRegistry([
+      {
+        id: ext,
+        resourceType: 'User',
+        attributes: [
+          {
+            name: 'badge',
+            type: 'string',
+            multiValued: false,
+            required: false,
+            caseExact: false,
+            mutability: 'readWrite',
+            returned: 'default',
+            uniqueness: 'none',
+          },
+        ],
+      },
+    ]).user;
+    expect(toStoredResource({ schemas: [U], userName: 'u', [ext]: { badge: 'B1' } }, schema)[ext]).toEqual({
+      badge: 'B1',
+    });
   });
 
   test('RFC form: known schema URIs only', () => {
-    expect(toStoredResource({ schemas: [U, EU], userName: 'u', [EU]: { department: 'D' } }, userSchema)).toEqual({ userName: 'u', [EU]: { department: 'D' } });
+    expect(toStoredResource({ schemas: [U, EU], userName: 'u', [EU]: { department: 'D' } }, userSchema)).toEqual({
+      userName: 'u',
+      [EU]: { department: 'D' },
+    });
   });
 
   test('Entra form: server-owned meta in the body is ignored', () => {
-    const out = toStoredResource({ schemas: [U], userName: 'u', meta: { resourceType: 'User', created: '2000-01-01T00:00:00Z' } }, userSchema);
+    const out = toStoredResource(
+      { schemas: [U], userName: 'u', meta: { resourceType: 'User', created: '2000-01-01T00:00:00Z' } },
+      userSchema,
+    );
     expect(out).not.toHaveProperty('meta');
   });
 
   test('server-owned id and groups in the body are ignored (RFC 7643 §2.2)', () => {
-    const out = toStoredResource({ schemas: [U], id: 'client-chosen', userName: 'u', groups: [{ value: 'g1' }] }, userSchema);
+    const out = toStoredResource(
+      { schemas: [U], id: 'client-chosen', userName: 'u', groups: [{ value: 'g1' }] },
+      userSchema,
+    );
     expect(out).toEqual({ userName: 'u' });
   });
 
@@ -324,11 +454,14 @@ describe('create-body quirks (resourceInput.ts)', () => {
   });
 
   test('RFC form: roles with values are stored as sent', () => {
-    const out = toStoredResource({ schemas: [U], userName: 'u', roles: [{ value: 'Admin', primary: 'True' }] }, userSchema);
+    const out = toStoredResource(
+      { schemas: [U], userName: 'u', roles: [{ value: 'Admin', primary: 'True' }] },
+      userSchema,
+    );
     expect(out.roles).toEqual([{ value: 'Admin', primary: true }]);
   });
 
-  test('Entra\'s AppRoleAssignmentsComplex role value (a JSON-encoded string) is kept verbatim', () => {
+  test("Entra's AppRoleAssignmentsComplex role value (a JSON-encoded string) is kept verbatim", () => {
     const value = '{"id":"8d3e1c5a","value":"Admin","displayName":"Admin"}';
     expect(patchUser(alice(), { op: 'Add', path: 'roles', value: [{ value }] }).roles).toEqual([{ value }]);
   });

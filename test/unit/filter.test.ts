@@ -6,9 +6,12 @@ const cmp = (attr: string, op: string, value: unknown, extra: { urn?: string; su
   ({ kind: 'compare', path: { attr, ...extra }, op, value }) as Filter;
 
 describe('comparison operators', () => {
-  test.each(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'])('"%s" parses into a comparison with that operator', (op) => {
-    expect(parseFilter(`title ${op} "x"`)).toEqual(cmp('title', op, 'x'));
-  });
+  test.each(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'])(
+    '"%s" parses into a comparison with that operator',
+    (op) => {
+      expect(parseFilter(`title ${op} "x"`)).toEqual(cmp('title', op, 'x'));
+    },
+  );
 
   test('"pr" parses into a presence test with no value', () => {
     expect(parseFilter('title pr')).toEqual({ kind: 'present', path: { attr: 'title' } });
@@ -17,7 +20,11 @@ describe('comparison operators', () => {
   test('operators and logical keywords are case-insensitive (EQ, AND, Or, NOT, PR)', () => {
     expect(parseFilter('userName EQ "a" AND NOT (title PR) Or externalId Eq "b"')).toEqual({
       kind: 'or',
-      left: { kind: 'and', left: cmp('userName', 'eq', 'a'), right: { kind: 'not', filter: { kind: 'present', path: { attr: 'title' } } } },
+      left: {
+        kind: 'and',
+        left: cmp('userName', 'eq', 'a'),
+        right: { kind: 'not', filter: { kind: 'present', path: { attr: 'title' } } },
+      },
       right: cmp('externalId', 'eq', 'b'),
     });
   });
@@ -26,8 +33,10 @@ describe('comparison operators', () => {
     expect(parseFilter('USERNAME eq "x"')).toEqual(cmp('USERNAME', 'eq', 'x'));
   });
 
-  test('Entra\'s probe filter parses into a userName equality', () => {
-    expect(parseFilter('userName eq "3f4b2a4e-8f32-4b0e-9d7c-1c2d3e4f5a6b"')).toEqual(cmp('userName', 'eq', '3f4b2a4e-8f32-4b0e-9d7c-1c2d3e4f5a6b'));
+  test("Entra's probe filter parses into a userName equality", () => {
+    expect(parseFilter('userName eq "3f4b2a4e-8f32-4b0e-9d7c-1c2d3e4f5a6b"')).toEqual(
+      cmp('userName', 'eq', '3f4b2a4e-8f32-4b0e-9d7c-1c2d3e4f5a6b'),
+    );
   });
 
   test('whitespace around tokens does not matter, including none before a quoted value', () => {
@@ -75,8 +84,12 @@ describe('logical operators and grouping', () => {
     });
   });
 
-  test('Entra\'s manager reference check (id and manager) parses into a conjunction', () => {
-    expect(parseFilter('id eq "u1" and manager eq "m1"')).toEqual({ kind: 'and', left: cmp('id', 'eq', 'u1'), right: cmp('manager', 'eq', 'm1') });
+  test("Entra's manager reference check (id and manager) parses into a conjunction", () => {
+    expect(parseFilter('id eq "u1" and manager eq "m1"')).toEqual({
+      kind: 'and',
+      left: cmp('id', 'eq', 'u1'),
+      right: cmp('manager', 'eq', 'm1'),
+    });
   });
 });
 
@@ -136,11 +149,19 @@ describe('value paths', () => {
   });
 
   test('a closing bracket inside a quoted value does not end the value path', () => {
-    expect(parseFilter('members[value eq "a]b"]')).toEqual({ kind: 'valuePath', path: { attr: 'members' }, filter: cmp('value', 'eq', 'a]b') });
+    expect(parseFilter('members[value eq "a]b"]')).toEqual({
+      kind: 'valuePath',
+      path: { attr: 'members' },
+      filter: cmp('value', 'eq', 'a]b'),
+    });
   });
 
   test('Entra\'s role filter keeps "True" as the string it sent', () => {
-    expect(parseFilter('roles[primary eq "True"]')).toEqual({ kind: 'valuePath', path: { attr: 'roles' }, filter: cmp('primary', 'eq', 'True') });
+    expect(parseFilter('roles[primary eq "True"]')).toEqual({
+      kind: 'valuePath',
+      path: { attr: 'roles' },
+      filter: cmp('primary', 'eq', 'True'),
+    });
   });
 });
 

@@ -26,7 +26,12 @@ const user: JsonObject = {
   phoneNumbers: [{ type: 'mobile', value: '55555555555' }],
   roles: [{ value: 'admin', primary: true }],
   [EU]: { department: 'Sales', employeeNumber: '701', manager: { value: 'Mgr-1' } },
-  meta: { resourceType: 'User', created: '2024-01-10T08:00:00Z', lastModified: '2024-03-01T12:30:00Z', version: 'W/"1"' },
+  meta: {
+    resourceType: 'User',
+    created: '2024-01-10T08:00:00Z',
+    lastModified: '2024-03-01T12:30:00Z',
+    version: 'W/"1"',
+  },
 };
 
 /** Parses, validates and evaluates, as the list endpoint does. */
@@ -147,7 +152,7 @@ describe('multi-valued and value-path filters', () => {
     expect(hit('emails[type eq "work"].value eq "x"', { userName: 'u' })).toBe(false);
   });
 
-  test('Entra\'s manager reference check (id and manager) compares the manager\'s value', () => {
+  test("Entra's manager reference check (id and manager) compares the manager's value", () => {
     expect(hit('id eq "a1B2-c3" and manager eq "Mgr-1"')).toBe(true);
     // manager.value is case-exact: it is a resource id.
     expect(hit('id eq "a1B2-c3" and manager eq "mgr-1"')).toBe(false);
@@ -179,12 +184,15 @@ describe('booleans, numbers and dates', () => {
     expect(hit('active ne true')).toBe(false);
   });
 
-  test.each(['gt', 'ge', 'lt', 'le', 'co', 'sw', 'ew'])('"%s" on a boolean is rejected as invalidFilter, whatever the data', (op) => {
-    const f = parseFilter(`active ${op} true`);
-    const e = scimErrorOf(() => validateFilter(f, userSchema));
-    expect([e.status, e.scimType]).toEqual([400, 'invalidFilter']);
-    expect(e.detail).toContain('active');
-  });
+  test.each(['gt', 'ge', 'lt', 'le', 'co', 'sw', 'ew'])(
+    '"%s" on a boolean is rejected as invalidFilter, whatever the data',
+    (op) => {
+      const f = parseFilter(`active ${op} true`);
+      const e = scimErrorOf(() => validateFilter(f, userSchema));
+      expect([e.status, e.scimType]).toEqual([400, 'invalidFilter']);
+      expect(e.detail).toContain('active');
+    },
+  );
 
   test('"gt" on a boolean inside a value path is rejected too', () => {
     const e = scimErrorOf(() => validateFilter(parseFilter('roles[primary gt true]'), userSchema));
@@ -223,7 +231,9 @@ describe('booleans, numbers and dates', () => {
 
   test('an integer attribute of a custom extension compares numerically', () => {
     const ext = 'urn:ietf:params:scim:schemas:extension:Acme:2.0:User';
-    const schema = buildSchemaRegistry(extensionConfigSchema.parse([{ id: ext, attributes: [{ name: 'level', type: 'integer' }] }])).user;
+    const schema = buildSchemaRegistry(
+      extensionConfigSchema.parse([{ id: ext, attributes: [{ name: 'level', type: 'integer' }] }]),
+    ).user;
     const f = parseFilter('level gt 9');
     validateFilter(f, schema);
     expect(matches(f, { userName: 'u', [ext]: { level: 10 } }, schema)).toBe(true);
@@ -288,8 +298,13 @@ describe('filters are validated against the schema', () => {
     expect(e.detail).toContain('userName');
   });
 
-  test('Entra\'s user and group matching filters are all valid', () => {
-    for (const f of ['userName eq "x"', 'externalId eq "x"', 'emails[type eq "work"].value eq "x"', 'id eq "x" and manager eq "y"']) {
+  test("Entra's user and group matching filters are all valid", () => {
+    for (const f of [
+      'userName eq "x"',
+      'externalId eq "x"',
+      'emails[type eq "work"].value eq "x"',
+      'id eq "x" and manager eq "y"',
+    ]) {
       expect(() => validateFilter(parseFilter(f), userSchema)).not.toThrow();
     }
     expect(() => validateFilter(parseFilter('displayName eq "x"'), groupSchema)).not.toThrow();

@@ -13,17 +13,34 @@ import { EU, SPOKE, U } from '../support/urns';
  * filter on any user never fails with anything but a SCIM 400; types compare by their own rules.
  */
 
-const { user } = buildSchemaRegistry([{
-  id: SPOKE,
-  resourceType: 'User',
-  attributes: [attributeSchema.parse({ name: 'badgeNumber', type: 'integer' }), attributeSchema.parse({ name: 'rate', type: 'decimal' })],
-}]);
+const { user } = buildSchemaRegistry([
+  {
+    id: SPOKE,
+    resourceType: 'User',
+    attributes: [
+      attributeSchema.parse({ name: 'badgeNumber', type: 'integer' }),
+      attributeSchema.parse({ name: 'rate', type: 'decimal' }),
+    ],
+  },
+]);
 
 const simplePaths: AttrPath[] = [
-  { attr: 'userName' }, { attr: 'USERNAME' }, { attr: 'displayName' }, { attr: 'title' }, { attr: 'active' }, { attr: 'externalId' },
-  { attr: 'id' }, { attr: 'name', sub: 'givenName' }, { attr: 'name', sub: 'FamilyName' }, { attr: 'emails', sub: 'value' }, { attr: 'emails' },
-  { attr: 'meta', sub: 'lastModified' }, { urn: U, attr: 'userName' }, { urn: EU, attr: 'employeeNumber' },
-  { urn: EU, attr: 'manager', sub: 'value' }, { urn: SPOKE, attr: 'badgeNumber' },
+  { attr: 'userName' },
+  { attr: 'USERNAME' },
+  { attr: 'displayName' },
+  { attr: 'title' },
+  { attr: 'active' },
+  { attr: 'externalId' },
+  { attr: 'id' },
+  { attr: 'name', sub: 'givenName' },
+  { attr: 'name', sub: 'FamilyName' },
+  { attr: 'emails', sub: 'value' },
+  { attr: 'emails' },
+  { attr: 'meta', sub: 'lastModified' },
+  { urn: U, attr: 'userName' },
+  { urn: EU, attr: 'employeeNumber' },
+  { urn: EU, attr: 'manager', sub: 'value' },
+  { urn: SPOKE, attr: 'badgeNumber' },
 ];
 const multiValued = ['emails', 'phoneNumbers', 'addresses', 'Emails'];
 const subPaths: AttrPath[] = [{ attr: 'type' }, { attr: 'value' }, { attr: 'primary' }, { attr: 'display' }];
@@ -32,7 +49,25 @@ const ops: CompareOp[] = ['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'];
 const nastyString = fc.oneof(
   fc.string(),
   fc.string({ unit: 'binary' }),
-  fc.constantFrom('a"b', 'back\\slash', '\\"', 'x or y', 'a and b', '[brackets]', 'x] or [y', '(parens)', "it's", 'ünïcødé ✓ 𝄞', 'not (x)', ' ', 'eq', 'pr', 'null', 'true', '12'),
+  fc.constantFrom(
+    'a"b',
+    'back\\slash',
+    '\\"',
+    'x or y',
+    'a and b',
+    '[brackets]',
+    'x] or [y',
+    '(parens)',
+    "it's",
+    'ünïcødé ✓ 𝄞',
+    'not (x)',
+    ' ',
+    'eq',
+    'pr',
+    'null',
+    'true',
+    '12',
+  ),
 );
 const literal: fc.Arbitrary<Literal> = fc.oneof(
   nastyString,
@@ -44,7 +79,12 @@ const literal: fc.Arbitrary<Literal> = fc.oneof(
 
 const leaf = (paths: AttrPath[]): fc.Arbitrary<Filter> =>
   fc.oneof(
-    fc.record({ kind: fc.constant('compare' as const), path: fc.constantFrom(...paths), op: fc.constantFrom(...ops), value: literal }),
+    fc.record({
+      kind: fc.constant('compare' as const),
+      path: fc.constantFrom(...paths),
+      op: fc.constantFrom(...ops),
+      value: literal,
+    }),
     fc.record({ kind: fc.constant('present' as const), path: fc.constantFrom(...paths) }),
   );
 
@@ -56,14 +96,25 @@ const tree = (paths: AttrPath[], withValuePaths: boolean): fc.Arbitrary<Filter> 
       leaf(paths),
       fc.record({ kind: fc.constantFrom('and' as const, 'or' as const), left: tie('f'), right: tie('f') }),
       fc.record({ kind: fc.constant('not' as const), filter: tie('f') }),
-      ...(withValuePaths ? [fc.record({ kind: fc.constant('valuePath' as const), path: fc.constantFrom(...multiValued).map((attr) => ({ attr })), filter: tree(subPaths, false) })] : []),
+      ...(withValuePaths
+        ? [
+            fc.record({
+              kind: fc.constant('valuePath' as const),
+              path: fc.constantFrom(...multiValued).map((attr) => ({ attr })),
+              filter: tree(subPaths, false),
+            }),
+          ]
+        : []),
     ),
   })).f;
 
 const filters = tree(simplePaths, true);
 
 /** How a tree is written: keywords in upper case or not, parentheses only where needed or around every operand. */
-interface Style { shout: boolean; parenthesize: boolean }
+interface Style {
+  shout: boolean;
+  parenthesize: boolean;
+}
 const styles = fc.record({ shout: fc.boolean(), parenthesize: fc.boolean() });
 
 const pathText = (p: AttrPath) => `${p.urn ? `${p.urn}:` : ''}${p.attr}${p.sub ? `.${p.sub}` : ''}`;
@@ -73,14 +124,21 @@ const precedence = (f: Filter) => (f.kind === 'or' ? 1 : f.kind === 'and' ? 2 : 
 /** The filter as text; with minimal parentheses, and binds tighter than or and both associate to the left. */
 function print(f: Filter, style: Style = { shout: false, parenthesize: false }): string {
   const kw = (k: string) => (style.shout ? k.toUpperCase() : k);
-  const wrap = (child: Filter, min: number) => (style.parenthesize || precedence(child) < min ? `(${print(child, style)})` : print(child, style));
+  const wrap = (child: Filter, min: number) =>
+    style.parenthesize || precedence(child) < min ? `(${print(child, style)})` : print(child, style);
   switch (f.kind) {
-    case 'or': return `${wrap(f.left, 1)} ${kw('or')} ${wrap(f.right, 2)}`;
-    case 'and': return `${wrap(f.left, 2)} ${kw('and')} ${wrap(f.right, 3)}`;
-    case 'not': return `${kw('not')} (${print(f.filter, style)})`;
-    case 'present': return `${pathText(f.path)} ${kw('pr')}`;
-    case 'compare': return `${pathText(f.path)} ${kw(f.op)} ${valueText(f.value)}`;
-    case 'valuePath': return `${pathText(f.path)}[${print(f.filter, style)}]`;
+    case 'or':
+      return `${wrap(f.left, 1)} ${kw('or')} ${wrap(f.right, 2)}`;
+    case 'and':
+      return `${wrap(f.left, 2)} ${kw('and')} ${wrap(f.right, 3)}`;
+    case 'not':
+      return `${kw('not')} (${print(f.filter, style)})`;
+    case 'present':
+      return `${pathText(f.path)} ${kw('pr')}`;
+    case 'compare':
+      return `${pathText(f.path)} ${kw(f.op)} ${valueText(f.value)}`;
+    case 'valuePath':
+      return `${pathText(f.path)}[${print(f.filter, style)}]`;
   }
 }
 
@@ -95,8 +153,19 @@ const users = fc.record(
     title: fc.oneof(fc.string(), fc.integer()),
     active: fc.oneof(fc.boolean(), fc.constant('True')),
     name: fc.record({ givenName: fc.string(), familyName: fc.string() }, { requiredKeys: [] }),
-    emails: fc.array(fc.record({ value: nastyString, type: fc.constantFrom('work', 'home'), primary: fc.boolean() }, { requiredKeys: ['value'] }), { maxLength: 3 }),
-    meta: fc.record({ lastModified: fc.oneof(fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.string()) }),
+    emails: fc.array(
+      fc.record(
+        { value: nastyString, type: fc.constantFrom('work', 'home'), primary: fc.boolean() },
+        { requiredKeys: ['value'] },
+      ),
+      { maxLength: 3 },
+    ),
+    meta: fc.record({
+      lastModified: fc.oneof(
+        fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+        fc.string(),
+      ),
+    }),
     [EU]: fc.record({ employeeNumber: fc.string(), manager: fc.record({ value: fc.string() }) }, { requiredKeys: [] }),
     [SPOKE]: fc.record({ badgeNumber: fc.integer() }),
   },
@@ -136,14 +205,18 @@ describe('filter grammar, property-based', () => {
   it('gives "and" precedence over "or", left to right', () => {
     fc.assert(
       fc.property(leaf(simplePaths), leaf(simplePaths), leaf(simplePaths), (a, b, c) => {
-        expect(canonical(parseFilter(`${print(a)} or ${print(b)} and ${print(c)}`))).toEqual(canonical({ kind: 'or', left: a, right: { kind: 'and', left: b, right: c } }));
-        expect(canonical(parseFilter(`${print(a)} and ${print(b)} or ${print(c)}`))).toEqual(canonical({ kind: 'or', left: { kind: 'and', left: a, right: b }, right: c }));
+        expect(canonical(parseFilter(`${print(a)} or ${print(b)} and ${print(c)}`))).toEqual(
+          canonical({ kind: 'or', left: a, right: { kind: 'and', left: b, right: c } }),
+        );
+        expect(canonical(parseFilter(`${print(a)} and ${print(b)} or ${print(c)}`))).toEqual(
+          canonical({ kind: 'or', left: { kind: 'and', left: a, right: b }, right: c }),
+        );
       }),
       { numRuns: 300, seed: 7 },
     );
   });
 
-  it('reads Entra\'s `attr[filter].sub op value` as the value filter and the comparison on one element', () => {
+  it("reads Entra's `attr[filter].sub op value` as the value filter and the comparison on one element", () => {
     const subLeaf = leaf(subPaths).filter((f): f is Extract<Filter, { kind: 'compare' }> => f.kind === 'compare');
     fc.assert(
       fc.property(fc.constantFrom(...multiValued), tree(subPaths, false), subLeaf, users, (attr, inner, cmp, doc) => {
@@ -157,13 +230,26 @@ describe('filter grammar, property-based', () => {
   });
 
   it('answers malformed filters with 400 invalidFilter that names a position, and nothing else', () => {
-    const mutated = fc.tuple(filters, fc.nat(), fc.constantFrom('delete', 'insert', 'truncate'), fc.constantFrom('"', '(', ')', '[', ']', ' ', 'and', 'or', 'not', '.', ':', '\\', 'eq', '\u0000', '𝄞'))
+    const mutated = fc
+      .tuple(
+        filters,
+        fc.nat(),
+        fc.constantFrom('delete', 'insert', 'truncate'),
+        fc.constantFrom('"', '(', ')', '[', ']', ' ', 'and', 'or', 'not', '.', ':', '\\', 'eq', '\u0000', '𝄞'),
+      )
       .map(([f, at, how, piece]) => {
         const text = print(f);
         const i = at % (text.length + 1);
-        return how === 'delete' ? text.slice(0, i) + text.slice(i + 1) : how === 'insert' ? text.slice(0, i) + piece + text.slice(i) : text.slice(0, i);
+        return how === 'delete'
+          ? text.slice(0, i) + text.slice(i + 1)
+          : how === 'insert'
+            ? text.slice(0, i) + piece + text.slice(i)
+            : text.slice(0, i);
       });
-    const garbage = fc.oneof(fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom('"', '(', ')', '[', ']', ' ', 'a', 'eq', 'or', 'not', '\\', '.', 'pr', '1') }));
+    const garbage = fc.oneof(
+      fc.string({ unit: 'binary' }),
+      fc.string({ unit: fc.constantFrom('"', '(', ')', '[', ']', ' ', 'a', 'eq', 'or', 'not', '\\', '.', 'pr', '1') }),
+    );
     fc.assert(
       fc.property(fc.oneof(mutated, garbage), (text) => {
         try {
@@ -218,9 +304,14 @@ describe('comparisons by type, property-based', () => {
 
   it('refuses to order or match substrings of null', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...simplePaths).map(pathText), fc.constantFrom('gt', 'ge', 'lt', 'le', 'co', 'sw', 'ew'), users, (path, op, doc) => {
-        expect(parsed(`${path} ${op} null`, doc)).toBe('invalid');
-      }),
+      fc.property(
+        fc.constantFrom(...simplePaths).map(pathText),
+        fc.constantFrom('gt', 'ge', 'lt', 'le', 'co', 'sw', 'ew'),
+        users,
+        (path, op, doc) => {
+          expect(parsed(`${path} ${op} null`, doc)).toBe('invalid');
+        },
+      ),
       { numRuns: 300, seed: 9 },
     );
   });
@@ -228,7 +319,15 @@ describe('comparisons by type, property-based', () => {
   it('compares dateTimes as instants, whatever the offset and however many fraction digits, and UTC without offset', () => {
     const instant = fc.integer({ min: Date.UTC(1000, 0, 2), max: Date.UTC(9998, 11, 30) });
     /** A stored instant and one asked about: anywhere, or within a second and a half of it (equal included). */
-    const pair = instant.chain((stored) => fc.tuple(fc.constant(stored), fc.oneof(instant, fc.integer({ min: -1500, max: 1500 }).map((d) => stored + d))));
+    const pair = instant.chain((stored) =>
+      fc.tuple(
+        fc.constant(stored),
+        fc.oneof(
+          instant,
+          fc.integer({ min: -1500, max: 1500 }).map((d) => stored + d),
+        ),
+      ),
+    );
     /** Minutes east of UTC; undefined writes no offset at all, which must mean UTC whatever the host's zone. */
     const offsetMinutes = fc.option(fc.integer({ min: -14 * 60, max: 14 * 60 }), { nil: undefined });
     /** `instant` written as local time at `offset`, with `digits` fraction digits (padding the milliseconds with zeros). */
@@ -242,15 +341,33 @@ describe('comparisons by type, property-based', () => {
       return `${seconds}${fraction}${zone}`;
     };
     fc.assert(
-      fc.property(pair, offsetMinutes, fc.integer({ min: 3, max: 9 }), fc.constantFrom('eq', 'gt', 'ge', 'lt', 'le'), ([stored, asked], offset, digits, op) => {
-        const doc = { meta: { lastModified: new Date(stored).toISOString() } };
-        const expected = { eq: stored === asked, gt: stored > asked, ge: stored >= asked, lt: stored < asked, le: stored <= asked }[op];
-        expect(parsed(`meta.lastModified ${op} "${written(asked, offset, digits)}"`, doc)).toBe(expected);
-        // Whole seconds: the same instant without a fraction.
-        const second = Math.floor(asked / 1000) * 1000;
-        const bySecond = { eq: stored === second, gt: stored > second, ge: stored >= second, lt: stored < second, le: stored <= second }[op];
-        expect(parsed(`meta.lastModified ${op} "${written(second, offset, 0)}"`, doc)).toBe(bySecond);
-      }),
+      fc.property(
+        pair,
+        offsetMinutes,
+        fc.integer({ min: 3, max: 9 }),
+        fc.constantFrom('eq', 'gt', 'ge', 'lt', 'le'),
+        ([stored, asked], offset, digits, op) => {
+          const doc = { meta: { lastModified: new Date(stored).toISOString() } };
+          const expected = {
+            eq: stored === asked,
+            gt: stored > asked,
+            ge: stored >= asked,
+            lt: stored < asked,
+            le: stored <= asked,
+          }[op];
+          expect(parsed(`meta.lastModified ${op} "${written(asked, offset, digits)}"`, doc)).toBe(expected);
+          // Whole seconds: the same instant without a fraction.
+          const second = Math.floor(asked / 1000) * 1000;
+          const bySecond = {
+            eq: stored === second,
+            gt: stored > second,
+            ge: stored >= second,
+            lt: stored < second,
+            le: stored <= second,
+          }[op];
+          expect(parsed(`meta.lastModified ${op} "${written(second, offset, 0)}"`, doc)).toBe(bySecond);
+        },
+      ),
       { numRuns: 1000, seed: 2026 },
     );
   });
@@ -262,16 +379,37 @@ describe('comparisons by type, property-based', () => {
   });
 
   it('refuses operators a type cannot answer: ordering booleans, substrings of booleans, numbers and dateTimes', () => {
-    const cases = fc.oneof(
-      fc.tuple(fc.constantFrom('active', 'emails[primary', 'addresses[primary'), fc.constantFrom('gt', 'ge', 'lt', 'le', 'co', 'sw', 'ew'), fc.oneof(fc.boolean(), fc.constant('"true"'))),
-      fc.tuple(fc.constantFrom(`${SPOKE}:badgeNumber`, 'rate', 'meta.created', 'meta.lastModified'), fc.constantFrom('co', 'sw', 'ew'), fc.oneof(fc.integer(), fc.constant('"2026-01-01T00:00:00Z"'))),
-    ).map(([path, op, v]) => (path.includes('[') ? `${path} ${op} ${v}]` : `${path} ${op} ${v}`));
+    const cases = fc
+      .oneof(
+        fc.tuple(
+          fc.constantFrom('active', 'emails[primary', 'addresses[primary'),
+          fc.constantFrom('gt', 'ge', 'lt', 'le', 'co', 'sw', 'ew'),
+          fc.oneof(fc.boolean(), fc.constant('"true"')),
+        ),
+        fc.tuple(
+          fc.constantFrom(`${SPOKE}:badgeNumber`, 'rate', 'meta.created', 'meta.lastModified'),
+          fc.constantFrom('co', 'sw', 'ew'),
+          fc.oneof(fc.integer(), fc.constant('"2026-01-01T00:00:00Z"')),
+        ),
+      )
+      .map(([path, op, v]) => (path.includes('[') ? `${path} ${op} ${v}]` : `${path} ${op} ${v}`));
     fc.assert(
       fc.property(cases, users, (text, doc) => {
         expect(parsed(text, doc)).toBe('invalid');
         // Whatever the data: matches() alone refuses it too, where the attribute has a value to compare.
-        expect(() => matches(parseFilter(text), { active: true, emails: [{ primary: true }], addresses: [{ primary: false }], meta: { created: '2026-01-01T00:00:00Z', lastModified: '2026-01-01T00:00:00Z' }, [SPOKE]: { badgeNumber: 1, rate: 1.5 } }, user))
-          .toThrow(expect.objectContaining({ status: 400, scimType: 'invalidFilter' }));
+        expect(() =>
+          matches(
+            parseFilter(text),
+            {
+              active: true,
+              emails: [{ primary: true }],
+              addresses: [{ primary: false }],
+              meta: { created: '2026-01-01T00:00:00Z', lastModified: '2026-01-01T00:00:00Z' },
+              [SPOKE]: { badgeNumber: 1, rate: 1.5 },
+            },
+            user,
+          ),
+        ).toThrow(expect.objectContaining({ status: 400, scimType: 'invalidFilter' }));
       }),
       { numRuns: 300, seed: 10 },
     );
@@ -281,7 +419,13 @@ describe('comparisons by type, property-based', () => {
     fc.assert(
       fc.property(fc.integer(), fc.integer(), fc.constantFrom('eq', 'gt', 'ge', 'lt', 'le'), (stored, asked, op) => {
         const doc = { [SPOKE]: { badgeNumber: stored } };
-        const expected = { eq: stored === asked, gt: stored > asked, ge: stored >= asked, lt: stored < asked, le: stored <= asked }[op];
+        const expected = {
+          eq: stored === asked,
+          gt: stored > asked,
+          ge: stored >= asked,
+          lt: stored < asked,
+          le: stored <= asked,
+        }[op];
         expect(parsed(`badgeNumber ${op} ${asked}`, doc)).toBe(expected);
       }),
       { numRuns: 500, seed: 11 },

@@ -6,7 +6,12 @@ const T0 = Date.parse('2026-06-01T00:00:00Z');
 const MIN = 60_000;
 const OPTIONS: StepOptions = { recoveryMinutes: 60, seriesWarningDays: [21, 27] };
 
-const condition = (reason: Reason, since = new Date(T0).toISOString()): Condition => ({ reason, since, summary: reason, facts: [] });
+const condition = (reason: Reason, since = new Date(T0).toISOString()): Condition => ({
+  reason,
+  since,
+  summary: reason,
+  facts: [],
+});
 const evaluation = (atMs: number, reasons: Reason[], extra: Partial<Evaluation> = {}): Evaluation => ({
   tenant: 'acme',
   at: new Date(T0 + atMs).toISOString(),
@@ -32,7 +37,12 @@ function play(evaluations: Evaluation[], options = OPTIONS, state: AlarmState = 
 }
 
 it('mails once when an incident opens, again only when its reason changes', () => {
-  const { mails } = play([evaluation(0, ['credentials']), evaluation(5 * MIN, ['credentials']), evaluation(10 * MIN, ['credentials', 'serviceFaults']), evaluation(15 * MIN, ['matching'])]);
+  const { mails } = play([
+    evaluation(0, ['credentials']),
+    evaluation(5 * MIN, ['credentials']),
+    evaluation(10 * MIN, ['credentials', 'serviceFaults']),
+    evaluation(15 * MIN, ['matching']),
+  ]);
   expect(mails).toEqual(['0 opened credentials', '15 reasonChanged matching']);
 });
 
@@ -43,22 +53,41 @@ it('reminds at most once a day while a condition holds, and not while none does'
 
 it('mails recovered after the recovery time without any condition and with authenticated requests since', () => {
   const ok = (m: number, successes: number) => evaluation(m * MIN, [], { successesSinceLastHeld: successes });
-  expect(play([evaluation(0, ['serviceFaults']), ok(5, 0), ok(30, 4), ok(64, 9), ok(65, 9), ok(70, 9)]).mails).toEqual(['0 opened serviceFaults', '65 recovered serviceFaults']);
+  expect(play([evaluation(0, ['serviceFaults']), ok(5, 0), ok(30, 4), ok(64, 9), ok(65, 9), ok(70, 9)]).mails).toEqual([
+    '0 opened serviceFaults',
+    '65 recovered serviceFaults',
+  ]);
   // Without successes the incident stays open, however long it is quiet.
   const quiet = play([evaluation(0, ['silence']), ok(120, 0), ok(3000, 0)]);
   expect(quiet.mails).toEqual(['0 opened silence']);
   expect(quiet.state.incident?.reason).toBe('silence');
   // A condition returning before the recovery time restarts the count.
-  expect(play([evaluation(0, ['credentials']), ok(5, 1), evaluation(40 * MIN, ['credentials']), ok(70, 1), ok(129, 1), ok(130, 1)]).mails).toEqual(['0 opened credentials', '130 recovered credentials']);
+  expect(
+    play([
+      evaluation(0, ['credentials']),
+      ok(5, 1),
+      evaluation(40 * MIN, ['credentials']),
+      ok(70, 1),
+      ok(129, 1),
+      ok(130, 1),
+    ]).mails,
+  ).toEqual(['0 opened credentials', '130 recovered credentials']);
 });
 
 it('with a recovery time of 0 recovers at the first clear evaluation that saw an authenticated request', () => {
-  expect(play([evaluation(0, ['credentials']), evaluation(MIN, [], { successesSinceLastHeld: 3 })], { ...OPTIONS, recoveryMinutes: 0 }).mails).toEqual(['0 opened credentials', '1 recovered credentials']);
+  expect(
+    play([evaluation(0, ['credentials']), evaluation(MIN, [], { successesSinceLastHeld: 3 })], {
+      ...OPTIONS,
+      recoveryMinutes: 0,
+    }).mails,
+  ).toEqual(['0 opened credentials', '1 recovered credentials']);
 });
 
-it('warns on day 21 and 27 of a failure series (as that day\'s reminder) and keeps the series start across reasons', () => {
+it("warns on day 21 and 27 of a failure series (as that day's reminder) and keeps the series start across reasons", () => {
   const day = 24 * 60;
-  const evs = [0, 1, 5, 19, 20, 21, 26, 27].map((d) => evaluation((d * day + 1) * MIN, [d === 0 ? 'credentials' : 'backoff']));
+  const evs = [0, 1, 5, 19, 20, 21, 26, 27].map((d) =>
+    evaluation((d * day + 1) * MIN, [d === 0 ? 'credentials' : 'backoff']),
+  );
   const { mails, state } = play(evs);
   expect(mails).toEqual([
     '1 opened credentials',
@@ -74,6 +103,14 @@ it('warns on day 21 and 27 of a failure series (as that day\'s reminder) and kee
 });
 
 it('mails each token expiry stage once per token', () => {
-  const warn = (m: number, stage: number, tokenId = 'tok') => evaluation(m * MIN, [], { tokenWarnings: [{ tokenId, expires: '2026-06-15T00:00:00.000Z', daysLeft: stage, stage }] });
-  expect(play([warn(0, 14), warn(5, 14), warn(10, 7), warn(15, 7), warn(20, 1), warn(25, 14, 'other')]).mails).toEqual(['0 tokenExpiry tok', '10 tokenExpiry tok', '20 tokenExpiry tok', '25 tokenExpiry other']);
+  const warn = (m: number, stage: number, tokenId = 'tok') =>
+    evaluation(m * MIN, [], {
+      tokenWarnings: [{ tokenId, expires: '2026-06-15T00:00:00.000Z', daysLeft: stage, stage }],
+    });
+  expect(play([warn(0, 14), warn(5, 14), warn(10, 7), warn(15, 7), warn(20, 1), warn(25, 14, 'other')]).mails).toEqual([
+    '0 tokenExpiry tok',
+    '10 tokenExpiry tok',
+    '20 tokenExpiry tok',
+    '25 tokenExpiry other',
+  ]);
 });

@@ -1,4 +1,10 @@
-import { decodeCursor, encodeCursor, listQueryFromSearch, listQueryFromUrl, queryFingerprint } from '../../shared/scim/listQuery';
+import {
+  decodeCursor,
+  encodeCursor,
+  listQueryFromSearch,
+  listQueryFromUrl,
+  queryFingerprint,
+} from '../../shared/scim/listQuery';
 import { MAX_PAGE_SIZE } from '../../shared/scim/listResponse';
 import { scimErrorOf } from './expectScimError';
 
@@ -6,8 +12,19 @@ const SEARCH = 'urn:ietf:params:scim:api:messages:2.0:SearchRequest';
 
 describe('listQueryFromUrl', () => {
   test('reads every RFC 7644 list parameter', () => {
-    const q = listQueryFromUrl(new URLSearchParams('filter=userName eq "a"&sortBy=userName&sortOrder=descending&attributes=userName,emails&startIndex=3&count=7'));
-    expect(q).toMatchObject({ filterText: 'userName eq "a"', sortBy: 'userName', sortOrder: 'descending', startIndex: 3, count: 7, cursor: undefined });
+    const q = listQueryFromUrl(
+      new URLSearchParams(
+        'filter=userName eq "a"&sortBy=userName&sortOrder=descending&attributes=userName,emails&startIndex=3&count=7',
+      ),
+    );
+    expect(q).toMatchObject({
+      filterText: 'userName eq "a"',
+      sortBy: 'userName',
+      sortOrder: 'descending',
+      startIndex: 3,
+      count: 7,
+      cursor: undefined,
+    });
     expect(q.filter).toMatchObject({ kind: 'compare', op: 'eq', value: 'a' });
     expect(q.projection.attributes?.map((p) => p.attr)).toEqual(['userName', 'emails']);
   });
@@ -18,20 +35,33 @@ describe('listQueryFromUrl', () => {
   });
 
   test('a malformed filter is 400 invalidFilter', () => {
-    expect(scimErrorOf(() => listQueryFromUrl(new URLSearchParams('filter=userName eq'))).scimType).toBe('invalidFilter');
+    expect(scimErrorOf(() => listQueryFromUrl(new URLSearchParams('filter=userName eq'))).scimType).toBe(
+      'invalidFilter',
+    );
   });
 });
 
 describe('listQueryFromSearch', () => {
   test('reads a SearchRequest body with lists, numbers and any-case names', () => {
-    const q = listQueryFromSearch({ schemas: [SEARCH], ATTRIBUTES: ['userName'], excludedAttributes: 'title', Filter: 'title pr', startIndex: 2, COUNT: '4', sortBy: 'title' });
+    const q = listQueryFromSearch({
+      schemas: [SEARCH],
+      ATTRIBUTES: ['userName'],
+      excludedAttributes: 'title',
+      Filter: 'title pr',
+      startIndex: 2,
+      COUNT: '4',
+      sortBy: 'title',
+    });
     expect(q).toMatchObject({ filterText: 'title pr', startIndex: 2, count: 4, sortBy: 'title' });
     expect(q.projection.attributes?.map((p) => p.attr)).toEqual(['userName']);
     expect(q.projection.excludedAttributes?.map((p) => p.attr)).toEqual(['title']);
   });
 
   test('treats null members as absent and clamps count like the URL form', () => {
-    expect(listQueryFromSearch({ schemas: [SEARCH], filter: null, count: MAX_PAGE_SIZE * 10 })).toMatchObject({ filter: undefined, count: MAX_PAGE_SIZE });
+    expect(listQueryFromSearch({ schemas: [SEARCH], filter: null, count: MAX_PAGE_SIZE * 10 })).toMatchObject({
+      filter: undefined,
+      count: MAX_PAGE_SIZE,
+    });
   });
 
   test.each([
@@ -65,11 +95,13 @@ describe('cursors', () => {
     expect(queryFingerprint('User', same)).toBe(fp);
     expect(queryFingerprint('Group', q)).not.toBe(fp);
     expect(queryFingerprint('User', listQueryFromUrl(new URLSearchParams('filter=title eq "y"')))).not.toBe(fp);
-    expect(queryFingerprint('User', listQueryFromUrl(new URLSearchParams('filter=title eq "x"&sortBy=title')))).not.toBe(fp);
+    expect(
+      queryFingerprint('User', listQueryFromUrl(new URLSearchParams('filter=title eq "x"&sortBy=title'))),
+    ).not.toBe(fp);
   });
 
   test.each([
-    ['another query\'s cursor', () => encodeCursor({ offset: 1 }, 'other')],
+    ["another query's cursor", () => encodeCursor({ offset: 1 }, 'other')],
     ['not base64url', () => 'a+b/c='],
     ['base64url of something else', () => Buffer.from('hello').toString('base64url')],
     ['a negative offset', () => Buffer.from(JSON.stringify({ q: fp, offset: -1 })).toString('base64url')],

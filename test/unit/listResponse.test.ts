@@ -1,4 +1,10 @@
-import { DEFAULT_PAGE_SIZE, LIST_RESPONSE_SCHEMA, listResponse, MAX_PAGE_SIZE, parsePaging } from '../../shared/scim/listResponse';
+import {
+  DEFAULT_PAGE_SIZE,
+  LIST_RESPONSE_SCHEMA,
+  listResponse,
+  MAX_PAGE_SIZE,
+  parsePaging,
+} from '../../shared/scim/listResponse';
 import { scimErrorOf } from './expectScimError';
 
 describe('parsePaging', () => {
@@ -15,7 +21,7 @@ describe('parsePaging', () => {
     expect(DEFAULT_PAGE_SIZE).toBeLessThanOrEqual(MAX_PAGE_SIZE);
   });
 
-  test('the validator\'s startIndex=N&count=5 is echoed as given', () => {
+  test("the validator's startIndex=N&count=5 is echoed as given", () => {
     expect(parsePaging('6', '5')).toEqual({ startIndex: 6, count: 5 });
   });
 
@@ -67,7 +73,7 @@ describe('listResponse', () => {
     });
   });
 
-  test('Entra\'s probe answer: an empty list with totalResults 0 and startIndex 1', () => {
+  test("Entra's probe answer: an empty list with totalResults 0 and startIndex 1", () => {
     expect(listResponse([], 0, { startIndex: 1 })).toEqual({
       schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
       totalResults: 0,

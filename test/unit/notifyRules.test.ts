@@ -11,7 +11,8 @@ type Req = [msAgo: number, operation: Operation, status: number, scimType?: stri
 
 async function judge(requests: Req[], extra: Partial<RuleInput> = {}, memory: RuleMemory = {}) {
   const activity = new MemoryActivity();
-  for (const [msAgo, operation, status, scimType] of requests) activity.record({ tenant: 'acme', at: ago(msAgo), operation, status, scimType });
+  for (const [msAgo, operation, status, scimType] of requests)
+    activity.record({ tenant: 'acme', at: ago(msAgo), operation, status, scimType });
   const from = ago(ACTIVITY_WINDOW_MS);
   return evaluate({
     tenant: 'acme',
@@ -24,13 +25,17 @@ async function judge(requests: Req[], extra: Partial<RuleInput> = {}, memory: Ru
     ...extra,
   });
 }
-const reasons = async (requests: Req[], extra: Partial<RuleInput> = {}, memory: RuleMemory = {}) => (await judge(requests, extra, memory)).conditions.map((c) => c.reason);
+const reasons = async (requests: Req[], extra: Partial<RuleInput> = {}, memory: RuleMemory = {}) =>
+  (await judge(requests, extra, memory)).conditions.map((c) => c.reason);
 const times = (n: number, make: (i: number) => Req): Req[] => Array.from({ length: n }, (_, i) => make(i));
 /** Entra's regular cycles: a few matches and updates every 40 minutes, from `fromAgo` back to a day ago. */
 const cycles = (fromAgo: number): Req[] =>
   Array.from({ length: 36 }, (_, i) => fromAgo + i * 40 * MIN)
     .filter((a) => a < 24 * HOUR)
-    .flatMap((a): Req[] => [[a, 'match', 200], [a, 'update', 204]]);
+    .flatMap((a): Req[] => [
+      [a, 'match', 200],
+      [a, 'update', 204],
+    ]);
 
 describe('credentials', () => {
   it('opens at 3 rejections within 60 minutes with no authenticated request since the first', async () => {
@@ -45,11 +50,15 @@ describe('credentials', () => {
     expect(await reasons([...rejected, [5 * MIN, 'update', 503]])).toEqual(['credentials']);
   });
 
-  it('counts successes in the first rejection\'s own minute only beyond what that minute held when first judged', async () => {
+  it("counts successes in the first rejection's own minute only beyond what that minute held when first judged", async () => {
     const rejected = times(3, (i): Req => [30_000 - i * 1000, 'match', 401]);
     const first = await judge([[40_000, 'match', 200], ...rejected]);
     expect(first.conditions.map((c) => c.reason)).toEqual(['credentials']); // the success came before the rejections
-    const later = await judge([[40_000, 'match', 200], ...rejected, [20_000, 'match', 200]], {}, { credentialsBaseline: first.memory.credentialsBaseline });
+    const later = await judge(
+      [[40_000, 'match', 200], ...rejected, [20_000, 'match', 200]],
+      {},
+      { credentialsBaseline: first.memory.credentialsBaseline },
+    );
     expect(later.conditions).toEqual([]);
   });
 });
@@ -57,13 +66,18 @@ describe('credentials', () => {
 describe('failure rate over the last 24 h of writes and reads by id', () => {
   it('opens at ≥ 20 failures that are > 40 % of them', async () => {
     const fail = times(20, (i): Req => [HOUR + i * MIN, 'update', 400, 'invalidValue']);
-    expect(await reasons([...fail, ...times(29, (i): Req => [HOUR + i * MIN, 'update', 204])])).toEqual(['failureRate']); // 20/49
+    expect(await reasons([...fail, ...times(29, (i): Req => [HOUR + i * MIN, 'update', 204])])).toEqual([
+      'failureRate',
+    ]); // 20/49
     expect(await reasons([...fail, ...times(30, (i): Req => [HOUR + i * MIN, 'update', 204])])).toEqual([]); // 20/50 = 40 %
     expect(await reasons([...fail.slice(1), ...times(5, (i): Req => [HOUR + i * MIN, 'update', 204])])).toEqual([]); // 19
   });
 
   it('leaves 404 on a read and 409 out of it and reports them as data problems', async () => {
-    const ev = await judge([...times(30, (i): Req => [HOUR + i * MIN, 'read', 404]), ...times(30, (i): Req => [HOUR + i * MIN, 'create', 409, 'uniqueness'])]);
+    const ev = await judge([
+      ...times(30, (i): Req => [HOUR + i * MIN, 'read', 404]),
+      ...times(30, (i): Req => [HOUR + i * MIN, 'create', 409, 'uniqueness']),
+    ]);
     expect(ev.conditions).toEqual([]);
     expect(ev.dataProblems).toEqual({ notFoundOnRead: 30, conflicts: 30 });
   });
@@ -104,16 +118,21 @@ describe('silence', () => {
     expect(await reasons(cycles(95 * MIN).slice(0, 6))).toEqual(['silence']);
   });
 
-  it('is not a new reason while a failure series is open: that quiet is Entra\'s quarantine', async () => {
-    expect(await reasons(cycles(95 * MIN), {}, { reason: 'credentials', seriesStart: ago(3 * HOUR).toISOString() })).toEqual([]);
+  it("is not a new reason while a failure series is open: that quiet is Entra's quarantine", async () => {
+    expect(
+      await reasons(cycles(95 * MIN), {}, { reason: 'credentials', seriesStart: ago(3 * HOUR).toISOString() }),
+    ).toEqual([]);
   });
 });
 
 describe('quarantine backoff', () => {
   const series = { reason: 'credentials' as const, seriesStart: ago(7 * HOUR).toISOString() };
-  const failedThenRetry = (retryAgo: number): Req[] => [...times(5, (i): Req => [7 * HOUR - i * 1000, 'match', 401]), ...times(3, (i): Req => [retryAgo - i * 1000, 'match', 401])];
+  const failedThenRetry = (retryAgo: number): Req[] => [
+    ...times(5, (i): Req => [7 * HOUR - i * 1000, 'match', 401]),
+    ...times(3, (i): Req => [retryAgo - i * 1000, 'match', 401]),
+  ];
 
-  it('replaces the failure when requests come back only after Entra\'s retry gap and still fail', async () => {
+  it("replaces the failure when requests come back only after Entra's retry gap and still fail", async () => {
     const ev = await judge(failedThenRetry(10 * MIN), {}, series);
     expect(ev.conditions.map((c) => c.reason)).toEqual(['backoff', 'credentials']);
     expect(ev.conditions[0].summary).toMatch(/day 1 of the failure series/);
@@ -121,19 +140,46 @@ describe('quarantine backoff', () => {
   });
 
   it('is not backoff when the gap is short or the retry succeeds', async () => {
-    expect(await reasons([...times(5, (i): Req => [3 * HOUR - i * 1000, 'match', 401]), ...times(3, (i): Req => [10 * MIN - i * 1000, 'match', 401])], {}, { ...series, seriesStart: ago(3 * HOUR).toISOString() })).toEqual(['credentials']);
-    expect(await reasons([...times(5, (i): Req => [7 * HOUR - i * 1000, 'match', 401]), [10 * MIN, 'match', 200]], {}, series)).toEqual([]);
+    expect(
+      await reasons(
+        [
+          ...times(5, (i): Req => [3 * HOUR - i * 1000, 'match', 401]),
+          ...times(3, (i): Req => [10 * MIN - i * 1000, 'match', 401]),
+        ],
+        {},
+        { ...series, seriesStart: ago(3 * HOUR).toISOString() },
+      ),
+    ).toEqual(['credentials']);
+    expect(
+      await reasons(
+        [...times(5, (i): Req => [7 * HOUR - i * 1000, 'match', 401]), [10 * MIN, 'match', 200]],
+        {},
+        series,
+      ),
+    ).toEqual([]);
   });
 
   it('stays backoff on a later retry whose previous one has left the window', async () => {
-    expect(await reasons(times(3, (i): Req => [10 * MIN - i * 1000, 'match', 401]), {}, { reason: 'backoff', seriesStart: ago(20 * 24 * HOUR).toISOString() })).toEqual(['backoff', 'credentials']);
+    expect(
+      await reasons(
+        times(3, (i): Req => [10 * MIN - i * 1000, 'match', 401]),
+        {},
+        { reason: 'backoff', seriesStart: ago(20 * 24 * HOUR).toISOString() },
+      ),
+    ).toEqual(['backoff', 'credentials']);
   });
 });
 
 describe('token expiry', () => {
-  const token = (days: number, extra: object = {}) => ({ id: 'tok', expires: new Date(NOW.getTime() + days * 24 * HOUR), usable: true, ...extra });
+  const token = (days: number, extra: object = {}) => ({
+    id: 'tok',
+    expires: new Date(NOW.getTime() + days * 24 * HOUR),
+    usable: true,
+    ...extra,
+  });
   it('warns at 14, 7 and 1 day(s) before the token in use expires', async () => {
-    const stage = async (days: number) => (await judge([], { tokens: [token(days)] })).tokenWarnings.map((w) => w.stage);
+    const stage = async (days: number) =>
+      (await judge([], { tokens: [token(days)] })).tokenWarnings.map((w) => w.stage);
     expect(await stage(15)).toEqual([]);
     expect(await stage(14)).toEqual([14]);
     expect(await stage(7)).toEqual([7]);
@@ -147,6 +193,9 @@ describe('token expiry', () => {
 });
 
 it('orders the conditions most severe first', async () => {
-  const ev = await judge([...times(3, (i): Req => [5 * MIN - i * 1000, 'match', 401]), ...times(10, (i): Req => [4 * MIN - i * 1000, 'update', 503])]);
+  const ev = await judge([
+    ...times(3, (i): Req => [5 * MIN - i * 1000, 'match', 401]),
+    ...times(10, (i): Req => [4 * MIN - i * 1000, 'update', 503]),
+  ]);
   expect(ev.conditions.map((c) => c.reason)).toEqual(['credentials', 'serviceFaults']);
 });

@@ -8,7 +8,8 @@ const { user: userSchema, group: groupSchema } = buildSchemaRegistry([]);
 
 const body = (...Operations: unknown[]) => ({ schemas: [PATCH_OP_SCHEMA], Operations });
 /** Parses a PatchOp body and applies it to a user, as the PATCH endpoint does. */
-const patchUser = (resource: JsonObject, ...ops: unknown[]) => applyPatch(resource, parsePatchRequest(body(...ops)), userSchema);
+const patchUser = (resource: JsonObject, ...ops: unknown[]) =>
+  applyPatch(resource, parsePatchRequest(body(...ops)), userSchema);
 
 const base = (): JsonObject => ({
   userName: 'alice@contoso.com',
@@ -25,7 +26,13 @@ const base = (): JsonObject => ({
 
 describe('parsePatchRequest', () => {
   test('a valid PatchOp body yields its operations with lower-cased op names', () => {
-    const ops = parsePatchRequest(body({ op: 'Replace', path: 'active', value: false }, { op: 'ADD', path: 'title', value: 'x' }, { op: 'remove', path: 'nickName' }));
+    const ops = parsePatchRequest(
+      body(
+        { op: 'Replace', path: 'active', value: false },
+        { op: 'ADD', path: 'title', value: 'x' },
+        { op: 'remove', path: 'nickName' },
+      ),
+    );
     expect(ops).toEqual([
       { op: 'replace', path: 'active', value: false },
       { op: 'add', path: 'title', value: 'x' },
@@ -34,12 +41,21 @@ describe('parsePatchRequest', () => {
   });
 
   test('the PatchOp schema URN is recognised case-insensitively', () => {
-    expect(parsePatchRequest({ schemas: [PATCH_OP_SCHEMA.toUpperCase()], Operations: [{ op: 'remove', path: 'title' }] })).toHaveLength(1);
+    expect(
+      parsePatchRequest({ schemas: [PATCH_OP_SCHEMA.toUpperCase()], Operations: [{ op: 'remove', path: 'title' }] }),
+    ).toHaveLength(1);
   });
 
   test.each([
     ['missing schemas', { Operations: [{ op: 'add', path: 'title', value: 'x' }] }, 'schemas'],
-    ['schemas without the PatchOp URN', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], Operations: [{ op: 'add', path: 'title', value: 'x' }] }, 'schemas'],
+    [
+      'schemas without the PatchOp URN',
+      {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+        Operations: [{ op: 'add', path: 'title', value: 'x' }],
+      },
+      'schemas',
+    ],
     ['missing Operations', { schemas: [PATCH_OP_SCHEMA] }, 'Operations'],
     ['an empty Operations array', { schemas: [PATCH_OP_SCHEMA], Operations: [] }, 'Operations'],
     ['Operations that is not an array', { schemas: [PATCH_OP_SCHEMA], Operations: { op: 'add' } }, 'Operations'],
@@ -71,7 +87,11 @@ describe('add', () => {
   });
 
   test('adding a value that is already there does not duplicate it', () => {
-    const out = patchUser(base(), { op: 'add', path: 'emails', value: [{ type: 'home', value: 'alice@home.example' }] });
+    const out = patchUser(base(), {
+      op: 'add',
+      path: 'emails',
+      value: [{ type: 'home', value: 'alice@home.example' }],
+    });
     expect(out.emails).toEqual(base().emails);
   });
 
@@ -81,7 +101,10 @@ describe('add', () => {
   });
 
   test('add without a path merges each attribute of the value object', () => {
-    const out = patchUser(base(), { op: 'add', value: { title: 'CEO', name: { honorificPrefix: 'Dr' }, phoneNumbers: [{ type: 'mobile', value: '2' }] } });
+    const out = patchUser(base(), {
+      op: 'add',
+      value: { title: 'CEO', name: { honorificPrefix: 'Dr' }, phoneNumbers: [{ type: 'mobile', value: '2' }] },
+    });
     expect(out.title).toBe('CEO');
     expect(out.name).toEqual({ givenName: 'Alice', familyName: 'Smith', honorificPrefix: 'Dr' });
     expect(out.phoneNumbers).toEqual([{ type: 'mobile', value: '2' }]);
@@ -127,7 +150,9 @@ describe('add', () => {
 
 describe('replace', () => {
   test('replace on a single-valued attribute sets it', () => {
-    expect(patchUser(base(), { op: 'replace', path: 'userName', value: '5b50@testuser.com' }).userName).toBe('5b50@testuser.com');
+    expect(patchUser(base(), { op: 'replace', path: 'userName', value: '5b50@testuser.com' }).userName).toBe(
+      '5b50@testuser.com',
+    );
   });
 
   test('replace on a sub-attribute path changes only that sub-attribute', () => {
@@ -141,12 +166,20 @@ describe('replace', () => {
   });
 
   test('replace on a multi-valued attribute replaces all its values', () => {
-    const out = patchUser(base(), { op: 'replace', path: 'emails', value: [{ type: 'work', value: 'new@contoso.com' }] });
+    const out = patchUser(base(), {
+      op: 'replace',
+      path: 'emails',
+      value: [{ type: 'work', value: 'new@contoso.com' }],
+    });
     expect(out.emails).toEqual([{ type: 'work', value: 'new@contoso.com' }]);
   });
 
   test('replace with a value filter and sub-attribute changes only the matching element', () => {
-    const out = patchUser(base(), { op: 'replace', path: 'emails[type eq "work"].value', value: 'updated@contoso.com' });
+    const out = patchUser(base(), {
+      op: 'replace',
+      path: 'emails[type eq "work"].value',
+      value: 'updated@contoso.com',
+    });
     expect(out.emails).toEqual([
       { type: 'work', value: 'updated@contoso.com', primary: true },
       { type: 'home', value: 'alice@home.example' },
@@ -154,7 +187,11 @@ describe('replace', () => {
   });
 
   test('replace with a value filter and no sub-attribute replaces the matching element', () => {
-    const out = patchUser(base(), { op: 'replace', path: 'emails[type eq "home"]', value: { type: 'home', value: 'new@home.example' } });
+    const out = patchUser(base(), {
+      op: 'replace',
+      path: 'emails[type eq "home"]',
+      value: { type: 'home', value: 'new@home.example' },
+    });
     expect(out.emails).toEqual([
       { type: 'work', value: 'alice@contoso.com', primary: true },
       { type: 'home', value: 'new@home.example' },
@@ -172,16 +209,26 @@ describe('replace', () => {
   });
 
   test('value filters use the whole filter language: and, or, not, case rules of the sub-attributes', () => {
-    const three = (): JsonObject => ({ ...base(), emails: [...(base().emails as JsonObject[]), { type: 'other', value: 'ALICE@Other.example' }] });
-    const displays = (path: string) => (patchUser(three(), { op: 'replace', path, value: 'X' }).emails as JsonObject[]).map((e) => e.display ?? '-');
+    const three = (): JsonObject => ({
+      ...base(),
+      emails: [...(base().emails as JsonObject[]), { type: 'other', value: 'ALICE@Other.example' }],
+    });
+    const displays = (path: string) =>
+      (patchUser(three(), { op: 'replace', path, value: 'X' }).emails as JsonObject[]).map((e) => e.display ?? '-');
     expect(displays('emails[type eq "work" and primary eq true].display')).toEqual(['X', '-', '-']);
     expect(displays('emails[type eq "home" or value ew "@other.example"].display')).toEqual(['-', 'X', 'X']);
-    expect(displays('emails[not (type eq "work") and (value sw "alice@h" or primary pr)].display')).toEqual(['-', 'X', '-']);
+    expect(displays('emails[not (type eq "work") and (value sw "alice@h" or primary pr)].display')).toEqual([
+      '-',
+      'X',
+      '-',
+    ]);
     expect(displays('EMAILS[TYPE EQ "WORK"].display')).toEqual(['X', '-', '-']); // names and keywords in any case; "type" is not case-exact
   });
 
   test('replace on a filter that matches nothing and describes no element is 400 noTarget', () => {
-    const e = scimErrorOf(() => patchUser(base(), { op: 'replace', path: 'emails[value co "nobody"].display', value: 'x' }));
+    const e = scimErrorOf(() =>
+      patchUser(base(), { op: 'replace', path: 'emails[value co "nobody"].display', value: 'x' }),
+    );
     expect([e.status, e.scimType]).toEqual([400, 'noTarget']);
   });
 
@@ -191,14 +238,22 @@ describe('replace', () => {
   });
 
   test('attribute names in paths are case-insensitive and stored in schema spelling', () => {
-    const out = patchUser(base(), { op: 'replace', path: 'NAME.FAMILYNAME', value: 'X' }, { op: 'replace', path: 'DisplayName', value: 'Y' });
+    const out = patchUser(
+      base(),
+      { op: 'replace', path: 'NAME.FAMILYNAME', value: 'X' },
+      { op: 'replace', path: 'DisplayName', value: 'Y' },
+    );
     expect(out.name).toEqual({ givenName: 'Alice', familyName: 'X' });
     expect(out.displayName).toBe('Y');
     expect(out).not.toHaveProperty('DisplayName');
   });
 
   test('a core-URN-qualified path addresses the core attribute', () => {
-    const out = patchUser(base(), { op: 'replace', path: 'urn:ietf:params:scim:schemas:core:2.0:User:displayName', value: 'Z' });
+    const out = patchUser(base(), {
+      op: 'replace',
+      path: 'urn:ietf:params:scim:schemas:core:2.0:User:displayName',
+      value: 'Z',
+    });
     expect(out.displayName).toBe('Z');
   });
 
@@ -209,7 +264,11 @@ describe('replace', () => {
   });
 
   test('operations apply in order', () => {
-    const out = patchUser(base(), { op: 'replace', path: 'title', value: 'A' }, { op: 'replace', path: 'title', value: 'B' });
+    const out = patchUser(
+      base(),
+      { op: 'replace', path: 'title', value: 'A' },
+      { op: 'replace', path: 'title', value: 'B' },
+    );
     expect(out.title).toBe('B');
   });
 });
@@ -352,14 +411,23 @@ describe('values are type-checked', () => {
     expect(e.detail).toContain(name);
   });
 
-  test('an attribute the extension lacks, in a value for the extension\'s URN, is 400 invalidValue (the path is valid)', () => {
+  test("an attribute the extension lacks, in a value for the extension's URN, is 400 invalidValue (the path is valid)", () => {
     const e = scimErrorOf(() => patchUser(base(), { op: 'add', path: EU, value: { shoeSize: 9 } }));
     expect([e.status, e.scimType]).toEqual([400, 'invalidValue']);
     expect(e.detail).toContain('shoeSize');
   });
 
   test('two primary values in one operation are 400 invalidValue', () => {
-    const e = scimErrorOf(() => patchUser(base(), { op: 'replace', path: 'emails', value: [{ value: 'a', primary: true }, { value: 'b', primary: true }] }));
+    const e = scimErrorOf(() =>
+      patchUser(base(), {
+        op: 'replace',
+        path: 'emails',
+        value: [
+          { value: 'a', primary: true },
+          { value: 'b', primary: true },
+        ],
+      }),
+    );
     expect([e.status, e.scimType]).toEqual([400, 'invalidValue']);
     expect(e.detail).toContain('primary');
   });
@@ -368,8 +436,17 @@ describe('values are type-checked', () => {
 describe('a "schemas" key in a value is tolerated, as in a POST body', () => {
   test.each([
     ['in a value for an extension URN', { op: 'add', path: EU, value: { schemas: [EU], department: 'Support' } }],
-    ['in an extension object of a path-less value', { op: 'replace', value: { [EU]: { schemas: [EU], department: 'Support' } } }],
-    ['at the top of a path-less value', { op: 'replace', value: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', EU], [EU]: { department: 'Support' } } }],
+    [
+      'in an extension object of a path-less value',
+      { op: 'replace', value: { [EU]: { schemas: [EU], department: 'Support' } } },
+    ],
+    [
+      'at the top of a path-less value',
+      {
+        op: 'replace',
+        value: { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User', EU], [EU]: { department: 'Support' } },
+      },
+    ],
   ])('%s', (_where, op) => {
     const patched = patchUser(base(), op);
     expect(patched[EU]).toEqual({ department: 'Support' });
@@ -381,19 +458,26 @@ describe('atomicity', () => {
   test('the input resource is not modified by a successful patch', () => {
     const input = base();
     const snapshot = structuredClone(input);
-    patchUser(input, { op: 'replace', path: 'name.familyName', value: 'X' }, { op: 'add', path: 'emails', value: [{ value: 'n@x.com' }] }, { op: 'remove', path: EU });
+    patchUser(
+      input,
+      { op: 'replace', path: 'name.familyName', value: 'X' },
+      { op: 'add', path: 'emails', value: [{ value: 'n@x.com' }] },
+      { op: 'remove', path: EU },
+    );
     expect(input).toEqual(snapshot);
   });
 
   test('when a later operation fails, nothing of the earlier ones is applied to the input', () => {
     const input = base();
     const snapshot = structuredClone(input);
-    const ops: PatchOperation[] = parsePatchRequest(body(
-      { op: 'replace', path: 'displayName', value: 'Changed' },
-      { op: 'remove', path: 'emails[type eq "home"]' },
-      { op: 'replace', path: 'name.givenName', value: 'Changed' },
-      { op: 'replace', path: 'id', value: 'hijack' },
-    ));
+    const ops: PatchOperation[] = parsePatchRequest(
+      body(
+        { op: 'replace', path: 'displayName', value: 'Changed' },
+        { op: 'remove', path: 'emails[type eq "home"]' },
+        { op: 'replace', path: 'name.givenName', value: 'Changed' },
+        { op: 'replace', path: 'id', value: 'hijack' },
+      ),
+    );
     expect(() => applyPatch(input, ops, userSchema)).toThrow();
     expect(input).toEqual(snapshot);
   });
@@ -401,7 +485,11 @@ describe('atomicity', () => {
 
 describe('primary uniqueness (RFC 7643 §2.4)', () => {
   test('adding a primary email makes the old primary non-primary', () => {
-    const out = patchUser(base(), { op: 'add', path: 'emails', value: [{ type: 'other', value: 'new@x.com', primary: true }] });
+    const out = patchUser(base(), {
+      op: 'add',
+      path: 'emails',
+      value: [{ type: 'other', value: 'new@x.com', primary: true }],
+    });
     expect(out.emails).toEqual([
       { type: 'work', value: 'alice@contoso.com', primary: false },
       { type: 'home', value: 'alice@home.example' },
@@ -410,7 +498,13 @@ describe('primary uniqueness (RFC 7643 §2.4)', () => {
   });
 
   test('making an earlier element primary through a value filter makes the later primary non-primary', () => {
-    const start = { userName: 'u', emails: [{ type: 'work', value: 'w@x.com' }, { type: 'home', value: 'h@x.com', primary: true }] };
+    const start = {
+      userName: 'u',
+      emails: [
+        { type: 'work', value: 'w@x.com' },
+        { type: 'home', value: 'h@x.com', primary: true },
+      ],
+    };
     const out = patchUser(start, { op: 'replace', path: 'emails[type eq "work"].primary', value: true });
     expect(out.emails).toEqual([
       { type: 'work', value: 'w@x.com', primary: true },
@@ -419,7 +513,11 @@ describe('primary uniqueness (RFC 7643 §2.4)', () => {
   });
 
   test('creating a primary element through a value filter makes the old primary non-primary', () => {
-    const out = patchUser(base(), { op: 'add', path: 'emails[type eq "other"]', value: { value: 'o@x.com', primary: true } });
+    const out = patchUser(base(), {
+      op: 'add',
+      path: 'emails[type eq "other"]',
+      value: { value: 'o@x.com', primary: true },
+    });
     expect(out.emails).toEqual([
       { type: 'work', value: 'alice@contoso.com', primary: false },
       { type: 'home', value: 'alice@home.example' },
@@ -434,7 +532,10 @@ describe('primary uniqueness (RFC 7643 §2.4)', () => {
 });
 
 describe('groups', () => {
-  const group = (): JsonObject => ({ displayName: 'Team', members: [{ value: 'u1' }, { value: 'u2' }, { value: 'u3' }] });
+  const group = (): JsonObject => ({
+    displayName: 'Team',
+    members: [{ value: 'u1' }, { value: 'u2' }, { value: 'u3' }],
+  });
   const patchGroup = (g: JsonObject, ...ops: unknown[]) => applyPatch(g, parsePatchRequest(body(...ops)), groupSchema);
 
   test('renaming a group replaces displayName', () => {
@@ -442,16 +543,28 @@ describe('groups', () => {
   });
 
   test('adding several members in one operation appends all of them, ignoring "$ref": null', () => {
-    const out = patchGroup(group(), { op: 'Add', path: 'members', value: [{ $ref: null, value: 'u4' }, { $ref: null, value: 'u5' }] });
+    const out = patchGroup(group(), {
+      op: 'Add',
+      path: 'members',
+      value: [
+        { $ref: null, value: 'u4' },
+        { $ref: null, value: 'u5' },
+      ],
+    });
     expect(out.members).toEqual([{ value: 'u1' }, { value: 'u2' }, { value: 'u3' }, { value: 'u4' }, { value: 'u5' }]);
   });
 
   test('adding a member that is already there keeps one copy', () => {
-    expect(patchGroup(group(), { op: 'add', path: 'members', value: [{ value: 'u2' }] }).members).toEqual(group().members);
+    expect(patchGroup(group(), { op: 'add', path: 'members', value: [{ value: 'u2' }] }).members).toEqual(
+      group().members,
+    );
   });
 
   test('removing a member by filter keeps the others', () => {
-    expect(patchGroup(group(), { op: 'remove', path: 'members[value eq "u2"]' }).members).toEqual([{ value: 'u1' }, { value: 'u3' }]);
+    expect(patchGroup(group(), { op: 'remove', path: 'members[value eq "u2"]' }).members).toEqual([
+      { value: 'u1' },
+      { value: 'u3' },
+    ]);
   });
 
   test('remove of members without a value clears the group', () => {

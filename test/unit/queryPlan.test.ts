@@ -9,7 +9,11 @@ const { user: userSchema, group: groupSchema } = buildSchemaRegistry([]);
 
 /** The plan in a comparable form: the index by name instead of the IndexDef object. */
 const plan = (filter: string | undefined, schema = userSchema) => {
-  const p: QueryPlan = planQuery(filter === undefined ? undefined : parseFilter(filter), schema, TABLE_LAYOUT[schema.name]);
+  const p: QueryPlan = planQuery(
+    filter === undefined ? undefined : parseFilter(filter),
+    schema,
+    TABLE_LAYOUT[schema.name],
+  );
   return p;
 };
 
@@ -23,7 +27,11 @@ describe('users', () => {
   });
 
   test('userName eq uses the unique userName index with a lower-cased key', () => {
-    expect(plan('userName eq "Test_User@Contoso.COM"')).toEqual({ kind: 'index', index: 'userName', key: 'test_user@contoso.com' });
+    expect(plan('userName eq "Test_User@Contoso.COM"')).toEqual({
+      kind: 'index',
+      index: 'userName',
+      key: 'test_user@contoso.com',
+    });
   });
 
   test('the attribute name and operator are matched case-insensitively', () => {
@@ -43,7 +51,11 @@ describe('users', () => {
   });
 
   test('Entra\'s emails[type eq "work"].value eq filter uses the email index with a lower-cased key', () => {
-    expect(plan('emails[type eq "work"].value eq "Alice@Contoso.com"')).toEqual({ kind: 'index', index: 'email', key: 'alice@contoso.com' });
+    expect(plan('emails[type eq "work"].value eq "Alice@Contoso.com"')).toEqual({
+      kind: 'index',
+      index: 'email',
+      key: 'alice@contoso.com',
+    });
   });
 
   test('emails.value eq and emails[value eq] also use the email index', () => {
@@ -56,12 +68,16 @@ describe('users', () => {
     expect(plan('active eq true and userName eq "U"')).toEqual({ kind: 'index', index: 'userName', key: 'u' });
   });
 
-  test('Entra\'s manager check (id and manager) is a point read on the id', () => {
+  test("Entra's manager check (id and manager) is a point read on the id", () => {
     expect(plan('id eq "u1" and manager eq "m1"')).toEqual({ kind: 'id', id: 'u1' });
   });
 
   test('a conjunction with an "or" inside still uses the index of its other term', () => {
-    expect(plan('(title eq "a" or title eq "b") and userName eq "U"')).toEqual({ kind: 'index', index: 'userName', key: 'u' });
+    expect(plan('(title eq "a" or title eq "b") and userName eq "U"')).toEqual({
+      kind: 'index',
+      index: 'userName',
+      key: 'u',
+    });
   });
 
   test.each([
@@ -87,7 +103,9 @@ describe('users', () => {
 
 describe('push-down of comparisons on typed columns', () => {
   test('a scan lets Table Storage test the conjuncts it can answer exactly, values folded and normalised', () => {
-    expect(plan('active eq true and title gt "M" and meta.lastModified ge "2026-01-01T01:00:00+01:00" and nickName co "x"')).toEqual({
+    expect(
+      plan('active eq true and title gt "M" and meta.lastModified ge "2026-01-01T01:00:00+01:00" and nickName co "x"'),
+    ).toEqual({
       kind: 'scan',
       where: [
         { column: 'active', op: 'eq', value: true },
@@ -99,7 +117,10 @@ describe('push-down of comparisons on typed columns', () => {
 
   test('accepts Entra-style string booleans and URN-qualified core paths', () => {
     expect(plan('active eq "False"')).toEqual({ kind: 'scan', where: [{ column: 'active', op: 'eq', value: false }] });
-    expect(plan('urn:ietf:params:scim:schemas:core:2.0:User:displayName eq "Ann"')).toEqual({ kind: 'scan', where: [{ column: 'displayName', op: 'eq', value: 'ann' }] });
+    expect(plan('urn:ietf:params:scim:schemas:core:2.0:User:displayName eq "Ann"')).toEqual({
+      kind: 'scan',
+      where: [{ column: 'displayName', op: 'eq', value: 'ann' }],
+    });
   });
 
   test.each([
@@ -116,13 +137,20 @@ describe('push-down of comparisons on typed columns', () => {
   });
 
   test('keeps quotes and "or" inside values as data', () => {
-    expect(plan('title eq "x\' or RowKey ne \'"')).toEqual({ kind: 'scan', where: [{ column: 'title', op: 'eq', value: "x' or rowkey ne '" }] });
+    expect(plan('title eq "x\' or RowKey ne \'"')).toEqual({
+      kind: 'scan',
+      where: [{ column: 'title', op: 'eq', value: "x' or rowkey ne '" }],
+    });
   });
 });
 
 describe('groups', () => {
-  test('Entra\'s displayName eq probe uses the unique displayName index with a lower-cased key', () => {
-    expect(plan('displayName eq "Sales Team"', groupSchema)).toEqual({ kind: 'index', index: 'displayName', key: 'sales team' });
+  test("Entra's displayName eq probe uses the unique displayName index with a lower-cased key", () => {
+    expect(plan('displayName eq "Sales Team"', groupSchema)).toEqual({
+      kind: 'index',
+      index: 'displayName',
+      key: 'sales team',
+    });
   });
 
   test('externalId eq uses the group externalId index', () => {
@@ -133,12 +161,14 @@ describe('groups', () => {
     expect(plan('userName eq "x"', groupSchema)).toEqual({ kind: 'scan', where: [] });
   });
 
-  test.each(['members.value eq "u1"', 'members eq "u1"', 'members[value eq "u1"]', 'displayName sw "S" and MEMBERS.VALUE eq "u1"'])(
-    '%s reads the member → group rows instead of scanning',
-    (filter) => {
-      expect(plan(filter, groupSchema)).toEqual({ kind: 'memberOf', memberId: 'u1' });
-    },
-  );
+  test.each([
+    'members.value eq "u1"',
+    'members eq "u1"',
+    'members[value eq "u1"]',
+    'displayName sw "S" and MEMBERS.VALUE eq "u1"',
+  ])('%s reads the member → group rows instead of scanning', (filter) => {
+    expect(plan(filter, groupSchema)).toEqual({ kind: 'memberOf', memberId: 'u1' });
+  });
 
   test('a member filter that is not a plain eq on value still scans', () => {
     expect(plan('members.value eq "u1" or displayName eq "x"', groupSchema)).toEqual({ kind: 'scan', where: [] });
@@ -156,7 +186,10 @@ describe('groups', () => {
 
 describe('index keys written for a resource', () => {
   const spec = (type: 'User' | 'Group', name: string) => TABLE_LAYOUT[type].indexes.find((i) => i.name === name)!;
-  const index = (type: 'User' | 'Group', name: string) => ({ unique: spec(type, name).unique, keys: (doc: JsonObject) => indexKeysOf(spec(type, name), doc) });
+  const index = (type: 'User' | 'Group', name: string) => ({
+    unique: spec(type, name).unique,
+    keys: (doc: JsonObject) => indexKeysOf(spec(type, name), doc),
+  });
 
   test('userName and group displayName keys are lower-cased and unique indexes', () => {
     expect(index('User', 'userName').keys({ userName: 'Alice@X.com' })).toEqual(['alice@x.com']);
@@ -171,7 +204,11 @@ describe('index keys written for a resource', () => {
   });
 
   test('email keys are every distinct email, lower-cased', () => {
-    expect(index('User', 'email').keys({ emails: [{ value: 'A@x.com' }, { value: 'a@X.com' }, { value: 'b@x.com' }, { type: 'work' }] })).toEqual(['a@x.com', 'b@x.com']);
+    expect(
+      index('User', 'email').keys({
+        emails: [{ value: 'A@x.com' }, { value: 'a@X.com' }, { value: 'b@x.com' }, { type: 'work' }],
+      }),
+    ).toEqual(['a@x.com', 'b@x.com']);
   });
 
   test('a resource without the attribute contributes no key', () => {

@@ -8,7 +8,12 @@ import { U, G, EU } from '../support/urns';
 const BASE = 'https://scim.example.net/api/scim/v2';
 const { user: userSchema, group: groupSchema } = buildSchemaRegistry([]);
 
-const meta: ResourceMeta = { id: 'u-123', created: '2024-01-10T08:00:00Z', lastModified: '2024-03-01T12:30:00Z', version: 'W/"3"' };
+const meta: ResourceMeta = {
+  id: 'u-123',
+  created: '2024-01-10T08:00:00Z',
+  lastModified: '2024-03-01T12:30:00Z',
+  version: 'W/"3"',
+};
 
 const stored = (): JsonObject => ({
   userName: 'alice@contoso.com',
@@ -70,14 +75,18 @@ describe('the default representation', () => {
     expect((group.meta as JsonObject).resourceType).toBe('Group');
   });
 
-  test('a client id or meta in the stored document cannot override the server\'s', () => {
+  test("a client id or meta in the stored document cannot override the server's", () => {
     const out = represent(undefined, undefined, { ...stored(), id: 'forged', meta: { location: 'https://evil' } });
     expect(out.id).toBe('u-123');
     expect((out.meta as JsonObject).location).toBe(`${BASE}/Users/u-123`);
   });
 
   test('values come back exactly as stored', () => {
-    const doc = { userName: 'u', phoneNumbers: [{ type: 'work', value: '55555555555' }], displayName: '  Odd   Spacing ' };
+    const doc = {
+      userName: 'u',
+      phoneNumbers: [{ type: 'work', value: '55555555555' }],
+      displayName: '  Odd   Spacing ',
+    };
     const out = represent(undefined, undefined, doc);
     expect(out.phoneNumbers).toEqual([{ type: 'work', value: '55555555555' }]);
     expect(out.displayName).toBe('  Odd   Spacing ');
@@ -86,7 +95,12 @@ describe('the default representation', () => {
 
 describe('attributes=', () => {
   test('returns only the named attributes, plus id and schemas', () => {
-    expect(represent('userName,active')).toEqual({ schemas: [U], id: 'u-123', userName: 'alice@contoso.com', active: true });
+    expect(represent('userName,active')).toEqual({
+      schemas: [U],
+      id: 'u-123',
+      userName: 'alice@contoso.com',
+      active: true,
+    });
   });
 
   test('attribute names are case-insensitive', () => {
@@ -98,12 +112,24 @@ describe('attributes=', () => {
   });
 
   test('a sub-attribute of a multi-valued attribute is picked from every element', () => {
-    const doc = { ...stored(), emails: [{ type: 'work', value: 'a@x.com' }, { type: 'home', value: 'b@x.com' }] };
+    const doc = {
+      ...stored(),
+      emails: [
+        { type: 'work', value: 'a@x.com' },
+        { type: 'home', value: 'b@x.com' },
+      ],
+    };
     expect(represent('emails.value', undefined, doc).emails).toEqual([{ value: 'a@x.com' }, { value: 'b@x.com' }]);
   });
 
   test('elements without the requested sub-attribute are left out, not returned as {}', () => {
-    const doc = { ...stored(), emails: [{ type: 'work', value: 'a@x.com', display: 'Work' }, { type: 'home', value: 'b@x.com' }] };
+    const doc = {
+      ...stored(),
+      emails: [
+        { type: 'work', value: 'a@x.com', display: 'Work' },
+        { type: 'home', value: 'b@x.com' },
+      ],
+    };
     expect(represent('emails.display', undefined, doc).emails).toEqual([{ display: 'Work' }]);
     expect(represent('emails.display')).toEqual({ schemas: [U], id: 'u-123' });
   });
@@ -113,7 +139,11 @@ describe('attributes=', () => {
   });
 
   test('the extension URN returns the whole extension and lists it in schemas', () => {
-    expect(represent(EU)).toEqual({ schemas: [U, EU], id: 'u-123', [EU]: { department: 'Sales', manager: { value: 'm-1' } } });
+    expect(represent(EU)).toEqual({
+      schemas: [U, EU],
+      id: 'u-123',
+      [EU]: { department: 'Sales', manager: { value: 'm-1' } },
+    });
   });
 
   test('a URN-qualified extension attribute returns only that attribute', () => {
@@ -169,9 +199,11 @@ describe('excludedAttributes=', () => {
     expect(out).not.toHaveProperty('userName');
   });
 
-  test('Entra\'s excludedAttributes=members returns a group without members', () => {
+  test("Entra's excludedAttributes=members returns a group without members", () => {
     const group = { displayName: 'Team', externalId: 'g-obj', members: [{ value: 'u1' }] };
-    expect(toRepresentation(group, { ...meta, id: 'g-1' }, groupSchema, BASE, parseProjection(null, 'members'))).toEqual({
+    expect(
+      toRepresentation(group, { ...meta, id: 'g-1' }, groupSchema, BASE, parseProjection(null, 'members')),
+    ).toEqual({
       schemas: [G],
       id: 'g-1',
       externalId: 'g-obj',
@@ -204,7 +236,11 @@ describe('parseProjection', () => {
 describe('custom extensions', () => {
   test('a custom extension is represented under its URN and listed in schemas', () => {
     const ext = 'urn:ietf:params:scim:schemas:extension:SpokeCustom:2.0:User';
-    const schema = buildSchemaRegistry(extensionConfigSchema.parse([{ id: ext, resourceType: 'User', attributes: [{ name: 'startDate', type: 'string' }] }])).user;
+    const schema = buildSchemaRegistry(
+      extensionConfigSchema.parse([
+        { id: ext, resourceType: 'User', attributes: [{ name: 'startDate', type: 'string' }] },
+      ]),
+    ).user;
     const out = toRepresentation({ userName: 'u', [ext]: { startDate: '2024-05-01' } }, meta, schema, BASE);
     expect(out.schemas).toEqual([U, ext]);
     expect(out[ext]).toEqual({ startDate: '2024-05-01' });

@@ -6,25 +6,53 @@ import { JsonObject } from '../../shared/scim/document';
 import { scimErrorOf } from './expectScimError';
 import { EU, SPOKE } from '../support/urns';
 
-const { user, group } = buildSchemaRegistry([{
-  id: SPOKE,
-  resourceType: 'User',
-  attributes: [
-    attributeSchema.parse({ name: 'badgeNumber', type: 'integer' }),
-    attributeSchema.parse({ name: 'contractor', type: 'boolean' }),
-  ],
-}]);
+const { user, group } = buildSchemaRegistry([
+  {
+    id: SPOKE,
+    resourceType: 'User',
+    attributes: [
+      attributeSchema.parse({ name: 'badgeNumber', type: 'integer' }),
+      attributeSchema.parse({ name: 'contractor', type: 'boolean' }),
+    ],
+  },
+]);
 
 const users: JsonObject[] = [
-  { id: 'u1', userName: 'bob', externalId: 'B-2', name: { familyName: 'Zed' }, emails: [{ value: 'b@x.com' }, { value: 'a@x.com', primary: true }], meta: { lastModified: '2026-01-02T00:00:00+01:00' } },
-  { id: 'u2', userName: 'Alice', externalId: 'a-1', name: { familyName: 'young' }, emails: [{ value: 'z@x.com' }], meta: { lastModified: '2026-01-01T23:30:00Z' }, [EU]: { employeeNumber: '10' } },
-  { id: 'u3', userName: 'carol', externalId: 'A-3', meta: { lastModified: '2026-01-01T22:00:00.5Z' }, [EU]: { employeeNumber: '9' } },
+  {
+    id: 'u1',
+    userName: 'bob',
+    externalId: 'B-2',
+    name: { familyName: 'Zed' },
+    emails: [{ value: 'b@x.com' }, { value: 'a@x.com', primary: true }],
+    meta: { lastModified: '2026-01-02T00:00:00+01:00' },
+  },
+  {
+    id: 'u2',
+    userName: 'Alice',
+    externalId: 'a-1',
+    name: { familyName: 'young' },
+    emails: [{ value: 'z@x.com' }],
+    meta: { lastModified: '2026-01-01T23:30:00Z' },
+    [EU]: { employeeNumber: '10' },
+  },
+  {
+    id: 'u3',
+    userName: 'carol',
+    externalId: 'A-3',
+    meta: { lastModified: '2026-01-01T22:00:00.5Z' },
+    [EU]: { employeeNumber: '9' },
+  },
   { id: 'u0', userName: 'alice2', meta: { lastModified: '2026-01-01T22:00:00.500000Z' } },
 ];
 
 const order = (by: string, dir?: string, items = users, schema = user) => {
   const spec = parseSort(by, dir, schema)!;
-  return sortBy(items, spec, (u) => sortKey(u, spec), (u) => u.id as string).map((u) => u.id);
+  return sortBy(
+    items,
+    spec,
+    (u) => sortKey(u, spec),
+    (u) => u.id as string,
+  ).map((u) => u.id);
 };
 
 describe('sortBy / sortOrder (RFC 7644 §3.4.2.3)', () => {
@@ -54,7 +82,10 @@ describe('sortBy / sortOrder (RFC 7644 §3.4.2.3)', () => {
   });
 
   it('sorts a stored object where the schema says string (data that no longer fits it) as missing', () => {
-    const stale = [{ id: 's1', title: { text: 'a' } }, { id: 's2', title: 'b' }];
+    const stale = [
+      { id: 's1', title: { text: 'a' } },
+      { id: 's2', title: 'b' },
+    ];
     expect(order('title', undefined, stale)).toEqual(['s2', 's1']);
   });
 
@@ -75,12 +106,34 @@ describe('sortBy / sortOrder (RFC 7644 §3.4.2.3)', () => {
   });
 
   it('rejects an unknown attribute, a complex one without sub-attribute, and a bad order, naming them', () => {
-    expect(scimErrorOf(() => parseSort('shoeSize', undefined, user))).toMatchObject({ status: 400, scimType: 'invalidPath', detail: expect.stringContaining('shoeSize') });
-    expect(scimErrorOf(() => parseSort('name', undefined, user))).toMatchObject({ status: 400, scimType: 'invalidPath', detail: expect.stringContaining('name.') });
-    expect(scimErrorOf(() => parseSort('name.nickname', undefined, user))).toMatchObject({ status: 400, scimType: 'invalidPath', detail: expect.stringContaining('nickname') });
-    expect(scimErrorOf(() => parseSort('userName', 'upwards', user))).toMatchObject({ status: 400, scimType: 'invalidValue', detail: expect.stringContaining('upwards') });
-    expect(scimErrorOf(() => parseSort(undefined, 'upwards', user))).toMatchObject({ status: 400, scimType: 'invalidValue' });
-    expect(scimErrorOf(() => parseSort('userName', undefined, group))).toMatchObject({ status: 400, scimType: 'invalidPath' });
+    expect(scimErrorOf(() => parseSort('shoeSize', undefined, user))).toMatchObject({
+      status: 400,
+      scimType: 'invalidPath',
+      detail: expect.stringContaining('shoeSize'),
+    });
+    expect(scimErrorOf(() => parseSort('name', undefined, user))).toMatchObject({
+      status: 400,
+      scimType: 'invalidPath',
+      detail: expect.stringContaining('name.'),
+    });
+    expect(scimErrorOf(() => parseSort('name.nickname', undefined, user))).toMatchObject({
+      status: 400,
+      scimType: 'invalidPath',
+      detail: expect.stringContaining('nickname'),
+    });
+    expect(scimErrorOf(() => parseSort('userName', 'upwards', user))).toMatchObject({
+      status: 400,
+      scimType: 'invalidValue',
+      detail: expect.stringContaining('upwards'),
+    });
+    expect(scimErrorOf(() => parseSort(undefined, 'upwards', user))).toMatchObject({
+      status: 400,
+      scimType: 'invalidValue',
+    });
+    expect(scimErrorOf(() => parseSort('userName', undefined, group))).toMatchObject({
+      status: 400,
+      scimType: 'invalidPath',
+    });
   });
 
   it('ignores a valid sortOrder without sortBy', () => {
@@ -89,26 +142,41 @@ describe('sortBy / sortOrder (RFC 7644 §3.4.2.3)', () => {
 
   it('orders any users totally: keys monotone, missing values at the end the order puts them, ties by id', () => {
     const someUsers = fc.uniqueArray(
-      fc.record({
-        id: fc.stringMatching(/^[a-f0-9]{1,4}$/),
-        userName: fc.option(fc.constantFrom('a', 'A', 'b', 'B', 'é', 'Z', ''), { nil: undefined }),
-        emails: fc.array(fc.record({ value: fc.constantFrom('x@a', 'X@A', 'y@b'), primary: fc.boolean() }), { maxLength: 3 }),
-      }, { requiredKeys: ['id'] }),
+      fc.record(
+        {
+          id: fc.stringMatching(/^[a-f0-9]{1,4}$/),
+          userName: fc.option(fc.constantFrom('a', 'A', 'b', 'B', 'é', 'Z', ''), { nil: undefined }),
+          emails: fc.array(fc.record({ value: fc.constantFrom('x@a', 'X@A', 'y@b'), primary: fc.boolean() }), {
+            maxLength: 3,
+          }),
+        },
+        { requiredKeys: ['id'] },
+      ),
       { selector: (u) => u.id, maxLength: 12 },
     );
     fc.assert(
-      fc.property(someUsers, fc.constantFrom('userName', 'emails', 'emails.value'), fc.boolean(), (items, by, descending) => {
-        const spec = parseSort(by, descending ? 'descending' : undefined, user)!;
-        const sorted = sortBy(items as JsonObject[], spec, (u) => sortKey(u, spec), (u) => u.id as string);
-        expect(sorted.map((u) => u.id).sort()).toEqual(items.map((u) => u.id).sort());
-        for (let i = 1; i < sorted.length; i++) {
-          const [a, b] = [sortKey(sorted[i - 1], spec), sortKey(sorted[i], spec)];
-          if (a === b) expect((sorted[i - 1].id as string) < (sorted[i].id as string)).toBe(true);
-          else if (a === undefined) expect(descending).toBe(true);
-          else if (b === undefined) expect(descending).toBe(false);
-          else expect(descending ? a > b : a < b).toBe(true);
-        }
-      }),
+      fc.property(
+        someUsers,
+        fc.constantFrom('userName', 'emails', 'emails.value'),
+        fc.boolean(),
+        (items, by, descending) => {
+          const spec = parseSort(by, descending ? 'descending' : undefined, user)!;
+          const sorted = sortBy(
+            items as JsonObject[],
+            spec,
+            (u) => sortKey(u, spec),
+            (u) => u.id as string,
+          );
+          expect(sorted.map((u) => u.id).sort()).toEqual(items.map((u) => u.id).sort());
+          for (let i = 1; i < sorted.length; i++) {
+            const [a, b] = [sortKey(sorted[i - 1], spec), sortKey(sorted[i], spec)];
+            if (a === b) expect((sorted[i - 1].id as string) < (sorted[i].id as string)).toBe(true);
+            else if (a === undefined) expect(descending).toBe(true);
+            else if (b === undefined) expect(descending).toBe(false);
+            else expect(descending ? a > b : a < b).toBe(true);
+          }
+        },
+      ),
       { numRuns: 500, seed: 3442 },
     );
   });

@@ -2,7 +2,13 @@ import { MinuteCount, RequestOutcome } from '../../shared/store/activityRecords'
 import { renderStatusPage, statusJson, statusJsonSchema } from '../../shared/activity/statusPage';
 import { buildStatusReport, StatusSources, totalsOf } from '../../shared/activity/statusReport';
 
-const count = (minute: string, operation: MinuteCount['operation'], status: number, n: number): MinuteCount => ({ tenant: 'acme', minute, operation, status, count: n });
+const count = (minute: string, operation: MinuteCount['operation'], status: number, n: number): MinuteCount => ({
+  tenant: 'acme',
+  minute,
+  operation,
+  status,
+  count: n,
+});
 const counts = [
   count('2026-11-30T09:00:00.000Z', 'match', 200, 40),
   count('2026-11-30T09:00:00.000Z', 'create', 201, 5),
@@ -12,21 +18,39 @@ const counts = [
   count('2026-11-30T11:59:00.000Z', 'update', 500, 1),
 ];
 const failure: RequestOutcome = {
-  at: '2026-11-30T11:59:30.250Z', tenant: 'acme', operation: 'update', resourceType: 'User', resourceId: 'u-1', status: 500,
-  detail: 'Internal error <script>alert(1)</script>', latencyMs: 12.5, correlationId: '0b7f3c1e-6a2d-4f8e-9c1b-2d3e4f5a6b7c',
+  at: '2026-11-30T11:59:30.250Z',
+  tenant: 'acme',
+  operation: 'update',
+  resourceType: 'User',
+  resourceId: 'u-1',
+  status: 500,
+  detail: 'Internal error <script>alert(1)</script>',
+  latencyMs: 12.5,
+  correlationId: '0b7f3c1e-6a2d-4f8e-9c1b-2d3e4f5a6b7c',
 };
 const sources: StatusSources = {
   reader: { counts: async () => counts, failures: async () => [failure], tenants: async () => ['acme', '~unknown'] },
   knownTenants: async () => ['acme', 'quiet'],
-  tokens: async (tenant) => (tenant === 'acme' ? [{ id: 'tok-1', source: 'table', expires: '2027-01-01T00:00:00.000Z', usable: true }] : []),
+  tokens: async (tenant) =>
+    tenant === 'acme' ? [{ id: 'tok-1', source: 'table', expires: '2027-01-01T00:00:00.000Z', usable: true }] : [],
 };
 
 describe('the status report', () => {
   it('adds up requests, failures, 401s and 5xx per status and operation', () => {
     expect(totalsOf(counts)).toEqual({
-      requests: 52, failures: 7, failureRate: 7 / 52, unauthorized: 3, serverErrors: 2, unavailable: 1,
+      requests: 52,
+      failures: 7,
+      failureRate: 7 / 52,
+      unauthorized: 3,
+      serverErrors: 2,
+      unavailable: 1,
       byStatus: { '200': 40, '201': 5, '401': 3, '409': 2, '500': 1, '503': 1 },
-      byOperation: { match: { requests: 40, failures: 0 }, create: { requests: 7, failures: 2 }, read: { requests: 3, failures: 3 }, update: { requests: 2, failures: 2 } },
+      byOperation: {
+        match: { requests: 40, failures: 0 },
+        create: { requests: 7, failures: 2 },
+        read: { requests: 3, failures: 3 },
+        update: { requests: 2, failures: 2 },
+      },
     });
     expect(totalsOf([])).toMatchObject({ requests: 0, failureRate: 0, byOperation: {} });
   });
@@ -49,7 +73,9 @@ describe('the status report', () => {
   });
 
   it('renders a self-contained page that escapes what it shows', async () => {
-    const html = renderStatusPage(await buildStatusReport(sources, new Date('2026-11-29T12:00:00Z'), new Date('2026-11-30T12:00:00Z')));
+    const html = renderStatusPage(
+      await buildStatusReport(sources, new Date('2026-11-29T12:00:00Z'), new Date('2026-11-30T12:00:00Z')),
+    );
     expect(html).not.toContain('<script');
     expect(html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
     expect(html).not.toMatch(/(src|href)="(?!data:)/); // no external asset

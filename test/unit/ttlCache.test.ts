@@ -3,7 +3,9 @@ import { TtlCache } from '../../shared/ttlCache';
 describe('TtlCache', () => {
   let now = 0;
   const cache = () => new TtlCache<string, number>(2, 100, () => now);
-  beforeEach(() => { now = 0; });
+  beforeEach(() => {
+    now = 0;
+  });
 
   test('returns what was set until it expires', () => {
     const c = cache();

@@ -1,6 +1,20 @@
 import { loadavg } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { addMembersOp, benchArgs, BenchService, filterPath, floorUser, httpCall, inParallel, patchOp, percentile, scimUser, seedUsers, startBenchService, timed } from './benchService';
+import {
+  addMembersOp,
+  benchArgs,
+  BenchService,
+  filterPath,
+  floorUser,
+  httpCall,
+  inParallel,
+  patchOp,
+  percentile,
+  scimUser,
+  seedUsers,
+  startBenchService,
+  timed,
+} from './benchService';
 import { RawFloor } from './benchFloor';
 import { startBareServer } from './benchBareServer';
 import { startFunctionsFloor } from './benchFunctionsFloor';
@@ -13,7 +27,10 @@ import { startFunctionsFloor } from './benchFunctionsFloor';
  * throughput next to the same raw operations' at 8 and 32 in flight, alternating app and raw in rounds.
  * Ratios, not milliseconds, are the result: the machine is shared, and interleaving puts its noise on both sides.
  */
-const { numbers: [samples, mixedTasks], flags } = benchArgs([300, 800]);
+const {
+  numbers: [samples, mixedTasks],
+  flags,
+} = benchArgs([300, 800]);
 /** Samples run first and dropped, so that connections, JIT and caches are warm on both sides. */
 const WARM_UP = Math.min(5, samples);
 const MIXED_ROUNDS = 4;
@@ -21,7 +38,12 @@ const MIXED_ROUNDS = 4;
 type Side = 'app' | 'floor';
 /** One sample's state on one side: the user created in it and the group its member adds go to. */
 type Sample = { i: number; userName: string; id?: string; group?: string };
-type Operation = { name: string; floorIs: string; app(s: Sample): Promise<unknown>; floor(s: Sample): Promise<unknown> };
+type Operation = {
+  name: string;
+  floorIs: string;
+  app(s: Sample): Promise<unknown>;
+  floor(s: Sample): Promise<unknown>;
+};
 
 async function main() {
   const svc = await startBenchService({ inProcessStorage: flags.has('--in-process-storage') });
@@ -32,7 +54,9 @@ async function main() {
 
   // Members for the group adds: the same 101 users are added to a fresh group in every sample.
   const appMembers = (await appUsers(svc, 'member', 101)).map((u) => u.id);
-  const floorMembers = await inParallel(range(101), 8, (i) => floor.createUser(floorUser(`member-${i}-${randomUUID()}@contoso.com`, i)));
+  const floorMembers = await inParallel(range(101), 8, (i) =>
+    floor.createUser(floorUser(`member-${i}-${randomUUID()}@contoso.com`, i)),
+  );
 
   const operations: Operation[] = [
     {
@@ -41,7 +65,12 @@ async function main() {
       app: async (s) => (s.id = (await svc.call('POST', '/Users', scimUser(s.userName, s.i))).body.id),
       floor: async (s) => (s.id = await floor.createUser(floorUser(s.userName, s.i))),
     },
-    { name: 'GET /Users/{id}', floorIs: 'one point read', app: (s) => svc.call('GET', `/Users/${s.id}`), floor: (s) => floor.getUser(s.id!) },
+    {
+      name: 'GET /Users/{id}',
+      floorIs: 'one point read',
+      app: (s) => svc.call('GET', `/Users/${s.id}`),
+      floor: (s) => floor.getUser(s.id!),
+    },
     {
       name: 'GET /Users?filter=userName eq',
       floorIs: 'two point reads: index row, resource',
@@ -51,24 +80,41 @@ async function main() {
     {
       name: 'PATCH /Users/{id}, 3 replaces, no index change',
       floorIs: 'point read + update under its ETag',
-      app: (s) => svc.call('PATCH', `/Users/${s.id}`, patchOp({ op: 'Replace', path: 'title', value: `Title ${s.i}` }, { op: 'Replace', path: 'displayName', value: `Patched ${s.i}` }, { op: 'Replace', path: 'name.familyName', value: `Patched ${s.i}` })),
-      floor: (s) => floor.patchUser(s.id!, { title: `Title ${s.i}`, displayName: `Patched ${s.i}`, name: { givenName: 'Bench', familyName: `Patched ${s.i}` } }),
+      app: (s) =>
+        svc.call(
+          'PATCH',
+          `/Users/${s.id}`,
+          patchOp(
+            { op: 'Replace', path: 'title', value: `Title ${s.i}` },
+            { op: 'Replace', path: 'displayName', value: `Patched ${s.i}` },
+            { op: 'Replace', path: 'name.familyName', value: `Patched ${s.i}` },
+          ),
+        ),
+      floor: (s) =>
+        floor.patchUser(s.id!, {
+          title: `Title ${s.i}`,
+          displayName: `Patched ${s.i}`,
+          name: { givenName: 'Bench', familyName: `Patched ${s.i}` },
+        }),
     },
     {
       name: 'PATCH /Groups/{id}, add 1 member',
-      floorIs: 'group + member checked by key (parallel), one transaction: the member row touched, its guard, the 2 membership rows',
+      floorIs:
+        'group + member checked by key (parallel), one transaction: the member row touched, its guard, the 2 membership rows',
       app: (s) => svc.call('PATCH', `/Groups/${s.group}`, addMembersOp([appMembers[100]])),
       floor: (s) => floor.addMembers(s.group!, [floorMembers[100]]),
     },
     {
       name: 'PATCH /Groups/{id}, add 100 members',
-      floorIs: 'group + 100 members checked by key (all at once), four 100-row transactions in parallel (member row, guard, 2 membership rows each)',
+      floorIs:
+        'group + 100 members checked by key (all at once), four 100-row transactions in parallel (member row, guard, 2 membership rows each)',
       app: (s) => svc.call('PATCH', `/Groups/${s.group}`, addMembersOp(appMembers.slice(0, 100))),
       floor: (s) => floor.addMembers(s.group!, floorMembers.slice(0, 100)),
     },
     {
       name: 'DELETE /Users/{id}',
-      floorIs: 'point read + one transaction deleting resource, index rows, counter shard and writing the membership guard, then its removal',
+      floorIs:
+        'point read + one transaction deleting resource, index rows, counter shard and writing the membership guard, then its removal',
       app: (s) => svc.call('DELETE', `/Users/${s.id}`),
       floor: (s) => floor.deleteUser(s.id!),
     },
@@ -82,7 +128,12 @@ async function main() {
     const app = sample('app');
     const raw = sample('floor');
     // Untimed: a fresh group per sample, so every add adds members the group does not have yet.
-    app.group = (await svc.call('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: `bench-${i}-${randomUUID()}` })).body.id;
+    app.group = (
+      await svc.call('POST', '/Groups', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: `bench-${i}-${randomUUID()}`,
+      })
+    ).body.id;
     raw.group = await floor.createGroup(`bench-${i}-${randomUUID()}`);
     const bareMs = await timed(() => httpCall(bare.info.url).then((r) => JSON.parse(r.text)));
     const functionsMs = await timed(() => httpCall(functions.info.url).then((r) => JSON.parse(r.text)));
@@ -106,30 +157,47 @@ async function main() {
   }
 
   const appMemory = await svc.app.memory();
-  console.log(`\n${samples} samples per operation and side, interleaved sample by sample (${WARM_UP} warm-up samples dropped); app = local host over HTTP in its own process; storage = patched Azurite ${flags.has('--in-process-storage') ? 'IN THIS PROCESS' : 'in its own process'}, in memory; Node ${process.version}; load average ${load.toFixed(2)} → ${loadavg()[0].toFixed(2)}\n`);
+  console.log(
+    `\n${samples} samples per operation and side, interleaved sample by sample (${WARM_UP} warm-up samples dropped); app = local host over HTTP in its own process; storage = patched Azurite ${flags.has('--in-process-storage') ? 'IN THIS PROCESS' : 'in its own process'}, in memory; Node ${process.version}; load average ${load.toFixed(2)} → ${loadavg()[0].toFixed(2)}\n`,
+  );
   const f = (ms: number) => ms.toFixed(2);
   // The other ratios add what the floor cannot have: the hop client → app at its bare cost (an app doing exactly
   // the floor's storage calls with no code would score 1.00×), and that hop through the host and @azure/functions
   // (1.00×: the app's own code costs nothing beyond what every Functions app pays).
   const hop = percentile(bareTimes, 50);
   const functionsHop = percentile(functionsTimes, 50);
-  console.log('| operation | app p50 ms | app p95 ms | floor p50 ms | floor p95 ms | p50 ratio | p50 / (floor + HTTP floor) | p50 / (floor + Functions floor) |');
+  console.log(
+    '| operation | app p50 ms | app p95 ms | floor p50 ms | floor p95 ms | p50 ratio | p50 / (floor + HTTP floor) | p50 / (floor + Functions floor) |',
+  );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const op of operations) {
     const { app, floor: raw } = times.get(op.name)!;
     const [p50, floorP50] = [percentile(app, 50), percentile(raw, 50)];
-    console.log(`| ${op.name} | ${f(p50)} | ${f(percentile(app, 95))} | ${f(floorP50)} | ${f(percentile(raw, 95))} | ${(p50 / floorP50).toFixed(2)}× | ${(p50 / (floorP50 + hop)).toFixed(2)}× | ${(p50 / (floorP50 + functionsHop)).toFixed(2)}× |`);
+    console.log(
+      `| ${op.name} | ${f(p50)} | ${f(percentile(app, 95))} | ${f(floorP50)} | ${f(percentile(raw, 95))} | ${(p50 / floorP50).toFixed(2)}× | ${(p50 / (floorP50 + hop)).toFixed(2)}× | ${(p50 / (floorP50 + functionsHop)).toFixed(2)}× |`,
+    );
   }
-  console.log(`| bare node:http round trip, fixed JSON (HTTP floor) | ${f(hop)} | ${f(percentile(bareTimes, 95))} | | | | | |`);
-  console.log(`| local host + @azure/functions, one function, same JSON (Functions floor) | ${f(functionsHop)} | ${f(percentile(functionsTimes, 95))} | | | | | |`);
+  console.log(
+    `| bare node:http round trip, fixed JSON (HTTP floor) | ${f(hop)} | ${f(percentile(bareTimes, 95))} | | | | | |`,
+  );
+  console.log(
+    `| local host + @azure/functions, one function, same JSON (Functions floor) | ${f(functionsHop)} | ${f(percentile(functionsTimes, 95))} | | | | | |`,
+  );
   console.log('\nFloors (raw @azure/data-tables from this process, same table, own partition, same row layout):');
   for (const op of operations) console.log(`- ${op.name}: ${op.floorIs}`);
 
-  console.log(`\nMixed Entra-like workload: ${mixedTasks} tasks per side and concurrency, in ${MIXED_ROUNDS} alternating rounds; a task is a match (filter userName eq) + create (25 %), a match + PATCH (35 %), a GET by id (20 %) or a group add of 1 member (20 %); raw = the same tasks as floor operations\n`);
+  console.log(
+    `\nMixed Entra-like workload: ${mixedTasks} tasks per side and concurrency, in ${MIXED_ROUNDS} alternating rounds; a task is a match (filter userName eq) + create (25 %), a match + PATCH (35 %), a GET by id (20 %) or a group add of 1 member (20 %); raw = the same tasks as floor operations\n`,
+  );
   console.log('| in flight | app tasks/s | raw tasks/s | app / raw | app errors |');
   console.log('|---:|---:|---:|---:|---|');
-  for (const m of mixed) console.log(`| ${m.inFlight} | ${m.app.toFixed(1)} | ${m.raw.toFixed(1)} | ${((100 * m.app) / m.raw).toFixed(0)} % | ${m.errors || 'none'} |`);
-  console.log(`\napp process RSS at the end: ${(appMemory.rss / 2 ** 20).toFixed(0)} MiB (peak ${(appMemory.maxRss / 2 ** 20).toFixed(0)} MiB)`);
+  for (const m of mixed)
+    console.log(
+      `| ${m.inFlight} | ${m.app.toFixed(1)} | ${m.raw.toFixed(1)} | ${((100 * m.app) / m.raw).toFixed(0)} % | ${m.errors || 'none'} |`,
+    );
+  console.log(
+    `\napp process RSS at the end: ${(appMemory.rss / 2 ** 20).toFixed(0)} MiB (peak ${(appMemory.maxRss / 2 ** 20).toFixed(0)} MiB)`,
+  );
 
   await bare.close();
   await functions.close();
@@ -137,14 +205,25 @@ async function main() {
 }
 
 /** The mixed workload at `inFlight` concurrent tasks, app and raw alternating in rounds; tasks per second. */
-async function mixedWorkload(svc: BenchService, floor: RawFloor, appMembers: string[], floorMembers: string[], inFlight: number) {
+async function mixedWorkload(
+  svc: BenchService,
+  floor: RawFloor,
+  appMembers: string[],
+  floorMembers: string[],
+  inFlight: number,
+) {
   // Users to match and patch: enough that no two tasks in flight patch the same one.
   const appPool = await appUsers(svc, `mixed${inFlight}`, 2 * inFlight);
   const rawPool = await inParallel(range(2 * inFlight), 8, async (i) => {
     const userName = `mixed${inFlight}-${i}-${randomUUID()}@contoso.com`;
     return { userName, id: await floor.createUser(floorUser(userName, i)) };
   });
-  const appGroups = await inParallel(range(4), 4, async (k) => (await svc.call('POST', '/Groups', { displayName: `mixed${inFlight}-${k}-${randomUUID()}` })).body.id as string);
+  const appGroups = await inParallel(
+    range(4),
+    4,
+    async (k) =>
+      (await svc.call('POST', '/Groups', { displayName: `mixed${inFlight}-${k}-${randomUUID()}` })).body.id as string,
+  );
   const rawGroups = await inParallel(range(4), 4, (k) => floor.createGroup(`mixed${inFlight}-${k}-${randomUUID()}`));
   const errors = new Map<number, number>();
   const ok = async (answer: Promise<{ status: number; body: { Resources?: Array<{ id: string }> } }>) => {
@@ -162,11 +241,23 @@ async function mixedWorkload(svc: BenchService, floor: RawFloor, appMembers: str
       await ok(svc.scim('POST', '/Users', scimUser(userName, t)));
     } else if (kind === 'update') {
       const found = await ok(svc.scim('GET', filterPath('Users', 'userName', u.userName)));
-      await ok(svc.scim('PATCH', `/Users/${found.Resources?.[0]?.id ?? u.id}`, patchOp({ op: 'Replace', path: 'title', value: `Title ${t}` })));
+      await ok(
+        svc.scim(
+          'PATCH',
+          `/Users/${found.Resources?.[0]?.id ?? u.id}`,
+          patchOp({ op: 'Replace', path: 'title', value: `Title ${t}` }),
+        ),
+      );
     } else if (kind === 'read') {
       await ok(svc.scim('GET', `/Users/${u.id}`));
     } else {
-      await ok(svc.scim('PATCH', `/Groups/${appGroups[t % appGroups.length]}`, addMembersOp([appMembers[t % appMembers.length]])));
+      await ok(
+        svc.scim(
+          'PATCH',
+          `/Groups/${appGroups[t % appGroups.length]}`,
+          addMembersOp([appMembers[t % appMembers.length]]),
+        ),
+      );
     }
   };
   const rawTask = async (t: number) => {
@@ -197,7 +288,11 @@ async function mixedWorkload(svc: BenchService, floor: RawFloor, appMembers: str
     else await runApp().then(runRaw);
   }
   const total = perRound * MIXED_ROUNDS;
-  return { app: (1000 * total) / appMs, raw: (1000 * total) / rawMs, errors: [...errors].map(([s, n]) => `${n}× ${s}`).join(', ') };
+  return {
+    app: (1000 * total) / appMs,
+    raw: (1000 * total) / rawMs,
+    errors: [...errors].map(([s, n]) => `${n}× ${s}`).join(', '),
+  };
 }
 
 /** Task t's kind: a fixed repeating mix of 20, so both sides run exactly the same sequence. */

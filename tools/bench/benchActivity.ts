@@ -22,18 +22,39 @@ async function main() {
   ]);
   const on = scimClient(onApp.info.url, token);
   const off = scimClient(offApp.info.url, token);
-  const user = (await on.call('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: `bench.activity.${randomUUID()}@contoso.com`, active: true })).body;
+  const user = (
+    await on.call('POST', '/Users', {
+      schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+      userName: `bench.activity.${randomUUID()}@contoso.com`,
+      active: true,
+    })
+  ).body;
   const expect = (status: number) => (answer: ScimAnswer) => {
     if (answer.status !== status) throw new Error(`expected ${status}, got ${answer.status}`);
   };
   type Client = typeof on;
   const operations: Array<[string, (c: Client) => Promise<unknown>]> = [
     ['GET /Users/{id} (read, 200)', (c) => c.call('GET', `/Users/${user.id}`)],
-    ['GET /Users?filter=userName eq (match, 200)', (c) => c.call('GET', `/Users?filter=${encodeURIComponent(`userName eq "${user.userName}"`)}`)],
-    ['PATCH /Users/{id} (update, 200)', (c) => c.call('PATCH', `/Users/${user.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'Replace', path: 'title', value: `t${Math.random()}` }] })],
-    ['GET /Users/{unknown} (read, 404: row written before the answer)', (c) => c.scim('GET', `/Users/${randomUUID()}`).then(expect(404))],
+    [
+      'GET /Users?filter=userName eq (match, 200)',
+      (c) => c.call('GET', `/Users?filter=${encodeURIComponent(`userName eq "${user.userName}"`)}`),
+    ],
+    [
+      'PATCH /Users/{id} (update, 200)',
+      (c) =>
+        c.call('PATCH', `/Users/${user.id}`, {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op: 'Replace', path: 'title', value: `t${Math.random()}` }],
+        }),
+    ],
+    [
+      'GET /Users/{unknown} (read, 404: row written before the answer)',
+      (c) => c.scim('GET', `/Users/${randomUUID()}`).then(expect(404)),
+    ],
   ];
-  console.log(`p50 / p95 of ${samples} samples per cell, interleaved on/off, two app processes on one storage process, Node ${process.version}\n`);
+  console.log(
+    `p50 / p95 of ${samples} samples per cell, interleaved on/off, two app processes on one storage process, Node ${process.version}\n`,
+  );
   console.log('| operation | p50 on ms | p50 off ms | p50 added | p95 on ms | p95 off ms |');
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const [name, fn] of operations) {
@@ -41,11 +62,16 @@ async function main() {
     const withLog: number[] = [];
     const without: number[] = [];
     for (let i = 0; i < samples; i++) {
-      const pair: Array<[number[], Client]> = [[withLog, on], [without, off]];
+      const pair: Array<[number[], Client]> = [
+        [withLog, on],
+        [without, off],
+      ];
       for (const [into, client] of i % 2 ? pair.reverse() : pair) into.push(await timed(() => fn(client)));
     }
     const [a, b] = [percentile(withLog, 50), percentile(without, 50)];
-    console.log(`| ${name} | ${a.toFixed(2)} | ${b.toFixed(2)} | ${(((a - b) / b) * 100).toFixed(1)} % | ${percentile(withLog, 95).toFixed(2)} | ${percentile(without, 95).toFixed(2)} |`);
+    console.log(
+      `| ${name} | ${a.toFixed(2)} | ${b.toFixed(2)} | ${(((a - b) / b) * 100).toFixed(1)} % | ${percentile(withLog, 95).toFixed(2)} | ${percentile(without, 95).toFixed(2)} |`,
+    );
   }
   await Promise.all([onApp.close(), offApp.close()]);
   await storage.close();

@@ -7,13 +7,25 @@ import { ChildService, forkService, serveAsChild } from './benchChildProcess';
  * CPU is not the load generator's and its memory is its own. Settings come from the environment (the parent's,
  * plus storage and token), so `SCIM_…=… npm run bench` runs the app with any setting changed.
  */
-export function startAppProcess(connectionString: string, token: string, env: Record<string, string> = {}): Promise<ChildService<{ url: string }>> {
-  return forkService<{ url: string }>(__filename, { ...process.env, ...env, SCIM_STORAGE_CONNECTION_STRING: connectionString, SCIM_TOKEN: token });
+export function startAppProcess(
+  connectionString: string,
+  token: string,
+  env: Record<string, string> = {},
+): Promise<ChildService<{ url: string }>> {
+  return forkService<{ url: string }>(__filename, {
+    ...process.env,
+    ...env,
+    SCIM_STORAGE_CONNECTION_STRING: connectionString,
+    SCIM_TOKEN: token,
+  });
 }
 
 if (require.main === module) {
   serveAsChild(async () => {
-    const host = await startFunctionsHost({ appRoot: join(__dirname, '..', '..', '..'), functionsDir: join(__dirname, '..', '..', 'functions') });
+    const host = await startFunctionsHost({
+      appRoot: join(__dirname, '..', '..', '..'),
+      functionsDir: join(__dirname, '..', '..', 'functions'),
+    });
     return { info: { url: host.url }, close: host.close };
   });
 }

@@ -35,7 +35,13 @@ async function main() {
   const vaultRt = createRuntime({ ...base, SCIM_KEY_VAULT_URL: vault.url });
   const skipped: Runtime = { ...tableRt, auth: { authenticate: async () => 'auth-skipped', knows: () => true } };
 
-  const user = await tableRt.repository.resources.create(DEFAULT_TENANT, 'User', { userName: 'bench.auth@contoso.com', active: true }, 'bench', { correlationId: 'bench', tokenId: 'bench' });
+  const user = await tableRt.repository.resources.create(
+    DEFAULT_TENANT,
+    'User',
+    { userName: 'bench.auth@contoso.com', active: true },
+    'bench',
+    { correlationId: 'bench', tokenId: 'bench' },
+  );
   const tableToken = randomBytes(32).toString('base64url');
   await tableRt.tokens.issue(DEFAULT_TENANT, tableToken);
   const vaultToken = randomBytes(32).toString('base64url');
@@ -43,11 +49,22 @@ async function main() {
   const jwt = await entraToken(jwks.keys[0], ENTRA_TID);
 
   const log = { warn: () => undefined, error: (...args: unknown[]) => console.error(...args) };
-  const handler = (rt: Runtime) => scimEndpoint(resourceEndpoint((ports) => ports.schemas.user), () => rt);
+  const handler = (rt: Runtime) =>
+    scimEndpoint(
+      resourceEndpoint((ports) => ports.schemas.user),
+      () => rt,
+    );
   const get = (rt: Runtime, token: string) => {
     const handle = handler(rt);
     const url = new URL(`http://127.0.0.1/scim/v2/Users/${user.meta.id}`);
-    const req: ScimHttpRequest = { method: 'GET', url: url.toString(), headers: new Headers({ authorization: `Bearer ${token}` }), query: url.searchParams, params: { id: user.meta.id }, text: async () => '' };
+    const req: ScimHttpRequest = {
+      method: 'GET',
+      url: url.toString(),
+      headers: new Headers({ authorization: `Bearer ${token}` }),
+      query: url.searchParams,
+      params: { id: user.meta.id },
+      text: async () => '',
+    };
     return async () => {
       const res = await handle(req, log);
       if (res.status !== 200) throw new Error(`GET → ${res.status} ${res.body}`);
@@ -61,7 +78,9 @@ async function main() {
     ['Entra-issued JWT (RS256, local key set)', tableRt, jwt],
   ];
   const noAuth = get(skipped, 'unused');
-  console.log(`p50 of ${samples} requests per column, GET /Users/{id} in-process, Azurite in its own process, warm caches, Node ${process.version}\n`);
+  console.log(
+    `p50 of ${samples} requests per column, GET /Users/{id} in-process, Azurite in its own process, warm caches, Node ${process.version}\n`,
+  );
   console.log('| token | with auth ms | auth skipped ms | auth cost ms | authenticate() alone ms |');
   console.log('|---|---:|---:|---:|---:|');
   for (const [name, rt, token] of kinds) {
@@ -78,7 +97,9 @@ async function main() {
     const [pa, pb, pc] = [percentile(a, 50), percentile(b, 50), percentile(alone, 50)];
     console.log(`| ${name} | ${pa.toFixed(3)} | ${pb.toFixed(3)} | ${(pa - pb).toFixed(3)} | ${pc.toFixed(4)} |`);
   }
-  console.log(`\nKey Vault requests during the measurement: ${vault.requestCount()} (all from the first, cold request and the issue)`);
+  console.log(
+    `\nKey Vault requests during the measurement: ${vault.requestCount()} (all from the first, cold request and the issue)`,
+  );
   await jwks.close();
   await vault.close();
   await azurite.close();

@@ -29,7 +29,11 @@ if (require.main === module) {
     const { port } = server.address() as AddressInfo;
     return {
       info: { url: `http://127.0.0.1:${port}` },
-      close: () => new Promise<void>((ok) => { server.closeAllConnections(); server.close(() => ok()); }),
+      close: () =>
+        new Promise<void>((ok) => {
+          server.closeAllConnections();
+          server.close(() => ok());
+        }),
     };
   });
 }

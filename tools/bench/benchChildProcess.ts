@@ -74,7 +74,10 @@ export function serveAsChild<T>(start: () => Promise<{ info: T; close: () => Pro
         return;
       }
       process.on('message', (m) => {
-        if (m === 'memory') send({ memory: { rss: process.memoryUsage().rss, maxRss: process.resourceUsage().maxRSS * 1024 } } satisfies Message<T>);
+        if (m === 'memory')
+          send({
+            memory: { rss: process.memoryUsage().rss, maxRss: process.resourceUsage().maxRSS * 1024 },
+          } satisfies Message<T>);
       });
       process.once('disconnect', stop);
       send({ ready: info } satisfies Message<T>);

@@ -64,7 +64,12 @@ async function coldStart(argv: string[], path: string, env: Record<string, strin
 }
 
 /** Worker process start → first answered request, the worker driven by tools/workerHost/ from this process. */
-async function workerColdStart(worker: NodeWorker, appRoot: string, path: string, env: Record<string, string>): Promise<Start> {
+async function workerColdStart(
+  worker: NodeWorker,
+  appRoot: string,
+  path: string,
+  env: Record<string, string>,
+): Promise<Start> {
   const t0 = performance.now();
   const host = await startWorkerHost({ appRoot, worker, node, env: { PATH: process.env.PATH, ...env } });
   try {
@@ -81,7 +86,12 @@ async function workerColdStart(worker: NodeWorker, appRoot: string, path: string
 /** The benchmarks' one-function app (tools/bench/benchPing), packaged like ours: one bundle with @azure/functions. */
 async function oneFunctionApp(dir: string): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  await build({ ...BUNDLE_OPTIONS, entryPoints: [join(ROOT, 'tools', 'bench', 'benchPing', 'ping.ts')], external: ['@azure/functions-core'], outfile: join(dir, 'main.js') });
+  await build({
+    ...BUNDLE_OPTIONS,
+    entryPoints: [join(ROOT, 'tools', 'bench', 'benchPing', 'ping.ts')],
+    external: ['@azure/functions-core'],
+    outfile: join(dir, 'main.js'),
+  });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ main: 'main.js' }));
   copyFileSync(join(ROOT, 'host.json'), join(dir, 'host.json'));
   return dir;
@@ -97,17 +107,31 @@ async function main() {
     const ping = await oneFunctionApp(join(work, 'one-function'));
     const variants: [string, () => Promise<Start>][] = [
       ['bare node:http server (floor)', () => coldStart(['-e', FLOOR], '/', {})],
-      ['local host, one-function app (the host\'s own part)', () => coldStart([serveApp, ping], '/scim/ping', {})],
-      [`packaged (${(startBytes(artifact) / 1024).toFixed(0)} KiB loaded at start, ${(artifact.bytes / 1024).toFixed(0)} KiB in all)`, () => coldStart([serveApp, artifact.dir], '/scim/v2/ServiceProviderConfig', settings)],
-      ['unbundled (dist/ + node_modules)', () => coldStart([serveApp, ROOT], '/scim/v2/ServiceProviderConfig', settings)],
+      ["local host, one-function app (the host's own part)", () => coldStart([serveApp, ping], '/scim/ping', {})],
+      [
+        `packaged (${(startBytes(artifact) / 1024).toFixed(0)} KiB loaded at start, ${(artifact.bytes / 1024).toFixed(0)} KiB in all)`,
+        () => coldStart([serveApp, artifact.dir], '/scim/v2/ServiceProviderConfig', settings),
+      ],
+      [
+        'unbundled (dist/ + node_modules)',
+        () => coldStart([serveApp, ROOT], '/scim/v2/ServiceProviderConfig', settings),
+      ],
     ];
     const worker = locateNodeWorker(ROOT);
     if ('missing' in worker) console.log(`Without the column for Azure's Node.js worker: ${worker.missing}\n`);
-    else variants.push([`packaged, in Azure's Node.js worker ${worker.version} (worker spawn → initialised, indexed, loaded)`, () => workerColdStart(worker, artifact.dir, '/scim/v2/ServiceProviderConfig', settings)]);
+    else
+      variants.push([
+        `packaged, in Azure's Node.js worker ${worker.version} (worker spawn → initialised, indexed, loaded)`,
+        () => workerColdStart(worker, artifact.dir, '/scim/v2/ServiceProviderConfig', settings),
+      ]);
 
     // Storage excluded means the first request must not need it: with storage unreachable it should still be 200.
-    const unreachable = 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:9/devstoreaccount1';
-    const probe = await coldStart([serveApp, artifact.dir], '/scim/v2/ServiceProviderConfig', { ...settings, SCIM_STORAGE_CONNECTION_STRING: unreachable });
+    const unreachable =
+      'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:9/devstoreaccount1';
+    const probe = await coldStart([serveApp, artifact.dir], '/scim/v2/ServiceProviderConfig', {
+      ...settings,
+      SCIM_STORAGE_CONNECTION_STRING: unreachable,
+    });
 
     const samples = variants.map(() => [] as Start[]);
     for (let round = 0; round < rounds; round++) {
@@ -119,16 +143,29 @@ async function main() {
       }
     }
 
-    console.log(`${rounds} cold starts each, interleaved, Node ${node === process.execPath ? process.version : node}; storage: Azurite in the benchmark's process\n`);
+    console.log(
+      `${rounds} cold starts each, interleaved, Node ${node === process.execPath ? process.version : node}; storage: Azurite in the benchmark's process\n`,
+    );
     console.log('| app | spawn → listening p50 (ms) | first request p50 (ms) | total p50 (ms) | total p95 (ms) |');
     console.log('|---|---|---|---|---|');
-    const p = (xs: Start[], key: keyof Start, q: number) => percentile(xs.map((s) => s[key]), q);
+    const p = (xs: Start[], key: keyof Start, q: number) =>
+      percentile(
+        xs.map((s) => s[key]),
+        q,
+      );
     variants.forEach(([name], v) => {
-      console.log(`| ${name} | ${p(samples[v], 'listening', 50).toFixed(0)} | ${p(samples[v], 'firstRequest', 50).toFixed(1)} | ${p(samples[v], 'total', 50).toFixed(0)} | ${p(samples[v], 'total', 95).toFixed(0)} |`);
+      console.log(
+        `| ${name} | ${p(samples[v], 'listening', 50).toFixed(0)} | ${p(samples[v], 'firstRequest', 50).toFixed(1)} | ${p(samples[v], 'total', 50).toFixed(0)} | ${p(samples[v], 'total', 95).toFixed(0)} |`,
+      );
     });
     const [floor, host, packaged, unbundled, inWorker] = samples.map((s) => p(s, 'total', 50));
-    console.log(`\npackaged / floor: ${(packaged / floor).toFixed(2)}; packaged / unbundled: ${(packaged / unbundled).toFixed(2)}; above the floor: packaged ${(packaged - floor).toFixed(0)} ms (the host's part ${(host - floor).toFixed(0)} ms, the app's ${(packaged - host).toFixed(0)} ms), unbundled ${(unbundled - floor).toFixed(0)} ms`);
-    if (inWorker !== undefined) console.log(`in Azure's Node.js worker: ${(inWorker - floor).toFixed(0)} ms above the floor, ${(inWorker / packaged).toFixed(2)} × the local host's packaged start`);
+    console.log(
+      `\npackaged / floor: ${(packaged / floor).toFixed(2)}; packaged / unbundled: ${(packaged / unbundled).toFixed(2)}; above the floor: packaged ${(packaged - floor).toFixed(0)} ms (the host's part ${(host - floor).toFixed(0)} ms, the app's ${(packaged - host).toFixed(0)} ms), unbundled ${(unbundled - floor).toFixed(0)} ms`,
+    );
+    if (inWorker !== undefined)
+      console.log(
+        `in Azure's Node.js worker: ${(inWorker - floor).toFixed(0)} ms above the floor, ${(inWorker / packaged).toFixed(2)} × the local host's packaged start`,
+      );
     console.log(
       probe.status === 200
         ? 'The first request needs no storage (200 with storage unreachable).'

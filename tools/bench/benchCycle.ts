@@ -1,5 +1,17 @@
 import { loadavg } from 'node:os';
-import { addMembersOp, benchArgs, BenchService, filterPath, floorUser, inParallel, patchOp, percentile, scimUser, startBenchService, timed } from './benchService';
+import {
+  addMembersOp,
+  benchArgs,
+  BenchService,
+  filterPath,
+  floorUser,
+  inParallel,
+  patchOp,
+  percentile,
+  scimUser,
+  startBenchService,
+  timed,
+} from './benchService';
 import { RawFloor } from './benchFloor';
 
 /**
@@ -10,7 +22,10 @@ import { RawFloor } from './benchFloor';
  * compared with the raw floor of the same match + create, run in alternating chunks of the same run.
  * A quick run: `npm run bench:cycle -- 1000 10 2000 200`.
  */
-const { numbers: [users, groups, memberships, managers, inFlight], flags } = benchArgs([10_000, 100, 20_000, 2_000, 16]);
+const {
+  numbers: [users, groups, memberships, managers, inFlight],
+  flags,
+} = benchArgs([10_000, 100, 20_000, 2_000, 16]);
 const MEMBERS_PER_PATCH = 100;
 const USER_CHUNKS = 10;
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -18,11 +33,13 @@ const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 type Tally = { requests: number; statuses: Map<string, number>; groupPatchMs: number[] };
 
 async function main() {
-  if (groups < 1 || Math.ceil(memberships / groups) > users) throw new Error('need at least 1 group, and no more memberships per group than users');
+  if (groups < 1 || Math.ceil(memberships / groups) > users)
+    throw new Error('need at least 1 group, and no more memberships per group than users');
   const svc = await startBenchService({ inProcessStorage: flags.has('--in-process-storage') });
   const floor = await RawFloor.open(svc.connectionString);
   const load = loadavg()[0];
-  const progress = (line: string) => process.stderr.write(`[bench:cycle ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+  const progress = (line: string) =>
+    process.stderr.write(`[bench:cycle ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
   // The initial cycle.
   const initial: Tally = { requests: 0, statuses: new Map(), groupPatchMs: [] };
@@ -52,11 +69,19 @@ async function main() {
     progress(`users ${Math.min(users, (c + 1) * chunk)}/${users}`);
   }
   let groupIds: string[] = [];
-  const groupsMs = await timed(async () => (groupIds = await inParallel(range(groups), inFlight, async (g) => {
-    const displayName = `Cycle group ${g}`;
-    await scim.expect(200, 'GET', `${filterPath('Groups', 'displayName', displayName)}&excludedAttributes=members`);
-    return (await scim.expect(201, 'POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName }))?.id as string;
-  })));
+  const groupsMs = await timed(
+    async () =>
+      (groupIds = await inParallel(range(groups), inFlight, async (g) => {
+        const displayName = `Cycle group ${g}`;
+        await scim.expect(200, 'GET', `${filterPath('Groups', 'displayName', displayName)}&excludedAttributes=members`);
+        return (
+          await scim.expect(201, 'POST', '/Groups', {
+            schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+            displayName,
+          })
+        )?.id as string;
+      })),
+  );
   progress(`groups ${groups}`);
   // Entra sends a group's members after the group exists, 100 per PATCH; managers after both users exist.
   const perGroup = Math.ceil(memberships / groups);
@@ -65,12 +90,22 @@ async function main() {
     const slots = range(Math.min(perGroup, memberships - g * perGroup)).map((s) => userIds[(g * perGroup + s) % users]);
     for (let s = 0; s < slots.length; s += MEMBERS_PER_PATCH) {
       const members = slots.slice(s, s + MEMBERS_PER_PATCH);
-      patches.push(async () => initial.groupPatchMs.push(await timed(() => scim.expect(204, 'PATCH', `/Groups/${groupIds[g]}`, addMembersOp(members)))));
+      patches.push(async () =>
+        initial.groupPatchMs.push(
+          await timed(() => scim.expect(204, 'PATCH', `/Groups/${groupIds[g]}`, addMembersOp(members))),
+        ),
+      );
     }
   }
-  const managerUpdates = range(Math.min(managers, users)).map((i) => () =>
-    // Entra's observed form: the enterprise URN path with the manager's id as a plain string (shared/scim/entraQuirks/managerForms.ts).
-    scim.expect(200, 'PATCH', `/Users/${userIds[i]}`, patchOp({ op: 'Add', path: `${ENTERPRISE}:manager`, value: userIds[(i + 1) % users] })),
+  const managerUpdates = range(Math.min(managers, users)).map(
+    (i) => () =>
+      // Entra's observed form: the enterprise URN path with the manager's id as a plain string (shared/scim/entraQuirks/managerForms.ts).
+      scim.expect(
+        200,
+        'PATCH',
+        `/Users/${userIds[i]}`,
+        patchOp({ op: 'Add', path: `${ENTERPRISE}:manager`, value: userIds[(i + 1) % users] }),
+      ),
   );
   const references = interleave(patches, managerUpdates);
   const referencesMs = await timed(() => inParallel(references, inFlight, (run) => run()));
@@ -92,17 +127,40 @@ async function main() {
     }),
     ...changed.map((i) => async () => {
       await next.expect(200, 'GET', filterPath('Users', 'userName', userNames[i]));
-      await next.expect(200, 'PATCH', `/Users/${userIds[i]}`, patchOp({ op: 'Replace', path: 'title', value: 'Changed' }, { op: 'Replace', path: 'name.familyName', value: `Changed ${i}` }));
+      await next.expect(
+        200,
+        'PATCH',
+        `/Users/${userIds[i]}`,
+        patchOp(
+          { op: 'Replace', path: 'title', value: 'Changed' },
+          { op: 'Replace', path: 'name.familyName', value: `Changed ${i}` },
+        ),
+      );
     }),
     ...disabled.map((i) => async () => {
       await next.expect(200, 'GET', filterPath('Users', 'userName', userNames[i]));
-      await next.expect(200, 'PATCH', `/Users/${userIds[i]}`, patchOp({ op: 'Replace', path: 'active', value: 'False' }));
+      await next.expect(
+        200,
+        'PATCH',
+        `/Users/${userIds[i]}`,
+        patchOp({ op: 'Replace', path: 'active', value: 'False' }),
+      );
     }),
     ...changedGroups.map((g) => async () => {
       // 5 members out (Entra's Remove with a value list), 5 new ones in.
       const current = range(Math.min(perGroup, 5)).map((s) => ({ value: userIds[(g * perGroup + s) % users] }));
       const added = range(5).map((s) => userIds[(g * perGroup + perGroup + s) % users]);
-      const ms = await timed(() => next.expect(204, 'PATCH', `/Groups/${groupIds[g]}`, patchOp({ op: 'Remove', path: 'members', value: current }, { op: 'Add', path: 'members', value: added.map((value) => ({ value })) })));
+      const ms = await timed(() =>
+        next.expect(
+          204,
+          'PATCH',
+          `/Groups/${groupIds[g]}`,
+          patchOp(
+            { op: 'Remove', path: 'members', value: current },
+            { op: 'Add', path: 'members', value: added.map((value) => ({ value })) },
+          ),
+        ),
+      );
       incremental.groupPatchMs.push(ms);
     }),
   ];
@@ -114,21 +172,43 @@ async function main() {
   const initialWallMs = appUserMs + groupsMs + referencesMs;
   const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
   const rate = (n: number, ms: number) => ((1000 * n) / ms).toFixed(1);
-  const errors = (t: Tally) => [...t.statuses].filter(([s]) => !s.startsWith('expected')).map(([s, n]) => `${n}× ${s}`).join(', ') || '0';
+  const errors = (t: Tally) =>
+    [...t.statuses]
+      .filter(([s]) => !s.startsWith('expected'))
+      .map(([s, n]) => `${n}× ${s}`)
+      .join(', ') || '0';
   const p = (xs: number[], q: number) => (xs.length ? percentile(xs, q).toFixed(0) : '–');
-  console.log(`\nSimulated Entra cycles, ${inFlight} requests in flight; app = local host over HTTP in its own process; storage = patched Azurite ${flags.has('--in-process-storage') ? 'IN THIS PROCESS' : 'in its own process'}, in memory; Node ${process.version}; load average ${load.toFixed(2)} → ${loadavg()[0].toFixed(2)}`);
-  console.log(`Initial: ${users} users and ${groups} groups, each matched by filter first, then created; ${memberships} memberships in ${patches.length} PATCHes of ≤ ${MEMBERS_PER_PATCH}; ${managerUpdates.length} manager updates.`);
-  console.log(`Incremental: ${newUsers.length} new users, ${changed.length} changed and ${disabled.length} disabled users (each matched first), ${changedGroups.length} groups with 5 members out and 5 in.\n`);
+  console.log(
+    `\nSimulated Entra cycles, ${inFlight} requests in flight; app = local host over HTTP in its own process; storage = patched Azurite ${flags.has('--in-process-storage') ? 'IN THIS PROCESS' : 'in its own process'}, in memory; Node ${process.version}; load average ${load.toFixed(2)} → ${loadavg()[0].toFixed(2)}`,
+  );
+  console.log(
+    `Initial: ${users} users and ${groups} groups, each matched by filter first, then created; ${memberships} memberships in ${patches.length} PATCHes of ≤ ${MEMBERS_PER_PATCH}; ${managerUpdates.length} manager updates.`,
+  );
+  console.log(
+    `Incremental: ${newUsers.length} new users, ${changed.length} changed and ${disabled.length} disabled users (each matched first), ${changedGroups.length} groups with 5 members out and 5 in.\n`,
+  );
   console.log('| measure | initial cycle | incremental cycle |');
   console.log('|---|---:|---:|');
   const incObjects = newUsers.length + changed.length + disabled.length + changedGroups.length;
-  console.log(`| wall time (app requests only) | ${(initialWallMs / 1000).toFixed(1)} s | ${(incrementalMs / 1000).toFixed(1)} s |`);
-  console.log(`| objects (users + groups) per s | ${rate(users + groups, initialWallMs)} | ${rate(incObjects, incrementalMs)} |`);
-  console.log(`| requests per s | ${rate(initial.requests, initialWallMs)} | ${rate(incremental.requests, incrementalMs)} |`);
-  console.log(`| users per s (match + create): app vs raw floor (app / raw) | ${rate(users, appUserMs)} vs ${rate(users, rawUserMs)} (${((100 * rawUserMs) / appUserMs).toFixed(0)} %) | |`);
-  console.log(`| group PATCH p50 / p95 ms | ${p(initial.groupPatchMs, 50)} / ${p(initial.groupPatchMs, 95)} | ${p(incremental.groupPatchMs, 50)} / ${p(incremental.groupPatchMs, 95)} |`);
+  console.log(
+    `| wall time (app requests only) | ${(initialWallMs / 1000).toFixed(1)} s | ${(incrementalMs / 1000).toFixed(1)} s |`,
+  );
+  console.log(
+    `| objects (users + groups) per s | ${rate(users + groups, initialWallMs)} | ${rate(incObjects, incrementalMs)} |`,
+  );
+  console.log(
+    `| requests per s | ${rate(initial.requests, initialWallMs)} | ${rate(incremental.requests, incrementalMs)} |`,
+  );
+  console.log(
+    `| users per s (match + create): app vs raw floor (app / raw) | ${rate(users, appUserMs)} vs ${rate(users, rawUserMs)} (${((100 * rawUserMs) / appUserMs).toFixed(0)} %) | |`,
+  );
+  console.log(
+    `| group PATCH p50 / p95 ms | ${p(initial.groupPatchMs, 50)} / ${p(initial.groupPatchMs, 95)} | ${p(incremental.groupPatchMs, 50)} / ${p(incremental.groupPatchMs, 95)} |`,
+  );
   console.log(`| errors by status | ${errors(initial)} | ${errors(incremental)} |`);
-  console.log(`| app RSS after (peak so far) | ${mib(afterInitial.rss)} (${mib(afterInitial.maxRss)}) | ${mib(afterIncremental.rss)} (${mib(afterIncremental.maxRss)}) |`);
+  console.log(
+    `| app RSS after (peak so far) | ${mib(afterInitial.rss)} (${mib(afterInitial.maxRss)}) | ${mib(afterIncremental.rss)} (${mib(afterIncremental.maxRss)}) |`,
+  );
   await svc.close();
 }
 

@@ -28,7 +28,15 @@ const COUNTER_SHARDS = 8;
  */
 const MAX_RETRIES = 50;
 
-export type UserData = { userName: string; externalId?: string; displayName?: string; title?: string; active?: boolean; emails?: Array<{ value: string }>; [k: string]: unknown };
+export type UserData = {
+  userName: string;
+  externalId?: string;
+  displayName?: string;
+  title?: string;
+  active?: boolean;
+  emails?: Array<{ value: string }>;
+  [k: string]: unknown;
+};
 
 type Counter = { n: number; etag: string };
 
@@ -38,7 +46,10 @@ const statusOf = (e: unknown) => (e as { statusCode?: number }).statusCode;
 export class RawFloor {
   private readonly counters = new Map<string, Promise<Counter>>();
 
-  private constructor(private readonly client: TableClient, private readonly pk: string) {}
+  private constructor(
+    private readonly client: TableClient,
+    private readonly pk: string,
+  ) {}
 
   static async open(connectionString: string, table = 'scim', partition = FLOOR_PARTITION): Promise<RawFloor> {
     const client = TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: true });
@@ -50,8 +61,19 @@ export class RawFloor {
   async createUser(data: UserData): Promise<string> {
     const id = randomUUID();
     const at = new Date().toISOString();
-    const resource = { partitionKey: this.pk, rowKey: `R~User~${id}`, doc: JSON.stringify(data), created: at, lastModified: at, version: 1, ...userColumns(data) };
-    await this.counted('User', +1, [['create', resource], ...this.userIndexRows(id, data).map((r): TransactionAction => ['create', r])]);
+    const resource = {
+      partitionKey: this.pk,
+      rowKey: `R~User~${id}`,
+      doc: JSON.stringify(data),
+      created: at,
+      lastModified: at,
+      version: 1,
+      ...userColumns(data),
+    };
+    await this.counted('User', +1, [
+      ['create', resource],
+      ...this.userIndexRows(id, data).map((r): TransactionAction => ['create', r]),
+    ]);
     return id;
   }
 
@@ -71,7 +93,15 @@ export class RawFloor {
     for (let attempt = 0; ; attempt++) {
       const current = await this.getUser(id);
       const data = { ...(JSON.parse(current.doc) as UserData), ...change };
-      const next = { partitionKey: this.pk, rowKey: `R~User~${id}`, doc: JSON.stringify(data), created: current.created, lastModified: new Date().toISOString(), version: current.version + 1, ...userColumns(data) };
+      const next = {
+        partitionKey: this.pk,
+        rowKey: `R~User~${id}`,
+        doc: JSON.stringify(data),
+        created: current.created,
+        lastModified: new Date().toISOString(),
+        version: current.version + 1,
+        ...userColumns(data),
+      };
       try {
         return await this.client.updateEntity(next, 'Replace', { etag: current.etag }).then(() => undefined);
       } catch (e) {
@@ -88,7 +118,11 @@ export class RawFloor {
   async deleteUser(id: string): Promise<void> {
     const data = JSON.parse((await this.getUser(id)).doc) as UserData;
     const guard = { partitionKey: this.pk, rowKey: `R~User~${id}!` };
-    await this.counted('User', -1, [['delete', { partitionKey: this.pk, rowKey: `R~User~${id}` }], ...this.userIndexRows(id, data).map((r): TransactionAction => ['delete', r]), ['upsert', guard, 'Merge']]);
+    await this.counted('User', -1, [
+      ['delete', { partitionKey: this.pk, rowKey: `R~User~${id}` }],
+      ...this.userIndexRows(id, data).map((r): TransactionAction => ['delete', r]),
+      ['upsert', guard, 'Merge'],
+    ]);
     await this.client.deleteEntity(guard.partitionKey, guard.rowKey);
   }
 
@@ -96,8 +130,21 @@ export class RawFloor {
     const id = randomUUID();
     const at = new Date().toISOString();
     await this.counted('Group', +1, [
-      ['create', { partitionKey: this.pk, rowKey: `R~Group~${id}`, doc: JSON.stringify({ displayName }), created: at, lastModified: at, version: 1 }],
-      ['create', { partitionKey: this.pk, rowKey: `X~Group~displayName~${encode(displayName.toLowerCase())}`, resourceId: id }],
+      [
+        'create',
+        {
+          partitionKey: this.pk,
+          rowKey: `R~Group~${id}`,
+          doc: JSON.stringify({ displayName }),
+          created: at,
+          lastModified: at,
+          version: 1,
+        },
+      ],
+      [
+        'create',
+        { partitionKey: this.pk, rowKey: `X~Group~displayName~${encode(displayName.toLowerCase())}`, resourceId: id },
+      ],
     ]);
     return id;
   }
@@ -109,12 +156,18 @@ export class RawFloor {
     if (found.some((row) => !row)) throw new Error('a member or the group does not exist');
     const chunks: TransactionAction[][] = [];
     for (let i = 0; i < memberIds.length; i += MEMBERSHIPS_PER_TRANSACTION) {
-      chunks.push(memberIds.slice(i, i + MEMBERSHIPS_PER_TRANSACTION).flatMap((m): TransactionAction[] => [
-        ['update', { partitionKey: this.pk, rowKey: `R~User~${m}` }, 'Merge'],
-        ['upsert', { partitionKey: this.pk, rowKey: `R~User~${m}!` }, 'Merge'],
-        ['upsert', { partitionKey: this.pk, rowKey: `M~${groupId}~${m}`, memberId: m, memberType: 'User' }, 'Replace'],
-        ['upsert', { partitionKey: this.pk, rowKey: `R~User~${m}!${groupId}`, groupId }, 'Replace'],
-      ]));
+      chunks.push(
+        memberIds.slice(i, i + MEMBERSHIPS_PER_TRANSACTION).flatMap((m): TransactionAction[] => [
+          ['update', { partitionKey: this.pk, rowKey: `R~User~${m}` }, 'Merge'],
+          ['upsert', { partitionKey: this.pk, rowKey: `R~User~${m}!` }, 'Merge'],
+          [
+            'upsert',
+            { partitionKey: this.pk, rowKey: `M~${groupId}~${m}`, memberId: m, memberType: 'User' },
+            'Replace',
+          ],
+          ['upsert', { partitionKey: this.pk, rowKey: `R~User~${m}!${groupId}`, groupId }, 'Replace'],
+        ]),
+      );
     }
     await Promise.all(chunks.map((actions) => this.client.submitTransaction(actions)));
   }
@@ -146,7 +199,10 @@ export class RawFloor {
       const rowKey = `C~${type}~${randomInt(COUNTER_SHARDS)}`;
       const counter = await this.counter(rowKey);
       try {
-        const result = await this.client.submitTransaction([...actions, ['update', { partitionKey: this.pk, rowKey, n: counter.n + delta }, 'Merge', { etag: counter.etag }]]);
+        const result = await this.client.submitTransaction([
+          ...actions,
+          ['update', { partitionKey: this.pk, rowKey, n: counter.n + delta }, 'Merge', { etag: counter.etag }],
+        ]);
         // Sub-responses come in the order of the actions (an update's carries no row key to look it up by).
         const etag = result.subResponses[actions.length]?.etag;
         if (etag) this.counters.set(rowKey, Promise.resolve({ n: counter.n + delta, etag }));
@@ -180,6 +236,7 @@ export class RawFloor {
 function userColumns(d: UserData): Record<string, string | boolean> {
   const out: Record<string, string | boolean> = {};
   if (typeof d.active === 'boolean') out.c_active = d.active;
-  for (const attr of ['title', 'userType', 'displayName'] as const) if (typeof d[attr] === 'string') out[`c_${attr}`] = d[attr].toLowerCase();
+  for (const attr of ['title', 'userType', 'displayName'] as const)
+    if (typeof d[attr] === 'string') out[`c_${attr}`] = d[attr].toLowerCase();
   return out;
 }

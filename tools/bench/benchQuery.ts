@@ -8,7 +8,10 @@ import { benchArgs, filterPath, percentile, seedMembers, seedUsers, startBenchSe
  * raw `@azure/data-tables` scan of the same rows. Users and groups are seeded over HTTP.
  * A raw point read is measured at both sizes too: it is the floor, and shows what the emulator itself does.
  */
-const { numbers: [large, small, samples], flags } = benchArgs([100_000, 1_000, 200]);
+const {
+  numbers: [large, small, samples],
+  flags,
+} = benchArgs([100_000, 1_000, 200]);
 
 /**
  * The raw reads go to the app's own rows, so they name its layout (docs/architecture.md#storage-model): the default tenant's
@@ -30,14 +33,24 @@ async function main() {
   const seedTo = async (n: number) => {
     const t0 = Date.now();
     const from = ids.length;
-    ids.push(...(await seedUsers(svc, n - from, (k) => {
-      const i = from + k;
-      return { userName: userName(i), externalId: externalId(i), active: true, title: i % 10 ? 'Sales' : 'Engineer', emails: [{ type: 'work', primary: true, value: userName(i) }], name: { givenName: 'Query', familyName: `User ${i}` } };
-    })));
+    ids.push(
+      ...(await seedUsers(svc, n - from, (k) => {
+        const i = from + k;
+        return {
+          userName: userName(i),
+          externalId: externalId(i),
+          active: true,
+          title: i % 10 ? 'Sales' : 'Engineer',
+          emails: [{ type: 'work', primary: true, value: userName(i) }],
+          name: { givenName: 'Query', familyName: `User ${i}` },
+        };
+      })),
+    );
     console.log(`seeded ${n} users in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   };
 
-  const pick = (n: number) => Array.from({ length: samples }, (_, k) => Math.floor(((k * 7919) % samples) * (n / samples)));
+  const pick = (n: number) =>
+    Array.from({ length: samples }, (_, k) => Math.floor(((k * 7919) % samples) * (n / samples)));
   const lookups = async (n: number) => {
     const p50 = async (fn: (i: number) => Promise<unknown>) => {
       const xs: number[] = [];
@@ -57,41 +70,58 @@ async function main() {
   await seedTo(large);
   // Every fifth user belongs to one of ten groups, so listed users' `groups` are really looked up.
   for (let k = 0; k < 10; k++) {
-    const group = (await call('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: `Bench group ${k}` })).body.id as string;
-    await seedMembers(svc, group, ids.filter((_, i) => i % 50 === k * 5));
+    const group = (
+      await call('POST', '/Groups', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: `Bench group ${k}`,
+      })
+    ).body.id as string;
+    await seedMembers(
+      svc,
+      group,
+      ids.filter((_, i) => i % 50 === k * 5),
+    );
   }
   const atLarge = await lookups(large);
 
-  console.log(`\np50 of ${samples} lookups of existing users, local host over HTTP in its own process, patched Azurite ${flags.has('--in-process-storage') ? 'in this process' : 'in its own process'}, Node ${process.version}\n`);
+  console.log(
+    `\np50 of ${samples} lookups of existing users, local host over HTTP in its own process, patched Azurite ${flags.has('--in-process-storage') ? 'in this process' : 'in its own process'}, Node ${process.version}\n`,
+  );
   console.log(`| operation | ${small} users ms | ${large} users ms | ratio |`);
   console.log('|---|---:|---:|---:|');
-  const row = (name: string, a: number, b: number) => console.log(`| ${name} | ${a.toFixed(2)} | ${b.toFixed(2)} | ${(b / a).toFixed(2)} |`);
+  const row = (name: string, a: number, b: number) =>
+    console.log(`| ${name} | ${a.toFixed(2)} | ${b.toFixed(2)} | ${(b / a).toFixed(2)} |`);
   row('GET /Users?filter=userName eq', atSmall.userName, atLarge.userName);
   row('GET /Users?filter=externalId eq', atSmall.externalId, atLarge.externalId);
   row('raw data-tables getEntity (floor)', atSmall.raw, atLarge.raw);
 
   type Page = { Resources: Array<{ id: string }>; nextCursor?: string };
-  const byIndex = (extra = '') => async () => {
-    let seen = 0;
-    for (let start = 1; ; start += 100) {
-      const page = (await call('GET', `/Users?startIndex=${start}&count=100${extra}`)).body as Page;
-      if (!page.Resources.length) return seen;
-      seen += page.Resources.length;
-    }
-  };
-  const byCursor = (extra = '') => async () => {
-    let seen = 0;
-    for (let cursor = ''; ;) {
-      const page = (await call('GET', `/Users?cursor=${cursor}&count=100${extra}`)).body as Page;
-      seen += page.Resources.length;
-      if (!page.nextCursor) return seen;
-      cursor = page.nextCursor;
-    }
-  };
+  const byIndex =
+    (extra = '') =>
+    async () => {
+      let seen = 0;
+      for (let start = 1; ; start += 100) {
+        const page = (await call('GET', `/Users?startIndex=${start}&count=100${extra}`)).body as Page;
+        if (!page.Resources.length) return seen;
+        seen += page.Resources.length;
+      }
+    };
+  const byCursor =
+    (extra = '') =>
+    async () => {
+      let seen = 0;
+      for (let cursor = ''; ;) {
+        const page = (await call('GET', `/Users?cursor=${cursor}&count=100${extra}`)).body as Page;
+        seen += page.Resources.length;
+        if (!page.nextCursor) return seen;
+        cursor = page.nextCursor;
+      }
+    };
   const rawScan = async (pageSize?: number) => {
     let seen = 0;
     const filter = `PartitionKey eq '${PARTITION}' and RowKey ge '${userRow('')}' and RowKey lt '${userRow('~')}' and ${USER_ROWS_ONLY}`;
-    for await (const page of raw.listEntities({ queryOptions: { filter } }).byPage({ maxPageSize: pageSize })) seen += page.length;
+    for await (const page of raw.listEntities({ queryOptions: { filter } }).byPage({ maxPageSize: pageSize }))
+      seen += page.length;
     return seen;
   };
   const scans: Array<[string, () => Promise<number>]> = [
@@ -106,14 +136,17 @@ async function main() {
   const results: Array<[string, number]> = [];
   for (const [name, fn] of scans) {
     let seen = 0;
-    const ms = await timed(async () => { seen = await fn(); });
+    const ms = await timed(async () => {
+      seen = await fn();
+    });
     if (seen !== large) throw new Error(`${name} saw ${seen} users, expected ${large}`);
     results.push([name, ms]);
   }
   console.log(`\nPaging through all ${large} users (each read once, checked), same run\n`);
   console.log('| reader | total s | ratio to raw scan |');
   console.log('|---|---:|---:|');
-  for (const [name, ms] of results) console.log(`| ${name} | ${(ms / 1000).toFixed(2)} | ${(ms / results[0][1]).toFixed(2)} |`);
+  for (const [name, ms] of results)
+    console.log(`| ${name} | ${(ms / 1000).toFixed(2)} | ${(ms / results[0][1]).toFixed(2)} |`);
   await svc.close();
 }
 

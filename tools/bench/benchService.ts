@@ -40,14 +40,20 @@ export async function startBenchService(options: { inProcessStorage?: boolean } 
 export function scimClient(url: string, token: string): Pick<BenchService, 'scim' | 'call'> {
   const headers = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/scim+json' };
   const scim = async (method: string, path: string, body?: unknown): Promise<ScimAnswer> => {
-    const res = await httpCall(`${url}/scim/v2${path}`, method, headers, body === undefined ? undefined : JSON.stringify(body));
+    const res = await httpCall(
+      `${url}/scim/v2${path}`,
+      method,
+      headers,
+      body === undefined ? undefined : JSON.stringify(body),
+    );
     return { status: res.status, body: res.text ? JSON.parse(res.text) : undefined };
   };
   return {
     scim,
     call: async (method, path, body) => {
       const answer = await scim(method, path, body);
-      if (answer.status >= 300) throw new Error(`${method} ${path} → ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`);
+      if (answer.status >= 300)
+        throw new Error(`${method} ${path} → ${answer.status} ${JSON.stringify(answer.body).slice(0, 200)}`);
       return answer;
     },
   };
@@ -60,28 +66,59 @@ export function scimClient(url: string, token: string): Pick<BenchService, 'scim
  */
 const keepAlive = new Agent({ keepAlive: true });
 
-export function httpCall(url: string, method = 'GET', headers: Record<string, string> = {}, body?: string): Promise<{ status: number; text: string }> {
+export function httpCall(
+  url: string,
+  method = 'GET',
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<{ status: number; text: string }> {
   return new Promise((ok, fail) => {
-    const req = request(url, { method, headers: body === undefined ? headers : { ...headers, 'Content-Length': String(Buffer.byteLength(body)) }, agent: keepAlive }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => ok({ status: res.statusCode ?? 0, text }));
-      res.on('error', fail);
-    });
+    const req = request(
+      url,
+      {
+        method,
+        headers: body === undefined ? headers : { ...headers, 'Content-Length': String(Buffer.byteLength(body)) },
+        agent: keepAlive,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => ok({ status: res.statusCode ?? 0, text }));
+        res.on('error', fail);
+      },
+    );
     req.on('error', fail);
     req.end(body);
   });
 }
 
 /** Creates `n` users through the app, `inFlight` at a time, and returns their ids in order. */
-export async function seedUsers(svc: BenchService, n: number, user: (i: number) => object, inFlight = 16): Promise<string[]> {
-  return inParallel(Array.from({ length: n }, (_, i) => i), inFlight, async (i) => (await svc.call('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], ...user(i) })).body.id as string);
+export async function seedUsers(
+  svc: BenchService,
+  n: number,
+  user: (i: number) => object,
+  inFlight = 16,
+): Promise<string[]> {
+  return inParallel(
+    Array.from({ length: n }, (_, i) => i),
+    inFlight,
+    async (i) =>
+      (await svc.call('POST', '/Users', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], ...user(i) })).body
+        .id as string,
+  );
 }
 
 /** Adds members to a group through the app, 100 per PATCH, `inFlight` PATCHes at a time. */
-export async function seedMembers(svc: BenchService, groupId: string, memberIds: string[], inFlight = 4): Promise<void> {
-  const chunks = Array.from({ length: Math.ceil(memberIds.length / 100) }, (_, k) => memberIds.slice(k * 100, k * 100 + 100));
+export async function seedMembers(
+  svc: BenchService,
+  groupId: string,
+  memberIds: string[],
+  inFlight = 4,
+): Promise<void> {
+  const chunks = Array.from({ length: Math.ceil(memberIds.length / 100) }, (_, k) =>
+    memberIds.slice(k * 100, k * 100 + 100),
+  );
   await inParallel(chunks, inFlight, (ids) => svc.call('PATCH', `/Groups/${groupId}`, addMembersOp(ids)));
 }
 
@@ -101,7 +138,8 @@ export async function timed(fn: () => Promise<unknown>): Promise<number> {
 }
 
 /** The p-th percentile (nearest rank) of samples. */
-export const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
+export const percentile = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))];
 
 export const scimUser = (userName: string, i: number) => ({
   schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
@@ -119,9 +157,14 @@ export const floorUser = (userName: string, i: number) => {
   return data;
 };
 
-export const patchOp = (...Operations: Array<{ op: string; path?: string; value?: unknown }>) => ({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations });
-export const addMembersOp = (ids: string[]) => patchOp({ op: 'Add', path: 'members', value: ids.map((value) => ({ value })) });
-export const filterPath = (type: 'Users' | 'Groups', attr: string, value: string) => `/${type}?filter=${encodeURIComponent(`${attr} eq "${value}"`)}`;
+export const patchOp = (...Operations: Array<{ op: string; path?: string; value?: unknown }>) => ({
+  schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+  Operations,
+});
+export const addMembersOp = (ids: string[]) =>
+  patchOp({ op: 'Add', path: 'members', value: ids.map((value) => ({ value })) });
+export const filterPath = (type: 'Users' | 'Groups', attr: string, value: string) =>
+  `/${type}?filter=${encodeURIComponent(`${attr} eq "${value}"`)}`;
 
 /** `fn` over `items`, at most `limit` at a time, results in order. */
 export async function inParallel<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

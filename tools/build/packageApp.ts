@@ -19,14 +19,29 @@ export const PACKAGE_ENTRY = 'main.js';
  * `import()` or a call-time `require`, which is what keeps them lazy in the bundle too (a test loads the bundle
  * and checks that none of them was).
  */
-export const LAZY_MODULES = ['@azure/identity', '@azure/keyvault-secrets', '@azure/communication-email', 'jose', 'nodemailer'] as const;
+export const LAZY_MODULES = [
+  '@azure/identity',
+  '@azure/keyvault-secrets',
+  '@azure/communication-email',
+  'jose',
+  'nodemailer',
+] as const;
 
 /** `lazy/identity.js` for `@azure/identity`: where the bundle requires a lazy module from. */
 export const lazyFile = (module: string) => `lazy/${module.replace(/^@azure\//, '').replace(/\//g, '-')}.js`;
 
 /** How every file of the package is bundled (bench:coldstart packages its one-function app the same way). */
 // Azure runs Node 22; this machine and `npm start` run Node 20, and the artifact must load on both.
-export const BUNDLE_OPTIONS = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', minify: true, legalComments: 'external', logLevel: 'warning', metafile: true } as const;
+export const BUNDLE_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  legalComments: 'external',
+  logLevel: 'warning',
+  metafile: true,
+} as const;
 
 export interface PackageResult {
   dir: string;
@@ -39,10 +54,17 @@ export interface PackageResult {
 export async function packageApp(root: string, outDir = join(root, 'package')): Promise<PackageResult> {
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  const functionFiles = readdirSync(join(root, 'functions')).filter((f) => f.endsWith('.ts')).sort();
+  const functionFiles = readdirSync(join(root, 'functions'))
+    .filter((f) => f.endsWith('.ts'))
+    .sort();
   const main = await build({
     ...BUNDLE_OPTIONS,
-    stdin: { contents: functionFiles.map((f) => `import './functions/${f.replace(/\.ts$/, '')}';`).join('\n'), resolveDir: root, loader: 'ts', sourcefile: 'functions.ts' },
+    stdin: {
+      contents: functionFiles.map((f) => `import './functions/${f.replace(/\.ts$/, '')}';`).join('\n'),
+      resolveDir: root,
+      loader: 'ts',
+      sourcefile: 'functions.ts',
+    },
     outfile: join(outDir, PACKAGE_ENTRY),
     // Injected by the Functions worker at run time; bundling a copy would register functions nowhere.
     external: ['@azure/functions-core'],
@@ -53,19 +75,44 @@ export async function packageApp(root: string, outDir = join(root, 'package')): 
   });
   const lazy = await Promise.all(
     LAZY_MODULES.map((module) =>
-      build({ ...BUNDLE_OPTIONS, stdin: { contents: `module.exports = require('${module}');`, resolveDir: root, loader: 'js', sourcefile: `${module}.js` }, outfile: join(outDir, lazyFile(module)), absWorkingDir: root }),
+      build({
+        ...BUNDLE_OPTIONS,
+        stdin: {
+          contents: `module.exports = require('${module}');`,
+          resolveDir: root,
+          loader: 'js',
+          sourcefile: `${module}.js`,
+        },
+        outfile: join(outDir, lazyFile(module)),
+        absWorkingDir: root,
+      }),
     ),
   );
-  const bundled = [main, ...lazy].flatMap(({ metafile }) => Object.keys(metafile.inputs)).filter((f) => !f.startsWith('<stdin>'));
-  const source = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { name: string; version: string; description: string; engines: object };
+  const bundled = [main, ...lazy]
+    .flatMap(({ metafile }) => Object.keys(metafile.inputs))
+    .filter((f) => !f.startsWith('<stdin>'));
+  const source = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+    description: string;
+    engines: object;
+  };
   writeFileSync(
     join(outDir, 'package.json'),
     `${JSON.stringify({ name: source.name, version: source.version, private: true, description: source.description, main: PACKAGE_ENTRY, engines: source.engines }, null, 2)}\n`,
   );
   copyFileSync(join(root, 'host.json'), join(outDir, 'host.json'));
   copyFileSync(join(root, '.funcignore'), join(outDir, '.funcignore'));
-  const files = (readdirSync(outDir, { recursive: true }) as string[]).filter((f) => statSync(join(outDir, f)).isFile()).map((f) => f.split(sep).join('/')).sort();
-  return { dir: outDir, files, bytes: files.reduce((sum, f) => sum + statSync(join(outDir, f)).size, 0), bundled: [...new Set(bundled)] };
+  const files = (readdirSync(outDir, { recursive: true }) as string[])
+    .filter((f) => statSync(join(outDir, f)).isFile())
+    .map((f) => f.split(sep).join('/'))
+    .sort();
+  return {
+    dir: outDir,
+    files,
+    bytes: files.reduce((sum, f) => sum + statSync(join(outDir, f)).size, 0),
+    bundled: [...new Set(bundled)],
+  };
 }
 
 /** Resolves each lazy module, in the main bundle, to its own file next to it. */

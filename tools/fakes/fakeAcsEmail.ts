@@ -55,7 +55,9 @@ const MAX_SKEW_MS = 15 * 60_000;
  * `tls` serves https with the given certificate: the SDK sends bearer tokens only over https (its access-key
  * signing works over plain http with `allowInsecureConnection`).
  */
-export async function startFakeAcsEmail(options: { accessKey?: string; bearerToken?: string; tls?: { key: string; cert: string } } = {}): Promise<FakeAcsEmail> {
+export async function startFakeAcsEmail(
+  options: { accessKey?: string; bearerToken?: string; tls?: { key: string; cert: string } } = {},
+): Promise<FakeAcsEmail> {
   const accessKey = options.accessKey ?? randomBytes(32).toString('base64');
   const operations = new Map<string, Operation>();
   const listener = (req: IncomingMessage, res: ServerResponse) => {
@@ -72,40 +74,74 @@ export async function startFakeAcsEmail(options: { accessKey?: string; bearerTok
     auth: [],
     failNext: 0,
     throttled: false,
-    close: () => new Promise((ok) => { server.closeAllConnections(); server.close(() => ok()); }),
+    close: () =>
+      new Promise((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
   };
 
   function handle(req: IncomingMessage, body: Buffer, res: ServerResponse) {
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     const auth = authenticate(req, url, body);
     fake.auth.push(auth);
-    if (auth !== 'hmac' && auth !== 'bearer') return error(res, 401, 'Denied', `Denied by the resource provider: ${auth}.`);
+    if (auth !== 'hmac' && auth !== 'bearer')
+      return error(res, 401, 'Denied', `Denied by the resource provider: ${auth}.`);
     const apiVersion = url.searchParams.get('api-version');
-    if (!apiVersion) return error(res, 400, 'MissingApiVersionParameter', 'The api-version query parameter is required.');
+    if (!apiVersion)
+      return error(res, 400, 'MissingApiVersionParameter', 'The api-version query parameter is required.');
 
     if (req.method === 'POST' && url.pathname === '/emails:send') {
-      if (fake.throttled) return error(res, 429, 'TooManyRequests', 'Too many requests: the email quota is exceeded.', { 'retry-after': '1' });
+      if (fake.throttled)
+        return error(res, 429, 'TooManyRequests', 'Too many requests: the email quota is exceeded.', {
+          'retry-after': '1',
+        });
       let parsed;
       try {
         parsed = messageSchema.safeParse(JSON.parse(body.toString('utf8')));
       } catch {
         return error(res, 400, 'InvalidRequestBody', 'The request body is not JSON.');
       }
-      if (!parsed.success) return error(res, 400, 'InvalidRequestBody', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      if (!parsed.success)
+        return error(
+          res,
+          400,
+          'InvalidRequestBody',
+          parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+        );
       const id = (req.headers['operation-id'] as string | undefined) ?? randomUUID();
       const outcome = fake.failNext > 0 ? 'Failed' : 'Succeeded';
       if (fake.failNext > 0) fake.failNext--;
       operations.set(id, { id, polls: 0, outcome });
       fake.messages.push(parsed.data);
-      return json(res, 202, { id, status: 'Running' }, { 'Operation-Location': `${fake.endpoint}emails/operations/${id}?api-version=${apiVersion}`, 'retry-after': '0' });
+      return json(
+        res,
+        202,
+        { id, status: 'Running' },
+        {
+          'Operation-Location': `${fake.endpoint}emails/operations/${id}?api-version=${apiVersion}`,
+          'retry-after': '0',
+        },
+      );
     }
 
     const poll = /^\/emails\/operations\/([^/]+)$/.exec(url.pathname);
     if (req.method === 'GET' && poll) {
       const op = operations.get(decodeURIComponent(poll[1]));
       if (!op) return error(res, 404, 'NotFound', 'No such operation.');
-      if (op.polls++ < POLLS_BEFORE_DONE) return json(res, 200, { id: op.id, status: 'Running' }, { 'retry-after': '0' });
-      return json(res, 200, op.outcome === 'Succeeded' ? { id: op.id, status: 'Succeeded' } : { id: op.id, status: 'Failed', error: { code: 'EmailDropped', message: 'The email was dropped by the service.' } });
+      if (op.polls++ < POLLS_BEFORE_DONE)
+        return json(res, 200, { id: op.id, status: 'Running' }, { 'retry-after': '0' });
+      return json(
+        res,
+        200,
+        op.outcome === 'Succeeded'
+          ? { id: op.id, status: 'Succeeded' }
+          : {
+              id: op.id,
+              status: 'Failed',
+              error: { code: 'EmailDropped', message: 'The email was dropped by the service.' },
+            },
+      );
     }
     return error(res, 404, 'NotFound', `No route ${req.method} ${url.pathname}.`);
   }
@@ -113,13 +149,15 @@ export async function startFakeAcsEmail(options: { accessKey?: string; bearerTok
   /** `hmac` or `bearer` when valid, else what is wrong with the request's credentials. */
   function authenticate(req: IncomingMessage, url: URL, body: Buffer): string {
     const authorization = req.headers.authorization ?? '';
-    if (authorization.startsWith('Bearer ')) return options.bearerToken && authorization.slice(7) === options.bearerToken ? 'bearer' : 'wrong bearer token';
+    if (authorization.startsWith('Bearer '))
+      return options.bearerToken && authorization.slice(7) === options.bearerToken ? 'bearer' : 'wrong bearer token';
     const m = /^HMAC-SHA256 SignedHeaders=x-ms-date;host;x-ms-content-sha256&Signature=(.+)$/.exec(authorization);
     if (!m) return 'no Authorization';
     const date = req.headers['x-ms-date'] as string | undefined;
     const contentHash = req.headers['x-ms-content-sha256'] as string | undefined;
     if (!date || Math.abs(Date.parse(date) - Date.now()) > MAX_SKEW_MS) return 'x-ms-date missing or skewed';
-    if (contentHash !== createHash('sha256').update(body).digest('base64')) return 'x-ms-content-sha256 does not match the body';
+    if (contentHash !== createHash('sha256').update(body).digest('base64'))
+      return 'x-ms-content-sha256 does not match the body';
     const query = url.searchParams.toString();
     const toSign = `${req.method}\n${url.pathname}${query ? `?${query}` : ''}\n${date};${req.headers.host};${contentHash}`;
     const expected = createHmac('sha256', Buffer.from(accessKey, 'base64')).update(toSign).digest();
@@ -139,6 +177,12 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(JSON.stringify(body));
 }
 
-function error(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}) {
+function error(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+) {
   json(res, status, { error: { code, message } }, { 'x-ms-error-code': code, ...headers });
 }

@@ -34,20 +34,40 @@ export async function startKeySetServer(keys: SigningKey[]): Promise<KeySetServe
       res.writeHead(503).end();
       return;
     }
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: state.keys.map((k) => k.publicJwk) }));
+    res
+      .writeHead(200, { 'Content-Type': 'application/json' })
+      .end(JSON.stringify({ keys: state.keys.map((k) => k.publicJwk) }));
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/common/discovery/keys`;
   return Object.assign(state, {
     url,
-    close: () => new Promise<void>((ok) => { server.closeAllConnections(); server.close(() => ok()); }),
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
   });
 }
 
 /** A token shaped like the ones Entra's provisioning service sends (v1, sts.windows.net issuer); `claims` override. */
-export function entraToken(key: SigningKey, entraTenantId: string, claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}): Promise<string> {
+export function entraToken(
+  key: SigningKey,
+  entraTenantId: string,
+  claims: Record<string, unknown> = {},
+  header: Record<string, unknown> = {},
+): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ iss: `https://sts.windows.net/${entraTenantId}/`, aud: ENTRA_PROVISIONING_AUDIENCE, tid: entraTenantId, iat: now, nbf: now, exp: now + 3600, appid: '00000014-0000-0000-c000-000000000000', ...claims })
+  return new SignJWT({
+    iss: `https://sts.windows.net/${entraTenantId}/`,
+    aud: ENTRA_PROVISIONING_AUDIENCE,
+    tid: entraTenantId,
+    iat: now,
+    nbf: now,
+    exp: now + 3600,
+    appid: '00000014-0000-0000-c000-000000000000',
+    ...claims,
+  })
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: key.kid, ...header })
     .sign(key.privateKey);
 }

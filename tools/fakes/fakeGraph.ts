@@ -20,7 +20,14 @@ export interface FakeGraph {
 
 export interface FakeJobStatus {
   code: 'NotConfigured' | 'NotRun' | 'Active' | 'Paused' | 'Quarantine';
-  quarantine?: { reason: string; currentBegan: string; nextAttempt: string; seriesBegan: string; seriesCount: number; error?: { code: string; message: string; tenantActionable: boolean } };
+  quarantine?: {
+    reason: string;
+    currentBegan: string;
+    nextAttempt: string;
+    seriesBegan: string;
+    seriesCount: number;
+    error?: { code: string; message: string; tenantActionable: boolean };
+  };
 }
 
 export async function startFakeGraph(bearerToken: string): Promise<FakeGraph> {
@@ -34,7 +41,11 @@ export async function startFakeGraph(bearerToken: string): Promise<FakeGraph> {
       if (!jobs.has(sp)) jobs.set(sp, new Map());
       jobs.get(sp)!.set(jobId, status);
     },
-    close: () => new Promise((ok) => { server.closeAllConnections(); server.close(() => ok()); }),
+    close: () =>
+      new Promise((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
   };
 
   const job = (id: string, s: FakeJobStatus) => ({
@@ -61,13 +72,22 @@ export async function startFakeGraph(bearerToken: string): Promise<FakeGraph> {
   function handle(req: IncomingMessage, res: ServerResponse) {
     const path = new URL(req.url ?? '/', 'http://graph').pathname;
     fake.requests.push(`${req.method} ${path}`);
-    if (req.headers.authorization !== `Bearer ${bearerToken}`) return error(res, 401, 'InvalidAuthenticationToken', 'Access token is empty or invalid.');
-    if (fake.forbidden) return error(res, 403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+    if (req.headers.authorization !== `Bearer ${bearerToken}`)
+      return error(res, 401, 'InvalidAuthenticationToken', 'Access token is empty or invalid.');
+    if (fake.forbidden)
+      return error(res, 403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
     const m = /^\/v1\.0\/servicePrincipals\/([^/]+)\/synchronization\/jobs(?:\/([^/]+))?$/.exec(path);
-    if (req.method !== 'GET' || !m) return error(res, 400, 'BadRequest', `Resource not found for the segment '${path}'.`);
+    if (req.method !== 'GET' || !m)
+      return error(res, 400, 'BadRequest', `Resource not found for the segment '${path}'.`);
     const [sp, jobId] = [decodeURIComponent(m[1]), m[2] && decodeURIComponent(m[2])];
     const ofSp = jobs.get(sp);
-    if (!ofSp) return error(res, 404, 'Request_ResourceNotFound', `Resource '${sp}' does not exist or one of its queried reference-property objects are not present.`);
+    if (!ofSp)
+      return error(
+        res,
+        404,
+        'Request_ResourceNotFound',
+        `Resource '${sp}' does not exist or one of its queried reference-property objects are not present.`,
+      );
     if (!jobId) return send(res, 200, { value: [...ofSp].map(([id, s]) => job(id, s)) });
     const s = ofSp.get(jobId);
     return s ? send(res, 200, job(jobId, s)) : error(res, 404, 'NotFound', `Job ${jobId} not found.`);
@@ -83,4 +103,5 @@ function send(res: ServerResponse, status: number, body: unknown) {
   res.end(JSON.stringify(body));
 }
 
-const error = (res: ServerResponse, status: number, code: string, message: string) => send(res, status, { error: { code, message, innerError: { date: new Date().toISOString() } } });
+const error = (res: ServerResponse, status: number, code: string, message: string) =>
+  send(res, status, { error: { code, message, innerError: { date: new Date().toISOString() } } });

@@ -31,8 +31,16 @@ export interface FakeKeyVaultOptions {
   purgeProtection?: boolean;
 }
 
-const attributesSchema = z.object({ enabled: z.boolean().optional(), exp: z.number().int().optional(), nbf: z.number().int().optional() });
-const updateBodySchema = z.object({ contentType: z.string().max(255).optional(), tags: z.record(z.string()).optional(), attributes: attributesSchema.optional() });
+const attributesSchema = z.object({
+  enabled: z.boolean().optional(),
+  exp: z.number().int().optional(),
+  nbf: z.number().int().optional(),
+});
+const updateBodySchema = z.object({
+  contentType: z.string().max(255).optional(),
+  tags: z.record(z.string()).optional(),
+  attributes: attributesSchema.optional(),
+});
 const setBodySchema = updateBodySchema.extend({ value: z.string() });
 
 /** Secret names: Key Vault allows 1–127 letters, digits and hyphens, and compares them case-insensitively. */
@@ -65,7 +73,12 @@ interface Secret {
 type Lifecycle = 'active' | 'deleting' | 'deleted' | 'purging' | 'gone';
 
 class VaultError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly inner?: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly inner?: string,
+  ) {
     super(message);
   }
 }
@@ -92,7 +105,12 @@ export async function startFakeKeyVault(options: FakeKeyVaultOptions = {}): Prom
     if (s && lifecycle(s) === 'gone') secrets.delete(name.toLowerCase());
     return s && states.includes(lifecycle(s)) ? s : undefined;
   };
-  const notFound = (what: string) => new VaultError(404, 'SecretNotFound', `A secret with (name/id) ${what} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command.`);
+  const notFound = (what: string) =>
+    new VaultError(
+      404,
+      'SecretNotFound',
+      `A secret with (name/id) ${what} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command.`,
+    );
 
   const attributes = (v: Version) => ({
     enabled: v.enabled,
@@ -103,7 +121,10 @@ export async function startFakeKeyVault(options: FakeKeyVaultOptions = {}): Prom
     recoveryLevel: options.purgeProtection ? 'Recoverable' : 'Recoverable+Purgeable',
     recoverableDays: RETENTION_DAYS,
   });
-  const described = (v: Version) => ({ ...(v.contentType !== undefined ? { contentType: v.contentType } : {}), ...(v.tags ? { tags: v.tags } : {}) });
+  const described = (v: Version) => ({
+    ...(v.contentType !== undefined ? { contentType: v.contentType } : {}),
+    ...(v.tags ? { tags: v.tags } : {}),
+  });
   const current = (s: Secret) => s.versions[s.versions.length - 1];
   /** SecretBundle (get, set, update): the value only where the service returns it. */
   const bundle = (s: Secret, v: Version, withValue: boolean) => ({
@@ -120,7 +141,12 @@ export async function startFakeKeyVault(options: FakeKeyVaultOptions = {}): Prom
   });
   const deletedBundle = (s: Secret) => {
     const deletedDate = Math.floor((s.deletedAt ?? 0) / 1000);
-    return { recoveryId: `${url}/deletedsecrets/${s.name}`, deletedDate, scheduledPurgeDate: deletedDate + RETENTION_DAYS * 86_400, ...bundle(s, current(s), false) };
+    return {
+      recoveryId: `${url}/deletedsecrets/${s.name}`,
+      deletedDate,
+      scheduledPurgeDate: deletedDate + RETENTION_DAYS * 86_400,
+      ...bundle(s, current(s), false),
+    };
   };
 
   /** One page of a list; the rest is behind `nextLink`, which carries api-version, `$skiptoken` and maxresults like the service's. */
@@ -134,9 +160,10 @@ export async function startFakeKeyVault(options: FakeKeyVaultOptions = {}): Prom
     const skip = skiptoken === null ? 0 : Number(Buffer.from(skiptoken, 'base64url').toString('utf8'));
     if (!Number.isInteger(skip) || skip < 0) throw new VaultError(400, 'BadParameter', 'Invalid $skiptoken.');
     const next = skip + size;
-    const nextLink = next < items.length
-      ? `${url}${u.pathname}?api-version=${u.searchParams.get('api-version')}&$skiptoken=${Buffer.from(String(next)).toString('base64url')}${maxresults !== null ? `&maxresults=${maxresults}` : ''}`
-      : null;
+    const nextLink =
+      next < items.length
+        ? `${url}${u.pathname}?api-version=${u.searchParams.get('api-version')}&$skiptoken=${Buffer.from(String(next)).toString('base64url')}${maxresults !== null ? `&maxresults=${maxresults}` : ''}`
+        : null;
     return { value: items.slice(skip, next), nextLink };
   };
 
@@ -148,7 +175,12 @@ export async function startFakeKeyVault(options: FakeKeyVaultOptions = {}): Prom
       throw new VaultError(400, 'BadParameter', 'The request body is not valid JSON.');
     }
     const parsed = schema.safeParse(input);
-    if (!parsed.success) throw new VaultError(400, 'BadParameter', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    if (!parsed.success)
+      throw new VaultError(
+        400,
+        'BadParameter',
+        parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+      );
     return parsed.data;
   };
 
@@ -160,21 +192,51 @@ export async function startFakeKeyVault(options: FakeKeyVaultOptions = {}): Prom
     if (collection === 'secrets' && name === undefined && method === 'GET') {
       count('list');
       const live = [...secrets.values()].filter((s) => lifecycle(s) === 'active');
-      return page(u, live.map((s) => item(s, current(s), false)));
+      return page(
+        u,
+        live.map((s) => item(s, current(s), false)),
+      );
     }
     if (collection === 'secrets' && name !== undefined && sub === undefined && method === 'PUT') {
       count('set');
-      if (!SECRET_NAME.test(name)) throw new VaultError(400, 'BadParameter', `The secret name ${name} is invalid: use 1-127 letters, digits and hyphens.`);
+      if (!SECRET_NAME.test(name))
+        throw new VaultError(
+          400,
+          'BadParameter',
+          `The secret name ${name} is invalid: use 1-127 letters, digits and hyphens.`,
+        );
       const input = parse(setBodySchema, body);
       const existing = secrets.get(name.toLowerCase());
       const state = existing && lifecycle(existing);
       // Seen on real vaults: a soft-deleted name stays reserved, and a purge frees it only seconds later
       // (azure-sdk-for-net#34322, azure-powershell#14800).
-      if (state === 'deleted') throw new VaultError(409, 'Conflict', `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`, 'ObjectIsDeletedButRecoverable');
-      if (state === 'deleting' || state === 'purging') throw new VaultError(409, 'Conflict', `Secret ${name} is currently being deleted and cannot be re-created; retry later.`, 'ObjectIsBeingDeleted');
+      if (state === 'deleted')
+        throw new VaultError(
+          409,
+          'Conflict',
+          `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`,
+          'ObjectIsDeletedButRecoverable',
+        );
+      if (state === 'deleting' || state === 'purging')
+        throw new VaultError(
+          409,
+          'Conflict',
+          `Secret ${name} is currently being deleted and cannot be re-created; retry later.`,
+          'ObjectIsBeingDeleted',
+        );
       const secret = existing && state === 'active' ? existing : { name, versions: [] };
       const now = unixNow();
-      const v: Version = { version: randomBytes(16).toString('hex'), value: input.value, contentType: input.contentType, tags: input.tags, enabled: input.attributes?.enabled ?? true, created: now, updated: now, exp: input.attributes?.exp, nbf: input.attributes?.nbf };
+      const v: Version = {
+        version: randomBytes(16).toString('hex'),
+        value: input.value,
+        contentType: input.contentType,
+        tags: input.tags,
+        enabled: input.attributes?.enabled ?? true,
+        created: now,
+        updated: now,
+        exp: input.attributes?.exp,
+        nbf: input.attributes?.nbf,
+      };
       secret.versions.push(v);
       secrets.set(name.toLowerCase(), secret);
       return bundle(secret, v, true);
@@ -193,7 +255,8 @@ export async function startFakeKeyVault(options: FakeKeyVaultOptions = {}): Prom
       if (!v) throw notFound(sub === undefined ? name : `${name}/${sub}`);
       // Disabled versions cannot be read (azure-sdk-for-js#24756); expired and not-yet-valid ones can
       // (Azure/AzureKeyVault#19: exp does not block a get, whatever the docs suggest).
-      if (!v.enabled) throw new VaultError(403, 'Forbidden', 'Operation get is not allowed on a disabled secret.', 'SecretDisabled');
+      if (!v.enabled)
+        throw new VaultError(403, 'Forbidden', 'Operation get is not allowed on a disabled secret.', 'SecretDisabled');
       return bundle(s, v, true);
     }
     if (collection === 'secrets' && name !== undefined && sub !== undefined && method === 'PATCH') {
@@ -228,11 +291,17 @@ export async function startFakeKeyVault(options: FakeKeyVaultOptions = {}): Prom
     }
     if (collection === 'deletedsecrets' && name !== undefined && sub === undefined && method === 'DELETE') {
       count('purge');
-      if (find(name, 'deleting')) throw new VaultError(409, 'Conflict', 'Secret is currently being deleted.', 'ObjectIsBeingDeleted');
+      if (find(name, 'deleting'))
+        throw new VaultError(409, 'Conflict', 'Secret is currently being deleted.', 'ObjectIsBeingDeleted');
       const s = find(name, 'deleted');
       if (!s) throw new VaultError(404, 'SecretNotFound', `Deleted Secret not found: ${name}`);
       // Wording of the service with purge protection on (seen in microsoft/AzureTRE#1951).
-      if (options.purgeProtection) throw new VaultError(403, 'Forbidden', 'Operation "purge" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.');
+      if (options.purgeProtection)
+        throw new VaultError(
+          403,
+          'Forbidden',
+          'Operation "purge" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.',
+        );
       s.purgedAt = Date.now();
       return null;
     }
@@ -249,21 +318,30 @@ export async function startFakeKeyVault(options: FakeKeyVaultOptions = {}): Prom
   function answer(req: IncomingMessage, res: ServerResponse, body: string) {
     const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
       if (payload === null) return void res.writeHead(status, headers).end();
-      res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(payload));
+      res
+        .writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...headers })
+        .end(JSON.stringify(payload));
     };
     const fail = (e: VaultError, headers?: Record<string, string>) =>
-      send(e.status, { error: { code: e.code, message: e.message, ...(e.inner ? { innererror: { code: e.inner } } : {}) } }, headers);
+      send(
+        e.status,
+        { error: { code: e.code, message: e.message, ...(e.inner ? { innererror: { code: e.inner } } : {}) } },
+        headers,
+      );
 
-    if (state.outage) return fail(new VaultError(503, 'ServiceUnavailable', 'The service is unavailable (fake Key Vault outage).'));
+    if (state.outage)
+      return fail(new VaultError(503, 'ServiceUnavailable', 'The service is unavailable (fake Key Vault outage).'));
     // The SDK sends its first request without a token (and without a body) to learn the tenant and resource
     // from this challenge; the 401 body is the service's own (recordings of azure-sdk-for-js).
     if (!/^Bearer \S+$/.test(req.headers.authorization ?? '')) {
       return fail(new VaultError(401, 'Unauthorized', 'AKV10000: Request is missing a Bearer or PoP token.'), {
-        'WWW-Authenticate': 'Bearer authorization="https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000", resource="https://vault.azure.net"',
+        'WWW-Authenticate':
+          'Bearer authorization="https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000", resource="https://vault.azure.net"',
       });
     }
     const u = new URL(req.url ?? '/', url);
-    if (!u.searchParams.get('api-version')) return fail(new VaultError(400, 'BadParameter', 'The api-version query parameter is required.'));
+    if (!u.searchParams.get('api-version'))
+      return fail(new VaultError(400, 'BadParameter', 'The api-version query parameter is required.'));
     try {
       const payload = operate(req.method ?? 'GET', u, body);
       send(payload === null ? 204 : 200, payload);

@@ -30,5 +30,10 @@ export async function startSmtpSink(): Promise<SmtpSink> {
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const { port } = server.server.address() as AddressInfo;
-  return { url: `smtp://127.0.0.1:${port}`, mails, envelopes, close: () => new Promise((ok) => server.close(() => ok())) };
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    mails,
+    envelopes,
+    close: () => new Promise((ok) => server.close(() => ok())),
+  };
 }

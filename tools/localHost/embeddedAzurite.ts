@@ -53,16 +53,28 @@ function useKeyRangeIndex() {
   if (store.queryTableEntities.keyRange) return;
   const query = store.queryTableEntities;
   const literal = "'((?:[^']|'')*)'";
-  const shape = new RegExp(`^\\s*PartitionKey eq ${literal} and RowKey (ge|gt) ${literal} and RowKey lt ${literal}(?:\\s|$)`);
+  const shape = new RegExp(
+    `^\\s*PartitionKey eq ${literal} and RowKey (ge|gt) ${literal} and RowKey lt ${literal}(?:\\s|$)`,
+  );
   const unquote = (s: string) => s.replace(/''/g, "'");
   type Collection = { chain(): { find(q: object): unknown } };
   const patched = function (this: { getEntityCollection: (...a: unknown[]) => Collection }, ...args: unknown[]) {
-    const [, , , options, nextPartitionKey, nextRowKey] = args as [unknown, unknown, unknown, { filter?: string }, string?, string?];
+    const [, , , options, nextPartitionKey, nextRowKey] = args as [
+      unknown,
+      unknown,
+      unknown,
+      { filter?: string },
+      string?,
+      string?,
+    ];
     const m = shape.exec(options?.filter ?? '');
     if (!m) return query.apply(this, args);
     const partition = unquote(m[1]);
     let low = unquote(m[3]);
-    const continuation = nextRowKey && Buffer.from(nextPartitionKey ?? '', 'base64').toString('utf8') === partition ? Buffer.from(nextRowKey, 'base64').toString('utf8') : '';
+    const continuation =
+      nextRowKey && Buffer.from(nextPartitionKey ?? '', 'base64').toString('utf8') === partition
+        ? Buffer.from(nextRowKey, 'base64').toString('utf8')
+        : '';
     if (continuation > low) low = continuation;
     const collectionOf = this.getEntityCollection;
     this.getEntityCollection = (...a: unknown[]) => {
@@ -92,7 +104,24 @@ export async function startAzurite(options: { queue?: boolean } = {}): Promise<E
   usePointReadIndex();
   useKeyRangeIndex();
   const dir = mkdtempSync(join(tmpdir(), 'azurite-'));
-  const config = new TableConfiguration('127.0.0.1', 0, undefined, join(dir, 'table.json'), false, false, undefined, undefined, false, false, '', '', '', undefined, false, true);
+  const config = new TableConfiguration(
+    '127.0.0.1',
+    0,
+    undefined,
+    join(dir, 'table.json'),
+    false,
+    false,
+    undefined,
+    undefined,
+    false,
+    false,
+    '',
+    '',
+    '',
+    undefined,
+    false,
+    true,
+  );
   const server = new TableServer(config);
   await server.start();
   const queue = options.queue ? await startQueueService(dir) : undefined;
@@ -116,7 +145,26 @@ async function startQueueService(dir: string): Promise<{ getHttpServerAddress():
   const persistence = [{ locationId: 'Default', locationPath: join(dir, 'queue'), maxConcurrency: 1 }];
   // skipApiVersionCheck: @azure/storage-queue 12.30 (the last for Node 20) sends x-ms-version 2026-04-06, newer than
   // Azurite 3.35 knows (2025-11-05); create, send and receive are unchanged between them.
-  const config = new QueueConfiguration('127.0.0.1', 0, undefined, join(dir, 'queue.json'), join(dir, 'queue-extent.json'), persistence, false, undefined, false, undefined, false, true, '', '', '', undefined, false, true);
+  const config = new QueueConfiguration(
+    '127.0.0.1',
+    0,
+    undefined,
+    join(dir, 'queue.json'),
+    join(dir, 'queue-extent.json'),
+    persistence,
+    false,
+    undefined,
+    false,
+    undefined,
+    false,
+    true,
+    '',
+    '',
+    '',
+    undefined,
+    false,
+    true,
+  );
   const server = new QueueServer(config);
   await server.start();
   return server;

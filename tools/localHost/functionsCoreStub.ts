@@ -26,9 +26,18 @@ export interface Registration extends IndexedFunction {
 
 export const registrations: Registration[] = [];
 
-export function registerFunction(metadata: { name: string; bindings: Record<string, RegisteredBinding> }, handler: Registration['handler']) {
+export function registerFunction(
+  metadata: { name: string; bindings: Record<string, RegisteredBinding> },
+  handler: Registration['handler'],
+) {
   registrations.push({ name: metadata.name, bindings: metadata.bindings, handler });
-  return { dispose: () => registrations.splice(registrations.findIndex((r) => r.handler === handler), 1) };
+  return {
+    dispose: () =>
+      registrations.splice(
+        registrations.findIndex((r) => r.handler === handler),
+        1,
+      ),
+  };
 }
 
 /**
@@ -42,7 +51,12 @@ export interface ProgrammingModel {
 
 export interface CoreInvocationContext {
   invocationId: string;
-  request: { invocationId: string; functionId: string; inputData: Array<{ name: string; data: RpcTypedData }>; triggerMetadata: Record<string, RpcTypedData> };
+  request: {
+    invocationId: string;
+    functionId: string;
+    inputData: Array<{ name: string; data: RpcTypedData }>;
+    triggerMetadata: Record<string, RpcTypedData>;
+  };
   metadata: { name: string; bindings: Record<string, RegisteredBinding> };
   state: string;
   log(level: string, category: string, message: string): void;
@@ -93,11 +107,20 @@ const hooks = new Map<string, HookCallback[]>();
 export function registerHook(hookName: string, callback: HookCallback) {
   const list = hooks.get(hookName) ?? [];
   hooks.set(hookName, [...list, callback]);
-  return { dispose: () => hooks.set(hookName, (hooks.get(hookName) ?? []).filter((c) => c !== callback)) };
+  return {
+    dispose: () =>
+      hooks.set(
+        hookName,
+        (hooks.get(hookName) ?? []).filter((c) => c !== callback),
+      ),
+  };
 }
 
 /** Runs the hooks registered under `hookName` in registration order, each awaited before the next. */
-export async function executeHooks(hookName: string, context: HookContext = { hookData: {}, appHookData: {} }): Promise<void> {
+export async function executeHooks(
+  hookName: string,
+  context: HookContext = { hookData: {}, appHookData: {} },
+): Promise<void> {
   for (const callback of hooks.get(hookName) ?? []) await callback(context);
 }
 export const version = 'local';

@@ -41,14 +41,17 @@ export function installCoreStub(): void {
   const mod = Module as unknown as { _resolveFilename: (req: string, ...rest: unknown[]) => string };
   const original = mod._resolveFilename;
   if ((original as { stubbed?: boolean }).stubbed) return;
-  const patched = (request: string, ...rest: unknown[]) => original.call(Module, request === '@azure/functions-core' ? STUB : request, ...rest);
+  const patched = (request: string, ...rest: unknown[]) =>
+    original.call(Module, request === '@azure/functions-core' ? STUB : request, ...rest);
   (patched as { stubbed?: boolean }).stubbed = true;
   mod._resolveFilename = patched;
 }
 
 /** Loads every function file of the app (what package.json's `main` glob names in Azure). */
 export function loadFunctionApp(functionsDir: string): Registration[] {
-  const files = readdirSync(functionsDir).sort().filter((file) => /\.(js|ts)$/.test(file) && !file.endsWith('.d.ts'));
+  const files = readdirSync(functionsDir)
+    .sort()
+    .filter((file) => /\.(js|ts)$/.test(file) && !file.endsWith('.d.ts'));
   return requireFunctionFiles(files.map((file) => join(functionsDir, file)));
 }
 
@@ -61,7 +64,11 @@ export function loadPackagedApp(appRoot: string): Registration[] {
   if (!main) throw new Error(`${join(appRoot, 'package.json')} has no "main" naming the function entry points`);
   const dir = join(appRoot, dirname(main));
   const name = basename(main);
-  const files = name.includes('*') ? readdirSync(dir).filter((f) => globSegment(name).test(f)).sort() : [name];
+  const files = name.includes('*')
+    ? readdirSync(dir)
+        .filter((f) => globSegment(name).test(f))
+        .sort()
+    : [name];
   if (!files.length) throw new Error(`"main": "${main}" matches no file in ${appRoot}`);
   return requireFunctionFiles(files.map((file) => join(dir, file)));
 }
@@ -77,17 +84,26 @@ function requireFunctionFiles(paths: string[]): Registration[] {
 
 /** The parts of host.json the local host honours; the rest only matters to the real host. */
 const hostJsonSchema = z.object({
-  extensions: z.object({
-    http: z.object({
-      routePrefix: z.string().default('api'),
-      maxConcurrentRequests: z.number().int().min(-1).default(-1),
-      maxOutstandingRequests: z.number().int().min(-1).default(-1),
-    }).default({}),
-  }).default({}),
+  extensions: z
+    .object({
+      http: z
+        .object({
+          routePrefix: z.string().default('api'),
+          maxConcurrentRequests: z.number().int().min(-1).default(-1),
+          maxOutstandingRequests: z.number().int().min(-1).default(-1),
+        })
+        .default({}),
+    })
+    .default({}),
 });
 
 function globSegment(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]*')}$`);
+  return new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('[^/]*')}$`,
+  );
 }
 
 export function readHostJson(appRoot: string) {
@@ -95,7 +111,13 @@ export function readHostJson(appRoot: string) {
 }
 
 /** `functionsDir`: load every function file there (sources, in tests); without it, what package.json's `main` names. */
-export async function startFunctionsHost(options: { appRoot: string; functionsDir?: string; port?: number; host?: string; log?: (line: string) => void }): Promise<FunctionsHost> {
+export async function startFunctionsHost(options: {
+  appRoot: string;
+  functionsDir?: string;
+  port?: number;
+  host?: string;
+  log?: (line: string) => void;
+}): Promise<FunctionsHost> {
   const log = options.log ?? (() => {});
   const http = readHostJson(options.appRoot);
   const registrations = options.functionsDir ? loadFunctionApp(options.functionsDir) : loadPackagedApp(options.appRoot);
@@ -104,7 +126,12 @@ export async function startFunctionsHost(options: { appRoot: string; functionsDi
   const core = require('@azure/functions-core') as typeof import('./functionsCoreStub');
   const throttle = new RequestThrottle(http.maxConcurrentRequests, http.maxOutstandingRequests);
   /** Each registration's trigger binding, which names the invocation's input. */
-  const triggers = new Map(registrations.map((r) => [r, Object.keys(r.bindings).find((k) => r.bindings[k].direction === 'in' && /Trigger$/.test(r.bindings[k].type))!]));
+  const triggers = new Map(
+    registrations.map((r) => [
+      r,
+      Object.keys(r.bindings).find((k) => r.bindings[k].direction === 'in' && /Trigger$/.test(r.bindings[k].type))!,
+    ]),
+  );
 
   const server = createServer((req, res) => {
     handle(req, res).catch((e) => {
@@ -128,7 +155,10 @@ export async function startFunctionsHost(options: { appRoot: string; functionsDi
     const release = await admitted;
     try {
       const body = await readBody(req);
-      send(res, (await invoke(hit.route.registration, { http: toRpcHttp(req, url, hit.params, body) })).returnValue?.http);
+      send(
+        res,
+        (await invoke(hit.route.registration, { http: toRpcHttp(req, url, hit.params, body) })).returnValue?.http,
+      );
     } finally {
       release();
     }
@@ -144,7 +174,12 @@ export async function startFunctionsHost(options: { appRoot: string; functionsDi
     const invocationId = randomUUID();
     const invocation = model.getInvocationModel({
       invocationId,
-      request: { invocationId, functionId: registration.name, inputData: [{ name: triggers.get(registration)!, data }], triggerMetadata: {} },
+      request: {
+        invocationId,
+        functionId: registration.name,
+        inputData: [{ name: triggers.get(registration)!, data }],
+        triggerMetadata: {},
+      },
       metadata: { name: registration.name, bindings: registration.bindings },
       state: 'invocation',
       log: (level, _category, message) => log(`[${level}] ${registration.name}: ${message}`),
@@ -167,7 +202,11 @@ export async function startFunctionsHost(options: { appRoot: string; functionsDi
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     server,
     registrations,
-    close: () => new Promise((ok) => { server.closeAllConnections(); server.close(() => ok()); }),
+    close: () =>
+      new Promise((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
     terminate: async () => {
       await new Promise<void>((ok) => {
         const cut = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
@@ -183,10 +222,19 @@ export async function startFunctionsHost(options: { appRoot: string; functionsDi
 }
 
 /** What the host sends a timer function, PascalCase as on the wire; the library camel-cases it. */
-export const TIMER_TRIGGER_DATA: RpcTypedData = { json: JSON.stringify({ Schedule: { AdjustForDST: false }, ScheduleStatus: { Last: '', Next: '', LastUpdated: '' }, IsPastDue: false }) };
+export const TIMER_TRIGGER_DATA: RpcTypedData = {
+  json: JSON.stringify({
+    Schedule: { AdjustForDST: false },
+    ScheduleStatus: { Last: '', Next: '', LastUpdated: '' },
+    IsPastDue: false,
+  }),
+};
 
 /** The timer a `POST /admin/functions/{name}` fires (any letter case, as the host's admin API), if there is one. */
-export function timerNamed<R extends IndexedFunction>(functions: R[], name: string): { fn: R; schedule?: string } | undefined {
+export function timerNamed<R extends IndexedFunction>(
+  functions: R[],
+  name: string,
+): { fn: R; schedule?: string } | undefined {
   for (const fn of functions) {
     const trigger = Object.values(fn.bindings).find((b) => b.type === 'timerTrigger');
     if (trigger && fn.name.toLowerCase() === name.toLowerCase()) return { fn, schedule: trigger.schedule };
@@ -198,13 +246,22 @@ export function timerNamed<R extends IndexedFunction>(functions: R[], name: stri
  * The host reads a schedule written `%NAME%` from the app setting NAME and keeps a function whose setting is
  * missing from running ("does not resolve to a value"); the same here, so a missing setting shows locally too.
  */
-export function unresolvedSetting(schedule: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function unresolvedSetting(
+  schedule: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   const m = /^%(\w+)%$/.exec(schedule ?? '');
   return m && !env[m[1]]?.trim() ? m[1] : undefined;
 }
 
 /** Answers 500 as the host does when a timer's `%SETTING%` schedule names a missing app setting; true when it did. */
-export function refusedSchedule(name: string, schedule: string | undefined, res: ServerResponse, log: (line: string) => void, env: NodeJS.ProcessEnv = process.env): boolean {
+export function refusedSchedule(
+  name: string,
+  schedule: string | undefined,
+  res: ServerResponse,
+  log: (line: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
   const unresolved = unresolvedSetting(schedule, env);
   if (!unresolved) return false;
   log(`[error] ${name}: '%${unresolved}%' does not resolve to a value (set the app setting ${unresolved})`);

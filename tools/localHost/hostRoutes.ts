@@ -26,7 +26,8 @@ function parseSegment(text: string): Segment {
   return { parameter: m[2], catchAll: !!m[1], optional: !!m[4], constraints: m[3] ? m[3].split(':').length - 1 : 0 };
 }
 
-const templateSegments = (prefix: string, template: string) => [prefix, ...template.split('/')].filter(Boolean).map(parseSegment);
+const templateSegments = (prefix: string, template: string) =>
+  [prefix, ...template.split('/')].filter(Boolean).map(parseSegment);
 
 /**
  * A template as a matcher: literal segments match in any letter case, `{name}` one segment, `{name?}` an optional
@@ -80,7 +81,8 @@ export function hostRoutes<R extends IndexedFunction>(prefix: string, registrati
   const routes: HostRoute<R>[] = [];
   for (const registration of registrations) {
     const name = registration.name;
-    if (!FUNCTION_NAME.test(name) || name.toLowerCase() === 'host') throw new Error(`Function name "${name}" is invalid: use letters, digits, "_" and "-", starting with a letter.`);
+    if (!FUNCTION_NAME.test(name) || name.toLowerCase() === 'host')
+      throw new Error(`Function name "${name}" is invalid: use letters, digits, "_" and "-", starting with a letter.`);
     if (seen.has(name.toLowerCase())) throw new Error(`Two functions are named "${name}".`);
     seen.set(name.toLowerCase(), registration);
     const trigger = Object.values(registration.bindings).find((b) => b.type === 'httpTrigger');
@@ -88,13 +90,28 @@ export function hostRoutes<R extends IndexedFunction>(prefix: string, registrati
     const template = trigger.route || name;
     const route = trimmed(template);
     if (route.startsWith('admin') || route.startsWith('runtime')) {
-      throw new Error(`Function "${name}": the route "${template}" conflicts with the host's built-in routes (admin…, runtime…).`);
+      throw new Error(
+        `Function "${name}": the route "${template}" conflicts with the host's built-in routes (admin…, runtime…).`,
+      );
     }
     // An empty method list means every method, as in the host.
     const methods = new Set((trigger.methods ?? []).map((m) => m.toUpperCase()));
-    const clash = routes.find((r) => trimmed(r.template) === route && (!methods.size || !r.methods.size || [...methods].some((m) => r.methods.has(m))));
-    if (clash) throw new Error(`Function "${name}": the route "${template}" conflicts with the route of function "${clash.registration.name}".`);
-    routes.push({ registration, template, segments: templateSegments(prefix, template), methods, ...compileRoute(prefix, template) });
+    const clash = routes.find(
+      (r) =>
+        trimmed(r.template) === route &&
+        (!methods.size || !r.methods.size || [...methods].some((m) => r.methods.has(m))),
+    );
+    if (clash)
+      throw new Error(
+        `Function "${name}": the route "${template}" conflicts with the route of function "${clash.registration.name}".`,
+      );
+    routes.push({
+      registration,
+      template,
+      segments: templateSegments(prefix, template),
+      methods,
+      ...compileRoute(prefix, template),
+    });
   }
   // Array.prototype.sort is stable; the host's List.Sort is not, so ties (which only ambiguous routes have) may differ.
   return routes.sort((a, b) => compareRoutes(a.segments, b.segments));
@@ -107,7 +124,11 @@ const trimmed = (template: string) => template.replace(/^\/+|\/+$/g, '').toLower
  * a separate check: a route whose methods do not include it is passed over, so the next one (e.g. a catch-all) may
  * answer, and when none does the answer is 404 — the host itself never answers 405.
  */
-export function matchRoute<R extends IndexedFunction>(routes: HostRoute<R>[], method: string, path: string): { route: HostRoute<R>; params: Record<string, string> } | undefined {
+export function matchRoute<R extends IndexedFunction>(
+  routes: HostRoute<R>[],
+  method: string,
+  path: string,
+): { route: HostRoute<R>; params: Record<string, string> } | undefined {
   for (const route of routes) {
     if (route.methods.size && !route.methods.has(method)) continue;
     const m = route.pattern.exec(path);

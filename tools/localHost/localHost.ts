@@ -16,7 +16,12 @@ async function main() {
     port: Number(env.PORT ?? 7071),
     log: print,
   });
-  describeLocalRun(host.url, azurite, host.registrations.map((r) => r.name), print);
+  describeLocalRun(
+    host.url,
+    azurite,
+    host.registrations.map((r) => r.name),
+    print,
+  );
   // terminate() runs the app's appTerminate hooks, which write what it holds in memory: before the storage stops.
   return [() => host.terminate(), async () => azurite?.close()];
 }

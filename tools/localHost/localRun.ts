@@ -9,8 +9,14 @@ import { NOTIFY_SCHEDULE } from '../../shared/notify/notifySettings';
  * SCIM_TOKEN or a fresh one, printed once. Every setting is then checked (readSettings throws InvalidSettings naming
  * each bad one), so a bad setting stops the run before anything is served.
  */
-export async function prepareLocalRun(env: NodeJS.ProcessEnv, print: (line: string) => void): Promise<EmbeddedAzurite | undefined> {
-  const azurite = env.SCIM_STORAGE_CONNECTION_STRING || env.SCIM_TABLE_ENDPOINT ? undefined : await startAzurite({ queue: Boolean(env.SCIM_CHANGES_QUEUE) });
+export async function prepareLocalRun(
+  env: NodeJS.ProcessEnv,
+  print: (line: string) => void,
+): Promise<EmbeddedAzurite | undefined> {
+  const azurite =
+    env.SCIM_STORAGE_CONNECTION_STRING || env.SCIM_TABLE_ENDPOINT
+      ? undefined
+      : await startAzurite({ queue: Boolean(env.SCIM_CHANGES_QUEUE) });
   if (azurite) env.SCIM_STORAGE_CONNECTION_STRING = azurite.connectionString;
   // The notifier's timer reads its schedule from this setting (%SCIM_NOTIFY_SCHEDULE%); Azure gets it from infra/.
   env.SCIM_NOTIFY_SCHEDULE ||= NOTIFY_SCHEDULE;
@@ -23,10 +29,23 @@ export async function prepareLocalRun(env: NodeJS.ProcessEnv, print: (line: stri
 }
 
 /** What a local run prints once it serves: the Tenant URLs, the admin command line for its Azurite, the functions. */
-export function describeLocalRun(url: string, azurite: EmbeddedAzurite | undefined, functions: string[], print: (line: string) => void): void {
-  print(`SCIM endpoint: ${url}/scim/v2, named tenants at ${url}/scim/{tenant}/v2  (storage: ${azurite ? 'embedded Azurite, in memory' : 'configured'})`);
-  if (azurite) print(`Admin command line against this run, from another shell:\n  SCIM_STORAGE_CONNECTION_STRING='${azurite.connectionString}' npm run admin -- tenant list`);
-  if (azurite?.connectionString.includes('QueueEndpoint=')) print('Change events also go to the SCIM_CHANGES_QUEUE queue of this Azurite: its QueueEndpoint is in the connection string above.');
+export function describeLocalRun(
+  url: string,
+  azurite: EmbeddedAzurite | undefined,
+  functions: string[],
+  print: (line: string) => void,
+): void {
+  print(
+    `SCIM endpoint: ${url}/scim/v2, named tenants at ${url}/scim/{tenant}/v2  (storage: ${azurite ? 'embedded Azurite, in memory' : 'configured'})`,
+  );
+  if (azurite)
+    print(
+      `Admin command line against this run, from another shell:\n  SCIM_STORAGE_CONNECTION_STRING='${azurite.connectionString}' npm run admin -- tenant list`,
+    );
+  if (azurite?.connectionString.includes('QueueEndpoint='))
+    print(
+      'Change events also go to the SCIM_CHANGES_QUEUE queue of this Azurite: its QueueEndpoint is in the connection string above.',
+    );
   print(`Functions: ${functions.join(', ')}. Ctrl-C stops.`);
 }
 

@@ -9,7 +9,10 @@ export class RequestThrottle {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
 
-  constructor(private readonly maxConcurrent = -1, private readonly maxOutstanding = -1) {}
+  constructor(
+    private readonly maxConcurrent = -1,
+    private readonly maxOutstanding = -1,
+  ) {}
 
   /** Resolves to a release function once the request may run; undefined when it must be refused. */
   admit(): Promise<() => void> | undefined {

@@ -6,7 +6,12 @@ import type { IncomingMessage } from 'node:http';
  * Azure's Node.js worker declares (its `getWorkerCapabilities.ts`). The host sends other shapes to workers
  * without them; this test host refuses such a worker rather than guess.
  */
-export const REQUIRED_CAPABILITIES = ['RpcHttpBodyOnly', 'RawHttpBodyBytes', 'UseNullableValueDictionaryForHttp', 'HandlesWorkerTerminateMessage'] as const;
+export const REQUIRED_CAPABILITIES = [
+  'RpcHttpBodyOnly',
+  'RawHttpBodyBytes',
+  'UseNullableValueDictionaryForHttp',
+  'HandlesWorkerTerminateMessage',
+] as const;
 
 type NullableMap = Record<string, { value: string }>;
 
@@ -20,7 +25,12 @@ export interface RpcHttpRequest {
 }
 
 /** `url`: the request's URL as the client addressed it; `params`: the route's values (decoded, as routing left them). */
-export function toRpcHttp(req: IncomingMessage, url: URL, params: Record<string, string>, body: Buffer): RpcHttpRequest {
+export function toRpcHttp(
+  req: IncomingMessage,
+  url: URL,
+  params: Record<string, string>,
+  body: Buffer,
+): RpcHttpRequest {
   const nullable = (entries: Iterable<[string, string]>) => {
     const map: NullableMap = {};
     for (const [key, value] of entries) map[key] = { value };
@@ -29,7 +39,10 @@ export function toRpcHttp(req: IncomingMessage, url: URL, params: Record<string,
   // ASP.NET Core's StringValues.ToString() joins repeated keys with ","; header names are lower-cased.
   const query = new Map<string, string[]>();
   for (const [key, value] of url.searchParams) query.set(key, [...(query.get(key) ?? []), value]);
-  const headers = Object.entries(req.headersDistinct).map(([key, values]): [string, string] => [key.toLowerCase(), (values ?? []).join(',')]);
+  const headers = Object.entries(req.headersDistinct).map(([key, values]): [string, string] => [
+    key.toLowerCase(),
+    (values ?? []).join(','),
+  ]);
   return {
     method: req.method ?? 'GET',
     url: url.toString(),

@@ -24,7 +24,10 @@ export function defaultWorkerDir(repoRoot: string): string {
 }
 
 /** The worker named by FUNCTIONS_NODE_WORKER_DIR (or the default), or why there is none usable there. */
-export function locateNodeWorker(repoRoot: string, env: NodeJS.ProcessEnv = process.env): NodeWorker | { missing: string } {
+export function locateNodeWorker(
+  repoRoot: string,
+  env: NodeJS.ProcessEnv = process.env,
+): NodeWorker | { missing: string } {
   const dir = resolve(env[WORKER_DIR_SETTING] || defaultWorkerDir(repoRoot));
   const entry = join(dir, 'dist', 'src', 'nodejsWorker.js');
   const protoRoot = join(dir, 'azure-functions-language-worker-protobuf', 'src', 'proto');
@@ -32,8 +35,10 @@ export function locateNodeWorker(repoRoot: string, env: NodeJS.ProcessEnv = proc
   const why = `set ${WORKER_DIR_SETTING} to a built checkout of github.com/Azure/azure-functions-nodejs-worker (its dist/ and its azure-functions-language-worker-protobuf/ folder)`;
   if (!existsSync(manifest)) return { missing: `no Node.js worker at ${dir}: ${why}` };
   const { name, version } = JSON.parse(readFileSync(manifest, 'utf8')) as { name?: string; version?: string };
-  if (name !== 'azure-functions-nodejs-worker' || !version) return { missing: `${dir} holds "${name}", not Azure's Node.js worker: ${why}` };
+  if (name !== 'azure-functions-nodejs-worker' || !version)
+    return { missing: `${dir} holds "${name}", not Azure's Node.js worker: ${why}` };
   if (!existsSync(entry)) return { missing: `${dir} is not built (no dist/src/nodejsWorker.js): ${why}` };
-  if (!existsSync(join(protoRoot, 'FunctionRpc.proto'))) return { missing: `${dir} has no azure-functions-language-worker-protobuf/src/proto/FunctionRpc.proto: ${why}` };
+  if (!existsSync(join(protoRoot, 'FunctionRpc.proto')))
+    return { missing: `${dir} has no azure-functions-language-worker-protobuf/src/proto/FunctionRpc.proto: ${why}` };
   return { dir, entry, protoRoot, version };
 }

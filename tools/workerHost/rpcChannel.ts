@@ -29,18 +29,33 @@ export interface RpcServer {
 }
 
 export async function startRpcServer(protoRoot: string): Promise<RpcServer> {
-  const definition = loadSync(join(protoRoot, 'FunctionRpc.proto'), { includeDirs: [protoRoot], keepCase: false, longs: String, enums: String, defaults: false, oneofs: true });
+  const definition = loadSync(join(protoRoot, 'FunctionRpc.proto'), {
+    includeDirs: [protoRoot],
+    keepCase: false,
+    longs: String,
+    enums: String,
+    defaults: false,
+    oneofs: true,
+  });
   const rpc = grpc.loadPackageDefinition(definition).AzureFunctionsRpcMessages as grpc.GrpcObject;
   const service = (rpc.FunctionRpc as grpc.ServiceClientConstructor).service;
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE_LENGTH, 'grpc.max_send_message_length': MAX_MESSAGE_LENGTH });
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': MAX_MESSAGE_LENGTH,
+    'grpc.max_send_message_length': MAX_MESSAGE_LENGTH,
+  });
   const waiting: ((stream: WorkerStream) => void)[] = [];
   server.addService(service, {
     eventStream: (call: grpc.ServerDuplexStream<RpcMessage, RpcMessage>) => {
       const stream = workerStream(call);
-      stream.next('startStream', undefined, 60_000).then(() => waiting.shift()?.(stream), () => call.end());
+      stream.next('startStream', undefined, 60_000).then(
+        () => waiting.shift()?.(stream),
+        () => call.end(),
+      );
     },
   });
-  const port = await new Promise<number>((ok, fail) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? fail(e) : ok(p))));
+  const port = await new Promise<number>((ok, fail) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? fail(e) : ok(p))),
+  );
   return {
     port,
     connected: (timeoutMs) =>
@@ -56,7 +71,12 @@ export async function startRpcServer(protoRoot: string): Promise<RpcServer> {
 }
 
 function workerStream(call: grpc.ServerDuplexStream<RpcMessage, RpcMessage>): WorkerStream {
-  type Waiter = { content: string; matches: (body: unknown) => boolean; ok: (body: unknown) => void; fail: (error: Error) => void };
+  type Waiter = {
+    content: string;
+    matches: (body: unknown) => boolean;
+    ok: (body: unknown) => void;
+    fail: (error: Error) => void;
+  };
   const waiters = new Set<Waiter>();
   const logListeners: ((log: Record<string, string>) => void)[] = [];
   call.on('data', (message: RpcMessage) => {

@@ -17,9 +17,20 @@ async function main() {
   const print = (line: string) => console.log(line);
   const artifact = await packageApp(root);
   const azurite = await prepareLocalRun(env, print);
-  const host = await startWorkerHost({ appRoot: artifact.dir, worker, env, port: Number(env.PORT ?? 7071), log: print });
+  const host = await startWorkerHost({
+    appRoot: artifact.dir,
+    worker,
+    env,
+    port: Number(env.PORT ?? 7071),
+    log: print,
+  });
   print(`Azure's Node.js worker ${worker.version} (${worker.dir}) serves ${artifact.dir}`);
-  describeLocalRun(host.url, azurite, host.functions.map((f) => f.name), print);
+  describeLocalRun(
+    host.url,
+    azurite,
+    host.functions.map((f) => f.name),
+    print,
+  );
   return [
     async () => print(`The worker exited with ${await host.close()} after workerTerminate.`),
     async () => azurite?.close(),

@@ -3,7 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import type { IndexedFunction, RegisteredBinding, RpcHttp, RpcTypedData } from '../localHost/functionsCoreStub';
-import { readBody, readHostJson, refusedSchedule, send, TIMER_TRIGGER_DATA, timerNamed } from '../localHost/functionsHost';
+import {
+  readBody,
+  readHostJson,
+  refusedSchedule,
+  send,
+  TIMER_TRIGGER_DATA,
+  timerNamed,
+} from '../localHost/functionsHost';
 import { decodePath, hostRoutes, matchRoute } from '../localHost/hostRoutes';
 import type { NodeWorker } from './nodeWorker';
 import { MAX_MESSAGE_LENGTH, startRpcServer, WorkerStream } from './rpcChannel';
@@ -59,49 +66,97 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
   const connecting = rpc.connected(STARTUP_TIMEOUT_MS);
   const worker = spawn(
     options.node ?? process.execPath,
-    [options.worker.entry, '--functions-uri', `http://127.0.0.1:${rpc.port}/`, '--functions-worker-id', workerId, '--functions-request-id', randomUUID(), '--functions-grpc-max-message-length', String(MAX_MESSAGE_LENGTH)],
+    [
+      options.worker.entry,
+      '--functions-uri',
+      `http://127.0.0.1:${rpc.port}/`,
+      '--functions-worker-id',
+      workerId,
+      '--functions-request-id',
+      randomUUID(),
+      '--functions-grpc-max-message-length',
+      String(MAX_MESSAGE_LENGTH),
+    ],
     { cwd: options.appRoot, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const exited = new Promise<number | null>((ok) => worker.once('exit', (code) => ok(code)));
-  for (const out of [worker.stdout, worker.stderr]) out.on('data', (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((line) => log(`[worker] ${line}`)));
+  for (const out of [worker.stdout, worker.stderr])
+    out.on('data', (chunk: Buffer) =>
+      chunk
+        .toString()
+        .split('\n')
+        .filter(Boolean)
+        .forEach((line) => log(`[worker] ${line}`)),
+    );
 
   let stream: WorkerStream;
   try {
-    stream = await Promise.race([connecting, exited.then((code) => Promise.reject(new Error(`the worker exited with ${code} before it connected`)))]);
+    stream = await Promise.race([
+      connecting,
+      exited.then((code) => Promise.reject(new Error(`the worker exited with ${code} before it connected`))),
+    ]);
   } catch (e) {
     worker.kill();
     await rpc.close();
     throw e;
   }
   stream.onLog((entry) => {
-    if (entry.logCategory === 'User' || ['Warning', 'Error', 'Critical'].includes(entry.level ?? '')) log(`[${entry.level}] ${entry.category ?? 'worker'}: ${entry.message}`);
+    if (entry.logCategory === 'User' || ['Warning', 'Error', 'Critical'].includes(entry.level ?? ''))
+      log(`[${entry.level}] ${entry.category ?? 'worker'}: ${entry.message}`);
   });
   /** Sends a request and waits for its answer, which must report success. */
-  const request = async <T>(message: Record<string, unknown>, response: string, matches?: (body: T) => boolean, timeoutMs = STARTUP_TIMEOUT_MS) => {
+  const request = async <T>(
+    message: Record<string, unknown>,
+    response: string,
+    matches?: (body: T) => boolean,
+    timeoutMs = STARTUP_TIMEOUT_MS,
+  ) => {
     const answer = stream.next<T & { result?: StatusResult }>(response, matches, timeoutMs);
     stream.send({ requestId: randomUUID(), ...message });
     const body = await answer;
-    if (body.result?.status !== 'Success') throw new Error(`${response}: ${body.result?.status ?? 'no status'}: ${body.result?.exception?.message ?? 'no message'}`);
+    if (body.result?.status !== 'Success')
+      throw new Error(
+        `${response}: ${body.result?.status ?? 'no status'}: ${body.result?.exception?.message ?? 'no message'}`,
+      );
     return body;
   };
 
   let functions: (IndexedFunction & { functionId: string; trigger: string })[];
   try {
     const init = await request<{ capabilities?: Record<string, string>; workerMetadata?: { runtimeVersion?: string } }>(
-      { workerInitRequest: { hostVersion: HOST_VERSION, functionAppDirectory: options.appRoot, workerDirectory: options.worker.dir, capabilities: {}, logCategories: {} } },
+      {
+        workerInitRequest: {
+          hostVersion: HOST_VERSION,
+          functionAppDirectory: options.appRoot,
+          workerDirectory: options.worker.dir,
+          capabilities: {},
+          logCategories: {},
+        },
+      },
       'workerInitResponse',
     );
     const lacking = REQUIRED_CAPABILITIES.filter((c) => !init.capabilities?.[c]);
-    if (lacking.length) throw new Error(`the worker does not declare ${lacking.join(', ')}: this host only builds invocations for a worker that does`);
-    const indexed = await request<{ useDefaultMetadataIndexing?: boolean; functionMetadataResults?: { name: string; functionId: string; rawBindings?: string[] }[] }>(
-      { functionsMetadataRequest: { functionAppDirectory: options.appRoot } },
-      'functionMetadataResponse',
-    );
-    if (indexed.useDefaultMetadataIndexing) throw new Error('the app registered no function with the v4 programming model (the worker asked for function.json indexing)');
+    if (lacking.length)
+      throw new Error(
+        `the worker does not declare ${lacking.join(', ')}: this host only builds invocations for a worker that does`,
+      );
+    const indexed = await request<{
+      useDefaultMetadataIndexing?: boolean;
+      functionMetadataResults?: { name: string; functionId: string; rawBindings?: string[] }[];
+    }>({ functionsMetadataRequest: { functionAppDirectory: options.appRoot } }, 'functionMetadataResponse');
+    if (indexed.useDefaultMetadataIndexing)
+      throw new Error(
+        'the app registered no function with the v4 programming model (the worker asked for function.json indexing)',
+      );
     functions = (indexed.functionMetadataResults ?? []).map(fromRpcMetadata);
     for (const fn of functions) {
       await request<{ functionId?: string }>(
-        { functionLoadRequest: { functionId: fn.functionId, metadata: { name: fn.name, directory: options.appRoot, bindings: bindingInfos(fn.bindings) } } },
+        {
+          functionLoadRequest: {
+            functionId: fn.functionId,
+            metadata: { name: fn.name, directory: options.appRoot, bindings: bindingInfos(fn.bindings) },
+          },
+        },
         'functionLoadResponse',
         (r) => r.functionId === fn.functionId,
       );
@@ -115,10 +170,20 @@ export async function startWorkerHost(options: WorkerHostOptions): Promise<Worke
   const http = readHostJson(options.appRoot);
   const routes = hostRoutes(http.routePrefix, functions);
 
-  async function invoke(fn: (typeof functions)[number], data: RpcTypedData | { http: object }): Promise<{ http?: RpcHttp } | undefined> {
+  async function invoke(
+    fn: (typeof functions)[number],
+    data: RpcTypedData | { http: object },
+  ): Promise<{ http?: RpcHttp } | undefined> {
     const invocationId = randomUUID();
     const response = await request<{ invocationId?: string; returnValue?: { http?: RpcHttp } }>(
-      { invocationRequest: { invocationId, functionId: fn.functionId, inputData: [{ name: fn.trigger, data }], triggerMetadata: {} } },
+      {
+        invocationRequest: {
+          invocationId,
+          functionId: fn.functionId,
+          inputData: [{ name: fn.trigger, data }],
+          triggerMetadata: {},
+        },
+      },
       'invocationResponse',
       (r) => r.invocationId === invocationId,
       INVOCATION_TIMEOUT_MS,
@@ -185,5 +250,7 @@ function fromRpcMetadata(metadata: { name: string; functionId: string; rawBindin
 
 /** The `BindingInfo`s of a `functionLoadRequest` (`ToBindingInfo` in the host: type and direction). */
 function bindingInfos(bindings: Record<string, RegisteredBinding>) {
-  return Object.fromEntries(Object.entries(bindings).map(([name, b]) => [name, { type: b.type, direction: b.direction }]));
+  return Object.fromEntries(
+    Object.entries(bindings).map(([name, b]) => [name, { type: b.type, direction: b.direction }]),
+  );
 }

@@ -7,7 +7,10 @@ import { isJsonObject, JsonObject } from '../document';
  * Each key becomes its own pathed operation so both forms go through the same attribute rules; an RFC nested
  * value for a complex attribute stays a single operation on that attribute.
  */
-export function splitPathlessValue(value: JsonObject, isExtensionUrn: (key: string) => boolean): Array<{ path: string; value: unknown }> {
+export function splitPathlessValue(
+  value: JsonObject,
+  isExtensionUrn: (key: string) => boolean,
+): Array<{ path: string; value: unknown }> {
   const ops: Array<{ path: string; value: unknown }> = [];
   for (const [key, v] of Object.entries(value)) {
     if (isExtensionUrn(key) && isJsonObject(v)) {

@@ -9,7 +9,9 @@ import { Filter, Literal } from '../filter';
 export function elementFromFilter(filter: Filter): Record<string, Literal> | undefined {
   switch (filter.kind) {
     case 'compare':
-      return filter.op === 'eq' && !filter.path.sub && !filter.path.urn ? { [filter.path.attr]: filter.value } : undefined;
+      return filter.op === 'eq' && !filter.path.sub && !filter.path.urn
+        ? { [filter.path.attr]: filter.value }
+        : undefined;
     case 'and': {
       const left = elementFromFilter(filter.left);
       const right = elementFromFilter(filter.right);
