@@ -56,12 +56,13 @@ export interface Runtime {
 /**
  * Modules only some deployments use (Key Vault; the managed identity in azureClients.ts), loaded when the settings
  * ask for them: with jose (loaded by the first JWT) they were most of the first function module's ~0.45 s load,
- * paid also by deployments that never use them. `require` returns `any`; each cast names the very module it
- * loads, so it restores that module's type and assumes nothing more.
+ * paid also by deployments that never use them.
  */
 /* eslint-disable @typescript-eslint/no-require-imports -- literal requires, so a bundler still includes them */
 const keyVault = () => ({
+  // `require` returns any: each cast names the very module it loads, restoring its type and assuming nothing more.
   ...(require('./auth/keyVaultTokens') as typeof import('./auth/keyVaultTokens')),
+  // Likewise: the module named is the module loaded.
   ...(require('./auth/keyVaultClient') as typeof import('./auth/keyVaultClient')),
 });
 /* eslint-enable @typescript-eslint/no-require-imports */
