@@ -158,7 +158,7 @@ async function main() {
 
   const appMemory = await svc.app.memory();
   console.log(
-    `\n${samples} samples per operation and side, interleaved sample by sample (${WARM_UP} warm-up samples dropped); app = local host over HTTP in its own process; storage = patched Azurite ${flags.has('--in-process-storage') ? 'IN THIS PROCESS' : 'in its own process'}, in memory; Node ${process.version}; load average ${load.toFixed(2)} → ${loadavg()[0].toFixed(2)}\n`,
+    `\n${samples} samples per operation and side, interleaved sample by sample (${WARM_UP} warm-up samples dropped); app = ${process.env.BENCH_APP_ROOT ? `the build in ${process.env.BENCH_APP_ROOT}` : 'this checkout'}, local host over HTTP in its own process${process.env.SCIM_CHANGES ? `, SCIM_CHANGES=${process.env.SCIM_CHANGES}` : ''}; storage = patched Azurite ${flags.has('--in-process-storage') ? 'IN THIS PROCESS' : 'in its own process'}, in memory; Node ${process.version}; load average ${load.toFixed(2)} → ${loadavg()[0].toFixed(2)}\n`,
   );
   const f = (ms: number) => ms.toFixed(2);
   // The other ratios add what the floor cannot have: the hop client → app at its bare cost (an app doing exactly
