@@ -7,7 +7,7 @@ import { startWorkerHost } from './workerHost';
 /**
  * `npm run start:worker`: what `npm start` serves (same PORT, SCIM_TOKEN, base URL and embedded Azurite), but the
  * packaged app (`npm run package`, in package/) running in Azure's own Node.js worker, driven over gRPC by the
- * test host in this folder. Needs the worker: FUNCTIONS_NODE_WORKER_DIR (README § Azure's Node.js worker).
+ * test host in this folder. Needs the worker: FUNCTIONS_NODE_WORKER_DIR (docs/operations.md#in-azures-own-nodejs-worker-npm-run-startworker).
  */
 async function main() {
   const root = join(__dirname, '..', '..', '..');
